@@ -1,0 +1,7 @@
+"""Every Redis key name the service uses, in one place, under one prefix."""
+
+PREFIX = "encola:"
+
+
+def key(*parts: object) -> str:
+    return PREFIX + ":".join(str(p) for p in parts)

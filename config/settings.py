@@ -1,0 +1,129 @@
+"""Settings read from environment variables: the one place that knows their names and defaults.
+
+Every process (web, workers, beat, CLI) builds the same `Settings` from its environment, so a value set
+in the Procfile's environment reaches all of them. The README documents each variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+# AFIP's real endpoints (afip-facts.md §1). The simulator's paths are the same, on a local host.
+AFIP_URLS = {
+    "homologacion": (
+        "https://wsaahomo.afip.gov.ar/ws/services/LoginCms",
+        "https://wswhomo.afip.gov.ar/wsfev1/service.asmx",
+    ),
+    "produccion": (
+        "https://wsaa.afip.gov.ar/ws/services/LoginCms",
+        "https://servicios1.afip.gov.ar/wsfev1/service.asmx",
+    ),
+}
+DEFAULT_SIMULATOR_PORT = 8085
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str | None
+    env: str
+    afip_target: str
+    wsaa_url: str
+    wsfe_url: str
+    port: int
+    data_dir: str
+    webhook_allow_private: bool
+    afip_connect_timeout: float
+    afip_read_timeout: float
+    webhook_connect_timeout: float
+    webhook_read_timeout: float
+    max_attempts: int
+    lane_lease_seconds: float
+    schedule_horizon_seconds: float
+
+    @property
+    def development(self) -> bool:
+        return self.env == "development"
+
+    def require_redis_url(self) -> str:
+        if not self.redis_url:
+            raise ConfigurationError(
+                "ENCOLA_REDIS_URL is not set: point it at the Redis that holds the queue, "
+                "e.g. redis://127.0.0.1:6379/0 (`encola demo` starts a private one by itself)"
+            )
+        return self.redis_url
+
+
+def load_settings() -> Settings:
+    env = os.environ.get("ENCOLA_ENV", "development")
+    if env not in ("development", "production"):
+        raise ConfigurationError(f"ENCOLA_ENV must be development or production, got {env!r}")
+    target = os.environ.get("ENCOLA_AFIP", "simulador")
+    if target == "simulador":
+        base = f"http://127.0.0.1:{_int('ENCOLA_AFIP_SIM_PORT', DEFAULT_SIMULATOR_PORT)}"
+        default_wsaa, default_wsfe = f"{base}/ws/services/LoginCms", f"{base}/wsfev1/service.asmx"
+    elif target in AFIP_URLS:
+        default_wsaa, default_wsfe = AFIP_URLS[target]
+    else:
+        raise ConfigurationError(f"ENCOLA_AFIP must be simulador, homologacion or produccion, got {target!r}")
+    if env == "production" and target == "simulador":
+        raise ConfigurationError("ENCOLA_ENV=production needs ENCOLA_AFIP=homologacion or produccion")
+    return Settings(
+        redis_url=os.environ.get("ENCOLA_REDIS_URL") or None,
+        env=env,
+        afip_target=target,
+        wsaa_url=os.environ.get("ENCOLA_AFIP_WSAA_URL") or default_wsaa,
+        wsfe_url=os.environ.get("ENCOLA_AFIP_WSFE_URL") or default_wsfe,
+        port=_int("PORT", 8000),
+        data_dir=os.environ.get("ENCOLA_DATA_DIR", ".encola"),
+        webhook_allow_private=_bool("ENCOLA_WEBHOOK_ALLOW_PRIVATE", env == "development"),
+        afip_connect_timeout=_float("ENCOLA_AFIP_CONNECT_TIMEOUT", 5.0),
+        afip_read_timeout=_float("ENCOLA_AFIP_READ_TIMEOUT", 60.0),
+        webhook_connect_timeout=_float("ENCOLA_WEBHOOK_CONNECT_TIMEOUT", 3.0),
+        webhook_read_timeout=_float("ENCOLA_WEBHOOK_READ_TIMEOUT", 15.0),
+        max_attempts=_int("ENCOLA_MAX_ATTEMPTS", 100),
+        lane_lease_seconds=_float("ENCOLA_LANE_LEASE_SECONDS", 30.0),
+        schedule_horizon_seconds=_float("ENCOLA_SCHEDULE_HORIZON_SECONDS", 60.0),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
