@@ -1,0 +1,147 @@
+"""WSFEv1 through zeep: the operations encola uses, with answers as plain dicts and failures classified.
+
+The client speaks WSFEv1's own types (FECAEDetRequest dicts) and knows nothing of TusFacturas' format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from zeep.helpers import serialize_object
+
+from afip.failures import AfipError, AuthError, NotFound, classify_transport, classify_wsfe_errors
+from afip.transport import WSFE_BINDING, soap_service
+from afip.wsaa import Ticket, TicketStore
+
+SERVICE = "wsfe"
+
+
+@dataclass
+class DetailResult:
+    numero: int
+    resultado: str  # "A" approved, "R" rejected
+    cae: str
+    cae_vto: str  # yyyymmdd
+    observaciones: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class CaeResult:
+    resultado: str  # "A", "R" or "P"
+    details: list[DetailResult]
+    errors: list[tuple[int, str]]
+    events: list[tuple[int, str]]
+    fch_proceso: str
+
+
+def _pairs(block, item_name: str) -> list[tuple[int, str]]:
+    if not block:
+        return []
+    items = block.get(item_name) or []
+    return [(int(i["Code"]), str(i["Msg"])) for i in items]
+
+
+def _any_approved(result: dict) -> bool:
+    """A partial answer (some details approved) must reach the caller even when it carries Errors."""
+    details = (result.get("FeDetResp") or {}).get("FECAEDetResponse") or []
+    return any(d.get("Resultado") == "A" for d in details)
+
+
+class WsfeClient:
+    """One represented CUIT against one WSFEv1 address, with its ticket from the shared store."""
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        cuit: int,
+        cert_path: str,
+        key_path: str,
+        tickets: TicketStore,
+        timeouts: tuple[float, float],
+    ):
+        self.cuit = cuit
+        self.cert_path = cert_path
+        self.key_path = key_path
+        self.tickets = tickets
+        self.proxy = soap_service("wsfev1.wsdl", WSFE_BINDING, url, timeouts)
+
+    def _ticket(self) -> Ticket:
+        return self.tickets.get(self.cuit, SERVICE, self.cert_path, self.key_path)
+
+    def _call(self, operation: str, *, authorizes: bool = False, authenticated: bool = True, **kwargs) -> dict:
+        ticket = self._ticket() if authenticated else None
+        if ticket is not None:
+            kwargs["Auth"] = {"Token": ticket.token, "Sign": ticket.sign, "Cuit": self.cuit}
+        try:
+            result = getattr(self.proxy, operation)(**kwargs)
+        except Exception as exc:  # sorted into AFIP's failure classes; anything else is re-raised there
+            raise classify_transport(exc, sent_for_authorization=authorizes) from exc
+        result = serialize_object(result, dict) or {}
+        failure = classify_wsfe_errors(_pairs(result.get("Errors"), "Err"), sent_for_authorization=authorizes)
+        if isinstance(failure, AuthError) and ticket is not None:
+            self.tickets.invalidate(self.cuit, SERVICE, ticket)
+        if failure is not None and not (authorizes and _any_approved(result)):
+            raise failure
+        return result
+
+    def dummy(self) -> dict[str, str]:
+        result = self._call("FEDummy", authenticated=False)
+        return {k: result.get(k) for k in ("AppServer", "DbServer", "AuthServer")}
+
+    def healthy(self) -> bool:
+        try:
+            status = self.dummy()
+        except AfipError:
+            return False
+        return all(v == "OK" for v in status.values())
+
+    def ultimo_autorizado(self, pto_vta: int, cbte_tipo: int) -> int:
+        result = self._call("FECompUltimoAutorizado", PtoVta=pto_vta, CbteTipo=cbte_tipo)
+        return int(result["CbteNro"])
+
+    def tot_x_request(self) -> int:
+        return int(self._call("FECompTotXRequest")["RegXReq"])
+
+    def consultar(self, pto_vta: int, cbte_tipo: int, numero: int) -> dict | None:
+        """What AFIP authorised under that number, or None when it has nothing (602)."""
+        try:
+            result = self._call(
+                "FECompConsultar", FeCompConsReq={"CbteTipo": cbte_tipo, "CbteNro": numero, "PtoVta": pto_vta}
+            )
+        except NotFound:
+            return None
+        return result.get("ResultGet")
+
+    def solicitar_cae(self, pto_vta: int, cbte_tipo: int, details: list[dict]) -> CaeResult:
+        """FECAESolicitar for 1..RegXReq details of one lane, in order."""
+        request = {
+            "FeCabReq": {"CantReg": len(details), "PtoVta": pto_vta, "CbteTipo": cbte_tipo},
+            "FeDetReq": {"FECAEDetRequest": details},
+        }
+        result = self._call("FECAESolicitar", authorizes=True, FeCAEReq=request)
+        cab = result.get("FeCabResp") or {}
+        det_results = []
+        for det in (result.get("FeDetResp") or {}).get("FECAEDetResponse") or []:
+            det_results.append(
+                DetailResult(
+                    numero=int(det["CbteDesde"]),
+                    resultado=det["Resultado"],
+                    cae=(det.get("CAE") or "").strip(),
+                    cae_vto=(det.get("CAEFchVto") or "").strip(),
+                    observaciones=_pairs(det.get("Observaciones"), "Obs"),
+                )
+            )
+        return CaeResult(
+            resultado=cab.get("Resultado") or "R",
+            details=det_results,
+            errors=_pairs(result.get("Errors"), "Err"),
+            events=_pairs(result.get("Events"), "Evt"),
+            fch_proceso=cab.get("FchProceso") or "",
+        )
+
+    def parameters(self, operation: str, **kwargs) -> dict:
+        """Any FEParamGet* operation, answered as a plain dict."""
+        if not operation.startswith("FEParamGet"):
+            raise ValueError(f"{operation} is not a parameter operation")
+        return self._call(operation, **kwargs)
