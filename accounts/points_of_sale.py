@@ -1,0 +1,198 @@
+"""Points of sale (CUIT + punto de venta): their settings, credentials and webhook secrets, kept in Redis.
+
+A point of sale is what TusFacturas' `apikey`/`apitoken`/`usertoken` identify. The tokens are stored
+only as SHA-256 digests and compared in constant time; the webhook secret is kept in clear because
+every delivery is signed with it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import asdict, dataclass, fields
+
+from config import clock
+from config.keys import key
+
+ISSUER_CONDITIONS = ("RI", "M", "E")  # Responsable Inscripto, Monotributo, Exento
+CONCEPTOS = (1, 2, 3)  # productos, servicios, productos y servicios
+
+
+class PointOfSaleExists(ValueError):
+    pass
+
+
+class UnknownPointOfSale(LookupError):
+    pass
+
+
+@dataclass
+class PointOfSale:
+    id: str
+    cuit: int
+    pto_vta: int
+    razon_social: str
+    condicion_iva: str
+    concepto: int
+    webhook_url: str
+    webhook_token: str
+    webhook_secret: str
+    cert_path: str
+    key_path: str
+    apikey: str
+    apitoken_sha256: str
+    usertoken_sha256: str
+    idempotent_submission: bool = True
+    active: bool = True
+    monthly_quota: int = 0  # 0 = unlimited
+    batch_size: int = 0  # comprobantes per FECAESolicitar; 0 = AFIP's RegXReq
+    created: float = 0.0
+
+    def to_redis(self) -> dict[str, str]:
+        return {k: _encode(v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_redis(cls, raw: dict[str, str]) -> "PointOfSale":
+        values = {}
+        for f in fields(cls):
+            if f.name in raw:
+                values[f.name] = _decode(f.type, raw[f.name])
+        return cls(**values)
+
+    def public_view(self) -> dict:
+        """What may be shown to the owner: everything but secrets and token digests."""
+        view = asdict(self)
+        for hidden in ("webhook_secret", "apitoken_sha256", "usertoken_sha256"):
+            view.pop(hidden)
+        return view
+
+
+def _encode(value) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def _decode(type_name: str, raw: str):
+    if type_name == "bool":
+        return raw == "1"
+    if type_name == "int":
+        return int(raw)
+    if type_name == "float":
+        return float(raw)
+    return raw
+
+
+def pdv_id(cuit: int, pto_vta: int) -> str:
+    return f"{cuit}-{pto_vta:05d}"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+def create_point_of_sale(
+    r,
+    *,
+    cuit: int,
+    pto_vta: int,
+    webhook_url: str,
+    cert_path: str,
+    key_path: str,
+    razon_social: str = "",
+    condicion_iva: str = "RI",
+    concepto: int = 1,
+    idempotent_submission: bool = True,
+    monthly_quota: int = 0,
+) -> tuple[PointOfSale, dict[str, str]]:
+    """Create a point of sale; returns it and the credentials, which are shown this once only."""
+    if condicion_iva not in ISSUER_CONDITIONS:
+        raise ValueError(f"condicion_iva must be one of {', '.join(ISSUER_CONDITIONS)}")
+    if concepto not in CONCEPTOS:
+        raise ValueError("concepto must be 1 (productos), 2 (servicios) or 3 (productos y servicios)")
+    ident = pdv_id(cuit, pto_vta)
+    apitoken, usertoken = secrets.token_hex(16), secrets.token_hex(20)
+    while True:
+        apikey = str(secrets.randbelow(900000) + 100000)
+        if r.set(key("cred", apikey), ident, nx=True):
+            break
+    pdv = PointOfSale(
+        id=ident,
+        cuit=cuit,
+        pto_vta=pto_vta,
+        razon_social=razon_social,
+        condicion_iva=condicion_iva,
+        concepto=concepto,
+        webhook_url=webhook_url,
+        webhook_token=secrets.token_hex(16),
+        webhook_secret=new_webhook_secret(),
+        cert_path=cert_path,
+        key_path=key_path,
+        apikey=apikey,
+        apitoken_sha256=_digest(apitoken),
+        usertoken_sha256=_digest(usertoken),
+        idempotent_submission=idempotent_submission,
+        monthly_quota=monthly_quota,
+        created=clock.timestamp(),
+    )
+    if not r.hsetnx(key("pdv", ident), "id", ident):
+        r.delete(key("cred", apikey))
+        raise PointOfSaleExists(f"the point of sale {pto_vta} of CUIT {cuit} already exists")
+    pipe = r.pipeline()
+    pipe.hset(key("pdv", ident), mapping=pdv.to_redis())
+    pipe.zadd(key("pdvs"), {ident: pdv.created})
+    pipe.execute()
+    credentials = {"apikey": apikey, "apitoken": apitoken, "usertoken": usertoken}
+    return pdv, credentials
+
+
+def get_point_of_sale(r, ident: str) -> PointOfSale:
+    raw = r.hgetall(key("pdv", ident))
+    if not raw:
+        raise UnknownPointOfSale(ident)
+    return PointOfSale.from_redis(raw)
+
+
+def list_points_of_sale(r) -> list[PointOfSale]:
+    return [get_point_of_sale(r, ident) for ident in r.zrange(key("pdvs"), 0, -1)]
+
+
+def update_point_of_sale(r, ident: str, **changes) -> PointOfSale:
+    pdv = get_point_of_sale(r, ident)
+    for name, value in changes.items():
+        if not hasattr(pdv, name) or name in ("id", "cuit", "pto_vta", "apikey"):
+            raise ValueError(f"{name} cannot be changed")
+        setattr(pdv, name, value)
+    r.hset(key("pdv", ident), mapping=pdv.to_redis())
+    return pdv
+
+
+_DUMMY_DIGEST = _digest("no such point of sale")
+
+
+def authenticate(r, apikey, apitoken, usertoken) -> PointOfSale | None:
+    """The point of sale these credentials open, or None; never says which part was wrong."""
+    if not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in (apikey, apitoken, usertoken)):
+        return None
+    ident = r.get(key("cred", str(apikey)))
+    pdv = None
+    expected_api = expected_user = _DUMMY_DIGEST
+    if ident:
+        try:
+            pdv = get_point_of_sale(r, ident)
+        except UnknownPointOfSale:
+            pdv = None
+        if pdv is not None:
+            expected_api, expected_user = pdv.apitoken_sha256, pdv.usertoken_sha256
+    # Both comparisons always run, so timing says nothing about which token failed.
+    ok_api = hmac.compare_digest(_digest(str(apitoken)), expected_api)
+    ok_user = hmac.compare_digest(_digest(str(usertoken)), expected_user)
+    if pdv is not None and ok_api and ok_user:
+        return pdv
+    return None
