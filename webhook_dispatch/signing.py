@@ -1,0 +1,20 @@
+"""Standard Webhooks v1 signatures (HMAC-SHA256 over `id.timestamp.body`), through the official
+`standardwebhooks` package so receivers can verify with any of its libraries."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from standardwebhooks.webhooks import Webhook
+
+
+def signature_headers(hook_id: str, body: str, secrets: list[str], timestamp: datetime) -> dict[str, str]:
+    """The three headers; one `v1,` signature per live secret, so rotation needs no downtime."""
+    if timestamp.tzinfo is None:
+        raise ValueError("the timestamp must be timezone-aware (the library would read a naive one as UTC)")
+    signatures = " ".join(Webhook(secret).sign(hook_id, timestamp, body) for secret in secrets)
+    return {
+        "webhook-id": hook_id,
+        "webhook-timestamp": str(int(timestamp.astimezone(timezone.utc).timestamp())),
+        "webhook-signature": signatures,
+    }
