@@ -1,0 +1,362 @@
+"""Draining one lane: claim due comprobantes in (fecha, arrival) order, number them, record the batch
+in flight, call FECAESolicitar, store every outcome; reconcile whatever AFIP's answer left unclear.
+
+Exactly-once rests on three things: one emitter per lane (the lock, for efficiency), the in-flight
+record written before each call (so a crash is always followed by reconciliation, never by a blind
+resend), and AFIP's 10016 (a stale emitter can never authorise a number twice).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from accounts.points_of_sale import get_point_of_sale
+from afip.failures import AfipError, AmbiguousError, AuthError, DataError, SequenceError, TransientError
+from comprobantes.store import Record, Store, due_score_bound, pending_key
+from comprobantes.wsfe_mapping import numbered
+from config import clock
+from config.keys import key
+from config.retry_policy import emission_backoff
+from config.settings import get_settings
+from emission import outcomes
+from emission.afip_access import wsfe_for
+from emission.lane_lock import LaneLock
+from emission.matching import same_comprobante
+from emission.schedule import LOST, MORE_WORK, YIELDED, finish, inflight_key, lane_key_meta, publish_drain
+
+log = logging.getLogger("encola.emission")
+
+DRAIN_BUDGET_SECONDS = 30.0  # then the lane yields, so other lanes get the workers too
+HEALTH_KEY = key("afip", "health")
+HEALTH_TTL_SECONDS = 10  # one FEDummy answer serves every lane for this long
+MAX_SEQUENCE_RETRIES = 2
+EXHAUSTED = "Se alcanzó el máximo de {n} intentos de emisión. Revisá el error y enviá el comprobante a reprocesar."
+
+
+def afip_messages(pairs) -> list[str]:
+    return [f"AFIP Factura electronica, informa el siguiente error: Cod. Error: {code} - {msg}" for code, msg in pairs]
+
+
+def _ddmmyyyy(yyyymmdd: str) -> str:
+    return datetime.strptime(yyyymmdd, "%Y%m%d").strftime("%d/%m/%Y")
+
+
+def date_guard_message(fecha: str, last: str) -> str:
+    return (
+        f"La fecha del comprobante ({_ddmmyyyy(fecha)}) es anterior a la del último comprobante emitido con este "
+        f"punto de venta y tipo ({_ddmmyyyy(last)}), y AFIP no lo aceptará. Cambiá la fecha del comprobante a "
+        f"{_ddmmyyyy(last)} o posterior con cambiar_fecha_encolado y se volverá a procesar."
+    )
+
+
+class _Backoff(Exception):
+    """Stop working the lane until `until` (epoch seconds)."""
+
+    def __init__(self, until: float, reason: str):
+        super().__init__(reason)
+        self.until = until
+
+
+@dataclass
+class LaneState:
+    pdv: str
+    cuit: int
+    pto_vta: int
+    cbte_tipo: int
+    last_numero: int | None
+    last_fecha: str  # yyyymmdd of the last comprobante AFIP holds for the lane, "" if unknown
+    retry_at: float
+    failures: int
+    probe_first: bool
+
+    @classmethod
+    def load(cls, r, lane: str) -> "LaneState":
+        raw = r.hgetall(lane_key_meta(lane))
+        return cls(
+            pdv=raw["pdv"], cuit=int(raw["cuit"]), pto_vta=int(raw["pto_vta"]), cbte_tipo=int(raw["cbte_tipo"]),
+            last_numero=int(raw["last_numero"]) if raw.get("last_numero") else None,
+            last_fecha=raw.get("last_fecha", ""), retry_at=float(raw.get("retry_at") or 0),
+            failures=int(raw.get("failures") or 0), probe_first=raw.get("probe_first") == "1",
+        )
+
+
+class LaneEmitter:
+    def __init__(self, r, lane: str, *, client_factory=wsfe_for, budget_seconds: float = DRAIN_BUDGET_SECONDS):
+        self.r = r
+        self.lane = lane
+        self.store = Store(r)
+        self.settings = get_settings()
+        self.client_factory = client_factory
+        self.budget = budget_seconds
+
+    # Entry point
+
+    def drain(self) -> str:
+        lock = LaneLock(self.r, self.lane, self.settings.lane_lease_seconds)
+        if not lock.acquire():
+            return "busy"
+        self.lock = lock
+        with lock.heartbeat():
+            deadline = time.monotonic() + self.budget
+            while True:
+                try:
+                    self._work(deadline)
+                except Exception:  # a bug must not hot-loop the lane: log it, back off, release
+                    log.exception("lane %s: unexpected failure while emitting", self.lane)
+                    self._set_lane(retry_at=clock.timestamp() + emission_backoff(1))
+                outcome = finish(self.r, self.lane, lock.token, yield_lane=time.monotonic() >= deadline,
+                                 lease=self.settings.lane_lease_seconds)
+                if outcome == MORE_WORK:
+                    continue
+                if outcome == YIELDED:
+                    publish_drain([self.lane])
+                return {YIELDED: "yielded", LOST: "lost"}.get(outcome, "done")
+
+    def _work(self, deadline: float) -> None:
+        state = LaneState.load(self.r, self.lane)
+        if state.retry_at > clock.timestamp():
+            return
+        pdv = get_point_of_sale(self.r, state.pdv)
+        client = self.client_factory(self.r, pdv)
+        sequence_retries = 0
+        try:
+            if self.r.hlen(inflight_key(self.lane)):
+                self._reconcile(client, state, count_attempt=True)
+            while time.monotonic() < deadline and not self.lock.lost.is_set():
+                batch = self._claim(pdv.batch_size or self._reg_x_req(client))
+                if not batch:
+                    return
+                try:
+                    self._emit(client, state, batch)
+                    sequence_retries = 0
+                except SequenceError as exc:
+                    sequence_retries += 1
+                    self._after_sequence_error(client, state, exc, give_up=sequence_retries > MAX_SEQUENCE_RETRIES)
+        except _Backoff as stop:
+            self._set_lane(retry_at=stop.until)
+            log.info("lane %s waits until %s: %s", self.lane, stop.until, stop)
+
+    # Claiming and emitting
+
+    def _reg_x_req(self, client) -> int:
+        cached = self.r.get(key("afip", "regxreq"))
+        if cached:
+            return int(cached)
+        value = client.tot_x_request()
+        self.r.set(key("afip", "regxreq"), value, ex=86400)
+        return value
+
+    def _claim(self, limit: int) -> list[Record]:
+        bound = due_score_bound(clock.today_ar())
+        rids = self.r.zrangebyscore(pending_key(self.lane), "-inf", f"({bound}", start=0, num=limit)
+        if not rids:
+            return []
+        self.batch_id = f"b{secrets.token_hex(8)}"
+        self.store.transition(rids, outcomes.claim(self.batch_id))
+        claimed = [rec for rec in self.store.get_many(rids) if rec.state == "procesando" and rec.batch == self.batch_id]
+        return sorted(claimed, key=lambda rec: (rec.fecha, rec.seq))
+
+    def _emit(self, client, state: LaneState, batch: list[Record]) -> None:
+        batch_id = self.batch_id
+        batch = self._date_guard(state, batch, batch_id)
+        if not batch:
+            return
+        try:
+            if state.probe_first and not self._afip_healthy(client):
+                raise TransientError("AFIP no responde (FEDummy)")
+            if state.last_numero is None:
+                self._learn_last(client, state, client.ultimo_autorizado(state.pto_vta, state.cbte_tipo))
+        except (TransientError, AuthError) as exc:
+            self._release(batch, batch_id, exc, count_attempt=True)
+            raise self._backoff(state, exc) from exc
+        numbers = list(range(state.last_numero + 1, state.last_numero + 1 + len(batch)))
+        details = [numbered(rec.detail, n) for rec, n in zip(batch, numbers)]
+        entry = {"batch": batch_id, "items": [[rec.id, n] for rec, n in zip(batch, numbers)],
+                 "details": details, "sent_at": clock.timestamp(), "answered": False}
+        self.r.hset(inflight_key(self.lane), batch_id, json.dumps(entry))
+        try:
+            result = client.solicitar_cae(state.pto_vta, state.cbte_tipo, details)
+        except SequenceError:
+            self._mark_answered(entry)
+            raise
+        except AmbiguousError as exc:
+            if exc.answered:
+                self._mark_answered(entry)
+            self._note_failure(state)
+            self._reconcile(client, state, count_attempt=True)
+            return
+        except (TransientError, AuthError) as exc:
+            self.r.hdel(inflight_key(self.lane), batch_id)
+            self._release(batch, batch_id, exc, count_attempt=True)
+            raise self._backoff(state, exc) from exc
+        except DataError as exc:
+            self.r.hdel(inflight_key(self.lane), batch_id)
+            messages = afip_messages(exc.codes)
+            self.store.transition([rec.id for rec in batch],
+                                  outcomes.failed(batch_id, {rec.id: messages for rec in batch},
+                                                  codes={rec.id: exc.codes for rec in batch}))
+            return
+        self._apply(state, batch, numbers, details, result)
+        self.r.hdel(inflight_key(self.lane), batch_id)
+
+    def _apply(self, state: LaneState, batch: list[Record], numbers: list[int], details: list[dict], result) -> None:
+        emitted, failed, unprocessed = {}, {}, []
+        codes = {}
+        rejected = False
+        for index, rec in enumerate(batch):
+            det = result.details[index] if index < len(result.details) else None
+            if det is not None and det.resultado == "A" and not rejected:
+                emitted[rec.id] = {"numero": numbers[index], "cae": det.cae, "cae_vto": det.cae_vto,
+                                   "observaciones": det.observaciones}
+            elif det is not None and not rejected:
+                rejected = True
+                pairs = det.observaciones + result.errors
+                failed[rec.id] = afip_messages(pairs) or ["AFIP rechazó el comprobante sin informar el motivo."]
+                codes[rec.id] = pairs
+            else:
+                unprocessed.append(rec.id)
+        if emitted:
+            self.store.transition(list(emitted), outcomes.emitted(self.batch_id, emitted))
+            last = max(emitted.values(), key=lambda e: e["numero"])
+            self._learn_last(None, state, last["numero"], details[numbers.index(last["numero"])]["CbteFch"])
+        if failed:
+            self.store.transition(list(failed), outcomes.failed(self.batch_id, failed, codes=codes))
+        if unprocessed:
+            self.store.transition(unprocessed, outcomes.released(
+                self.batch_id, count_attempt=False, reason="No procesado por AFIP tras un comprobante rechazado.",
+                max_attempts=self.settings.max_attempts, exhausted_message=self._exhausted()))
+        self._set_lane(failures=0, probe_first="0")
+        state.failures, state.probe_first = 0, False
+
+    def _date_guard(self, state: LaneState, batch: list[Record], batch_id: str) -> list[Record]:
+        """A comprobante dated before the lane's last one would get AFIP's bare 10016: fail it clearly."""
+        if not state.last_fecha:
+            return batch
+        late = [rec for rec in batch if rec.fecha.strftime("%Y%m%d") < state.last_fecha]
+        if late:
+            messages = {rec.id: [date_guard_message(rec.fecha.strftime("%Y%m%d"), state.last_fecha)] for rec in late}
+            self.store.transition([rec.id for rec in late], outcomes.failed(batch_id, messages))
+        return [rec for rec in batch if rec not in late]
+
+    # Unclear outcomes
+
+    def _reconcile(self, client, state: LaneState, *, count_attempt: bool) -> None:
+        """Settle every batch in flight against what AFIP holds, before anything is sent again."""
+        raw_entries = self.r.hgetall(inflight_key(self.lane))
+        if not raw_entries:
+            return
+        try:
+            afip_last = client.ultimo_autorizado(state.pto_vta, state.cbte_tipo)
+            entries = sorted((json.loads(v) for v in raw_entries.values()), key=lambda e: e["items"][0][1])
+            for entry in entries:
+                self._reconcile_entry(client, entry, afip_last, count_attempt)
+            last_fecha = ""
+            if afip_last:
+                authorised = client.consultar(state.pto_vta, state.cbte_tipo, afip_last)
+                last_fecha = (authorised or {}).get("CbteFch") or ""
+            self._learn_last(None, state, afip_last, last_fecha)
+        except (TransientError, AuthError) as exc:
+            raise self._backoff(state, exc) from exc
+
+    def _reconcile_entry(self, client, entry: dict, afip_last: int, count_attempt: bool) -> None:
+        settle = self.settings.afip_read_timeout
+        emitted, released = {}, []
+        for (rid, numero), detail in zip(entry["items"], entry["details"]):
+            if numero <= afip_last:
+                authorised = client.consultar(self._pto_vta(), self._cbte_tipo(), numero)
+                if authorised and same_comprobante(authorised, detail):
+                    emitted[rid] = {"numero": numero, "cae": str(authorised.get("CodAutorizacion") or ""),
+                                    "cae_vto": str(authorised.get("FchVto") or ""), "observaciones": [],
+                                    "reconciled": True}
+                    continue
+                log.warning("lane %s: number %s is held at AFIP by another comprobante; %s will get a new one",
+                            self.lane, numero, rid)
+                self.r.rpush(key("lane", self.lane, "anomalies"), json.dumps(
+                    {"at": clock.timestamp(), "numero": numero, "comprobante": rid, "afip": authorised}, default=str))
+                released.append(rid)
+            elif not entry["answered"] and clock.timestamp() < entry["sent_at"] + settle:
+                # No answer came and AFIP may still be processing it: decide only once that is implausible.
+                raise _Backoff(entry["sent_at"] + settle, "esperando para confirmar un envío sin respuesta")
+            else:
+                released.append(rid)
+        batch_id = entry["batch"]
+        if emitted:
+            self.store.transition(list(emitted), outcomes.emitted(batch_id, emitted))
+        if released:
+            self.store.transition(released, outcomes.released(
+                batch_id, count_attempt=count_attempt, reason="AFIP no respondió al pedido de CAE; se reintentará.",
+                max_attempts=self.settings.max_attempts, exhausted_message=self._exhausted()))
+        self.r.hdel(inflight_key(self.lane), batch_id)
+
+    def _after_sequence_error(self, client, state: LaneState, exc: SequenceError, *, give_up: bool) -> None:
+        """10016 for the whole batch: our idea of the last number or date was stale. Reconcile, learn
+        AFIP's last number and date, and let the date guard speak if the date was the problem."""
+        entry_raw = self.r.hget(inflight_key(self.lane), self.batch_id)
+        if give_up and entry_raw:
+            entry = json.loads(entry_raw)
+            self.r.hdel(inflight_key(self.lane), self.batch_id)
+            rids = [rid for rid, _ in entry["items"]]
+            self.store.transition(rids[:1], outcomes.failed(self.batch_id, {rids[0]: afip_messages(exc.codes)},
+                                                            codes={rids[0]: exc.codes}))
+            self.store.transition(rids[1:], outcomes.released(
+                self.batch_id, count_attempt=False, reason="No procesado por AFIP tras un comprobante rechazado.",
+                max_attempts=self.settings.max_attempts, exhausted_message=self._exhausted()))
+            return
+        self._reconcile(client, state, count_attempt=False)
+
+    # Helpers
+
+    def _pto_vta(self) -> int:
+        return int(self.lane.split(":")[1])
+
+    def _cbte_tipo(self) -> int:
+        return int(self.lane.split(":")[2])
+
+    def _exhausted(self) -> str:
+        return EXHAUSTED.format(n=self.settings.max_attempts)
+
+    def _mark_answered(self, entry: dict) -> None:
+        entry["answered"] = True
+        self.r.hset(inflight_key(self.lane), entry["batch"], json.dumps(entry))
+
+    def _release(self, batch: list[Record], batch_id: str, exc: AfipError, *, count_attempt: bool) -> None:
+        reason = "; ".join(exc.messages())
+        self.store.transition([rec.id for rec in batch], outcomes.released(
+            batch_id, count_attempt=count_attempt, reason=reason, max_attempts=self.settings.max_attempts,
+            exhausted_message=self._exhausted()))
+
+    def _afip_healthy(self, client) -> bool:
+        cached = self.r.get(HEALTH_KEY)
+        if cached is None:
+            cached = "ok" if client.healthy() else "down"
+            self.r.set(HEALTH_KEY, cached, ex=HEALTH_TTL_SECONDS)
+        return cached == "ok"
+
+    def _note_failure(self, state: LaneState) -> None:
+        state.failures += 1
+        state.probe_first = True
+        self._set_lane(failures=state.failures, probe_first="1")
+
+    def _backoff(self, state: LaneState, exc: AfipError) -> _Backoff:
+        self._note_failure(state)
+        if isinstance(exc, TransientError) and not isinstance(exc, AmbiguousError):
+            self.r.set(HEALTH_KEY, "down", ex=HEALTH_TTL_SECONDS)
+        delay = emission_backoff(state.failures)
+        if isinstance(exc, AuthError) and exc.retry_after:
+            delay = max(delay, exc.retry_after)
+        return _Backoff(clock.timestamp() + delay, "; ".join(exc.messages()))
+
+    def _learn_last(self, client, state: LaneState, numero: int, fecha: str = "") -> None:
+        if client is not None and numero and not fecha:
+            fecha = (client.consultar(state.pto_vta, state.cbte_tipo, numero) or {}).get("CbteFch") or ""
+        state.last_numero = numero
+        state.last_fecha = max(state.last_fecha, fecha) if fecha else state.last_fecha
+        self._set_lane(last_numero=numero, last_fecha=state.last_fecha)
+
+    def _set_lane(self, **fields) -> None:
+        self.r.hset(lane_key_meta(self.lane), mapping={k: str(v) for k, v in fields.items()})

@@ -1,0 +1,61 @@
+"""At most one emitter per lane: a Redis lock with a random token and a lease renewed in the background.
+
+The lock is for efficiency; correctness does not rest on it. If a paused emitter loses its lease, AFIP's
+10016 and the batch id written on each comprobante keep a second emitter from doing harm.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from contextlib import contextmanager
+
+from config.keys import key
+
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+
+def lock_key(lane: str) -> str:
+    return key("lane", lane, "lock")
+
+
+class LaneLock:
+    def __init__(self, r, lane: str, lease_seconds: float):
+        self.r = r
+        self.key = lock_key(lane)
+        self.lease_ms = int(lease_seconds * 1000)
+        self.token = secrets.token_hex(12)
+        self.lost = threading.Event()
+
+    def acquire(self) -> bool:
+        return bool(self.r.set(self.key, self.token, nx=True, px=self.lease_ms))
+
+    def renew(self) -> bool:
+        ok = bool(self.r.eval(_RENEW, 1, self.key, self.token, self.lease_ms))
+        if not ok:
+            self.lost.set()
+        return ok
+
+    @contextmanager
+    def heartbeat(self):
+        """Renew the lease every third of it while the body runs (SOAP calls can be long)."""
+        stop = threading.Event()
+
+        def beat():
+            while not stop.wait(self.lease_ms / 3000.0):
+                try:
+                    if not self.renew():
+                        return
+                except Exception:  # a failed renewal must not kill the emitter; the lease may lapse
+                    continue
+
+        thread = threading.Thread(target=beat, name=f"lease {self.key}", daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            thread.join()

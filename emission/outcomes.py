@@ -1,0 +1,120 @@
+"""The state changes of emission, as `Store.transition` change functions.
+
+Each one checks that the comprobante is still where this emitter left it (state and batch id: the
+fence on our side, as AFIP's 10016 is on AFIP's), so a stale emitter's late answer changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from comprobantes.answers import comprobante_nro
+from comprobantes.qr import afip_qr_url
+from comprobantes.store import Conflict, Record, Store, event_for, numero_key, pending_key, pending_score
+from config import clock
+
+
+def _owned(record: Record, batch_id: str) -> None:
+    if record.state != "procesando" or record.batch != batch_id:
+        raise Conflict(record.id)
+
+
+def claim(batch_id: str):
+    def change(pipe, record: Record):
+        pipe.zrem(pending_key(record.lane), record.id)
+        if record.state != "encolado":
+            raise Conflict(record.id)
+        Store.stage_state(pipe, record, "procesando", {"batch": batch_id}, {"lote": batch_id})
+        return None
+
+    return change
+
+
+def _ddmmyyyy(yyyymmdd: str) -> str:
+    return datetime.strptime(yyyymmdd, "%Y%m%d").strftime("%d/%m/%Y") if yyyymmdd else ""
+
+
+def emitted(batch_id: str, results: dict[str, dict]):
+    """`results[rid]`: numero, cae, cae_vto (yyyymmdd), observaciones [(code, msg)], reconciled (bool)."""
+
+    def change(pipe, record: Record):
+        _owned(record, batch_id)
+        result = results[record.id]
+        detail = record.detail
+        qr = afip_qr_url(
+            fecha=record.fecha, cuit=record.cuit, pto_vta=record.pto_vta, cbte_tipo=record.cbte_tipo,
+            numero=result["numero"], importe=detail["ImpTotal"], moneda=detail["MonId"],
+            cotizacion=detail["MonCotiz"], doc_tipo=detail["DocTipo"], doc_nro=detail["DocNro"], cae=result["cae"],
+        )
+        attempts = record.attempts + 1
+        observaciones = [f"{code} - {msg}" for code, msg in result["observaciones"]]
+        Store.stage_state(
+            pipe, record, "emitido",
+            {"numero": result["numero"], "cae": result["cae"], "cae_vto": result["cae_vto"], "afip_qr": qr,
+             "observaciones": _dumps(observaciones), "attempts": attempts, "emitted_at": repr(clock.timestamp()),
+             "batch": "", "last_error": "[]"},
+            {"numero": result["numero"], "cae": result["cae"], "intento": attempts,
+             "reconciliado": result.get("reconciled", False), "observaciones": observaciones},
+        )
+        pipe.hset(numero_key(record.pdv, record.cbte_tipo), str(result["numero"]), record.id)
+        return event_for(
+            record, "emitido", intento=attempts, msg=observaciones,
+            extra={
+                "cae": result["cae"],
+                "vencimiento_cae": _ddmmyyyy(result["cae_vto"]),
+                "comprobante_nro": comprobante_nro(record.pto_vta, result["numero"]),
+                "comprobante_tipo": record.tipo,
+                "afip_qr": qr,
+            },
+        )
+
+    return change
+
+
+def failed(batch_id: str | None, messages: dict[str, list[str]], *, codes: dict[str, list] | None = None):
+    """To `error` with the messages the client reads; `batch_id` None for comprobantes not yet claimed."""
+
+    def change(pipe, record: Record):
+        if batch_id is None:
+            if record.state != "encolado":
+                raise Conflict(record.id)
+            pipe.zrem(pending_key(record.lane), record.id)
+        else:
+            _owned(record, batch_id)
+        attempts = record.attempts + 1
+        msg = messages[record.id]
+        Store.stage_state(
+            pipe, record, "error", {"attempts": attempts, "last_error": _dumps(msg), "batch": ""},
+            {"intento": attempts, "errores": msg, "codigos": (codes or {}).get(record.id, [])},
+        )
+        return event_for(record, "error", intento=attempts, msg=msg)
+
+    return change
+
+
+def released(batch_id: str, *, count_attempt: bool, reason: str, max_attempts: int, exhausted_message: str):
+    """Back to `encolado` in its lane; a counted failure that spends the last attempt goes to `error`."""
+
+    def change(pipe, record: Record):
+        _owned(record, batch_id)
+        attempts = record.attempts + (1 if count_attempt else 0)
+        if count_attempt and attempts >= max_attempts:
+            msg = [exhausted_message, reason]
+            Store.stage_state(
+                pipe, record, "error", {"attempts": attempts, "last_error": _dumps(msg), "batch": ""},
+                {"intento": attempts, "errores": msg},
+            )
+            return event_for(record, "error", intento=attempts, msg=msg)
+        fields = {"attempts": attempts, "batch": ""}
+        if count_attempt:
+            fields["last_error"] = _dumps([reason])
+        Store.stage_state(pipe, record, "encolado", fields, {"intento": attempts, "motivo": reason})
+        pipe.zadd(pending_key(record.lane), {record.id: pending_score(record.fecha, record.seq)})
+        return None
+
+    return change
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,88 @@
+"""When each lane has work: the `lanes:due` set, beat's promotion, and handing a lane back when an
+emitter is done with it."""
+
+from __future__ import annotations
+
+from comprobantes.store import DAY, LANES_DUE, pending_key
+from config import clock
+from config.due_sets import claim_due
+from config.keys import key
+from emission.lane_lock import lock_key
+
+DRAIN_TASK = "encola.emision.drain_lane"
+UNIX_EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
+ARGENTINA_MIDNIGHT_UTC = 3 * 3600  # 00:00 in Argentina (UTC-3) is 03:00 UTC
+
+
+def lane_key_meta(lane: str) -> str:
+    return key("lane", lane)
+
+
+def inflight_key(lane: str) -> str:
+    return key("lane", lane, "inflight")
+
+
+def publish_drain(lanes, *, eta_seconds: dict[str, float] | None = None) -> None:
+    from config.celery_app import app
+
+    for lane in lanes:
+        options = {}
+        if eta_seconds and lane in eta_seconds:
+            options["countdown"] = max(0.0, eta_seconds[lane])
+        app.send_task(DRAIN_TASK, args=[lane], **options)
+
+
+def promote_due(r, *, horizon: float, lease: float) -> int:
+    """Publish a drain for every lane due within `horizon`; returns how many."""
+    now = clock.timestamp()
+    claimed = claim_due(r, LANES_DUE, now=now, horizon=horizon, lease=lease)
+    publish_drain([lane for lane, _ in claimed], eta_seconds={lane: due - now for lane, due in claimed if due > now})
+    return len(claimed)
+
+
+def lease_lane(r, lane: str, *, lease: float) -> None:
+    """Mark a lane as being worked for `lease` seconds, before publishing its drain right away."""
+    r.zadd(LANES_DUE, {lane: clock.timestamp() + lease}, lt=True)
+
+
+# Decide, atomically with every other write to the lane, whether work is due now; if not (or if the
+# emitter must yield), record when the lane is next due and release the lock.
+_FINISH = f"""
+if redis.call('GET', KEYS[4]) ~= ARGV[1] then return -1 end
+local now = tonumber(ARGV[2])
+local retry_at = tonumber(redis.call('HGET', KEYS[3], 'retry_at') or '0')
+local nxt = nil
+if redis.call('HLEN', KEYS[5]) > 0 then
+  nxt = math.max(now, retry_at)
+else
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  if first[1] then
+    local ordinal = math.floor(tonumber(first[2]) / {DAY})
+    local due = (ordinal - {UNIX_EPOCH_ORDINAL}) * 86400 + {ARGENTINA_MIDNIGHT_UTC}
+    nxt = math.max(due, retry_at)
+  end
+end
+if nxt ~= nil and nxt <= now then
+  if ARGV[3] == '0' then return 1 end
+  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[5])
+  redis.call('DEL', KEYS[4])
+  return 2
+end
+if nxt == nil then redis.call('ZREM', KEYS[2], ARGV[5]) else redis.call('ZADD', KEYS[2], nxt, ARGV[5]) end
+redis.call('DEL', KEYS[4])
+return 0
+"""
+
+MORE_WORK, YIELDED, RELEASED, LOST = 1, 2, 0, -1
+
+
+def finish(r, lane: str, token: str, *, yield_lane: bool, lease: float) -> int:
+    """MORE_WORK: work is due now, keep going (lock kept). YIELDED: work is due but the emitter used
+    its budget; the lock is released and the caller publishes a new drain. RELEASED: nothing due now.
+    LOST: the lock was no longer ours; nothing was changed."""
+    return int(
+        r.eval(
+            _FINISH, 5, pending_key(lane), LANES_DUE, lane_key_meta(lane), lock_key(lane), inflight_key(lane),
+            token, repr(clock.timestamp()), "1" if yield_lane else "0", repr(lease), lane,
+        )
+    )
