@@ -1,0 +1,1 @@
+"""The `encola` command line: the demo, the AFIP simulator, and the tools an operator uses."""

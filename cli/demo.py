@@ -1,0 +1,208 @@
+"""`encola demo`: the whole stack against the AFIP simulator, end to end, then everything stopped.
+
+Starts a private Redis when ENCOLA_REDIS_URL is not set, the Procfile's processes through honcho, and
+a webhook receiver; submits three comprobantes like seed 002's example, dated today; prints each
+outcome and every webhook received; exits 0 only if all three were emitted and notified.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import requests
+
+from cli.local_redis import LocalRedis, free_port
+from cli.webhook_receiver import WebhookReceiver
+
+REPO = Path(__file__).resolve().parents[1]
+HOOK_PATH = "/hooks/encola"
+STARTUP_TIMEOUT = 60.0
+RESULT_TIMEOUT = 60.0
+
+
+def demo_items(today_ddmmyyyy: str) -> list[dict]:
+    """Three items like seed 002's example: FACTURA B, one line of 114.88 + 21 % IVA = 139.00."""
+    items = []
+    for n in (1, 2, 3):
+        items.append({
+            "cliente": {
+                "documento_tipo": "DNI", "documento_nro": f"2{n}345678", "razon_social": f"Cliente Demo {n}",
+                "condicion_iva": "CF", "domicilio": "Av Sta Fe 23132", "provincia": "2",
+                "email": "demo@example.com", "envia_por_mail": "N", "condicion_pago": "201",
+            },
+            "comprobante": {
+                "fecha": today_ddmmyyyy, "vencimiento": today_ddmmyyyy, "tipo": "FACTURA B", "operacion": "V",
+                "idioma": "1", "punto_venta": 0, "numero": 0, "moneda": "PES", "cotizacion": Decimal("1"),
+                "rubro": "Servicios web", "rubro_grupo_contable": "Servicios", "external_reference": f"demo-{n}",
+                "detalle": [{
+                    "cantidad": Decimal("1"), "afecta_stock": "N",
+                    "producto": {
+                        "descripcion": "Hosting pagina web", "codigo": "37", "lista_precios": "standard",
+                        "leyenda": "", "unidad_bulto": 1, "alicuota": Decimal("21"),
+                        "precio_unitario_sin_iva": Decimal("114.88"),
+                    },
+                }],
+                "bonificacion": Decimal("0"), "percepciones_iibb": Decimal("0"), "percepciones_iva": Decimal("0"),
+                "impuestos_internos": Decimal("0"), "total": Decimal("139.00"),
+            },
+        })
+    return items
+
+
+class Demo:
+    def __init__(self):
+        self.data_dir = REPO / ".encola" / "demo"
+        self.redis: LocalRedis | None = None
+        self.honcho: subprocess.Popen | None = None
+        self.receiver: WebhookReceiver | None = None
+
+    def run(self) -> int:
+        try:
+            return self._run()
+        finally:
+            self.stop()
+
+    def _run(self) -> int:
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+        self.data_dir.mkdir(parents=True)
+        redis_url = os.environ.get("ENCOLA_REDIS_URL")
+        if redis_url:
+            print(f"Redis: {redis_url} (ENCOLA_REDIS_URL)")
+        else:
+            self.redis = LocalRedis(str(self.data_dir / "redis"))
+            redis_url = self.redis.start()
+            print(f"Redis: private redis-server at {redis_url}, AOF on, data in {self.data_dir / 'redis'}")
+        sim_port, sim_admin, web_port, flower_port = (free_port() for _ in range(4))
+        env = {
+            "ENCOLA_REDIS_URL": redis_url, "ENCOLA_ENV": "development", "ENCOLA_AFIP": "simulador",
+            "ENCOLA_AFIP_SIM_PORT": str(sim_port), "ENCOLA_AFIP_SIM_ADMIN_PORT": str(sim_admin),
+            "ENCOLA_DATA_DIR": str(self.data_dir), "PORT": str(web_port), "FLOWER_PORT": str(flower_port),
+            # The Procfile's commands (celery, gunicorn, encola) live beside this interpreter.
+            "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+        }
+        os.environ.update(env)
+        from config.settings import get_settings
+
+        get_settings.cache_clear()
+        from cli.development import create_development_pdv, development_certificate
+        from config.redis_client import get_redis
+
+        cert = development_certificate(str(self.data_dir / "certs"))
+        self.receiver = WebhookReceiver().start()
+        r = get_redis()
+        pdv, credentials = create_development_pdv(
+            r, cert=cert, webhook_url=self.receiver.base_url + HOOK_PATH, pto_vta=_free_pto_vta(r),
+        )
+        print(f"Point of sale: CUIT {pdv.cuit}, punto de venta {pdv.pto_vta}, webhook {pdv.webhook_url}")
+        log_path = self.data_dir / "processes.log"
+        self._start_processes(log_path)
+        print(f"Processes: web :{web_port}, emision, webhooks, beat, flower :{flower_port}, afip :{sim_port} "
+              f"(their output: {log_path})")
+        self._wait_ready(sim_port, web_port)
+
+        from config import clock
+        from producers import enqueue
+
+        today = clock.today_ar().strftime("%d/%m/%Y")
+        print(f"\nSubmitting 3 comprobantes (FACTURA B, fecha {today}) with producers.enqueue:")
+        refs = []
+        for item in demo_items(today):
+            item["comprobante"]["punto_venta"] = pdv.pto_vta
+            answer = enqueue({**credentials, **item})
+            ref = item["comprobante"]["external_reference"]
+            refs.append(ref)
+            status = "accepted" if answer["error"] == "N" else f"refused: {answer['errores']}"
+            print(f"  {ref}: {status} (comprobante_nro {answer.get('comprobante_nro', '-')})")
+        return self._report(r, pdv, refs)
+
+    def _start_processes(self, log_path: Path) -> None:
+        honcho = os.path.join(os.path.dirname(sys.executable), "honcho")
+        log = open(log_path, "wb")
+        self.honcho = subprocess.Popen(
+            [honcho, "start", "-f", str(REPO / "Procfile"), "-d", str(REPO)],
+            stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(), start_new_session=True,
+        )
+
+    def _wait_ready(self, sim_port: int, web_port: int) -> None:
+        from config.celery_app import app
+
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        pending = {"afip": f"http://127.0.0.1:{sim_port}/wsfev1/service.asmx?WSDL",
+                   "web": f"http://127.0.0.1:{web_port}/health"}
+        workers_up = False
+        while pending or not workers_up:
+            if time.monotonic() > deadline or self.honcho.poll() is not None:
+                raise SystemExit(f"the processes did not come up; see {self.data_dir / 'processes.log'}")
+            for name, url in list(pending.items()):
+                try:
+                    if requests.get(url, timeout=1).ok:
+                        del pending[name]
+                except requests.RequestException:
+                    pass
+            if not workers_up:
+                names = [name for reply in app.control.ping(timeout=1.0) for name in reply]
+                workers_up = any(n.startswith("emision@") for n in names) and any(n.startswith("webhooks@") for n in names)
+            time.sleep(0.2)
+
+    def _report(self, r, pdv, refs: list[str]) -> int:
+        from comprobantes.store import Store
+
+        store = Store(r)
+        deadline = time.monotonic() + RESULT_TIMEOUT
+        while time.monotonic() < deadline:
+            records = [rec for ref in refs for rec in store.by_reference(pdv.id, ref)]
+            done = all(rec.state in ("emitido", "error") for rec in records) and len(records) == len(refs)
+            if done and len(self.receiver.received(HOOK_PATH)) >= 2 * len(refs):
+                break
+            time.sleep(0.2)
+        print("\nOutcomes:")
+        ok = True
+        for ref in refs:
+            for rec in store.by_reference(pdv.id, ref):
+                if rec.state == "emitido":
+                    vto = f"{rec.cae_vto[6:8]}/{rec.cae_vto[4:6]}/{rec.cae_vto[:4]}"
+                    print(f"  {ref}: emitido  {rec.tipo} {rec.pto_vta:05d}-{rec.numero:08d}  CAE {rec.cae}  vto {vto}")
+                else:
+                    ok = False
+                    print(f"  {ref}: {rec.state}  {' | '.join(rec.last_error)}")
+        hooks = self.receiver.received(HOOK_PATH)
+        print(f"\nWebhooks received ({len(hooks)}):")
+        for delivery in hooks:
+            payload = delivery.json()
+            extra = f"  comprobante_nro {payload['comprobante_nro']}  cae {payload['cae']}" if payload["evento"] == "emitido" else ""
+            print(f"  {payload['creado']}  {payload['external_reference']:<8} {payload['evento']:<9} "
+                  f"hook_id {payload['hook_id']}{extra}")
+        ok = ok and len(hooks) == 2 * len(refs)
+        print("\nDemo " + ("finished: 3 comprobantes emitted, 6 webhooks received." if ok else "FAILED."))
+        return 0 if ok else 1
+
+    def stop(self) -> None:
+        if self.honcho is not None and self.honcho.poll() is None:
+            os.killpg(self.honcho.pid, signal.SIGTERM)
+            try:
+                self.honcho.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.honcho.pid, signal.SIGKILL)
+                self.honcho.wait()
+        if self.receiver is not None:
+            self.receiver.stop()
+        if self.redis is not None:
+            self.redis.stop()
+
+
+def _free_pto_vta(r) -> int:
+    from accounts.points_of_sale import list_points_of_sale
+
+    used = {p.pto_vta for p in list_points_of_sale(r)}
+    return next(n for n in range(1, 99999) if n not in used)
+
+
+def main() -> int:
+    return Demo().run()

@@ -1,0 +1,85 @@
+"""The Python API that other services call (and the HTTP layer wraps): validate, accept, schedule.
+
+Every function takes the body TusFacturas documents and returns the dict TusFacturas answers, so the
+HTTP layer only parses and serialises.
+"""
+
+from __future__ import annotations
+
+from accounts.points_of_sale import PointOfSale, authenticate
+from comprobantes import answers
+from comprobantes.answers import Problem
+from comprobantes.store import Store
+from comprobantes.validation import Checked, check_item
+from config import clock
+from config.redis_client import get_redis
+from config.settings import get_settings
+from emission.schedule import lease_lane, publish_drain
+from webhook_dispatch import outbox
+from webhook_dispatch.events import build_event
+
+BAD_CREDENTIALS = Problem("TFC-1000", "Las credenciales de acceso enviadas no son validas.")
+NO_WEBHOOK = Problem(
+    "TFC-8001",
+    "Tu punto de venta no tiene una direccion de webhook definida; no se pueden enviar comprobantes a la cola.",
+)
+
+
+def _credentials(body) -> tuple:
+    if not isinstance(body, dict):
+        return None, None, None
+    return body.get("apikey"), body.get("apitoken"), body.get("usertoken")
+
+
+def _point_of_sale(r, body) -> PointOfSale | None:
+    return authenticate(r, *_credentials(body))
+
+
+def _notify_rejection(r, pdv: PointOfSale, checked: Checked) -> None:
+    """Seed 001: a request that meets the basic requirements but fails validation also gets an
+    `error` webhook."""
+    event = build_event(
+        pdv_id=pdv.id, evento="error", external_reference=checked.external_reference, intento=1,
+        msg=[p.text for p in checked.problems],
+    )
+    pipe = r.pipeline()
+    outbox.stage(pipe, event)
+    pipe.execute()
+    outbox.publish([event.hook_id])
+
+
+def _queue(r, pdv: PointOfSale, checked: Checked) -> dict:
+    record, event = Store(r).accept(pdv, checked.accepted)
+    if event is not None:
+        if record.due_at <= clock.timestamp():
+            lease_lane(r, record.lane, lease=get_settings().lane_lease_seconds)
+            publish_drain([record.lane])
+    vencimiento = record.vencimiento.strftime("%d/%m/%Y") if record.vencimiento else ""
+    return answers.queued(
+        external_reference=record.external_reference, tipo=record.tipo, pto_vta=record.pto_vta,
+        vencimiento_pago=vencimiento,
+    )
+
+
+def enqueue(body) -> dict:
+    """`nuevo_encola`: one comprobante into the queue (seed 001)."""
+    r = get_redis()
+    pdv = _point_of_sale(r, body)
+    item = {"cliente": body.get("cliente"), "comprobante": body.get("comprobante")} if isinstance(body, dict) else None
+    if pdv is None:
+        return answers.error([BAD_CREDENTIALS], _reference_of(item))
+    if not pdv.webhook_url:
+        return answers.error([NO_WEBHOOK], _reference_of(item))
+    checked = check_item(item, pdv, today=clock.today_ar())
+    if checked.problems:
+        if not checked.basic_failure:
+            _notify_rejection(r, pdv, checked)
+        return answers.error(checked.problems, checked.external_reference)
+    return _queue(r, pdv, checked)
+
+
+def _reference_of(item) -> str:
+    if isinstance(item, dict) and isinstance(item.get("comprobante"), dict):
+        ref = item["comprobante"].get("external_reference")
+        return ref if isinstance(ref, str) else ""
+    return ""
