@@ -1,0 +1,64 @@
+"""Test run set-up: a private redis-server for the whole run (started before any test module is
+imported, so the Celery app finds ENCOLA_REDIS_URL), and the real stack on first use."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from cli.local_redis import LocalRedis
+from tests.support.stack import Stack, stack_environment
+
+_run: dict = {}
+
+
+def pytest_configure(config):
+    base = Path(tempfile.mkdtemp(prefix="encola-tests-"))
+    redis = LocalRedis(str(base / "redis"), appendonly=False)
+    env = stack_environment(redis.start())
+    os.environ.update({k: v for k, v in env.items() if k.startswith("ENCOLA_")})
+    from config.settings import get_settings
+
+    get_settings.cache_clear()
+    _run.update(base=base, redis=redis, env=env)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _run["failed"] = exitstatus != 0
+
+
+def pytest_unconfigure(config):
+    _run["redis"].stop()
+    if _run.get("failed"):
+        print(f"\nlogs of the processes started by the tests: {_run['base']}")
+    else:
+        shutil.rmtree(_run["base"], ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack():
+    running = Stack(_run["base"], _run["env"])
+    try:
+        running.start_simulator()
+        running.start_worker("emision")
+        running.start_worker("webhooks", concurrency=8)
+        running.start_beat()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def pdv(stack):
+    return stack.new_pdv()
+
+
+@pytest.fixture
+def r():
+    from config.redis_client import get_redis
+
+    return get_redis()

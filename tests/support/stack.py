@@ -1,0 +1,131 @@
+"""The running system for integration tests: the AFIP simulator, Celery workers and beat as child
+processes, a webhook receiver in this process, and points of sale created per test."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from cli.development import create_development_pdv, development_certificate
+from cli.local_redis import free_port
+from cli.webhook_receiver import WebhookReceiver
+from tests.support.processes import Child, celery, encola, wait_http, wait_until
+
+
+@dataclass
+class TestPdv:
+    pdv: object
+    credentials: dict
+    hook_path: str
+
+    @property
+    def id(self) -> str:
+        return self.pdv.id
+
+    def body(self, item: dict) -> dict:
+        """A request body: these credentials plus a {cliente, comprobante} item."""
+        return {**self.credentials, **item}
+
+
+class Stack:
+    def __init__(self, base_dir: Path, env: dict[str, str]):
+        self.base_dir = base_dir
+        self.env = env
+        self.children: list[Child] = []
+        self.cert = development_certificate(str(base_dir / "certs"))
+        self.receiver = WebhookReceiver().start()
+        self._pto_vta = itertools.count(1)
+        self._names = itertools.count(1)
+
+    # Processes
+
+    def start_simulator(self, *extra: str) -> Child:
+        self.sim_port = int(self.env["ENCOLA_AFIP_SIM_PORT"])
+        self.sim_admin_port = int(self.env["ENCOLA_AFIP_SIM_ADMIN_PORT"])
+        child = self.spawn("afip-sim", encola(
+            "afip-sim", "--port", str(self.sim_port), "--admin-port", str(self.sim_admin_port),
+            "--ca", self.cert.ca_path, "--data", str(self.base_dir / "afip"), *extra))
+        wait_http(f"http://127.0.0.1:{self.sim_admin_port}/faults", child=child)
+        self.simulator = child
+        return child
+
+    def start_worker(self, queue: str, concurrency: int = 4, pool: str = "threads") -> Child:
+        name = f"{queue}{next(self._names)}"
+        child = self.spawn(name, celery(
+            "worker", "-Q", queue, "-P", pool, "-c", str(concurrency), "-n", f"{name}@%h", "--loglevel", "INFO",
+            "--without-gossip", "--without-mingle"))
+        from config.celery_app import app
+
+        wait_until(lambda: any(f"{name}@" in n for reply in app.control.ping(timeout=0.5) for n in reply),
+                   timeout=30, message=f"worker {name} to answer ping")
+        return child
+
+    def start_beat(self) -> Child:
+        return self.spawn("beat", celery("beat", "--schedule", str(self.base_dir / "beat-schedule"),
+                                         "--loglevel", "INFO"))
+
+    def spawn(self, name: str, args: list[str]) -> Child:
+        child = Child(name, args, self.env, self.base_dir)
+        self.children.append(child)
+        return child
+
+    def stop(self) -> None:
+        for child in reversed(self.children):
+            child.stop()
+        self.receiver.stop()
+
+    # The simulator's admin API
+
+    def sim_admin(self, path: str, payload: dict | None = None):
+        url = f"http://127.0.0.1:{self.sim_admin_port}{path}"
+        response = requests.post(url, json=payload, timeout=5) if payload is not None else requests.get(url, timeout=5)
+        response.raise_for_status()
+        return response.json()
+
+    def faults(self, **changes) -> dict:
+        return self.sim_admin("/faults", changes)
+
+    def authorised(self) -> list[tuple[int, int, int, int, str]]:
+        return [tuple(row) for row in self.sim_admin("/authorised")]
+
+    def set_clock(self, offset_seconds: float) -> None:
+        """Move encola's development clock and the simulator's together."""
+        from config import clock
+        from config.redis_client import get_redis
+
+        clock.set_offset(get_redis(), offset_seconds)
+        self.sim_admin("/clock", {"offset_seconds": offset_seconds})
+
+    # Points of sale
+
+    def new_pdv(self, **options) -> TestPdv:
+        from config.redis_client import get_redis
+
+        pto_vta = next(self._pto_vta)
+        hook_path = f"/hooks/{pto_vta}"
+        pdv, credentials = create_development_pdv(
+            get_redis(), cert=self.cert, webhook_url=self.receiver.base_url + hook_path, pto_vta=pto_vta, **options)
+        return TestPdv(pdv, credentials, hook_path)
+
+    def hooks(self, pdv: TestPdv) -> list[dict]:
+        return [d.json() for d in self.receiver.received(pdv.hook_path)]
+
+
+def stack_environment(redis_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "ENCOLA_REDIS_URL": redis_url,
+        "ENCOLA_ENV": "development",
+        "ENCOLA_AFIP": "simulador",
+        "ENCOLA_AFIP_SIM_PORT": str(free_port()),
+        "ENCOLA_AFIP_SIM_ADMIN_PORT": str(free_port()),
+        "ENCOLA_LANE_LEASE_SECONDS": "5",
+        "ENCOLA_AFIP_READ_TIMEOUT": "5",
+        "ENCOLA_AFIP_CONNECT_TIMEOUT": "2",
+        "ENCOLA_SCHEDULE_HORIZON_SECONDS": "5",
+        "PYTHONUNBUFFERED": "1",
+    }

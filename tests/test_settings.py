@@ -1,0 +1,59 @@
+"""The configuration contract: variable names, defaults and clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from config.settings import AFIP_URLS, ConfigurationError, load_settings
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for name in ("ENCOLA_REDIS_URL", "ENCOLA_ENV", "ENCOLA_AFIP", "ENCOLA_AFIP_WSAA_URL", "ENCOLA_AFIP_WSFE_URL",
+                 "ENCOLA_AFIP_SIM_PORT", "PORT", "ENCOLA_MAX_ATTEMPTS"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_defaults_are_development_against_the_local_simulator(clean_env):
+    settings = load_settings()
+    assert settings.env == "development" and settings.development
+    assert settings.wsaa_url == "http://127.0.0.1:8085/ws/services/LoginCms"
+    assert settings.wsfe_url == "http://127.0.0.1:8085/wsfev1/service.asmx"
+    assert settings.port == 8000 and settings.max_attempts == 100
+    assert settings.webhook_allow_private
+
+
+def test_a_missing_redis_url_is_explained(clean_env):
+    with pytest.raises(ConfigurationError, match="ENCOLA_REDIS_URL is not set"):
+        load_settings().require_redis_url()
+
+
+def test_homologacion_and_produccion_use_afips_urls(clean_env):
+    clean_env.setenv("ENCOLA_AFIP", "produccion")
+    clean_env.setenv("ENCOLA_ENV", "production")
+    settings = load_settings()
+    assert (settings.wsaa_url, settings.wsfe_url) == AFIP_URLS["produccion"]
+    assert not settings.webhook_allow_private
+
+
+def test_explicit_urls_win(clean_env):
+    clean_env.setenv("ENCOLA_AFIP_WSFE_URL", "http://afip.internal/wsfev1/service.asmx")
+    assert load_settings().wsfe_url == "http://afip.internal/wsfev1/service.asmx"
+
+
+@pytest.mark.parametrize("name,value,message", [
+    ("ENCOLA_ENV", "staging", "ENCOLA_ENV must be development or production"),
+    ("ENCOLA_AFIP", "mock", "ENCOLA_AFIP must be simulador, homologacion or produccion"),
+    ("PORT", "eighty", "PORT must be a whole number"),
+])
+def test_bad_values_name_the_variable(clean_env, name, value, message):
+    clean_env.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=message):
+        load_settings()
+
+
+def test_production_refuses_the_simulator(clean_env):
+    clean_env.setenv("ENCOLA_ENV", "production")
+    with pytest.raises(ConfigurationError, match="production needs ENCOLA_AFIP"):
+        load_settings()
