@@ -1,6 +1,6 @@
 """Producers: the Python API other services call to put comprobantes into the queue (and, through the
 HTTP layer, TusFacturas-compatible clients). Validates, accepts and schedules; nothing imports it."""
 
-from producers.api import enqueue
+from producers.submission import enqueue
 
 __all__ = ["enqueue"]

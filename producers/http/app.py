@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from flask import Flask, Response, request
 
-from producers.api import enqueue
+from producers import enqueue
 
 PREFIXES = ("/app/api/v2", "/api/v2")
 MAX_BODY_BYTES = 5 * 1024 * 1024

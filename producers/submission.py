@@ -1,4 +1,4 @@
-"""The Python API that other services call (and the HTTP layer wraps): validate, accept, schedule.
+"""Submitting comprobantes to the queue: validate, accept, schedule (seeds 001 and 002).
 
 Every function takes the body TusFacturas documents and returns the dict TusFacturas answers, so the
 HTTP layer only parses and serialises.
