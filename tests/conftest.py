@@ -61,6 +61,13 @@ def pdv(stack):
 
 
 @pytest.fixture
+def faults(stack):
+    """`faults(**changes)`: break the simulator on purpose; it is healed after the test."""
+    yield stack.faults
+    stack.faults(down=None, latency_ms=0, wsfe_error=None, dummy_not_ok=False, wsaa_down=False, drop_probability=0.0)
+
+
+@pytest.fixture
 def move_clock(stack):
     """`move_clock(epoch)`: make encola's and the simulator's clocks read `epoch` now; both are put back
     after the test."""

@@ -21,12 +21,6 @@ from tests.support.processes import wait_until
 from tests.support.records import one, wait_all, wait_state
 
 
-@pytest.fixture
-def faults(stack):
-    yield stack.faults
-    stack.faults(down=None, latency_ms=0, wsfe_error=None, dummy_not_ok=False, wsaa_down=False, drop_probability=0.0)
-
-
 def submit_many(pdv, refs, fecha, **kwargs):
     for ref in refs:
         answer = enqueue(pdv.body(item(ref, fecha, pto_vta=pdv.pdv.pto_vta, **kwargs)))
