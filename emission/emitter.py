@@ -18,7 +18,7 @@ from datetime import datetime
 from accounts.points_of_sale import get_point_of_sale
 from afip.failures import AfipError, AmbiguousError, AuthError, DataError, SequenceError, TransientError
 from comprobantes.abonos import base_reference, next_occurrence
-from comprobantes.store import Record, Store, due_score_bound, pending_key
+from comprobantes.store import Record, Store, due_score_bound, pending_key, state_key
 from comprobantes.wsfe_mapping import numbered
 from config import clock
 from config.keys import key
@@ -132,6 +132,7 @@ class LaneEmitter:
         client = self.client_factory(self.r, pdv)
         sequence_retries = 0
         try:
+            self._recover_orphans()
             if self.r.hlen(inflight_key(self.lane)):
                 self._reconcile(client, state, count_attempt=True)
             while time.monotonic() < deadline and not self.lock.lost.is_set():
@@ -189,7 +190,9 @@ class LaneEmitter:
             batch = self._fit_to_reg_x_req(client, batch, batch_id)
             if state.last_numero is None:
                 self._learn_last(client, state, client.ultimo_autorizado(state.pto_vta, state.cbte_tipo))
-        except (TransientError, AuthError) as exc:
+        except AfipError as exc:
+            # Nothing was sent. A data error here (e.g. 11002, the point of sale is not enabled for web
+            # services) is a configuration problem: retried with backoff, counted, until it is fixed.
             self._release(batch, batch_id, exc, count_attempt=True)
             raise self._backoff(state, exc) from exc
         numbers = list(range(state.last_numero + 1, state.last_numero + 1 + len(batch)))
@@ -262,6 +265,22 @@ class LaneEmitter:
         return [rec for rec in batch if rec not in late]
 
     # Unclear outcomes
+
+    def _recover_orphans(self) -> None:
+        """Comprobantes left `procesando` without an in-flight record: their emitter died after claiming
+        them and before recording the call, so AFIP never saw them. Holding the lock, give them back."""
+        inflight = {json.loads(v)["batch"] for v in self.r.hvals(inflight_key(self.lane))}
+        processing = self.store.get_many(self.r.zrange(state_key(self.pdv.id, "procesando"), 0, -1))
+        orphans: dict[str, list[str]] = {}
+        for rec in processing:
+            if rec.lane == self.lane and rec.batch not in inflight:
+                orphans.setdefault(rec.batch, []).append(rec.id)
+        for batch_id, rids in orphans.items():
+            log.warning("lane %s: %d comprobantes of batch %s were never sent; back to the queue",
+                        self.lane, len(rids), batch_id)
+            self.store.transition(rids, outcomes.released(
+                batch_id, count_attempt=False, reason="Recuperado tras la caída de un emisor antes del envío.",
+                max_attempts=self.settings.max_attempts, exhausted_message=self._exhausted()))
 
     def _reconcile(self, client, state: LaneState, *, count_attempt: bool) -> None:
         """Settle every batch in flight against what AFIP holds, before anything is sent again."""

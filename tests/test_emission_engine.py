@@ -246,3 +246,24 @@ def test_far_future_comprobantes_stay_out_of_the_broker(stack, r):
     assert r.hlen("unacked") < 20, "future work is held by a worker"
     assert r.zscore(key("lanes", "due"), lane_of(pdv)) >= clock.start_of_day_ar(clock.today_ar() + timedelta(days=3))
     assert json.loads(r.hget(key("cbte", one(r, pdv, refs[0]).id), "detail"))["CbteFch"] > clock.today_ar().strftime("%Y%m%d")
+
+
+def test_comprobantes_claimed_by_an_emitter_that_died_before_sending_are_recovered(stack, r):
+    # given comprobantes claimed into a batch whose emitter died before recording the call
+    from emission import outcomes
+
+    pdv = stack.new_pdv()
+    lane = lane_of(pdv)
+    hold(r, lane)
+    refs = [f"orphan-{i}" for i in range(3)]
+    submit_many(pdv, refs, clock.today_ar())
+    rids = [one(r, pdv, ref).id for ref in refs]
+    Store(r).transition(rids, outcomes.claim("b-dead-emitter"))
+    assert {one(r, pdv, ref).state for ref in refs} == {"procesando"} and not r.hlen(inflight_key(lane))
+
+    # when the lane is worked again, they go back to the queue and out, numbered in order
+    release(r, lane)
+    records = wait_all(r, pdv, refs)
+    assert sorted(rec.numero for rec in records) == [1, 2, 3]
+    assert all(rec.attempts == 1 for rec in records), "the dead emitter's claim is not an attempt"
+    assert_exactly_once(stack, r, pdv, refs)
