@@ -17,6 +17,8 @@ from afip.simulator.state import IssuedTicket, SimulatorState
 
 SERVICES = ("wsfe",)
 TICKET_LIFETIME = timedelta(hours=12)
+# The token inside a TA says 60 s more than the TA's own expirationTime (afip-facts.md §2.4).
+TOKEN_GRACE = timedelta(seconds=60)
 SOURCE_DN = "CN=wsaahomo, O=AFIP, C=AR, SERIALNUMBER=CUIT 33693450239"
 _SHORT_NAMES = {
     NameOID.COMMON_NAME: "CN",
@@ -97,7 +99,7 @@ class WsaaService:
         sso = (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             f'<sso version="2.0"><id src="{escape(SOURCE_DN)}" dst="CN={service}, O=AFIP, C=AR" '
-            f'unique_id="{unique_id}" gen_time="{int(gen.timestamp())}" exp_time="{int(exp.timestamp())}"/>'
+            f'unique_id="{unique_id}" gen_time="{int(gen.timestamp())}" exp_time="{int((exp + TOKEN_GRACE).timestamp())}"/>'
             f'<operation type="login" value="granted"><login entity="33693450239" service="{service}" '
             f'uid="{escape(dn)}" authmethod="cms" regmethod="22"><relations>'
             f'<relation key="{cuit}" reltype="4"/></relations></login></operation></sso>'
