@@ -5,6 +5,7 @@ another, so that "AFIP down" can really refuse connections while the admin API s
     /wsfev1/service.asmx         WSFEv1 (GET ?WSDL for its WSDL)
     admin  GET/POST /faults      fault injection, see `Faults`
     admin  GET/POST /clock       {"offset_seconds": N}: move the simulator's clock
+    admin  GET/POST /rules       what the rules enforce, see `rules.RuleOptions`
     admin  GET/POST /cotizaciones  the reference exchange rates, {"DOL": "1050.5", ...}
     admin  GET /authorised       every authorised comprobante [cuit, pto_vta, cbte_tipo, numero, cae]
     admin  GET /tickets          every access ticket issued [dn, service, generated, expires]
@@ -278,6 +279,23 @@ def _cotizaciones(table: dict) -> dict:
     return {mon_id: str(rate) for mon_id, rate in sorted(table.items())}
 
 
+def _rules(options: RuleOptions) -> dict:
+    return {**asdict(options), "identification_threshold": str(options.identification_threshold)}
+
+
+def _changed_rules(options: RuleOptions, changes: dict) -> RuleOptions:
+    unknown = set(changes) - set(asdict(options))
+    if unknown:
+        raise ValueError(f"unknown rule option(s): {sorted(unknown)}")
+    updated = replace(options, **changes)
+    threshold = Decimal(str(updated.identification_threshold))
+    if not isinstance(updated.reg_x_req, int) or not 1 <= updated.reg_x_req <= 9998 or threshold <= 0:
+        raise ValueError("reg_x_req must be 1..9998 and identification_threshold more than 0")
+    if not isinstance(updated.condicion_iva_optional, bool):
+        raise ValueError("condicion_iva_optional must be true or false")
+    return replace(updated, identification_threshold=threshold)
+
+
 def _admin_handler(sim: Simulator, server: "SimulatorServer"):
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, fmt, *args):
@@ -293,6 +311,7 @@ def _admin_handler(sim: Simulator, server: "SimulatorServer"):
             views = {
                 "/faults": lambda: asdict(sim.faults),
                 "/clock": self._clock,
+                "/rules": lambda: _rules(sim.wsfe.options),
                 "/cotizaciones": lambda: _cotizaciones(sim.wsfe.cotizaciones),
                 "/authorised": lambda: [list(row) for row in sim.state.all_authorised()],
                 "/tickets": lambda: [list(row) for row in sim.state.all_tickets()],
@@ -310,6 +329,9 @@ def _admin_handler(sim: Simulator, server: "SimulatorServer"):
                 elif self.path == "/clock":
                     sim.clock_offset = float(changes["offset_seconds"])
                     self._json(200, self._clock())
+                elif self.path == "/rules":
+                    sim.wsfe.options = _changed_rules(sim.wsfe.options, changes)
+                    self._json(200, _rules(sim.wsfe.options))
                 elif self.path == "/cotizaciones":
                     rates = {str(k): Decimal(str(v)) for k, v in changes.items()}
                     if any(rate <= 0 for rate in rates.values()):
@@ -356,7 +378,8 @@ class SimulatorServer:
     @staticmethod
     def _serve(server: ThreadingHTTPServer, name: str) -> None:
         server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, name=name, daemon=True).start()
+        # A short poll keeps `down: refuse` and `stop` prompt: shutdown() waits for the next poll.
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True).start()
 
     def stop(self) -> None:
         with self.lock:
