@@ -3,6 +3,8 @@
 On input .NET is lenient: children may come in any order, and elements it does not know (or that lack
 the service's namespace) are ignored. Real clients rely on it: afip.js, for one, sends `Auth` after
 the operation's other fields. zeep reads sequences strictly, so requests are put in schema order first.
+A value that is not of its type (a number that is not one) is not lenient at all: .NET refuses the
+whole request, where zeep would quietly read None.
 
 On output .NET writes every value-type member (int, long, double) even when the answer only carries
 `Errors`: FECompTotXRequest refused for its ticket still says `<RegXReq>0</RegXReq>` (afip-facts.md
@@ -12,8 +14,14 @@ missing one is written as 0.
 
 from __future__ import annotations
 
+from decimal import InvalidOperation
+
 from lxml import etree
 from zeep.xsd.types.builtins import BuiltinType
+
+
+class UnreadableValue(ValueError):
+    """A value that is not of its schema type; ASMX answers a soap:Client fault."""
 
 
 def _children(xsd_type) -> dict[str, tuple[int, object]]:
@@ -22,8 +30,9 @@ def _children(xsd_type) -> dict[str, tuple[int, object]]:
     return {str(element.qname): (index, element.type) for index, (_, element) in enumerate(elements)}
 
 
-def in_schema_order(node: etree._Element, xsd_type) -> None:
-    """Reorder `node`'s children as `xsd_type` declares them and drop the ones it does not declare, in place."""
+def prepare_request(node: etree._Element, xsd_type) -> None:
+    """Reorder `node`'s children as `xsd_type` declares them and drop the ones it does not declare, in
+    place; raise UnreadableValue for a simple value that is not of its type."""
     known = _children(xsd_type)
     if not known:
         return
@@ -33,7 +42,19 @@ def in_schema_order(node: etree._Element, xsd_type) -> None:
     # A stable sort keeps repeated elements (the details of a batch) in the order they came.
     for child in sorted((c for c in children if c.tag in known), key=lambda c: known[c.tag][0]):
         node.append(child)
-        in_schema_order(child, known[child.tag][1])
+        child_type = known[child.tag][1]
+        if isinstance(child_type, BuiltinType):
+            _check_value(child, child_type)
+        else:
+            prepare_request(child, child_type)
+
+
+def _check_value(element: etree._Element, xsd_type: BuiltinType) -> None:
+    try:
+        xsd_type.pythonvalue(element.text or "")
+    except (ValueError, TypeError, ArithmeticError, InvalidOperation):
+        name = etree.QName(element).localname
+        raise UnreadableValue(f"{name}: {element.text!r} no es un valor valido. Input string was not in a correct format.") from None
 
 
 def with_required_values(value, xsd_type):

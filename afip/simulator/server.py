@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import random
+import socket
 import threading
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -33,7 +34,7 @@ from afip.simulator import soap
 from afip.simulator.cms import WsaaFault
 from afip.simulator.messages import INTERNAL
 from afip.simulator.rules import RuleOptions
-from afip.simulator.schema import in_schema_order, with_required_values
+from afip.simulator.schema import UnreadableValue, prepare_request, with_required_values
 from afip.simulator.state import SimulatorState
 from afip.simulator.wsaa import WsaaService
 from afip.simulator.wsfe import WsfeService, errors
@@ -48,6 +49,14 @@ AXIS_NS = "http://xml.apache.org/axis/"
 ARGENTINA = timezone(timedelta(hours=-3))
 MAX_BODY = 20 * 1024 * 1024
 TEXT = "text/plain; charset=utf-8"
+# What IIS (HTTP.sys) answers when the application behind it is down.
+UNAVAILABLE_PAGE = (
+    b'<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN""http://www.w3.org/TR/html4/strict.dtd">\r\n'
+    b"<HTML><HEAD><TITLE>Service Unavailable</TITLE>\r\n"
+    b'<META HTTP-EQUIV="Content-Type" Content="text/html; charset=us-ascii"></HEAD>\r\n'
+    b"<BODY><h2>Service Unavailable</h2>\r\n<hr><p>HTTP Error 503. The service is unavailable.</p>\r\n"
+    b"</BODY></HTML>\r\n"
+)
 
 
 @dataclass
@@ -135,11 +144,12 @@ class Simulator:
         if operation is None:
             return self._fault(request.soap_ns, "soap:Client",
                                f"Server did not recognize the value of HTTP Header SOAPAction: {FEV1_NS}{name}.")
-        in_schema_order(request.operation, operation.input.body.type)
         try:
+            prepare_request(request.operation, operation.input.body.type)
             params = serialize_object(operation.input.body.parse(request.operation, self.schema), dict) or {}
-        except (zeep.exceptions.Error, ValueError, TypeError, ArithmeticError) as exc:
-            return self._fault(request.soap_ns, "soap:Client", f"Server was unable to read request. ---> {exc}")
+        except (UnreadableValue, zeep.exceptions.Error) as exc:
+            return self._fault(request.soap_ns, "soap:Client",
+                               f"Server was unable to read request. ---> There is an error in XML document. ---> {exc}")
         now = self.now()
         if name == "FEDummy" and self.faults.dummy_not_ok:
             result = {"AppServer": "OK", "DbServer": "NO", "AuthServer": "OK"}
@@ -232,7 +242,7 @@ def _service_handler(sim: Simulator):
             if sim.faults.latency_ms:
                 time.sleep(sim.faults.latency_ms / 1000.0)
             if sim.faults.down == "503":
-                _send(self, 503, "text/html; charset=utf-8", b"<html><body>Service Unavailable</body></html>")
+                _send(self, 503, "text/html; charset=us-ascii", UNAVAILABLE_PAGE)
                 return True
             return False
 
@@ -346,6 +356,40 @@ def _admin_handler(sim: Simulator, server: "SimulatorServer"):
     return Handler
 
 
+class _Listener(ThreadingHTTPServer):
+    """An HTTP server that can also drop the connections it holds open (keep-alive), as a host going
+    down does: closing the listening socket alone would leave them working."""
+
+    daemon_threads = True
+
+    def __init__(self, address, handler):
+        super().__init__(address, handler)
+        self.open_connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+    def get_request(self):
+        connection, address = super().get_request()
+        with self.connections_lock:
+            self.open_connections.add(connection)
+        return connection, address
+
+    def shutdown_request(self, request):
+        with self.connections_lock:
+            self.open_connections.discard(request)
+        super().shutdown_request(request)
+
+    def close(self) -> None:
+        self.shutdown()
+        self.server_close()
+        with self.connections_lock:
+            connections = list(self.open_connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
 class SimulatorServer:
     """Both listeners of one simulator, each served by its own thread; `start` returns once they listen."""
 
@@ -353,11 +397,11 @@ class SimulatorServer:
         self.sim, self.host = sim, host
         self.port, self.admin_port = port, admin_port
         self.lock = threading.Lock()
-        self.service: ThreadingHTTPServer | None = None
-        self.admin: ThreadingHTTPServer | None = None
+        self.service: _Listener | None = None
+        self.admin: _Listener | None = None
 
     def start(self) -> "SimulatorServer":
-        self.admin = ThreadingHTTPServer((self.host, self.admin_port), _admin_handler(self.sim, self))
+        self.admin = _Listener((self.host, self.admin_port), _admin_handler(self.sim, self))
         self.admin_port = self.admin.server_address[1]
         self._serve(self.admin, "afip-sim-admin")
         self.apply_down()
@@ -367,17 +411,15 @@ class SimulatorServer:
         """Open or close the AFIP-facing listener as the `down` fault says."""
         with self.lock:
             if self.sim.faults.down == "refuse" and self.service is not None:
-                self.service.shutdown()
-                self.service.server_close()
+                self.service.close()
                 self.service = None
             elif self.sim.faults.down != "refuse" and self.service is None:
-                self.service = ThreadingHTTPServer((self.host, self.port), _service_handler(self.sim))
+                self.service = _Listener((self.host, self.port), _service_handler(self.sim))
                 self.port = self.service.server_address[1]
                 self._serve(self.service, "afip-sim")
 
     @staticmethod
-    def _serve(server: ThreadingHTTPServer, name: str) -> None:
-        server.daemon_threads = True
+    def _serve(server: _Listener, name: str) -> None:
         # A short poll keeps `down: refuse` and `stop` prompt: shutdown() waits for the next poll.
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True).start()
 
@@ -385,8 +427,7 @@ class SimulatorServer:
         with self.lock:
             for server in (self.service, self.admin):
                 if server is not None:
-                    server.shutdown()
-                    server.server_close()
+                    server.close()
             self.service = self.admin = None
 
 
