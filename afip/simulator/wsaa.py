@@ -77,7 +77,7 @@ class WsaaService:
             raise WsaaFault("xml.generationTime.invalid", "generationTime posee formato o dato inválido")
         if expiration < now:
             raise WsaaFault("xml.expirationTime.expired", "expirationTime expirado")
-        if expiration > now + timedelta(hours=24) or expiration <= generation:
+        if expiration > now + timedelta(hours=24):
             raise WsaaFault("xml.expirationTime.invalid", "expirationTime posee formato o dato inválido")
         if service not in SERVICES:
             raise WsaaFault("wsn.notFound", f"No se ha encontrado el WSN {service}")
