@@ -119,7 +119,7 @@ def _numbering(detail: dict, ctx: DetailContext) -> Problems:
     desde, hasta = int(detail.get("CbteDesde") or 0), int(detail.get("CbteHasta") or 0)
     if desde != ctx.expected_numero or cbte_fch(detail, ctx.today) < ctx.last_fch:
         problems.append((10016, msg.SEQUENCE))
-    if ctx.cbte_tipo in tables.CLASS_B:
+    if ctx.cbte_tipo in tables.CLASS_B and ctx.cbte_tipo not in tables.FCE:
         if hasta < desde:
             problems.append((10011, msg.DETAIL[10011]))
     elif desde != hasta:

@@ -54,7 +54,8 @@ def _check_value(element: etree._Element, xsd_type: BuiltinType) -> None:
         xsd_type.pythonvalue(element.text or "")
     except (ValueError, TypeError, ArithmeticError, InvalidOperation):
         name = etree.QName(element).localname
-        raise UnreadableValue(f"{name}: {element.text!r} no es un valor valido. Input string was not in a correct format.") from None
+        raise UnreadableValue(
+            f"{name}: {element.text!r} no es un valor valido. Input string was not in a correct format.") from None
 
 
 def with_required_values(value, xsd_type):

@@ -90,16 +90,19 @@ class WsaaService:
                 raise WsaaFault(
                     "coe.alreadyAuthenticated", "El CEE ya posee un TA valido para el acceso al WSN solicitado"
                 )
-            ticket = self._issue(dn, cuit, service, unique_id, now)
+            ticket = self._issue(dn, cuit, service, now)
             self.state.save_ticket(ticket)
         return self._ta_xml(ticket, unique_id, now)
 
-    def _issue(self, dn: str, cuit: int, service: str, unique_id: int, now: datetime) -> IssuedTicket:
+    def _issue(self, dn: str, cuit: int, service: str, now: datetime) -> IssuedTicket:
         gen, exp = now, now + TICKET_LIFETIME
+        # An id of WSAA's own: two logins in the same second must not share a token.
+        token_id = secrets.randbelow(2**32)
         sso = (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             f'<sso version="2.0"><id src="{escape(SOURCE_DN)}" dst="CN={service}, O=AFIP, C=AR" '
-            f'unique_id="{unique_id}" gen_time="{int(gen.timestamp())}" exp_time="{int((exp + TOKEN_GRACE).timestamp())}"/>'
+            f'unique_id="{token_id}" gen_time="{int(gen.timestamp())}" '
+            f'exp_time="{int((exp + TOKEN_GRACE).timestamp())}"/>'
             f'<operation type="login" value="granted"><login entity="33693450239" service="{service}" '
             f'uid="{escape(dn)}" authmethod="cms" regmethod="22"><relations>'
             f'<relation key="{cuit}" reltype="4"/></relations></login></operation></sso>'

@@ -228,7 +228,8 @@ def test_602_is_not_found(client):
 
 
 def test_events_reach_the_caller(client, sim):
-    notice = {"Code": 39, "Msg": "A partir del 1/07/2025 se rechazaran las solicitudes de emision de comprobantes sin este dato"}
+    notice = {"Code": 39,
+              "Msg": "A partir del 1/07/2025 se rechazaran las solicitudes de emision de comprobantes sin este dato"}
     sim.faults(events=[notice])
 
     result = client.solicitar_cae(1, 6, [detail(6, 1, sim.today())])

@@ -26,7 +26,8 @@ NS = {"s11": SOAP11, "s12": SOAP12, "fe": FEV1}
 
 def soap_post(url: str, body: str, *, soap12: bool = False, action: str | None = None) -> requests.Response:
     ns = SOAP12 if soap12 else SOAP11
-    envelope = f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{ns}"><soap:Body>{body}</soap:Body></soap:Envelope>'
+    envelope = (f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{ns}">'
+                f"<soap:Body>{body}</soap:Body></soap:Envelope>")
     headers = {"Content-Type": "application/soap+xml; charset=utf-8" if soap12 else "text/xml; charset=utf-8"}
     if action is not None:
         headers["SOAPAction"] = action
@@ -96,7 +97,8 @@ def test_elements_without_the_services_namespace_are_ignored(sim, ticket, taxpay
     answer = soap_post(sim.wsfe_url, body)
 
     assert answer.status_code == 200
-    assert xml(answer).findtext(".//fe:Errors/fe:Err/fe:Msg", namespaces=NS) == "Campo Auth no fue ingresado o esta mal formado."
+    message = xml(answer).findtext(".//fe:Errors/fe:Err/fe:Msg", namespaces=NS)
+    assert message == "Campo Auth no fue ingresado o esta mal formado."
 
 
 def test_malformed_input_gets_asmxs_answers_and_the_server_keeps_serving(sim):

@@ -29,6 +29,7 @@ REJECTIONS = [
     (10011, 6, lambda t: dict(CbteHasta=0)),
     (10012, 1, lambda t: dict(CbteHasta=2)),
     (10012, 11, lambda t: dict(CbteHasta=2)),
+    (10012, 206, lambda t: dict(CbteHasta=2)),
     (10013, 1, lambda t: dict(DocTipo=96, DocNro=23456789)),
     (10013, 51, lambda t: dict(DocTipo=96, DocNro=23456789)),
     (10014, 6, lambda t: dict(BIG, CbteHasta=2)),
@@ -262,7 +263,8 @@ def test_cant_reg_mismatch_says_both_counts(client, sim):
     with pytest.raises(DataError) as refused:
         _raw_solicitar(client, 2, 1, 6, [detail(6, 1, sim.today())])
 
-    assert refused.value.codes == [(10002, "Campo CantReg debe ser igual a lo informado en detalle. Informado: 2, Enviado:1")]
+    assert refused.value.codes == [
+        (10002, "Campo CantReg debe ser igual a lo informado en detalle. Informado: 2, Enviado:1")]
 
 
 def test_reg_x_req_details_go_in_one_request(client, sim):
