@@ -230,6 +230,8 @@ def _service_handler(sim: Simulator):
     class Handler(BaseHTTPRequestHandler):
         server_version = "Microsoft-IIS/10.0"
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle on, keep-alive calls would wait 40 ms for an ACK.
+        disable_nagle_algorithm = True
 
         def log_message(self, fmt, *args):
             log.debug("%s %s", self.address_string(), fmt % args)

@@ -7,6 +7,7 @@ import json
 import os
 import sqlite3
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 _SCHEMA = """
@@ -60,7 +61,7 @@ def _authorised(row) -> Authorised | None:
 
 
 class SimulatorState:
-    """Thread-safe access to the SQLite file; `lock` also serialises each lane's numbering."""
+    """Thread-safe access to the SQLite file; `transaction` also serialises each lane's numbering."""
 
     def __init__(self, path: str):
         if path != ":memory:":
@@ -69,6 +70,18 @@ class SimulatorState:
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)
+
+    @contextmanager
+    def transaction(self):
+        """Everything inside is stored at once (one write to disk) or not at all, and no one else writes."""
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
 
     # WSAA
 

@@ -153,7 +153,7 @@ class WsfeService:
         if request_errors:
             return self._all_rejected(header, details, request_errors)
         today = now.date()
-        with self.state.lock:
+        with self.state.transaction():
             last = self.state.last_authorised(cuit, pto_vta, cbte_tipo)
             expected = (last.numero if last else 0) + 1
             last_fch = last.cbte_fch if last else ""
