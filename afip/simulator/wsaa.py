@@ -86,7 +86,7 @@ class WsaaService:
         with self.state.lock:
             last = self.state.last_login(dn, service)
             ts = now.timestamp()
-            if last is not None and ts - last[0] < self.window and last[1] > ts:
+            if last is not None and 0 <= ts - last[0] < self.window and last[1] > ts:
                 raise WsaaFault(
                     "coe.alreadyAuthenticated", "El CEE ya posee un TA valido para el acceso al WSN solicitado"
                 )
