@@ -3,8 +3,8 @@ hook, redeliver every failed hook of a point of sale since a time, send a test e
 
 A manual attempt is one attempt made now, with the stored bytes and the same `webhook-id`, signed with
 the secrets live at that moment. It is never retried, it is made even while the endpoint is disabled
-(so a fixed receiver can be checked before it is enabled), and it does not count in the failing streak
-that disables an endpoint. Its outcome is in the hook log, trigger `manual`.
+(so a fixed receiver can be checked before it is enabled), and its failure does not count in the
+failing streak that disables an endpoint. Its outcome is in the hook log, trigger `manual`.
 """
 
 from __future__ import annotations
