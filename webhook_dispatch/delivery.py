@@ -123,6 +123,7 @@ def _attempt(r, hook: dict, pdv: PointOfSale | None, settings: Settings, lease: 
         check_webhook_url(pdv.webhook_url, development=settings.development)
     except BadWebhookUrl as exc:
         return _no_attempt(str(exc))
+    endpoints.leave_line(r, hook, staying_for=pdv.webhook_url)
     slot = endpoints.acquire_slot(r, pdv.webhook_url, hook["id"], cap=settings.webhook_max_per_endpoint,
                                   lease=lease)
     if slot is None:
@@ -130,9 +131,7 @@ def _attempt(r, hook: dict, pdv: PointOfSale | None, settings: Settings, lease: 
     try:
         return _send(pdv, hook, settings)
     finally:
-        waiting = endpoints.release_slot(r, pdv.webhook_url, slot)
-        if waiting:
-            outbox.publish([waiting])
+        outbox.publish(endpoints.release_slot(r, pdv.webhook_url, slot, cap=settings.webhook_max_per_endpoint))
 
 
 def _no_attempt(error: str) -> Answer:
@@ -153,8 +152,8 @@ def _send(pdv: PointOfSale, hook: dict, settings: Settings) -> Answer:
 
 
 def _wait(r, hook: dict) -> str:
-    """Over the cap: the hook waits in its origin's line and is sent when a slot frees; the due set
-    brings it back anyway after a short, growing wait, in case that wake-up is lost."""
+    """The hook waits in its origin's line and is sent when a slot frees for it; the due set brings it
+    back anyway after a short, growing wait, in case that wake-up is lost."""
     waits = int(hook.get("waits") or 0)
     pipe = r.pipeline()
     pipe.hset(hook_key(hook["id"]), "waits", waits + 1)
@@ -219,6 +218,7 @@ def _update_health(r, pdv: PointOfSale, outcome: str, trigger: str, now: float, 
 
 
 def _finish(r, hook: dict, fields: dict, *, record: dict | None, due: float | None, manual: str) -> None:
+    endpoints.leave_line(r, hook)
     r.eval(
         _FINISH, 3, hook_key(hook["id"]), attempts_key(hook["id"]), DUE,
         json.dumps({name: str(value) for name, value in fields.items()}),

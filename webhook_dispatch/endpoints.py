@@ -15,6 +15,7 @@ from accounts.points_of_sale import PointOfSale, get_point_of_sale, new_webhook_
 from config import clock
 from config.keys import key
 from config.retry_policy import WEBHOOK_DISABLE_AFTER_SECONDS
+from webhook_dispatch.outbox import hook_key
 
 # How long the previous secret keeps signing after a rotation, by default (Svix uses the same day).
 ROTATION_GRACE_SECONDS = 24 * 3600.0
@@ -135,39 +136,61 @@ def _endpoint_key(url: str, part: str) -> str:
 
 
 # Slots are members scored by when their lease ends, in real seconds: the clock of development moves
-# schedules, not the time a request really takes. A hook turned away joins the origin's waiting line
-# (keeping its place if it was already in it), so the next slot freed goes to the longest waiting.
+# schedules, not the time a request really takes. While the origin is busy, hooks wait in its line in
+# the order they first came (their place is kept), and a hook takes a free slot only if no hook that
+# came before it is still waiting: under load an origin gets its hooks in order, `encolado` before
+# `emitido`. The hook remembers which line it is in, so that it can leave it whatever becomes of it.
 _ACQUIRE = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+local free = tonumber(ARGV[2]) - redis.call('ZCARD', KEYS[1])
+local place = redis.call('ZRANK', KEYS[2], ARGV[6])
+if not place then place = redis.call('ZCARD', KEYS[2]) end
+if place >= free then
   redis.call('ZADD', KEYS[2], 'NX', ARGV[1], ARGV[6])
   redis.call('EXPIRE', KEYS[2], 86400)
+  redis.call('HSET', KEYS[3], 'waiting_in', KEYS[2])
   return 0
 end
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 redis.call('ZREM', KEYS[2], ARGV[6])
+redis.call('HDEL', KEYS[3], 'waiting_in')
 return 1
 """
 
 _RELEASE = """
 redis.call('ZREM', KEYS[1], ARGV[1])
-local next = redis.call('ZPOPMIN', KEYS[2])
-return next[1]
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+local free = tonumber(ARGV[3]) - redis.call('ZCARD', KEYS[1])
+if free <= 0 then return {} end
+return redis.call('ZRANGE', KEYS[2], 0, free - 1)
 """
 
 
 def acquire_slot(r, url: str, hook_id: str, *, cap: int, lease: float) -> str | None:
-    """A token for one delivery to `url`'s origin, or None when `cap` deliveries are already under way
-    (the hook then waits in line). A slot whose holder died frees itself after `lease` seconds."""
+    """A token for one delivery to `url`'s origin, or None when the hook must wait in the origin's line
+    (`cap` deliveries under way, or hooks ahead of it). A slot whose holder died frees itself after
+    `lease` seconds."""
     token = secrets.token_hex(8)
     now = time.time()
-    if r.eval(_ACQUIRE, 2, _endpoint_key(url, "slots"), _endpoint_key(url, "waiting"), repr(now), cap,
-              repr(now + lease), token, int(lease) + 1, hook_id):
+    if r.eval(_ACQUIRE, 3, _endpoint_key(url, "slots"), _endpoint_key(url, "waiting"), hook_key(hook_id),
+              repr(now), cap, repr(now + lease), token, int(lease) + 1, hook_id):
         return token
     return None
 
 
-def release_slot(r, url: str, token: str) -> str | None:
-    """Free the slot; returns the hook that has waited longest for this origin, if any, to send now."""
-    return r.eval(_RELEASE, 2, _endpoint_key(url, "slots"), _endpoint_key(url, "waiting"), token)
+def release_slot(r, url: str, token: str, *, cap: int) -> list[str]:
+    """Free the slot; returns the hooks at the head of the origin's line that the free slots can take,
+    to be sent now."""
+    return r.eval(_RELEASE, 2, _endpoint_key(url, "slots"), _endpoint_key(url, "waiting"), token,
+                  repr(time.time()), cap)
+
+
+def leave_line(r, hook: dict, *, staying_for: str | None = None) -> None:
+    """Take a hook out of the line it waits in: it will not be sent (it finished, or its endpoint is
+    disabled), or it now goes to another origin than `staying_for`'s (its URL changed)."""
+    if hook.get("waiting_in") and (staying_for is None or hook["waiting_in"] != _endpoint_key(staying_for, "waiting")):
+        pipe = r.pipeline()
+        pipe.zrem(hook["waiting_in"], hook["id"])
+        pipe.hdel(hook_key(hook["id"]), "waiting_in")
+        pipe.execute()
