@@ -6,7 +6,7 @@ HTTP layer only parses and serialises.
 
 from __future__ import annotations
 
-from accounts.points_of_sale import PointOfSale, authenticate
+from accounts.points_of_sale import PointOfSale
 from comprobantes import answers
 from comprobantes.answers import Problem
 from comprobantes.store import Store
@@ -14,25 +14,15 @@ from comprobantes.validation import Checked, check_item
 from config import clock
 from config.redis_client import get_redis
 from config.settings import get_settings
-from emission.schedule import lease_lane, publish_drain
+from emission.schedule import kick_if_due
 from webhook_dispatch import outbox
+from producers.access import BAD_CREDENTIALS, point_of_sale
 from webhook_dispatch.events import build_event
 
-BAD_CREDENTIALS = Problem("TFC-1000", "Las credenciales de acceso enviadas no son validas.")
 NO_WEBHOOK = Problem(
     "TFC-8001",
     "Tu punto de venta no tiene una direccion de webhook definida; no se pueden enviar comprobantes a la cola.",
 )
-
-
-def _credentials(body) -> tuple:
-    if not isinstance(body, dict):
-        return None, None, None
-    return body.get("apikey"), body.get("apitoken"), body.get("usertoken")
-
-
-def _point_of_sale(r, body) -> PointOfSale | None:
-    return authenticate(r, *_credentials(body))
 
 
 def _notify_rejection(r, pdv: PointOfSale, checked: Checked) -> None:
@@ -49,11 +39,9 @@ def _notify_rejection(r, pdv: PointOfSale, checked: Checked) -> None:
 
 
 def _queue(r, pdv: PointOfSale, checked: Checked) -> dict:
-    record, event = Store(r).accept(pdv, checked.accepted)
-    if event is not None:
-        if record.due_at <= clock.timestamp():
-            lease_lane(r, record.lane, lease=get_settings().lane_lease_seconds)
-            publish_drain([record.lane])
+    record, new = Store(r).accept(pdv, checked.accepted)
+    if new:
+        kick_if_due(r, record.lane, record.due_at, lease=get_settings().lane_lease_seconds)
     vencimiento = record.vencimiento.strftime("%d/%m/%Y") if record.vencimiento else ""
     return answers.queued(
         external_reference=record.external_reference, tipo=record.tipo, pto_vta=record.pto_vta,
@@ -64,7 +52,7 @@ def _queue(r, pdv: PointOfSale, checked: Checked) -> dict:
 def enqueue(body) -> dict:
     """`nuevo_encola`: one comprobante into the queue (seed 001)."""
     r = get_redis()
-    pdv = _point_of_sale(r, body)
+    pdv = point_of_sale(r, body)
     item = {"cliente": body.get("cliente"), "comprobante": body.get("comprobante")} if isinstance(body, dict) else None
     if pdv is None:
         return answers.error([BAD_CREDENTIALS], _reference_of(item))

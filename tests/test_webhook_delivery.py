@@ -4,8 +4,6 @@ development clock, never by sleeping."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from standardwebhooks.webhooks import Webhook
 
@@ -53,21 +51,6 @@ def wait_hook(pdv, hook_id: str, *, attempts: int = 0, state: str | None = None,
 
 def attempt_end(attempt: dict) -> float:
     return attempt["at"] + attempt["duration_ms"] / 1000
-
-
-@pytest.fixture
-def move_clock(stack, r):
-    """advance_to(t): move the shared clock just past `t`; the clock goes back to now after the test."""
-    offset = [float(r.get(clock.OFFSET_KEY) or 0)]
-
-    def advance_to(when: float) -> None:
-        offset[0] += max(0.0, when - clock.timestamp()) + 1
-        stack.set_clock(offset[0])
-
-    yield advance_to
-    stack.set_clock(0)
-    # Processes read the clock's offset at most every half second; the next test must not race them.
-    time.sleep(1)
 
 
 @pytest.fixture
