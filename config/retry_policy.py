@@ -2,8 +2,9 @@
 
 Emission: exponential backoff with bounded jitter per attempt, capped at 15 minutes (DESIGN.md failure
 classes), up to ENCOLA_MAX_ATTEMPTS attempts. Webhooks: which answers count as delivered, 15 attempts
-spread over about a day, a receiver's Retry-After, the wait of a delivery over its endpoint's
-concurrency cap, and when a failing endpoint is disabled (the README's webhook section tells clients).
+spread over about a day, a receiver's Retry-After, how often a hook waiting for a slot at its
+endpoint looks again by itself, and when a failing endpoint is disabled (the README's webhook section
+tells clients).
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ WEBHOOK_MAX_ATTEMPTS = len(WEBHOOK_DELAYS) + 1
 WEBHOOK_RETRY_AFTER_CAP_SECONDS = 3600.0
 # An endpoint whose attempts have all failed for this long is disabled, as TusFacturas does.
 WEBHOOK_DISABLE_AFTER_SECONDS = 24 * 3600.0
-# A delivery over its endpoint's concurrency cap waits 1 s, 2 s, 4 s … up to 30 s between looks, so a
-# backlog behind a slow endpoint costs a few cheap task runs per hook, not a busy loop.
-WEBHOOK_WAIT_BASE_SECONDS = 1.0
-WEBHOOK_WAIT_CAP_SECONDS = 30.0
+# A hook waiting in its origin's line is called when a slot frees; it also comes back by itself after
+# about two minutes, in case that call was lost. Longer than the schedule horizon, so a long line waits
+# in Redis, not as ETA messages held by a worker.
+WEBHOOK_LINE_RECHECK_SECONDS = 120.0
 
 # Celery-level retry of a task that could not reach Redis or the broker at all.
 INFRASTRUCTURE_RETRY_SECONDS = 5
@@ -67,6 +68,5 @@ def webhook_delay(attempt: int, rng: random.Random = random, *, retry_after: flo
     return delay
 
 
-def webhook_wait(waits: int, rng: random.Random = random) -> float:
-    """How long a delivery over its endpoint's cap waits, after it has already waited `waits` times."""
-    return jittered(min(WEBHOOK_WAIT_CAP_SECONDS, WEBHOOK_WAIT_BASE_SECONDS * 2 ** min(waits, 16)), rng)
+def webhook_line_recheck(rng: random.Random = random) -> float:
+    return jittered(WEBHOOK_LINE_RECHECK_SECONDS, rng)

@@ -15,7 +15,7 @@ from accounts.points_of_sale import PointOfSale, UnknownPointOfSale, get_point_o
 from accounts.webhook_url import BadWebhookUrl, check_webhook_url
 from config import clock
 from config.keys import key
-from config.retry_policy import webhook_delay, webhook_outcome, webhook_wait
+from config.retry_policy import webhook_delay, webhook_line_recheck, webhook_outcome
 from config.settings import Settings, get_settings
 from webhook_dispatch import endpoints, outbox
 from webhook_dispatch.outbox import DUE, attempts_key, hook_key, retention_seconds
@@ -153,12 +153,8 @@ def _send(pdv: PointOfSale, hook: dict, settings: Settings) -> Answer:
 
 def _wait(r, hook: dict) -> str:
     """The hook waits in its origin's line and is sent when a slot frees for it; the due set brings it
-    back anyway after a short, growing wait, in case that wake-up is lost."""
-    waits = int(hook.get("waits") or 0)
-    pipe = r.pipeline()
-    pipe.hset(hook_key(hook["id"]), "waits", waits + 1)
-    pipe.zadd(DUE, {hook["id"]: clock.timestamp() + webhook_wait(waits)})
-    pipe.execute()
+    back anyway after about two minutes, in case that call is lost."""
+    r.zadd(DUE, {hook["id"]: clock.timestamp() + webhook_line_recheck()})
     return "waiting"
 
 
@@ -188,7 +184,7 @@ def _record(r, hook: dict, pdv: PointOfSale | None, trigger: str, manual: str, s
     elif state == "pendiente":
         state, fields["failure"] = "fallido", "the manual attempt failed"
     tries = int(hook.get("tries") or 0) + 1
-    fields.update(state=state, attempts=attempts, next_at=next_at, tries=tries, waits=0,
+    fields.update(state=state, attempts=attempts, next_at=next_at, tries=tries,
                   last_status="" if answer.status is None else answer.status)
     record = {
         "attempt": tries,
