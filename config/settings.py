@@ -49,6 +49,13 @@ def _float(name: str, default: float) -> float:
         raise ConfigurationError(f"{name} must be a number, got {raw!r}") from None
 
 
+def _at_least(read, name: str, default, minimum):
+    value = read(name, default)
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum:g}, got {value:g}")
+    return value
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -74,6 +81,8 @@ class Settings:
     afip_read_timeout: float
     webhook_connect_timeout: float
     webhook_read_timeout: float
+    webhook_max_per_endpoint: int
+    webhook_retention_days: float
     max_attempts: int
     lane_lease_seconds: float
     schedule_horizon_seconds: float
@@ -118,6 +127,8 @@ def load_settings() -> Settings:
         afip_read_timeout=_float("ENCOLA_AFIP_READ_TIMEOUT", 60.0),
         webhook_connect_timeout=_float("ENCOLA_WEBHOOK_CONNECT_TIMEOUT", 3.0),
         webhook_read_timeout=_float("ENCOLA_WEBHOOK_READ_TIMEOUT", 15.0),
+        webhook_max_per_endpoint=_at_least(_int, "ENCOLA_WEBHOOK_MAX_PER_ENDPOINT", 4, 1),
+        webhook_retention_days=_at_least(_float, "ENCOLA_WEBHOOK_RETENTION_DAYS", 30.0, 1),
         max_attempts=_int("ENCOLA_MAX_ATTEMPTS", 100),
         lane_lease_seconds=_float("ENCOLA_LANE_LEASE_SECONDS", 30.0),
         schedule_horizon_seconds=_float("ENCOLA_SCHEDULE_HORIZON_SECONDS", 60.0),
