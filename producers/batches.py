@@ -45,6 +45,8 @@ def _requests_problems(body: dict, limit: int, allowed: set[str]) -> list[Proble
 
 def foreign_credentials(item, body: dict) -> list[str]:
     """The names of the credentials an item carries that are not the batch's."""
+    if not isinstance(item, dict):
+        return []
     return [name for name, own in zip(("apikey", "apitoken", "usertoken"), credentials_of(body))
             if name in item and str(item[name]) != str(own)]
 

@@ -96,25 +96,36 @@ class Submission:
         if found or checked.problems:
             return Outcome(checked.external_reference, [*found, *checked.problems], notify=not checked.basic_failure)
         accepted = checked.accepted
+        store = Store(self.r)
+        if self.pdv.idempotent_submission:
+            # A retry is answered before the quota is consulted: it buys nothing new.
+            existing = store.by_reference(self.pdv.id, accepted.external_reference)
+            if existing:
+                return self._retried(existing[0], accepted)
         if not quota.reserve(self.r, self.pdv, self.today):
             problem = P.QUOTA(f"Se alcanzo el cupo mensual de {self.pdv.monthly_quota} comprobantes de tu suscripcion; "
                               f"este comprobante no se encolara.")
-            return Outcome(checked.external_reference, [problem], notify=True)
+            return Outcome(accepted.external_reference, [problem], notify=True)
         try:
-            record, event = Store(self.r).accept(self.pdv, accepted, lote_ref=lote_ref)
+            record, event = store.accept(self.pdv, accepted, lote_ref=lote_ref)
         except BaseException:
             quota.release(self.r, self.pdv, self.today)
             raise
-        if event is None:
+        if event is None:  # a concurrent submission of the same reference won
             quota.release(self.r, self.pdv, self.today)
-            if not _same_comprobante(record, accepted):
-                # No webhook: one keyed by this reference would read as news of the comprobante already queued.
-                problem = P.REFERENCE_TAKEN(f"Ya existe en la cola un comprobante distinto con la external_reference "
-                                            f"{record.external_reference}; este request no se encolara.")
-                return Outcome(checked.external_reference, [problem])
-        elif record.due_at <= clock.timestamp():
+            return self._retried(record, accepted)
+        if record.due_at <= clock.timestamp():
             self.due_lanes.add(record.lane)
-        return Outcome(checked.external_reference, record=record)
+        return Outcome(accepted.external_reference, record=record)
+
+    @staticmethod
+    def _retried(record: Record, accepted: Accepted) -> Outcome:
+        if _same_comprobante(record, accepted):
+            return Outcome(accepted.external_reference, record=record)
+        # No webhook: one keyed by this reference would read as news of the comprobante already queued.
+        problem = P.REFERENCE_TAKEN(f"Ya existe en la cola un comprobante distinto con la external_reference "
+                                    f"{record.external_reference}; este request no se encolara.")
+        return Outcome(accepted.external_reference, [problem])
 
     def notify(self, reference: str, messages: list[str]) -> None:
         """Seed 001: a request that meets the basic requirements but fails validation also gets an
