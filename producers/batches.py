@@ -126,13 +126,10 @@ def enqueue_lotes(body) -> dict:
     return answers.lote(procesados, validaciones)
 
 
-def _lote_problems(body, webhook_url: str) -> list[Problem]:
-    if not isinstance(body, dict):
-        return [P.NOT_AN_OBJECT("El request debe ser un objeto JSON.")]
+def _lote_problems(body: dict, webhook_url: str) -> list[Problem]:
     found = _requests_problems(body, MAX_LOTE, CREDENTIALS | {"requests", "webhook_url", "fecha_envio_inicial"})
     url = body.get("webhook_url")
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+    if not _is_url(url):
         found.append(P.LOTE_WEBHOOK_URL("Debes enviar una URL valida para el webhook en webhook_url."))
     elif url.strip() != webhook_url:
         found.append(P.LOTE_WEBHOOK_URL(f"La webhook_url enviada ({url}) no es la de tu punto de venta ({webhook_url}): "
@@ -140,9 +137,19 @@ def _lote_problems(body, webhook_url: str) -> list[Problem]:
     return found
 
 
-def _fecha_envio_inicial(body, today):
+def _is_url(value) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _fecha_envio_inicial(body: dict, today):
     """The day the lote may start (today when not sent), or the problem with the one sent."""
-    if not isinstance(body, dict) or body.get("fecha_envio_inicial") in (None, ""):
+    if body.get("fecha_envio_inicial") in (None, ""):
         return today, None
     try:
         start = Fecha().deserialize(body["fecha_envio_inicial"])

@@ -140,6 +140,7 @@ def test_the_legacy_lote_is_refused_whole_for_its_own_fields(stack, pdv, r):
     cases = [  # the legacy answer carries no codes: each refusal is told by its text
         (lote(pdv, good, webhook_url="https://example.com/otro"), "no es la de tu punto de venta"),
         (lote(pdv, good, webhook_url="no es una url"), "URL valida para el webhook"),
+        (lote(pdv, good, webhook_url="http://[::1"), "URL valida para el webhook"),
         ({**lote(pdv, good), "webhook_url": None}, "URL valida para el webhook"),
         (lote(pdv, good, fecha_envio_inicial=ddmmyyyy(clock.today_ar() - timedelta(days=1))), "no puede ser anterior a hoy"),
         (lote(pdv, good, fecha_envio_inicial="2026-01-01"), "fecha_envio_inicial debe tener formato dd/mm/aaaa"),

@@ -33,7 +33,7 @@ from config import clock
 from config.redis_client import get_redis
 from config.settings import get_settings
 from emission.afip_access import wsfe_for
-from producers import enqueue, enqueue_batch
+from producers import enqueue, enqueue_batch, enqueue_lotes
 from comprobantes.schemas import (
     AsociadoSchema, ClienteSchema, ComprobanteSchema, DetalleSchema, ProductoSchema, TributoSchema,
 )
@@ -220,7 +220,8 @@ AMOUNTS = ("ImpTotal", "ImpTotConc", "ImpNeto", "ImpOpEx", "ImpTrib", "ImpIVA")
 
 
 @pytest.mark.parametrize("concepto", [1, 2, 3])
-def test_every_generated_valid_comprobante_is_approved_by_the_simulator_at_the_computed_amounts(points_of_sale, concepto):
+def test_every_generated_valid_comprobante_is_approved_by_the_simulator_at_the_computed_amounts(points_of_sale, concepto,
+                                                                                               record_property):
     lanes, asociable = points_of_sale[concepto]
     today = clock.today_ar()
     approvals = set()
@@ -243,6 +244,7 @@ def test_every_generated_valid_comprobante_is_approved_by_the_simulator_at_the_c
         approvals.add((checked.accepted.tipo.cbte_tipo, numero))
 
     approved()
+    record_property("approved_by_the_simulator", len(approvals))  # reported with --junitxml
     # Not vacuous: most generated comprobantes reached AFIP (a few examples may be discarded by assume).
     assert len(approvals) >= EXAMPLES * 0.9
 
@@ -346,6 +348,10 @@ def test_every_generated_invalid_comprobante_is_refused_with_its_code(data):
 def test_junk_through_the_entry_points_gets_the_error_shape(stack, pdv, junk):
     body = {**pdv.credentials, **junk} if isinstance(junk, dict) else junk
     assert_error_shape(enqueue(body))
-    batch = enqueue_batch({**pdv.credentials, "requests": [junk]})
-    assert batch["error"] == "S" and batch["errores"]
-    assert all(entry["error"] == "S" for entry in batch["response"])
+    for batch in (enqueue_batch(body), enqueue_batch({**pdv.credentials, "requests": [junk]})):
+        assert batch["error"] == "S" and batch["errores"]
+        assert all(entry["error"] == "S" for entry in batch["response"])
+    refused = enqueue_lotes(body)
+    assert refused["error"] == "S" and refused["errores"] and refused["procesados"] == 0
+    lote = enqueue_lotes({**pdv.credentials, "webhook_url": pdv.pdv.webhook_url, "requests": [junk]})
+    assert lote["procesados"] == 0 and (lote["errores"] or lote["validaciones"])
