@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test clean
+.PHONY: demo test chaos clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ demo: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
+
+# The full reliability suite: the same scenarios as in `make test`, with thousands of comprobantes.
+chaos: $(BIN)/.installed
+	ENCOLA_CHAOS_SCALE=full $(BIN)/python -m pytest tests/reliability -s -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) .encola .pytest_cache .hypothesis

@@ -110,12 +110,15 @@ def create_point_of_sale(
     concepto: int = 1,
     idempotent_submission: bool = True,
     monthly_quota: int = 0,
+    batch_size: int = 0,
 ) -> tuple[PointOfSale, dict[str, str]]:
     """Create a point of sale; returns it and the credentials, which are shown this once only."""
     if condicion_iva not in ISSUER_CONDITIONS:
         raise ValueError(f"condicion_iva must be one of {', '.join(ISSUER_CONDITIONS)}")
     if concepto not in CONCEPTOS:
         raise ValueError("concepto must be 1 (productos), 2 (servicios) or 3 (productos y servicios)")
+    if not 0 <= batch_size <= 9998:
+        raise ValueError("batch_size must be 0 (AFIP's RegXReq) or a number of comprobantes per request")
     ident = pdv_id(cuit, pto_vta)
     apitoken, usertoken = secrets.token_hex(16), secrets.token_hex(20)
     while True:
@@ -139,6 +142,7 @@ def create_point_of_sale(
         usertoken_sha256=_digest(usertoken),
         idempotent_submission=idempotent_submission,
         monthly_quota=monthly_quota,
+        batch_size=batch_size,
         created=clock.timestamp(),
     )
     if not r.hsetnx(key("pdv", ident), "id", ident):

@@ -75,6 +75,8 @@ _AUTH = {600, 601}
 _NOT_FOUND = 602
 _SEQUENCE = 10016
 _AUTH_MALFORMED = "campo auth"
+# A 600 that no new ticket can cure: the certificate does not represent that CUIT (afip-facts.md §7).
+_AUTH_RELATION = "lista de relaciones"
 
 # WSAA faults (afip-facts.md §2.5): these are outages, everything else needs a fix, not a retry.
 _WSAA_TRANSIENT_PREFIXES = ("wsaa.", "wsn.unavailable")
@@ -91,7 +93,8 @@ def classify_wsfe_errors(errors: list[tuple[int, str]], *, sent_for_authorizatio
         return None
     codes = {code for code, _ in errors}
     if codes & _AUTH:
-        return AuthError("WSFEv1 refused the access ticket", errors)
+        permanent = 601 in codes or any(_AUTH_RELATION in msg.lower() for _, msg in errors)
+        return AuthError("WSFEv1 refused the access ticket", errors, permanent=permanent)
     if codes & _INTERNAL:
         if any(_AUTH_MALFORMED in msg.lower() for _, msg in errors):
             return DataError("WSFEv1 says the Auth block is malformed", errors)
@@ -147,18 +150,31 @@ def classify_transport(exc: BaseException, *, sent_for_authorization: bool) -> A
         zeep.exceptions.XMLSyntaxError,
     )
     if isinstance(exc, ambiguous_types):
-        cls = AmbiguousError if sent_for_authorization else TransientError
         status = getattr(exc, "status_code", None)
         detail = f"HTTP {status}" if status else str(exc) or type(exc).__name__
-        return cls(f"AFIP did not answer usably: {detail}")
+        if not sent_for_authorization:
+            return TransientError(f"AFIP did not answer usably: {detail}")
+        return AmbiguousError(f"AFIP did not answer usably: {detail}", answered=_answered(exc))
     if isinstance(exc, (requests.exceptions.RequestException, OSError)):
         return TransientError(f"AFIP could not be reached: {exc}")
     raise exc
+
+
+def _answered(exc: BaseException) -> bool:
+    """Whether the service itself answered, so that it will not go on to process the request later.
+
+    Any HTTP answer says so, except a gateway's 502 or 504: those speak for a server that may still be
+    working on it. A timeout or a dropped connection says nothing.
+    """
+    if isinstance(exc, zeep.exceptions.TransportError):
+        return exc.status_code not in (502, 504)
+    return isinstance(exc, zeep.exceptions.XMLSyntaxError)
 
 
 def classify_soap_fault(fault: zeep.exceptions.Fault, *, sent_for_authorization: bool) -> AfipError:
     code = str(fault.code or "")
     if "alreadyAuthenticated" in code or code.split(":")[-1].startswith(("coe.", "cms.", "xml.", "wsaa.", "wsn.")):
         return classify_wsaa_fault(code, fault.message or "")
-    cls = AmbiguousError if sent_for_authorization else TransientError
-    return cls(f"AFIP answered a SOAP fault: {code} {fault.message}")
+    if sent_for_authorization:
+        return AmbiguousError(f"AFIP answered a SOAP fault: {code} {fault.message}", answered=True)
+    return TransientError(f"AFIP answered a SOAP fault: {code} {fault.message}")

@@ -27,8 +27,10 @@ from afip.transport import WSAA_BINDING, soap_service
 from config import clock
 from config.keys import key
 
-# Renew this long before the ticket expires, so no call goes out with a ticket about to die.
+# Renew this long before the ticket expires, so no call goes out with a ticket about to die; until
+# then a ticket whose renewal failed (or is under way in another process) is still used.
 RENEW_BEFORE_SECONDS = 30 * 60
+STILL_USABLE_SECONDS = 60
 # After coe.alreadyAuthenticated no process tries again before this; AFIP's window is 10 min in
 # homologación and 2 min in producción (afip-facts.md §2.5).
 ALREADY_AUTHENTICATED_BACKOFF_SECONDS = 120.0
@@ -45,6 +47,9 @@ class Ticket:
 
     def fresh(self, now: float) -> bool:
         return now < self.expires_at - RENEW_BEFORE_SECONDS
+
+    def usable(self, now: float) -> bool:
+        return now < self.expires_at - STILL_USABLE_SECONDS
 
 
 def build_tra(service: str, now: datetime, ttl: timedelta = timedelta(minutes=10)) -> bytes:
@@ -130,26 +135,36 @@ class TicketStore:
             self.r.delete(ta_key)
 
     def get(self, cuit: int, service: str, cert_path: str, key_path: str) -> Ticket:
-        ta_key, lock_key, hold_key = self._keys(cuit, service)
+        _, lock_key, hold_key = self._keys(cuit, service)
         deadline = time.monotonic() + WAIT_FOR_OTHER_LOGIN_SECONDS
         while True:
             ticket = self.cached(cuit, service)
-            if ticket is not None and ticket.fresh(clock.timestamp()):
+            now = clock.timestamp()
+            if ticket is not None and ticket.fresh(now):
                 return ticket
+            usable = ticket if ticket is not None and ticket.usable(now) else None
             hold_reason, hold_ms = self._hold(hold_key)
             if hold_reason:
+                if usable:
+                    return usable
                 raise AuthError(hold_reason, retry_after=hold_ms / 1000.0)
             token = secrets.token_hex(8)
             if self.r.set(lock_key, token, nx=True, ex=LOGIN_LOCK_SECONDS):
                 try:
-                    return self._login_holding_lock(cuit, service, cert_path, key_path, ta_key, hold_key)
+                    return self._login_holding_lock(cuit, service, cert_path, key_path, hold_key)
+                except (AuthError, TransientError):
+                    if usable:  # the renewal failed, but the ticket in hand still works for a while
+                        return usable
+                    raise
                 finally:
                     self._release(lock_key, token)
+            if usable:  # another process is renewing it
+                return usable
             if time.monotonic() > deadline:
                 raise TransientError("another process is logging in to WSAA and has not finished")
             time.sleep(0.2)
 
-    def _login_holding_lock(self, cuit, service, cert_path, key_path, ta_key, hold_key) -> Ticket:
+    def _login_holding_lock(self, cuit, service, cert_path, key_path, hold_key) -> Ticket:
         ticket = self.cached(cuit, service)
         if ticket is not None and ticket.fresh(clock.timestamp()):
             return ticket
@@ -170,9 +185,13 @@ class TicketStore:
                 reason = f"WSAA was unavailable ({exc}); AFIP asks clients to wait a minute before trying again"
                 self.r.set(hold_key, reason, px=int(WSAA_OUTAGE_WAIT_SECONDS * 1000))
             raise
-        ttl = max(1, int(ticket.expires_at - clock.timestamp()))
-        self.r.set(ta_key, json.dumps(asdict(ticket)), ex=ttl)
+        self.store(cuit, service, ticket)
         return ticket
+
+    def store(self, cuit: int, service: str, ticket: Ticket) -> None:
+        """Share `ticket` with every process until it expires."""
+        ttl = max(1, int(ticket.expires_at - clock.timestamp()))
+        self.r.set(self._keys(cuit, service)[0], json.dumps(asdict(ticket)), ex=ttl)
 
     def _hold(self, hold_key: str) -> tuple[str | None, int]:
         pipe = self.r.pipeline(transaction=False)

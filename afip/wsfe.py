@@ -145,3 +145,33 @@ class WsfeClient:
         if not operation.startswith("FEParamGet"):
             raise ValueError(f"{operation} is not a parameter operation")
         return self._call(operation, **kwargs)
+
+    def _rows(self, operation: str, item: str, **kwargs) -> list[dict]:
+        return list((self.parameters(operation, **kwargs).get("ResultGet") or {}).get(item) or [])
+
+    def tipos_cbte(self) -> list[dict]:
+        return self._rows("FEParamGetTiposCbte", "CbteTipo")
+
+    def tipos_iva(self) -> list[dict]:
+        return self._rows("FEParamGetTiposIva", "IvaTipo")
+
+    def tipos_doc(self) -> list[dict]:
+        return self._rows("FEParamGetTiposDoc", "DocTipo")
+
+    def tipos_monedas(self) -> list[dict]:
+        return self._rows("FEParamGetTiposMonedas", "Moneda")
+
+    def ptos_venta(self) -> list[dict]:
+        """The CUIT's points of sale; none is AFIP's 602, an empty list here."""
+        try:
+            return self._rows("FEParamGetPtosVenta", "PtoVenta")
+        except NotFound:
+            return []
+
+    def condiciones_iva_receptor(self, clase: str | None = None) -> list[dict]:
+        """The receiver IVA conditions (RG 5616), all or those valid for `clase` (A, ALEY, B, C, 49)."""
+        return self._rows("FEParamGetCondicionIvaReceptor", "CondicionIvaReceptor", ClaseCmp=clase)
+
+    def cotizacion(self, mon_id: str, fecha: str | None = None) -> dict:
+        """{MonId, MonCotiz, FchCotiz}: AFIP's rate for `mon_id` on `fecha` (yyyymmdd), today if None."""
+        return self.parameters("FEParamGetCotizacion", MonId=mon_id, FchCotiz=fecha).get("ResultGet") or {}

@@ -37,7 +37,8 @@ NUMERO = Kind("TFC-8005", "numero is not 0: queued comprobantes are numbered whe
 SUBSCRIPTION_INACTIVE = Kind("TFC-8006", "The point of sale's subscription is not active (no webhook is sent).")
 QUOTA = Kind("TFC-8007", "The point of sale's monthly quota of comprobantes is used up.")
 REMITOS_PEDIDOS = Kind("TFC-8008", "The comprobante relates to a remito or a pedido.")
-ABONO = Kind("TFC-8009", "abono S (a recurring comprobante): encola does not generate recurrences.")
+ABONO = Kind("TFC-8009", "An abono (abono S) without abono_frecuencia or abono_hasta, ending before its first "
+                         "month, with abono_actualiza_precios S, or with a reference too long for its repetitions.")
 REFERENCE_TAKEN = Kind("TFC-8010", "The external_reference belongs to a different comprobante already in the "
                                    "queue (idempotent submission; no webhook is sent).")
 BATCH_SIZE = Kind("TFC-8011", "A batch with more requests than allowed (100 in lotes_encola, 500 in lotes).")
@@ -74,7 +75,7 @@ MONEDA = Kind("TFC-7010", "Currency and rate do not agree (PES at 1, other curre
 ASOCIADOS_FALTAN = Kind("TFC-7011", "A nota de crédito/débito without comprobantes_asociados or "
                                     "comprobantes_asociados_periodo, or with both.")
 ASOCIADO = Kind("TFC-7012", "An associated comprobante or period that AFIP would refuse (tipo, class, date, CUIT).")
-CLASE_C_IVA = Kind("TFC-7013", "A class C comprobante with an IVA rate: C prices are final, with no IVA.")
+IVA_CERO = Kind("TFC-7013", "A taxed rate whose IVA rounds to 0.00 while no IVA is due (AFIP 10018).")
 BONIFICACION = Kind("TFC-7014", "bonificacion larger than the subtotal it applies to.")
 IMPORTE_MAXIMO = Kind("TFC-7015", "An amount beyond AFIP's 13 integer digits.")
 EXENTOS = Kind("TFC-7016", "exentos or nogravados differ from the exempt or untaxed lines.")
@@ -82,7 +83,6 @@ PAGOS = Kind("TFC-7017", "pagos whose total is not the sum of formas_pago, or ex
 IMPUESTOS_INTERNOS = Kind("TFC-7018", "impuestos_internos_alicuota on a product: send the amount in the "
                                       "comprobante's impuestos_internos instead.")
 ASOCIADOS_EN_FACTURA = Kind("TFC-7019", "comprobantes_asociados on a factura or recibo (only notes carry them).")
-IVA_CERO = Kind("TFC-7020", "A taxed rate whose IVA rounds to 0.00 while no IVA is due (AFIP 10018).")
 
 CATALOG = [value for value in dict(globals()).values() if isinstance(value, Kind)]
 

@@ -26,6 +26,7 @@ from comprobantes.wsfe_mapping import Asociado, Emision, Receptor
 
 EXTERNAL_REFERENCE = re.compile(r"[A-Za-z0-9_-]+")
 MAX_REFERENCE = 255
+MAX_ABONO_REFERENCE = MAX_REFERENCE - len("-aaaamm")  # each repetition of an abono adds its month
 MAX_COTIZACION = Decimal(10) ** 4  # MonCotiz: 4 integer and 6 decimal digits
 ONE = Decimal(1)
 
@@ -142,8 +143,27 @@ class _Judge:
             self.add(P.PUNTO_VENTA(f"El punto de venta {self.cbte['punto_venta']} no corresponde a tus credenciales "
                                    f"(punto de venta {self.pdv.pto_vta})."))
         if self.has("abono") and self.cbte["abono"] == "S":
-            self.add(P.ABONO("La cola de procesamiento no genera abonos recurrentes: envía cada período como un "
-                             "comprobante con su fecha."))
+            self.abono_rules()
+
+    def abono_rules(self) -> None:
+        """An abono is emitted again every abono_frecuencia months until abono_hasta (comprobantes/abonos.py),
+        each occurrence under the reference plus "-aaaamm": what it needs must be right from the start, or
+        the recurrence would stop unseen."""
+        if "abono_frecuencia" not in self.cbte_errors and "abono_frecuencia" not in self.cbte:
+            self.add(P.ABONO("Un abono (abono S) debe informar abono_frecuencia, en meses."))
+        if "abono_hasta" not in self.cbte_errors:
+            hasta = self.cbte.get("abono_hasta")
+            if hasta is None:
+                self.add(P.ABONO("Un abono (abono S) debe informar abono_hasta (mm/aaaa)."))
+            elif self.has("fecha") and (hasta.year, hasta.month) < (self.cbte["fecha"].year, self.cbte["fecha"].month):
+                self.add(P.ABONO(f"El abono_hasta ({hasta:%m/%Y}) es anterior al mes del comprobante."))
+        if self.cbte.get("abono_actualiza_precios") == "S":
+            self.add(P.ABONO("La cola repite los precios enviados en cada abono: abono_actualiza_precios S no se "
+                             "puede aplicar (no hay lista de precios)."))
+        reference, _ = reference_of(self.cbte)
+        if len(reference) > MAX_ABONO_REFERENCE:
+            self.add(P.ABONO(f"La external_reference de un abono puede tener hasta {MAX_ABONO_REFERENCE} caracteres: "
+                             f"cada repeticion agrega -aaaamm."))
 
     # Dates
 
@@ -205,9 +225,6 @@ class _Judge:
                 self.add(P.ALICUOTA(f"La alicuota {rate} del concepto {index} no es valida: debe ser 27, 21, 10.5, 5, "
                                     f"2.5, 0, -1 (exento) o -2 (no gravado)."))
                 fine = False
-            elif self.tipo is not None and not self.tipo.discriminates_iva and rate > 0:
-                self.add(P.CLASE_C_IVA(f"Los comprobantes C no llevan IVA: el concepto {index} debe enviarse con su "
-                                       f"precio final y alicuota 0, no {rate}."))
             if line["producto"].get("impuestos_internos_alicuota"):
                 self.add(P.IMPUESTOS_INTERNOS(f"El concepto {index} trae impuestos_internos_alicuota: informá el importe "
                                               f"de impuestos internos en comprobante.impuestos_internos."))

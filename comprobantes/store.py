@@ -72,7 +72,7 @@ def numero_key(pdv_id: str, cbte_tipo: int) -> str:
     return key("pdv", pdv_id, "numero", cbte_tipo)
 
 
-def _json(value) -> str:
+def to_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, default=lambda v: str(v) if isinstance(v, Decimal) else repr(v))
 
 
@@ -106,6 +106,8 @@ class Record:
     last_error: list = field(default_factory=list)
     emitted_at: float = 0.0
     lote_ref: str = ""
+    abono_base: str = ""
+    notify: bool = True  # False for instant comprobantes of a point of sale without a webhook URL
 
     @classmethod
     def from_redis(cls, raw: dict[str, str]) -> "Record":
@@ -138,11 +140,25 @@ class Record:
             last_error=json.loads(raw.get("last_error") or "[]"),
             emitted_at=float(raw.get("emitted_at") or 0),
             lote_ref=raw.get("lote_ref", ""),
+            abono_base=raw.get("abono_base", ""),
+            notify=raw.get("notify", "1") == "1",
         )
 
     @property
     def due_at(self) -> float:
         return clock.start_of_day_ar(self.fecha)
+
+
+@dataclass
+class NewRecord:
+    id: str
+    seq: int
+    lane: str
+    fecha: date
+    pdv: PointOfSale
+    raw: dict
+    audit: dict
+    event: Event | None
 
 
 class Conflict(Exception):
@@ -174,30 +190,15 @@ class Store:
 
     # Acceptance
 
-    def accept(self, pdv: PointOfSale, accepted: Accepted, *, lote_ref: str = "") -> tuple[Record, Event | None]:
-        """Store a validated comprobante as `encolado`, scheduled in its lane.
+    def accept(self, pdv: PointOfSale, accepted: Accepted, *, lote_ref: str = "",
+               notify: bool = True) -> tuple[Record, bool]:
+        """Store a validated comprobante as `encolado`, scheduled in its lane; returns it and whether
+        it is new.
 
         With the point of sale's idempotent submission on, a reference it already holds is not queued
-        again: the existing comprobante comes back with no event.
+        again: the existing comprobante comes back, not new, and nothing is notified.
         """
-        seq = self.r.incr(key("seq", "cbte"))
-        rid = str(seq)
-        now = clock.timestamp()
-        lane = lane_key(pdv.cuit, pdv.pto_vta, accepted.tipo.cbte_tipo)
-        fecha_iso = accepted.fecha.isoformat()
-        event = build_event(
-            pdv_id=pdv.id, evento="encolado", external_reference=accepted.external_reference,
-            intento=1, msg=[], comprobante_id=rid,
-        )
-        raw = {
-            "id": rid, "pdv": pdv.id, "lane": lane, "state": "encolado", "version": 1,
-            "external_reference": accepted.external_reference, "tipo": accepted.tipo.nombre,
-            "cbte_tipo": accepted.tipo.cbte_tipo, "pto_vta": pdv.pto_vta, "cuit": pdv.cuit,
-            "fecha": fecha_iso, "vencimiento": accepted.vencimiento.isoformat() if accepted.vencimiento else "",
-            "seq": seq, "attempts": 0, "created": repr(now), "updated": repr(now),
-            "body": _json(accepted.body), "detail": _json(accepted.detail), "total": str(accepted.total),
-            "lote_ref": lote_ref,
-        }
+        new = self.prepare(pdv, accepted, lote_ref=lote_ref, notify=notify)
         reference = ref_key(pdv.id, accepted.external_reference)
         with self.r.pipeline() as pipe:
             while True:
@@ -207,35 +208,68 @@ class Store:
                         existing = pipe.zrange(reference, 0, 0)
                         if existing:
                             pipe.unwatch()
-                            return self.get(existing[0]), None
+                            return self.get(existing[0]), False
                     pipe.multi()
-                    pipe.hset(cbte_key(rid), mapping=raw)
-                    pipe.rpush(audit_key(rid), _json({"at": now, "evento": "aceptado", "estado": "encolado"}))
-                    pipe.zadd(reference, {rid: seq})
-                    pipe.zadd(state_key(pdv.id, "encolado"), {rid: seq})
-                    pipe.zadd(fecha_key(pdv.id, fecha_iso), {rid: seq})
-                    pipe.zadd(all_key(pdv.id), {rid: seq})
-                    pipe.zadd(pending_key(lane), {rid: pending_score(accepted.fecha, seq)})
-                    pipe.hset(key("lane", lane), mapping={"pdv": pdv.id, "cuit": pdv.cuit, "pto_vta": pdv.pto_vta,
-                                                           "cbte_tipo": accepted.tipo.cbte_tipo})
-                    pipe.zadd(LANES_DUE, {lane: clock.start_of_day_ar(accepted.fecha)}, lt=True)
-                    outbox.stage(pipe, event)
+                    self.stage_new(pipe, new)
                     pipe.execute()
                     break
                 except WatchError:
                     continue
-        outbox.publish([event.hook_id])
-        return self.get(rid), event
+        if new.event is not None:
+            outbox.publish([new.event.hook_id])
+        return self.get(new.id), True
+
+    def prepare(self, pdv: PointOfSale, accepted: Accepted, *, lote_ref: str = "", origin: str = "",
+                abono_base: str = "", notify: bool = True) -> "NewRecord":
+        """Everything a new comprobante writes, ready to be staged in a transaction."""
+        seq = self.r.incr(key("seq", "cbte"))
+        rid = str(seq)
+        now = clock.timestamp()
+        lane = lane_key(pdv.cuit, pdv.pto_vta, accepted.tipo.cbte_tipo)
+        raw = {
+            "id": rid, "pdv": pdv.id, "lane": lane, "state": "encolado", "version": 1,
+            "external_reference": accepted.external_reference, "tipo": accepted.tipo.nombre,
+            "cbte_tipo": accepted.tipo.cbte_tipo, "pto_vta": pdv.pto_vta, "cuit": pdv.cuit,
+            "fecha": accepted.fecha.isoformat(),
+            "vencimiento": accepted.vencimiento.isoformat() if accepted.vencimiento else "",
+            "seq": seq, "attempts": 0, "created": repr(now), "updated": repr(now),
+            "body": to_json(accepted.body), "detail": to_json(accepted.detail), "total": str(accepted.total),
+            "lote_ref": lote_ref, "abono_base": abono_base, "notify": "1" if notify else "0",
+        }
+        event = build_event(
+            pdv_id=pdv.id, evento="encolado", external_reference=accepted.external_reference,
+            intento=1, msg=[], comprobante_id=rid,
+        ) if notify else None
+        audit = {"at": now, "evento": "aceptado", "estado": "encolado", **({"origen": origin} if origin else {})}
+        return NewRecord(rid, seq, lane, accepted.fecha, pdv, raw, audit, event)
+
+    @staticmethod
+    def stage_new(pipe, new: "NewRecord") -> None:
+        pdv, rid, seq = new.pdv, new.id, new.seq
+        pipe.hset(cbte_key(rid), mapping=new.raw)
+        pipe.rpush(audit_key(rid), to_json(new.audit))
+        pipe.zadd(ref_key(pdv.id, new.raw["external_reference"]), {rid: seq})
+        pipe.zadd(state_key(pdv.id, "encolado"), {rid: seq})
+        pipe.zadd(fecha_key(pdv.id, new.raw["fecha"]), {rid: seq})
+        pipe.zadd(all_key(pdv.id), {rid: seq})
+        pipe.zadd(pending_key(new.lane), {rid: pending_score(new.fecha, seq)})
+        pipe.hset(key("lane", new.lane), mapping={"pdv": pdv.id, "cuit": pdv.cuit, "pto_vta": pdv.pto_vta,
+                                                  "cbte_tipo": new.raw["cbte_tipo"]})
+        pipe.zadd(LANES_DUE, {new.lane: clock.start_of_day_ar(new.fecha)}, lt=True)
+        if new.event is not None:
+            outbox.stage(pipe, new.event)
 
     # Transitions used by the emitter
 
-    def transition(self, rids: list[str], change) -> list[Event]:
-        """Apply `change(pipe, record) -> Event | None` to each record in one MULTI, after WATCHing them.
+    def transition(self, rids: list[str], change) -> list[str]:
+        """Apply `change(pipe, record)` to each record in one MULTI, after WATCHing them.
 
-        `change` reads the record as it is inside the WATCH and either stages writes (and returns the
-        event to stage) or raises Conflict to skip that record. After the commit the events' deliveries
-        are published; returns the events.
+        `change` reads the record as it is inside the WATCH and either stages writes and returns the
+        events to stage (an Event, a list of them, or None), or raises Conflict to skip that record.
+        After the commit the events' deliveries are published; returns the ids that changed.
         """
+        if not rids:
+            return []
         keys = [cbte_key(rid) for rid in rids]
         with self.r.pipeline() as pipe:
             while True:
@@ -244,13 +278,14 @@ class Store:
                     # Read through another connection in one round trip; the WATCH still guards them.
                     records = self.get_many(rids)
                     pipe.multi()
-                    events = []
+                    events, changed = [], []
                     for record in records:
                         try:
-                            event = change(pipe, record)
+                            staged = change(pipe, record)
                         except Conflict:
                             continue
-                        if event is not None:
+                        changed.append(record.id)
+                        for event in _events(staged):
                             outbox.stage(pipe, event)
                             events.append(event)
                     pipe.execute()
@@ -258,7 +293,7 @@ class Store:
                 except WatchError:
                     continue
         outbox.publish([event.hook_id for event in events])
-        return events
+        return changed
 
     @staticmethod
     def stage_state(pipe, record: Record, new_state: str, fields: dict, audit: dict) -> None:
@@ -269,10 +304,16 @@ class Store:
         if new_state != record.state:
             pipe.zrem(state_key(record.pdv, record.state), record.id)
             pipe.zadd(state_key(record.pdv, new_state), {record.id: record.seq})
-        pipe.rpush(audit_key(record.id), _json({"at": now, "estado": new_state, **audit}))
+        pipe.rpush(audit_key(record.id), to_json({"at": now, "estado": new_state, **audit}))
 
 
-def event_for(record: Record, evento: str, *, intento: int, msg: list[str], extra: dict | None = None) -> Event:
+def _events(staged) -> list[Event]:
+    return [event for event in (staged if isinstance(staged, list) else [staged]) if event is not None]
+
+
+def event_for(record: Record, evento: str, *, intento: int, msg: list[str], extra: dict | None = None) -> Event | None:
+    if not record.notify:
+        return None
     return build_event(
         pdv_id=record.pdv, evento=evento, external_reference=record.external_reference,
         intento=intento, msg=msg, comprobante_id=record.id, extra=extra,

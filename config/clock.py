@@ -15,7 +15,7 @@ from config.settings import get_settings
 
 ARGENTINA = timezone(timedelta(hours=-3), "ART")
 OFFSET_KEY = key("clock", "offset")
-_CACHE_SECONDS = 0.5
+CACHE_SECONDS = 0.5
 _cache = {"offset": 0.0, "read_at": float("-inf")}
 
 
@@ -24,7 +24,7 @@ def _offset() -> float:
     if not settings.development or not settings.redis_url:
         return 0.0
     mono = time.monotonic()
-    if mono - _cache["read_at"] > _CACHE_SECONDS:
+    if mono - _cache["read_at"] > CACHE_SECONDS:
         from config.redis_client import get_redis
 
         _cache["offset"] = float(get_redis().get(OFFSET_KEY) or 0.0)

@@ -17,7 +17,8 @@ from datetime import datetime
 
 from accounts.points_of_sale import get_point_of_sale
 from afip.failures import AfipError, AmbiguousError, AuthError, DataError, SequenceError, TransientError
-from comprobantes.store import Record, Store, due_score_bound, pending_key
+from comprobantes.abonos import base_reference, next_occurrence
+from comprobantes.store import Record, Store, due_score_bound, pending_key, state_key
 from comprobantes.wsfe_mapping import numbered
 from config import clock
 from config.keys import key
@@ -35,6 +36,8 @@ DRAIN_BUDGET_SECONDS = 30.0  # then the lane yields, so other lanes get the work
 HEALTH_KEY = key("afip", "health")
 HEALTH_TTL_SECONDS = 10  # one FEDummy answer serves every lane for this long
 MAX_SEQUENCE_RETRIES = 2
+REG_X_REQ_KEY = key("afip", "regxreq")
+DEFAULT_REG_X_REQ = 250  # homologación's RegXReq (afip-facts.md §5.3), until AFIP tells its own
 EXHAUSTED = "Se alcanzó el máximo de {n} intentos de emisión. Revisá el error y enviá el comprobante a reprocesar."
 
 
@@ -52,6 +55,10 @@ def date_guard_message(fecha: str, last: str) -> str:
         f"punto de venta y tipo ({_ddmmyyyy(last)}), y AFIP no lo aceptará. Cambiá la fecha del comprobante a "
         f"{_ddmmyyyy(last)} o posterior con cambiar_fecha_encolado y se volverá a procesar."
     )
+
+
+class _AfipDown(TransientError):
+    """FEDummy said (now, or within the last HEALTH_TTL_SECONDS) that AFIP is not OK."""
 
 
 class _Backoff(Exception):
@@ -121,14 +128,15 @@ class LaneEmitter:
         state = LaneState.load(self.r, self.lane)
         if state.retry_at > clock.timestamp():
             return
-        pdv = get_point_of_sale(self.r, state.pdv)
+        pdv = self.pdv = get_point_of_sale(self.r, state.pdv)
         client = self.client_factory(self.r, pdv)
         sequence_retries = 0
         try:
+            self._recover_orphans()
             if self.r.hlen(inflight_key(self.lane)):
                 self._reconcile(client, state, count_attempt=True)
             while time.monotonic() < deadline and not self.lock.lost.is_set():
-                batch = self._claim(pdv.batch_size or self._reg_x_req(client))
+                batch = self._claim(pdv.batch_size or self._cached_reg_x_req() or DEFAULT_REG_X_REQ)
                 if not batch:
                     return
                 try:
@@ -143,13 +151,23 @@ class LaneEmitter:
 
     # Claiming and emitting
 
-    def _reg_x_req(self, client) -> int:
-        cached = self.r.get(key("afip", "regxreq"))
-        if cached:
-            return int(cached)
-        value = client.tot_x_request()
-        self.r.set(key("afip", "regxreq"), value, ex=86400)
-        return value
+    def _cached_reg_x_req(self) -> int | None:
+        cached = self.r.get(REG_X_REQ_KEY)
+        return int(cached) if cached else None
+
+    def _fit_to_reg_x_req(self, client, batch: list[Record], batch_id: str) -> list[Record]:
+        """Learn AFIP's RegXReq once a day; a batch claimed before it was known gives back its surplus."""
+        if self.pdv.batch_size:
+            return batch
+        limit = self._cached_reg_x_req()
+        if limit is None:
+            limit = client.tot_x_request()
+            self.r.set(REG_X_REQ_KEY, limit, ex=86400)
+        if len(batch) > limit:
+            self.store.transition([rec.id for rec in batch[limit:]], outcomes.released(
+                batch_id, count_attempt=False, reason="Excede la cantidad de comprobantes por pedido de AFIP.",
+                max_attempts=self.settings.max_attempts, exhausted_message=self._exhausted()))
+        return batch[:limit]
 
     def _claim(self, limit: int) -> list[Record]:
         bound = due_score_bound(clock.today_ar())
@@ -168,10 +186,13 @@ class LaneEmitter:
             return
         try:
             if state.probe_first and not self._afip_healthy(client):
-                raise TransientError("AFIP no responde (FEDummy)")
+                raise _AfipDown("AFIP no responde (FEDummy)")
+            batch = self._fit_to_reg_x_req(client, batch, batch_id)
             if state.last_numero is None:
                 self._learn_last(client, state, client.ultimo_autorizado(state.pto_vta, state.cbte_tipo))
-        except (TransientError, AuthError) as exc:
+        except AfipError as exc:
+            # Nothing was sent. A data error here (e.g. 11002, the point of sale is not enabled for web
+            # services) is a configuration problem: retried with backoff, counted, until it is fixed.
             self._release(batch, batch_id, exc, count_attempt=True)
             raise self._backoff(state, exc) from exc
         numbers = list(range(state.last_numero + 1, state.last_numero + 1 + len(batch)))
@@ -221,7 +242,7 @@ class LaneEmitter:
             else:
                 unprocessed.append(rec.id)
         if emitted:
-            self.store.transition(list(emitted), outcomes.emitted(self.batch_id, emitted))
+            self._store_emitted(self.batch_id, emitted)
             last = max(emitted.values(), key=lambda e: e["numero"])
             self._learn_last(None, state, last["numero"], details[numbers.index(last["numero"])]["CbteFch"])
         if failed:
@@ -244,6 +265,22 @@ class LaneEmitter:
         return [rec for rec in batch if rec not in late]
 
     # Unclear outcomes
+
+    def _recover_orphans(self) -> None:
+        """Comprobantes left `procesando` without an in-flight record: their emitter died after claiming
+        them and before recording the call, so AFIP never saw them. Holding the lock, give them back."""
+        inflight = {json.loads(v)["batch"] for v in self.r.hvals(inflight_key(self.lane))}
+        processing = self.store.get_many(self.r.zrange(state_key(self.pdv.id, "procesando"), 0, -1))
+        orphans: dict[str, list[str]] = {}
+        for rec in processing:
+            if rec.lane == self.lane and rec.batch not in inflight:
+                orphans.setdefault(rec.batch, []).append(rec.id)
+        for batch_id, rids in orphans.items():
+            log.warning("lane %s: %d comprobantes of batch %s were never sent; back to the queue",
+                        self.lane, len(rids), batch_id)
+            self.store.transition(rids, outcomes.released(
+                batch_id, count_attempt=False, reason="Recuperado tras la caída de un emisor antes del envío.",
+                max_attempts=self.settings.max_attempts, exhausted_message=self._exhausted()))
 
     def _reconcile(self, client, state: LaneState, *, count_attempt: bool) -> None:
         """Settle every batch in flight against what AFIP holds, before anything is sent again."""
@@ -286,7 +323,7 @@ class LaneEmitter:
                 released.append(rid)
         batch_id = entry["batch"]
         if emitted:
-            self.store.transition(list(emitted), outcomes.emitted(batch_id, emitted))
+            self._store_emitted(batch_id, emitted)
         if released:
             self.store.transition(released, outcomes.released(
                 batch_id, count_attempt=count_attempt, reason="AFIP no respondió al pedido de CAE; se reintentará.",
@@ -308,6 +345,15 @@ class LaneEmitter:
                 max_attempts=self.settings.max_attempts, exhausted_message=self._exhausted()))
             return
         self._reconcile(client, state, count_attempt=False)
+
+    def _store_emitted(self, batch_id: str, emitted: dict[str, dict]) -> None:
+        continuations = {}
+        for record in self.store.get_many(list(emitted)):
+            following = next_occurrence(record, self.pdv)
+            if following is not None:
+                continuations[record.id] = self.store.prepare(
+                    self.pdv, following, origin=f"abono tras {record.id}", abono_base=base_reference(record))
+        self.store.transition(list(emitted), outcomes.emitted(batch_id, emitted, continuations))
 
     # Helpers
 
@@ -344,7 +390,9 @@ class LaneEmitter:
 
     def _backoff(self, state: LaneState, exc: AfipError) -> _Backoff:
         self._note_failure(state)
-        if isinstance(exc, TransientError) and not isinstance(exc, AmbiguousError):
+        # A real call that failed tells every lane to probe first; the probe caches its own answer, and
+        # must not prolong it, or lanes retrying in turn would keep AFIP "down" for ever.
+        if isinstance(exc, TransientError) and not isinstance(exc, (AmbiguousError, _AfipDown)):
             self.r.set(HEALTH_KEY, "down", ex=HEALTH_TTL_SECONDS)
         delay = emission_backoff(state.failures)
         if isinstance(exc, AuthError) and exc.retry_after:

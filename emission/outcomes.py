@@ -11,7 +11,7 @@ from datetime import datetime
 
 from comprobantes.answers import comprobante_nro
 from comprobantes.qr import afip_qr_url
-from comprobantes.store import Conflict, Record, Store, event_for, numero_key, pending_key, pending_score
+from comprobantes.store import Conflict, NewRecord, Record, Store, event_for, numero_key, pending_key, pending_score
 from config import clock
 
 
@@ -35,8 +35,12 @@ def _ddmmyyyy(yyyymmdd: str) -> str:
     return datetime.strptime(yyyymmdd, "%Y%m%d").strftime("%d/%m/%Y") if yyyymmdd else ""
 
 
-def emitted(batch_id: str, results: dict[str, dict]):
-    """`results[rid]`: numero, cae, cae_vto (yyyymmdd), observaciones [(code, msg)], reconciled (bool)."""
+def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, NewRecord] | None = None):
+    """`results[rid]`: numero, cae, cae_vto (yyyymmdd), observaciones [(code, msg)], reconciled (bool).
+
+    `continuations[rid]`: an abono's next occurrence, created in the same transaction so that a crash
+    can never leave an emitted abono without its successor.
+    """
 
     def change(pipe, record: Record):
         _owned(record, batch_id)
@@ -57,8 +61,13 @@ def emitted(batch_id: str, results: dict[str, dict]):
             {"numero": result["numero"], "cae": result["cae"], "intento": attempts,
              "reconciliado": result.get("reconciled", False), "observaciones": observaciones},
         )
-        pipe.hset(numero_key(record.pdv, record.cbte_tipo), str(result["numero"]), record.id)
-        return event_for(
+        pipe.zadd(numero_key(record.pdv, record.cbte_tipo), {record.id: result["numero"]})
+        events = []
+        following = (continuations or {}).get(record.id)
+        if following is not None:
+            Store.stage_new(pipe, following)
+            events.append(following.event)  # None when it notifies no one; the store skips it
+        return [event_for(
             record, "emitido", intento=attempts, msg=observaciones,
             extra={
                 "cae": result["cae"],
@@ -67,7 +76,7 @@ def emitted(batch_id: str, results: dict[str, dict]):
                 "comprobante_tipo": record.tipo,
                 "afip_qr": qr,
             },
-        )
+        ), *events]
 
     return change
 

@@ -40,9 +40,13 @@ def promote_due(r, *, horizon: float, lease: float) -> int:
     return len(claimed)
 
 
-def lease_lane(r, lane: str, *, lease: float) -> None:
-    """Mark a lane as being worked for `lease` seconds, before publishing its drain right away."""
-    r.zadd(LANES_DUE, {lane: clock.timestamp() + lease}, lt=True)
+def kick_if_due(r, lane: str, due_at: float, *, lease: float) -> None:
+    """Publish a drain right away for work that is already due, leasing the lane so that beat does not
+    publish it a second time; later work is left to beat's promotion."""
+    now = clock.timestamp()
+    if due_at <= now:
+        r.zadd(LANES_DUE, {lane: now + lease}, lt=True)
+        publish_drain([lane])
 
 
 # Decide, atomically with every other write to the lane, whether work is due now; if not (or if the

@@ -23,11 +23,11 @@ from comprobantes import problems as P
 from comprobantes.answers import Problem
 from comprobantes.schemas import Fecha
 from config.redis_client import get_redis
-from producers.submission import CREDENTIALS, Submission, credentials_of, pdv_refusal, point_of_sale, standing
+from producers.access import BAD_CREDENTIALS, point_of_sale
+from producers.submission import CREDENTIALS, Submission, pdv_refusal, standing
 
 MAX_BATCH = 100  # lotes_encola
 MAX_LOTE = 500  # legacy lotes
-BAD_CREDENTIALS = P.CREDENTIALS("Las credenciales de acceso enviadas no son validas.")
 
 
 def _requests_problems(body: dict, limit: int, allowed: set[str]) -> list[Problem]:
@@ -47,8 +47,7 @@ def foreign_credentials(item, body: dict) -> list[str]:
     """The names of the credentials an item carries that are not the batch's."""
     if not isinstance(item, dict):
         return []
-    return [name for name, own in zip(("apikey", "apitoken", "usertoken"), credentials_of(body))
-            if name in item and str(item[name]) != str(own)]
+    return [name for name in sorted(CREDENTIALS) if name in item and str(item[name]) != str(body.get(name))]
 
 
 def enqueue_batch(body) -> dict:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from accounts.points_of_sale import PointOfSale, authenticate
+from accounts.points_of_sale import PointOfSale
 from comprobantes import answers
 from comprobantes import problems as P
 from comprobantes.answers import Problem, Standing
@@ -26,24 +26,15 @@ from comprobantes.validation import Accepted, check_item
 from config import clock
 from config.redis_client import get_redis
 from config.settings import get_settings
-from emission.schedule import lease_lane, publish_drain
+from emission.schedule import kick_if_due
 from producers import quota
+from producers.access import BAD_CREDENTIALS, point_of_sale
 from webhook_dispatch import outbox
 from webhook_dispatch.events import build_event
 
 CREDENTIALS = frozenset({"apikey", "apitoken", "usertoken"})
 # Dates a queued comprobante may change (cambiar_fecha_encolado) without becoming another comprobante.
 CHANGEABLE_DATES = ("CbteFch", "FchVtoPago")
-
-
-def credentials_of(body) -> tuple:
-    if not isinstance(body, dict):
-        return None, None, None
-    return body.get("apikey"), body.get("apitoken"), body.get("usertoken")
-
-
-def point_of_sale(r, body) -> PointOfSale | None:
-    return authenticate(r, *credentials_of(body))
 
 
 def pdv_refusal(pdv: PointOfSale) -> Problem | None:
@@ -87,7 +78,7 @@ class Submission:
     r: object
     pdv: PointOfSale
     today: date = field(default_factory=clock.today_ar)
-    due_lanes: set = field(default_factory=set)
+    due_lanes: dict = field(default_factory=dict)  # lane → when its earliest new comprobante falls due
     rejections: list = field(default_factory=list)  # (external_reference, messages) for `error` webhooks
 
     def submit(self, item, *, lote_ref: str = "", found: tuple[Problem, ...] = ()) -> Outcome:
@@ -107,15 +98,14 @@ class Submission:
                               f"este comprobante no se encolara.")
             return Outcome(accepted.external_reference, [problem], notify=True)
         try:
-            record, event = store.accept(self.pdv, accepted, lote_ref=lote_ref)
+            record, new = store.accept(self.pdv, accepted, lote_ref=lote_ref)
         except BaseException:
             quota.release(self.r, self.pdv, self.today)
             raise
-        if event is None:  # a concurrent submission of the same reference won
+        if not new:  # a concurrent submission of the same reference won
             quota.release(self.r, self.pdv, self.today)
             return self._retried(record, accepted)
-        if record.due_at <= clock.timestamp():
-            self.due_lanes.add(record.lane)
+        self.due_lanes[record.lane] = min(record.due_at, self.due_lanes.get(record.lane, record.due_at))
         return Outcome(accepted.external_reference, record=record)
 
     @staticmethod
@@ -142,9 +132,8 @@ class Submission:
                 outbox.stage(pipe, event)
             pipe.execute()
             outbox.publish([event.hook_id for event in events])
-        for lane in sorted(self.due_lanes):
-            lease_lane(self.r, lane, lease=get_settings().lane_lease_seconds)
-        publish_drain(sorted(self.due_lanes))
+        for lane, due_at in sorted(self.due_lanes.items()):
+            kick_if_due(self.r, lane, due_at, lease=get_settings().lane_lease_seconds)
 
 
 def enqueue(body) -> dict:
@@ -153,7 +142,7 @@ def enqueue(body) -> dict:
     reference, _ = reference_of(body.get("comprobante") if isinstance(body, dict) else None)
     pdv = point_of_sale(r, body)
     if pdv is None:
-        return answers.error([P.CREDENTIALS("Las credenciales de acceso enviadas no son validas.")], reference)
+        return answers.error([BAD_CREDENTIALS], reference)
     refusal = pdv_refusal(pdv)
     if refusal is not None:
         return answers.error([refusal], reference)

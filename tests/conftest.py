@@ -4,6 +4,7 @@ imported, so the Celery app finds ENCOLA_REDIS_URL), and the real stack on first
 from __future__ import annotations
 
 import os
+import time
 import shutil
 import tempfile
 from pathlib import Path
@@ -43,7 +44,9 @@ def pytest_unconfigure(config):
 def stack():
     running = Stack(_run["base"], _run["env"])
     try:
-        running.start_simulator()
+        # Tests move the clock back and forth; AFIP's "already authenticated" window (tested on a
+        # simulator of its own) would then hold logins for minutes, so this one has none.
+        running.start_simulator("--already-authenticated-seconds", "0")
         running.start_worker("emision")
         running.start_worker("webhooks", concurrency=8)
         running.start_beat()
@@ -55,6 +58,21 @@ def stack():
 @pytest.fixture
 def pdv(stack):
     return stack.new_pdv()
+
+
+@pytest.fixture
+def faults(stack):
+    """`faults(**changes)`: break the simulator on purpose; it is healed after the test."""
+    yield stack.faults
+    stack.faults(down=None, latency_ms=0, wsfe_error=None, dummy_not_ok=False, wsaa_down=False, drop_probability=0.0)
+
+
+@pytest.fixture
+def move_clock(stack):
+    """`move_clock(epoch)`: make encola's and the simulator's clocks read `epoch` now; both are put back
+    after the test."""
+    yield lambda epoch: stack.set_clock(epoch - time.time())
+    stack.set_clock(0)
 
 
 @pytest.fixture

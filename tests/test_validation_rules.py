@@ -88,7 +88,11 @@ REFUSALS = [
     ("a factura relating to a pedido", body(comprobantes_asociados=[{**ASOCIADO, "tipo_comprobante": "PEDIDO"}]), {}, P.REMITOS_PEDIDOS),
     ("numero other than 0", body(numero=15), {}, P.NUMERO),
     ("another point of sale", body(punto_venta=2), {}, P.PUNTO_VENTA),
-    ("a recurring abono", body(abono="S", abono_frecuencia=1, abono_hasta="12/2027", abono_actualiza_precios="N"), {}, P.ABONO),
+    ("an abono without its frequency", body(abono="S", abono_hasta="12/2027"), {}, P.ABONO),
+    ("an abono without its end", body(abono="S", abono_frecuencia=1), {}, P.ABONO),
+    ("an abono that ends before it starts", body(abono="S", abono_frecuencia=1, abono_hasta="10/2026"), {}, P.ABONO),
+    ("an abono that would update prices", body(abono="S", abono_frecuencia=1, abono_hasta="12/2027", abono_actualiza_precios="S"), {}, P.ABONO),
+    ("an abono whose repetitions' references would be too long", body(abono="S", abono_frecuencia=1, abono_hasta="12/2027", external_reference="r" * 249), {}, P.ABONO),
     ("an alícuota outside the table", body(producto={"alicuota": "22"}), {}, P.ALICUOTA),
     ("a total off by two cents", body(total="139.02"), {}, P.TOTAL),
     ("products dated 6 days back", body(fecha=ddmmyyyy(TODAY - timedelta(days=6))), {}, P.FECHA),
@@ -110,7 +114,7 @@ REFUSALS = [
     ("an asociado that AFIP never authorised", body(tipo="NOTA DE CREDITO B", comprobantes_asociados=[{**ASOCIADO, "tipo_comprobante": "PRESUPUESTO"}]), {}, P.ASOCIADO),
     ("a period asociado after the note", body(tipo="NOTA DE DEBITO B", comprobantes_asociados_periodo={"fecha_desde": "01/11/2026", "fecha_hasta": "30/11/2026"}), {}, P.ASOCIADO),
     ("a factura with asociados", body(comprobantes_asociados=[ASOCIADO]), {}, P.ASOCIADOS_EN_FACTURA),
-    ("class C with IVA", body(tipo="FACTURA C", total="114.88"), {}, P.CLASE_C_IVA),
+    ("class C with IVA added to its final price", body(tipo="FACTURA C", total="139.00"), {}, P.TOTAL),
     ("a bonificación above the subtotal", body(bonificacion="200"), {}, P.BONIFICACION),
     ("a total beyond 13 digits", body(detalle={"cantidad": "9999999"}, producto={"precio_unitario_sin_iva": "9999999"}, cliente={"documento_tipo": "DNI"}), {}, P.IMPORTE_MAXIMO),
     ("exentos that are not the exempt lines", body(exentos="10"), {}, P.EXENTOS),
@@ -140,6 +144,8 @@ def test_the_same_bodies_fixed_are_accepted():
     assert codes_of(body()) == []
     assert codes_of(body(cliente={"documento_tipo": "OTRO", "documento_nro": "0"})) == []
     assert codes_of(body(periodo_facturado_desde="01/11/2026", periodo_facturado_hasta="30/11/2026"), concepto=2) == []
+    assert codes_of(body(abono="S", abono_frecuencia=1, abono_hasta="11/2026", abono_actualiza_precios="N",
+                         external_reference="r" * 248)) == []
 
 
 def test_every_code_in_the_catalog_is_produced_by_some_test():

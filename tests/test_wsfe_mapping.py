@@ -79,8 +79,8 @@ def test_classes_that_discriminate_iva(tipo, cliente, extra, cbte_tipo):
     ("RECIBO C", {}, 15),
 ])
 def test_class_c_the_price_is_final_and_there_is_no_iva(tipo, extra, cbte_tipo):
-    # TusFacturas' FACTURA C example: 100 + 10 at alícuota 0 is 110.
-    built = body(tipo, [("100", "0"), ("10", "0")], cliente={"condicion_iva": "RI", **A_CLIENT}, total="110", **extra)
+    # TusFacturas' FACTURA C example: 100 + 10 at alícuota 0 is 110; a line's alícuota is not used in C.
+    built = body(tipo, [("100", "0"), ("10", "21")], cliente={"condicion_iva": "RI", **A_CLIENT}, total="110", **extra)
     checked = check_item(built, offline_pdv(), today=TODAY)
     assert checked.problems == [] and checked.accepted.tipo.cbte_tipo == cbte_tipo
     detail = checked.accepted.detail

@@ -7,6 +7,7 @@ import json
 import os
 import sqlite3
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 _SCHEMA = """
@@ -21,7 +22,7 @@ CREATE TABLE IF NOT EXISTS logins (
 CREATE TABLE IF NOT EXISTS comprobantes (
     cuit INTEGER NOT NULL, pto_vta INTEGER NOT NULL, cbte_tipo INTEGER NOT NULL, numero INTEGER NOT NULL,
     cbte_fch TEXT NOT NULL, detail TEXT NOT NULL, cae TEXT NOT NULL, cae_vto TEXT NOT NULL,
-    fch_proceso TEXT NOT NULL,
+    fch_proceso TEXT NOT NULL, observations TEXT NOT NULL,
     PRIMARY KEY (cuit, pto_vta, cbte_tipo, numero)
 );
 """
@@ -46,10 +47,21 @@ class Authorised:
     cae: str
     cae_vto: str
     fch_proceso: str
+    observations: list[tuple[int, str]]  # AFIP's Obs on an approved comprobante (e.g. 10217)
+
+
+_AUTHORISED = "numero, cbte_fch, detail, cae, cae_vto, fch_proceso, observations"
+
+
+def _authorised(row) -> Authorised | None:
+    if row is None:
+        return None
+    return Authorised(row[0], row[1], json.loads(row[2]), row[3], row[4], row[5],
+                      [tuple(o) for o in json.loads(row[6])])
 
 
 class SimulatorState:
-    """Thread-safe access to the SQLite file; `lock` also serialises each lane's numbering."""
+    """Thread-safe access to the SQLite file; `transaction` also serialises each lane's numbering."""
 
     def __init__(self, path: str):
         if path != ":memory:":
@@ -58,6 +70,18 @@ class SimulatorState:
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)
+
+    @contextmanager
+    def transaction(self):
+        """Everything inside is stored at once (one write to disk) or not at all, and no one else writes."""
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
 
     # WSAA
 
@@ -90,28 +114,39 @@ class SimulatorState:
     def last_authorised(self, cuit: int, pto_vta: int, cbte_tipo: int) -> Authorised | None:
         with self.lock:
             row = self.db.execute(
-                "SELECT numero, cbte_fch, detail, cae, cae_vto, fch_proceso FROM comprobantes "
+                f"SELECT {_AUTHORISED} FROM comprobantes "
                 "WHERE cuit = ? AND pto_vta = ? AND cbte_tipo = ? ORDER BY numero DESC LIMIT 1",
                 (cuit, pto_vta, cbte_tipo),
             ).fetchone()
-        return Authorised(row[0], row[1], json.loads(row[2]), row[3], row[4], row[5]) if row else None
+        return _authorised(row)
 
     def authorised(self, cuit: int, pto_vta: int, cbte_tipo: int, numero: int) -> Authorised | None:
         with self.lock:
             row = self.db.execute(
-                "SELECT numero, cbte_fch, detail, cae, cae_vto, fch_proceso FROM comprobantes "
+                f"SELECT {_AUTHORISED} FROM comprobantes "
                 "WHERE cuit = ? AND pto_vta = ? AND cbte_tipo = ? AND numero = ?",
                 (cuit, pto_vta, cbte_tipo, numero),
             ).fetchone()
-        return Authorised(row[0], row[1], json.loads(row[2]), row[3], row[4], row[5]) if row else None
+        return _authorised(row)
 
     def authorise(self, cuit: int, pto_vta: int, cbte_tipo: int, record: Authorised) -> None:
         with self.lock:
             self.db.execute(
-                "INSERT INTO comprobantes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (cuit, pto_vta, cbte_tipo, record.numero, record.cbte_fch, json.dumps(record.detail),
-                 record.cae, record.cae_vto, record.fch_proceso),
+                "INSERT INTO comprobantes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (cuit, pto_vta, cbte_tipo, record.numero, record.cbte_fch, json.dumps(record.detail, default=str),
+                 record.cae, record.cae_vto, record.fch_proceso, json.dumps(record.observations)),
             )
+
+    def points_of_sale(self, cuit: int) -> list[int]:
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT DISTINCT pto_vta FROM comprobantes WHERE cuit = ? ORDER BY pto_vta", (cuit,)).fetchall()
+        return [row[0] for row in rows]
+
+    def all_tickets(self) -> list[tuple[str, str, float, float]]:
+        """(dn, service, generated, expires) of every ticket issued: how many logins there were."""
+        with self.lock:
+            return self.db.execute("SELECT dn, service, generated, expires FROM tickets ORDER BY generated").fetchall()
 
     def all_authorised(self) -> list[tuple[int, int, int, int, str]]:
         """(cuit, pto_vta, cbte_tipo, numero, cae) of everything authorised: the ground truth for tests."""

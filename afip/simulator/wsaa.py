@@ -17,6 +17,8 @@ from afip.simulator.state import IssuedTicket, SimulatorState
 
 SERVICES = ("wsfe",)
 TICKET_LIFETIME = timedelta(hours=12)
+# The token inside a TA says 60 s more than the TA's own expirationTime (afip-facts.md §2.4).
+TOKEN_GRACE = timedelta(seconds=60)
 SOURCE_DN = "CN=wsaahomo, O=AFIP, C=AR, SERIALNUMBER=CUIT 33693450239"
 _SHORT_NAMES = {
     NameOID.COMMON_NAME: "CN",
@@ -75,7 +77,7 @@ class WsaaService:
             raise WsaaFault("xml.generationTime.invalid", "generationTime posee formato o dato inválido")
         if expiration < now:
             raise WsaaFault("xml.expirationTime.expired", "expirationTime expirado")
-        if expiration > now + timedelta(hours=24) or expiration <= generation:
+        if expiration > now + timedelta(hours=24):
             raise WsaaFault("xml.expirationTime.invalid", "expirationTime posee formato o dato inválido")
         if service not in SERVICES:
             raise WsaaFault("wsn.notFound", f"No se ha encontrado el WSN {service}")
@@ -84,20 +86,23 @@ class WsaaService:
         with self.state.lock:
             last = self.state.last_login(dn, service)
             ts = now.timestamp()
-            if last is not None and ts - last[0] < self.window and last[1] > ts:
+            if last is not None and 0 <= ts - last[0] < self.window and last[1] > ts:
                 raise WsaaFault(
                     "coe.alreadyAuthenticated", "El CEE ya posee un TA valido para el acceso al WSN solicitado"
                 )
-            ticket = self._issue(dn, cuit, service, unique_id, now)
+            ticket = self._issue(dn, cuit, service, now)
             self.state.save_ticket(ticket)
         return self._ta_xml(ticket, unique_id, now)
 
-    def _issue(self, dn: str, cuit: int, service: str, unique_id: int, now: datetime) -> IssuedTicket:
+    def _issue(self, dn: str, cuit: int, service: str, now: datetime) -> IssuedTicket:
         gen, exp = now, now + TICKET_LIFETIME
+        # An id of WSAA's own: two logins in the same second must not share a token.
+        token_id = secrets.randbelow(2**32)
         sso = (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             f'<sso version="2.0"><id src="{escape(SOURCE_DN)}" dst="CN={service}, O=AFIP, C=AR" '
-            f'unique_id="{unique_id}" gen_time="{int(gen.timestamp())}" exp_time="{int(exp.timestamp())}"/>'
+            f'unique_id="{token_id}" gen_time="{int(gen.timestamp())}" '
+            f'exp_time="{int((exp + TOKEN_GRACE).timestamp())}"/>'
             f'<operation type="login" value="granted"><login entity="33693450239" service="{service}" '
             f'uid="{escape(dn)}" authmethod="cms" regmethod="22"><relations>'
             f'<relation key="{cuit}" reltype="4"/></relations></login></operation></sso>'

@@ -1,184 +1,246 @@
-"""The simulator's WSFEv1: the operations, AFIP's rules and AFIP's answer shapes (afip-facts.md §3-§9).
+"""The simulator's WSFEv1 operations and AFIP's answer shapes (afip-facts.md §3-§9).
 
 Business errors are answers, not faults: every result carries `Errors`/`Events`, and FECAESolicitar
 reports each detail's `Resultado` and `Observaciones`, processing details in order and cutting the
-batch at the first rejected one.
+batch at the first rejected one. The rules themselves are in `rules`, the tables in `tables`.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from xml.etree import ElementTree
 
+from afip.simulator import messages as msg
+from afip.simulator import tables
+from afip.simulator.rules import DetailContext, RuleOptions, cbte_fch, check_detail, header_errors, parse_date
 from afip.simulator.state import Authorised, SimulatorState
 
-REG_X_REQ = 250
+SERVICE = "wsfe"
 # The fields FECompConsultar echoes from the authorised request.
-_ECHOED = (
+ECHOED = (
     "Concepto", "DocTipo", "DocNro", "CbteDesde", "CbteHasta", "CbteFch", "ImpTotal", "ImpTotConc",
     "ImpNeto", "ImpOpEx", "ImpTrib", "ImpIVA", "FchServDesde", "FchServHasta", "FchVtoPago", "MonId",
     "MonCotiz", "CanMisMonExt", "CondicionIVAReceptorId", "CbtesAsoc", "Tributos", "Iva", "Opcionales",
     "Compradores", "PeriodoAsoc", "Actividades",
 )
-MSG_10016 = (
-    "El numero o fecha del comprobante no se corresponde con el proximo a autorizar. "
-    "Consultar metodo FECompUltimoAutorizado."
-)
+# CAEFchVto is CbteFch + 10 days in every answer observed (afip-facts.md §9).
+CAE_VALIDITY = timedelta(days=10)
+PARAM_TABLES = {
+    "FEParamGetTiposCbte": ("CbteTipo", tables.TIPOS_CBTE),
+    "FEParamGetTiposConcepto": ("ConceptoTipo", tables.TIPOS_CONCEPTO),
+    "FEParamGetTiposDoc": ("DocTipo", tables.TIPOS_DOC),
+    "FEParamGetTiposIva": ("IvaTipo", tables.TIPOS_IVA),
+    "FEParamGetTiposMonedas": ("Moneda", tables.TIPOS_MONEDAS),
+    "FEParamGetTiposOpcional": ("OpcionalTipo", tables.TIPOS_OPCIONAL),
+    "FEParamGetTiposTributos": ("TributoTipo", tables.TIPOS_TRIBUTOS),
+}
 
 
-def _errors(*pairs: tuple[int, str]) -> dict:
-    return {"Err": [{"Code": code, "Msg": msg} for code, msg in pairs]}
+def errors(*pairs: tuple[int, str]) -> dict:
+    return {"Err": [{"Code": code, "Msg": text} for code, text in pairs]}
 
 
 def _obs(pairs: list[tuple[int, str]]) -> dict | None:
-    return {"Obs": [{"Code": code, "Msg": msg} for code, msg in pairs]} if pairs else None
+    return {"Obs": [{"Code": code, "Msg": text} for code, text in pairs]} if pairs else None
 
 
-def _amount(value) -> Decimal:
-    return Decimal(str(value or 0))
+def _token_times(token: str) -> tuple[int, int, str] | None:
+    """(gen_time, exp_time, service) from a token as WSAA writes it, None if it is not one."""
+    try:
+        root = ElementTree.fromstring(base64.b64decode(token, validate=True))
+        ident, login = root.find("id"), root.find("operation/login")
+        return int(ident.get("gen_time")), int(ident.get("exp_time")), login.get("service")
+    except (binascii.Error, ValueError, ElementTree.ParseError, AttributeError, TypeError):
+        return None
 
 
 class WsfeService:
-    def __init__(self, state: SimulatorState, reg_x_req: int = REG_X_REQ):
+    def __init__(self, state: SimulatorState, options: RuleOptions | None = None):
         self.state = state
-        self.reg_x_req = reg_x_req
+        self.options = options or RuleOptions()
+        self.cotizaciones = dict(tables.COTIZACIONES)
 
     def handle(self, operation: str, params: dict, now: datetime) -> dict:
-        handler = getattr(self, f"op_{operation}", None)
+        """The result of `operation`; LookupError when the simulator does not serve it."""
+        if operation == "FEDummy":
+            return {"AppServer": "OK", "DbServer": "OK", "AuthServer": "OK"}
+        if operation in PARAM_TABLES:
+            handler = self._param_table
+        else:
+            handler = getattr(self, f"op_{operation}", None)
         if handler is None:
             raise LookupError(operation)
-        if operation == "FEDummy":
-            return handler(params, now)
-        auth_errors = self._check_auth(params.get("Auth"), now)
+        auth_errors = self.check_auth(params.get("Auth"), now)
         if auth_errors:
-            return {"Errors": _errors(*auth_errors)}
-        return handler(params, now)
+            return {"Errors": errors(*auth_errors)}
+        return handler(operation, params, now)
 
-    def _check_auth(self, auth: dict | None, now: datetime) -> list[tuple[int, str]]:
-        if not auth or not auth.get("Token") or not auth.get("Sign"):
-            return [(500, "Campo Auth no fue ingresado o esta mal formado.")]
-        ticket = self.state.ticket(auth["Token"])
-        if ticket is None or ticket.sign != auth["Sign"]:
-            return [(600, "ValidacionDeToken: No validaron las firmas digitales del token.")]
-        ts = now.timestamp()
-        if not (ticket.generated <= ts + 120 and ts < ticket.expires):
-            gen = datetime.fromtimestamp(ticket.generated, tz=now.tzinfo).isoformat()
-            exp = datetime.fromtimestamp(ticket.expires, tz=now.tzinfo).isoformat()
-            return [(600, f"ValidacionDeToken: No validaron las fechas del token GenTime, ExpTime, NowUTC: "
-                          f"{gen}, {exp}, {now.isoformat()}")]
+    def check_auth(self, auth: dict | None, now: datetime) -> list[tuple[int, str]]:
+        """The access ticket checks of the WSN, in the order the real service reports them."""
+        if not auth:
+            return [(500, msg.AUTH_MISSING)]
+        token, sign = auth.get("Token") or "", auth.get("Sign") or ""
+        if not token:
+            return [(600, msg.TOKEN_EMPTY)]
+        if not sign:
+            return [(600, msg.SIGN_EMPTY)]
+        parsed = _token_times(token)
+        if parsed is None:
+            return [(600, msg.TOKEN_UNREADABLE)]
+        gen, exp, service = parsed
+        now_ts = int(now.timestamp())
+        if not gen <= now_ts + 120 or now_ts >= exp:
+            return [(600, msg.TOKEN_DATES.format(gen=gen, exp=exp, now=now_ts))]
+        if service != SERVICE:
+            return [(600, msg.TOKEN_SERVICE.format(service=service))]
+        ticket = self.state.ticket(token)
+        if ticket is None or ticket.sign != sign:
+            return [(600, msg.TOKEN_HASH)]
         if int(auth.get("Cuit") or 0) not in ticket.relations:
-            return [(600, f"ValidacionDeToken: No apareció CUIT en lista de relaciones: {auth.get('Cuit')}")]
+            return [(600, msg.TOKEN_RELATION.format(cuit=auth.get("Cuit") or 0))]
         return []
 
-    # Operations
+    # Numbering
 
-    def op_FEDummy(self, params: dict, now: datetime) -> dict:
-        return {"AppServer": "OK", "DbServer": "OK", "AuthServer": "OK"}
+    def op_FECompTotXRequest(self, operation: str, params: dict, now: datetime) -> dict:
+        return {"RegXReq": self.options.reg_x_req}
 
-    def op_FECompTotXRequest(self, params: dict, now: datetime) -> dict:
-        return {"RegXReq": self.reg_x_req}
-
-    def op_FECompUltimoAutorizado(self, params: dict, now: datetime) -> dict:
+    def op_FECompUltimoAutorizado(self, operation: str, params: dict, now: datetime) -> dict:
         cuit = int(params["Auth"]["Cuit"])
         pto_vta, cbte_tipo = int(params.get("PtoVta") or 0), int(params.get("CbteTipo") or 0)
+        answer = {"PtoVta": pto_vta, "CbteTipo": cbte_tipo}
+        if not 1 <= pto_vta <= 99998:
+            return {**answer, "Errors": errors((11000, msg.ULTIMO_PTO_VTA))}
+        if cbte_tipo not in {row[0] for row in tables.TIPOS_CBTE}:
+            return {**answer, "Errors": errors((11001, msg.ULTIMO_CBTE_TIPO))}
         last = self.state.last_authorised(cuit, pto_vta, cbte_tipo)
-        return {"PtoVta": pto_vta, "CbteTipo": cbte_tipo, "CbteNro": last.numero if last else 0}
+        return {**answer, "CbteNro": last.numero if last else 0}
 
-    def op_FECompConsultar(self, params: dict, now: datetime) -> dict:
+    def op_FECompConsultar(self, operation: str, params: dict, now: datetime) -> dict:
         cuit = int(params["Auth"]["Cuit"])
         req = params.get("FeCompConsReq") or {}
-        pto_vta, cbte_tipo, numero = int(req.get("PtoVta") or 0), int(req.get("CbteTipo") or 0), int(req.get("CbteNro") or 0)
+        pto_vta, cbte_tipo, numero = (int(req.get(name) or 0) for name in ("PtoVta", "CbteTipo", "CbteNro"))
+        for code, valid in ((10200, pto_vta > 0), (10201, cbte_tipo in {r[0] for r in tables.TIPOS_CBTE}),
+                            (10202, numero > 0)):
+            if not valid:
+                return {"Errors": errors((code, msg.CONSULTAR[code]))}
         record = self.state.authorised(cuit, pto_vta, cbte_tipo, numero)
         if record is None:
-            return {"Errors": _errors((602, "No existen datos en nuestros registros para los parametros ingresados."))}
-        result = {name: record.detail.get(name) for name in _ECHOED}
+            return {"Errors": errors((602, msg.NO_DATA))}
+        result = {name: record.detail.get(name) for name in ECHOED}
         result.update(
             Resultado="A", CodAutorizacion=record.cae, EmisionTipo="CAE", FchVto=record.cae_vto,
-            FchProceso=record.fch_proceso, PtoVta=pto_vta, CbteTipo=cbte_tipo,
+            FchProceso=record.fch_proceso, Observaciones=_obs([tuple(o) for o in record.observations]),
+            PtoVta=pto_vta, CbteTipo=cbte_tipo,
         )
         return {"ResultGet": result}
 
-    def op_FECAESolicitar(self, params: dict, now: datetime) -> dict:
+    # Authorisation
+
+    def op_FECAESolicitar(self, operation: str, params: dict, now: datetime) -> dict:
         cuit = int(params["Auth"]["Cuit"])
         req = params.get("FeCAEReq") or {}
         cab = req.get("FeCabReq") or {}
-        details = ((req.get("FeDetReq") or {}).get("FECAEDetRequest")) or []
-        pto_vta, cbte_tipo, cant_reg = int(cab.get("PtoVta") or 0), int(cab.get("CbteTipo") or 0), int(cab.get("CantReg") or 0)
-        fch_proceso = now.strftime("%Y%m%d%H%M%S")
-        header = {"Cuit": cuit, "PtoVta": pto_vta, "CbteTipo": cbte_tipo, "FchProceso": fch_proceso,
+        details = list(((req.get("FeDetReq") or {}).get("FECAEDetRequest")) or [])
+        pto_vta, cbte_tipo, cant_reg = (int(cab.get(name) or 0) for name in ("PtoVta", "CbteTipo", "CantReg"))
+        header = {"Cuit": cuit, "PtoVta": pto_vta, "CbteTipo": cbte_tipo, "FchProceso": now.strftime("%Y%m%d%H%M%S"),
                   "CantReg": cant_reg, "Reproceso": "N"}
-        request_errors = self._check_batch(cant_reg, details)
+        request_errors = header_errors(cant_reg, pto_vta, cbte_tipo, details, self.options)
         if request_errors:
-            header["Resultado"] = "R"
-            return {"FeCabResp": header, "FeDetResp": {"FECAEDetResponse": [self._rejected(d, []) for d in details]},
-                    "Errors": _errors(*request_errors)}
-        with self.state.lock:
+            return self._all_rejected(header, details, request_errors)
+        today = now.date()
+        with self.state.transaction():
             last = self.state.last_authorised(cuit, pto_vta, cbte_tipo)
             expected = (last.numero if last else 0) + 1
-            last_fch = last.cbte_fch if last else "00000000"
+            last_fch = last.cbte_fch if last else ""
             first = details[0]
-            if int(first.get("CbteDesde") or 0) != expected or (first.get("CbteFch") or "") < last_fch:
-                header["Resultado"] = "R"
-                return {"FeCabResp": header,
-                        "FeDetResp": {"FECAEDetResponse": [self._rejected(d, []) for d in details]},
-                        "Errors": _errors((10016, MSG_10016))}
-            responses, approved, cut = [], 0, False
+            if int(first.get("CbteDesde") or 0) != expected or cbte_fch(first, today) < last_fch:
+                # A stale number or date is refused for the whole request (afip-facts.md §5.2).
+                return self._all_rejected(header, details, [(10016, msg.SEQUENCE)])
+            responses, approved = [], 0
             for detail in details:
-                if cut:
-                    responses.append(self._rejected(detail, []))
+                if len(responses) > approved:  # cut: nothing after a rejected detail is processed
+                    responses.append(self._detail_answer(detail, today, "R"))
                     continue
-                problems = self._check_detail(detail, expected, last_fch, now)
+                ctx = DetailContext(cuit=cuit, cbte_tipo=cbte_tipo, expected_numero=expected, last_fch=last_fch,
+                                    today=today, cotizaciones=self.cotizaciones, options=self.options)
+                problems, observations = check_detail(detail, ctx)
                 if problems:
-                    responses.append(self._rejected(detail, problems))
-                    cut = True
+                    responses.append(self._detail_answer(detail, today, "R", problems + observations))
                     continue
-                cae = str(secrets.randbelow(9 * 10**13) + 10**13)
-                cbte_fch = detail.get("CbteFch") or now.strftime("%Y%m%d")
-                cae_vto = (datetime.strptime(cbte_fch, "%Y%m%d") + timedelta(days=10)).strftime("%Y%m%d")
-                stored = dict(detail, CbteFch=cbte_fch)
-                self.state.authorise(cuit, pto_vta, cbte_tipo, Authorised(expected, cbte_fch, stored, cae, cae_vto, fch_proceso))
-                responses.append(self._approved(stored, cae, cae_vto))
+                responses.append(self._authorise(cuit, pto_vta, cbte_tipo, detail, today, header["FchProceso"],
+                                                 observations))
                 approved += 1
-                expected += 1
-                last_fch = cbte_fch
+                expected = int(detail["CbteHasta"]) + 1
+                last_fch = cbte_fch(detail, today)
         header["Resultado"] = "A" if approved == len(details) else ("P" if approved else "R")
         return {"FeCabResp": header, "FeDetResp": {"FECAEDetResponse": responses}}
 
-    # Rules
+    def _authorise(self, cuit: int, pto_vta: int, cbte_tipo: int, detail: dict, today: date, fch_proceso: str,
+                   observations: list[tuple[int, str]]) -> dict:
+        fch = cbte_fch(detail, today)
+        cae = str(secrets.randbelow(9 * 10**13) + 10**13)
+        cae_vto = (parse_date(fch) + CAE_VALIDITY).strftime("%Y%m%d")
+        stored = dict(detail, CbteFch=fch)
+        # A class B range uses up every number in it; each one answers FECompConsultar with the range.
+        for numero in range(int(detail["CbteDesde"]), int(detail["CbteHasta"]) + 1):
+            self.state.authorise(cuit, pto_vta, cbte_tipo,
+                                 Authorised(numero, fch, stored, cae, cae_vto, fch_proceso, observations))
+        answer = self._detail_answer(stored, today, "A", observations)
+        answer.update(CAE=cae, CAEFchVto=cae_vto)
+        return answer
 
-    def _check_batch(self, cant_reg: int, details: list[dict]) -> list[tuple[int, str]]:
-        if not 1 <= cant_reg <= 9998:
-            return [(10001, "Campo CantReg debe estar comprendido entre 1 y 9998.")]
-        if cant_reg != len(details):
-            return [(10002, "Campo CantReg debe ser igual a la cantidad de registros informados en el detalle.")]
-        if cant_reg > self.reg_x_req:
-            return [(10003, f"Campo CantReg no debe superar la cantidad maxima de registros por request: {self.reg_x_req}.")]
-        return []
-
-    def _check_detail(self, detail: dict, expected: int, last_fch: str, now: datetime) -> list[tuple[int, str]]:
-        problems = []
-        if int(detail.get("CbteDesde") or 0) != expected or (detail.get("CbteFch") or "") < last_fch:
-            problems.append((10016, MSG_10016))
-        parts = sum(_amount(detail.get(f)) for f in ("ImpTotConc", "ImpNeto", "ImpOpEx", "ImpTrib", "ImpIVA"))
-        if abs(parts - _amount(detail.get("ImpTotal"))) > Decimal("0.01"):
-            problems.append((10048, "El campo 'Importe Total' ImpTotal, debe ser igual a la suma de ImpTotConc + ImpNeto + ImpOpEx + ImpTrib + ImpIVA."))
-        return problems
+    def _all_rejected(self, header: dict, details: list, problems: list[tuple[int, str]]) -> dict:
+        return {"FeCabResp": {**header, "Resultado": "R"},
+                "FeDetResp": {"FECAEDetResponse": [self._detail_answer(d, None, "R") for d in details]},
+                "Errors": errors(*problems)}
 
     @staticmethod
-    def _rejected(detail: dict, observations: list[tuple[int, str]]) -> dict:
+    def _detail_answer(detail: dict, today: date | None, resultado: str, observations=()) -> dict:
         return {
             "Concepto": detail.get("Concepto"), "DocTipo": detail.get("DocTipo"), "DocNro": detail.get("DocNro"),
             "CbteDesde": detail.get("CbteDesde"), "CbteHasta": detail.get("CbteHasta"),
-            "CbteFch": detail.get("CbteFch"), "Resultado": "R", "Observaciones": _obs(observations),
-            "CAE": "", "CAEFchVto": "",
+            "CbteFch": detail.get("CbteFch") or (today.strftime("%Y%m%d") if today else None),
+            "Resultado": resultado, "Observaciones": _obs(list(observations)), "CAE": "", "CAEFchVto": "",
         }
 
-    @staticmethod
-    def _approved(detail: dict, cae: str, cae_vto: str) -> dict:
-        return {
-            "Concepto": detail.get("Concepto"), "DocTipo": detail.get("DocTipo"), "DocNro": detail.get("DocNro"),
-            "CbteDesde": detail.get("CbteDesde"), "CbteHasta": detail.get("CbteHasta"),
-            "CbteFch": detail.get("CbteFch"), "Resultado": "A", "Observaciones": None,
-            "CAE": cae, "CAEFchVto": cae_vto,
-        }
+    # Parameters
+
+    def _param_table(self, operation: str, params: dict, now: datetime) -> dict:
+        item, rows = PARAM_TABLES[operation]
+        return {"ResultGet": {item: tables.param_rows(rows)}}
+
+    def op_FEParamGetPtosVenta(self, operation: str, params: dict, now: datetime) -> dict:
+        # The simulator has no register of points of sale: a CUIT has the ones it has emitted with.
+        numbers = self.state.points_of_sale(int(params["Auth"]["Cuit"]))
+        if not numbers:
+            return {"Errors": errors((602, msg.NO_POINTS_OF_SALE))}
+        rows = [{"Nro": n, "EmisionTipo": "CAE - Ri Iva", "Bloqueado": "N", "FchBaja": tables.NULL} for n in numbers]
+        return {"ResultGet": {"PtoVenta": rows}}
+
+    def op_FEParamGetCondicionIvaReceptor(self, operation: str, params: dict, now: datetime) -> dict:
+        clase = (params.get("ClaseCmp") or "").strip().upper()
+        if clase and clase not in tables.CLASES_CONDICION_IVA:
+            return {"Errors": errors((10244, msg.CLASE_CMP_INVALID))}
+        wanted = "A" if clase == "ALEY" else clase
+        rows = [{"Id": row_id, "Desc": desc, "Cmp_Clase": tables.cmp_clase(classes)}
+                for row_id, desc, classes in tables.CONDICIONES_IVA_RECEPTOR if not wanted or wanted in classes]
+        return {"ResultGet": {"CondicionIvaReceptor": rows}}
+
+    def op_FEParamGetCotizacion(self, operation: str, params: dict, now: datetime) -> dict:
+        mon_id = (params.get("MonId") or "").strip()
+        fch = params.get("FchCotiz") or now.strftime("%Y%m%d")
+        if not mon_id:
+            return {"Errors": errors((12001, msg.COTIZACION[12001]))}
+        if mon_id not in {row[0] for row in tables.TIPOS_MONEDAS}:
+            return {"Errors": errors((12000, msg.COTIZACION[12000]))}
+        if parse_date(fch) is None:
+            return {"Errors": errors((12002, msg.COTIZACION[12002]))}
+        rate = Decimal(1) if mon_id == "PES" else self.cotizaciones.get(mon_id)
+        if rate is None:
+            return {"Errors": errors((602, msg.NO_DATA))}
+        return {"ResultGet": {"MonId": mon_id, "MonCotiz": rate, "FchCotiz": fch}}

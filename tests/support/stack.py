@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 
+from afip.simulator.certs import issue_client_certificate
 from cli.development import create_development_pdv, development_certificate
 from cli.local_redis import free_port
 from cli.webhook_receiver import WebhookReceiver
@@ -40,6 +42,7 @@ class Stack:
         self.receiver = WebhookReceiver().start()
         self._pto_vta = itertools.count(1)
         self._names = itertools.count(1)
+        self._cuits = itertools.count(20_000_001)
 
     # Processes
 
@@ -62,7 +65,20 @@ class Stack:
 
         wait_until(lambda: any(f"{name}@" in n for reply in app.control.ping(timeout=0.5) for n in reply),
                    timeout=30, message=f"worker {name} to answer ping")
+        child.node = next(n for reply in app.control.ping(timeout=1.0) for n in reply if n.startswith(f"{name}@"))
         return child
+
+    def set_consuming(self, worker: Child, queue: str, consuming: bool) -> None:
+        """Stop or resume a worker's consumption of a queue, through Celery's remote control."""
+        from config.celery_app import app
+
+        if consuming:
+            app.control.add_consumer(queue, destination=[worker.node], reply=True)
+        else:
+            app.control.cancel_consumer(queue, destination=[worker.node], reply=True)
+
+    def worker(self, name: str) -> Child:
+        return next(child for child in self.children if child.name == name)
 
     def start_beat(self) -> Child:
         return self.spawn("beat", celery("beat", "--schedule", str(self.base_dir / "beat-schedule"),
@@ -93,26 +109,47 @@ class Stack:
         return [tuple(row) for row in self.sim_admin("/authorised")]
 
     def set_clock(self, offset_seconds: float) -> None:
-        """Move encola's development clock and the simulator's together."""
+        """Move encola's development clock and the simulator's together, and wait until every process
+        reads the new time (each caches the offset briefly)."""
         from config import clock
         from config.redis_client import get_redis
 
         clock.set_offset(get_redis(), offset_seconds)
         self.sim_admin("/clock", {"offset_seconds": offset_seconds})
+        time.sleep(clock.CACHE_SECONDS + 0.2)
 
     # Points of sale
 
-    def new_pdv(self, **options) -> TestPdv:
+    def new_pdv(self, *, cuit: int | None = None, **options) -> TestPdv:
+        """A point of sale of its own (its own lanes); with `cuit`, of another taxpayer with its own
+        certificate, so its AFIP ticket is its own too."""
         from config.redis_client import get_redis
 
         pto_vta = next(self._pto_vta)
         hook_path = f"/hooks/{pto_vta}"
+        cert = self.cert
+        if cuit is not None:
+            cert = issue_client_certificate(str(self.base_dir / "certs"), cuit, name=f"cuit{cuit}")
+            options["cuit"] = cuit
         pdv, credentials = create_development_pdv(
-            get_redis(), cert=self.cert, webhook_url=self.receiver.base_url + hook_path, pto_vta=pto_vta, **options)
+            get_redis(), cert=cert, webhook_url=self.receiver.base_url + hook_path, pto_vta=pto_vta, **options)
         return TestPdv(pdv, credentials, hook_path)
+
+    def new_cuit(self) -> int:
+        return valid_cuit(20_000_000_00 + next(self._cuits))
 
     def hooks(self, pdv: TestPdv) -> list[dict]:
         return [d.json() for d in self.receiver.received(pdv.hook_path)]
+
+
+def valid_cuit(first_ten: int) -> int:
+    """`first_ten` followed by its CUIT check digit (modulo 11 with weights 5432765432)."""
+    digits = [int(d) for d in f"{first_ten:010d}"]
+    total = sum(d * w for d, w in zip(digits, (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)))
+    check = (11 - total % 11) % 11
+    if check == 10:
+        return valid_cuit(first_ten + 1)
+    return first_ten * 10 + check
 
 
 def stack_environment(redis_url: str) -> dict[str, str]:

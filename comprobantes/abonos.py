@@ -1,0 +1,72 @@
+"""Abonos (recurring invoices): after each emission the next occurrence joins the queue, dated
+`abono_frecuencia` months later, until `abono_hasta` (mm/aaaa).
+
+Each occurrence is a comprobante of its own with its own webhooks (TusFacturas notifies only the first)
+and its own external_reference: the first one's followed by `-aaaamm` of the occurrence's month.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from datetime import date, datetime
+
+from accounts.points_of_sale import PointOfSale
+from comprobantes.store import Record
+from comprobantes.validation import Accepted, check_item
+
+log = logging.getLogger("encola.abonos")
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it has no such day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _shift(text, months: int) -> str:
+    try:
+        return add_months(datetime.strptime(str(text).strip(), "%d/%m/%Y").date(), months).strftime("%d/%m/%Y")
+    except ValueError:
+        return text
+
+
+def _until(text) -> tuple[int, int] | None:
+    try:
+        month, year = str(text).strip().split("/")
+        return int(year), int(month)
+    except ValueError:
+        return None
+
+
+def base_reference(record: Record) -> str:
+    return record.abono_base or record.external_reference
+
+
+def next_occurrence(record: Record, pdv: PointOfSale) -> Accepted | None:
+    """The next occurrence of an abono, validated like any submission; None when there is none."""
+    sent = record.body.get("comprobante") or {}
+    if str(sent.get("abono", "N")).upper() != "S":
+        return None
+    try:
+        months = int(sent.get("abono_frecuencia") or 0)
+    except (TypeError, ValueError):
+        return None
+    until = _until(sent.get("abono_hasta"))
+    if months < 1 or until is None:
+        return None
+    fecha = add_months(record.fecha, months)
+    if (fecha.year, fecha.month) > until:
+        return None
+    following = dict(sent, fecha=fecha.strftime("%d/%m/%Y"),
+                     external_reference=f"{base_reference(record)}-{fecha:%Y%m}")
+    for name in ("vencimiento", "periodo_facturado_desde", "periodo_facturado_hasta"):
+        if sent.get(name):
+            following[name] = _shift(sent[name], months)
+    checked = check_item({"cliente": record.body.get("cliente"), "comprobante": following}, pdv, today=fecha)
+    if checked.problems:
+        log.warning("abono %s: the occurrence of %s is not valid and was not queued: %s", record.id, fecha,
+                    [p.text for p in checked.problems])
+        return None
+    return checked.accepted

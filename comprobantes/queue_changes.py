@@ -1,0 +1,73 @@
+"""The client's changes to queued comprobantes, as `Store.transition` change functions: send again
+after an error, change the date, delete. Each stages its webhook event with the change."""
+
+from __future__ import annotations
+
+from comprobantes.store import (
+    LANES_DUE, Conflict, Record, Store, to_json, event_for, fecha_key, pending_key, pending_score, ref_key,
+)
+from comprobantes.validation import Accepted
+from config import clock
+
+CHANGEABLE = ("encolado", "error")
+
+
+def _schedule(pipe, record: Record, fecha) -> None:
+    pipe.zadd(pending_key(record.lane), {record.id: pending_score(fecha, record.seq)})
+    pipe.zadd(LANES_DUE, {record.lane: clock.start_of_day_ar(fecha)}, lt=True)
+
+
+def requeue():
+    """reenviar_encolado: error → encolado with a fresh attempt budget (seed 000: an `error` is only
+    tried again when the client sends it to reprocess)."""
+
+    def change(pipe, record: Record):
+        if record.state != "error":
+            raise Conflict(record.id)
+        Store.stage_state(pipe, record, "encolado", {"attempts": 0, "last_error": "[]"}, {"motivo": "reenviado"})
+        _schedule(pipe, record, record.fecha)
+        return event_for(record, "encolado", intento=1, msg=[])
+
+    return change
+
+
+def change_date(revalidated: Accepted):
+    """cambiar_fecha_encolado: new fecha, vencimiento and the detail computed for them; an `error`
+    comprobante goes back to the queue with it (seed 000: changing the date sends it to reprocess)."""
+
+    def change(pipe, record: Record):
+        if record.state not in CHANGEABLE:
+            raise Conflict(record.id)
+        fields = {
+            "fecha": revalidated.fecha.isoformat(),
+            "vencimiento": revalidated.vencimiento.isoformat() if revalidated.vencimiento else "",
+            "body": to_json(revalidated.body),
+            "detail": to_json(revalidated.detail),
+        }
+        attempts = record.attempts
+        if record.state == "error":
+            attempts = 0
+            fields.update(attempts=0, last_error="[]")
+        audit = {"motivo": "cambio de fecha", "fecha_anterior": record.fecha.isoformat(), "fecha": fields["fecha"]}
+        Store.stage_state(pipe, record, "encolado", fields, audit)
+        pipe.zrem(fecha_key(record.pdv, record.fecha.isoformat()), record.id)
+        pipe.zadd(fecha_key(record.pdv, fields["fecha"]), {record.id: record.seq})
+        _schedule(pipe, record, revalidated.fecha)
+        return event_for(record, "cambio_fecha", intento=attempts + 1, msg=[])
+
+    return change
+
+
+def eliminate():
+    """eliminar_encolado: only what AFIP has not authorised (encolado or error) can be deleted."""
+
+    def change(pipe, record: Record):
+        if record.state not in CHANGEABLE:
+            raise Conflict(record.id)
+        Store.stage_state(pipe, record, "eliminado", {}, {"motivo": "eliminado por el cliente"})
+        pipe.zrem(pending_key(record.lane), record.id)
+        pipe.zrem(ref_key(record.pdv, record.external_reference), record.id)
+        pipe.zrem(fecha_key(record.pdv, record.fecha.isoformat()), record.id)
+        return event_for(record, "eliminado", intento=record.attempts + 1, msg=[])
+
+    return change

@@ -1,0 +1,276 @@
+"""The queue's operations (seed 003 and tusfacturas-and-peers.md §1.1-§1.5): send again after an
+error, change the date, delete, look up; and the instant `nuevo`, which emits through the same lanes.
+
+Each takes the body TusFacturas documents and returns the dict TusFacturas answers.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime
+
+from comprobantes import queue_changes
+from comprobantes.codes import TIPOS
+from comprobantes.store import Record, Store, fecha_key, numero_key, ref_key, state_key
+from comprobantes.validation import check_item
+from comprobantes.views import consulta_view, emitted_answer
+from config import clock
+from config.redis_client import get_redis
+from config.settings import get_settings
+from emission.emitter import LaneEmitter
+from emission.schedule import kick_if_due
+from producers.access import BAD_CREDENTIALS, point_of_sale
+
+NOT_FOUND = "No se han encontrado comprobantes."
+IN_QUEUE_STATES = ("encolado", "procesando", "error")
+SEARCHES = ("EXT_REF", "F", "TN")
+MAX_LIMIT = 1000
+INSTANT_WAIT_SECONDS = 90.0  # TusFacturas' instant path can take up to 1 min 30 s when AFIP is slow
+
+
+MISSING_REFERENCE = "Debes enviar el external_reference del comprobante (hasta 255 caracteres)."
+CHANGED_MEANWHILE = "El comprobante cambió de estado mientras se lo modificaba; consultalo y volvé a intentar."
+
+
+def _error(*messages: str, **extra) -> dict:
+    return {"error": "S", "errores": list(messages), **extra}
+
+
+def _caller(body, **error_extra):
+    """(redis, point of sale, None) for valid credentials, else (redis, None, the error answer)."""
+    r = get_redis()
+    pdv = point_of_sale(r, body)
+    if pdv is None:
+        return r, None, _error(BAD_CREDENTIALS.text, **error_extra)
+    return r, pdv, None
+
+
+def _ok(**extra) -> dict:
+    return {"error": "N", "errores": [], **extra}
+
+
+def _reference(body) -> str | None:
+    ref = body.get("external_reference") if isinstance(body, dict) else None
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        ref = str(ref)
+    return ref if isinstance(ref, str) and 0 < len(ref) <= 255 else None
+
+
+def _date(value) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.strptime(value.strip(), "%d/%m/%Y").date()
+    except ValueError:
+        return None
+
+
+def _kick(r, records: list[Record]) -> None:
+    lease = get_settings().lane_lease_seconds
+    for record in records:
+        kick_if_due(r, record.lane, record.due_at, lease=lease)
+
+
+def reenviar_encolado(body) -> dict:
+    """Send a comprobante that ended in `error` back to the queue (the first one, if several match)."""
+    r, pdv, refused = _caller(body)
+    if refused:
+        return refused
+    ref = _reference(body)
+    if ref is None:
+        return _error(MISSING_REFERENCE)
+    store = Store(r)
+    candidates = [rec for rec in store.by_reference(pdv.id, ref) if rec.state == "error"]
+    if not candidates:
+        return _error(NOT_FOUND)
+    if not store.transition([candidates[0].id], queue_changes.requeue()):
+        return _error(CHANGED_MEANWHILE)
+    _kick(r, store.get_many([candidates[0].id]))
+    return _ok()
+
+
+def cambiar_fecha_encolado(body) -> dict:
+    """New fecha and vencimiento for a queued (or failed) comprobante; it is validated again for them."""
+    r, pdv, refused = _caller(body)
+    if refused:
+        return refused
+    ref = _reference(body)
+    fecha = _date(body.get("fecha"))
+    problems = []
+    if ref is None:
+        problems.append(MISSING_REFERENCE)
+    if fecha is None:
+        problems.append("La fecha no tiene el formato correcto (dd/mm/aaaa).")
+    vencimiento = body.get("vencimiento")
+    if vencimiento not in (None, "") and _date(vencimiento) is None:
+        problems.append("El vencimiento no tiene el formato correcto (dd/mm/aaaa).")
+    if problems:
+        return _error(*problems)
+    store = Store(r)
+    candidates = [rec for rec in store.by_reference(pdv.id, ref) if rec.state in queue_changes.CHANGEABLE]
+    if not candidates:
+        busy = [rec for rec in store.by_reference(pdv.id, ref) if rec.state == "procesando"]
+        if busy:
+            return _error("El comprobante se está emitiendo en este momento; no se puede cambiar su fecha.")
+        return _error(NOT_FOUND)
+    record = candidates[0]
+    sent = dict(record.body.get("comprobante") or {}, fecha=fecha.strftime("%d/%m/%Y"))
+    if vencimiento not in (None, ""):
+        sent["vencimiento"] = vencimiento
+    checked = check_item({"cliente": record.body.get("cliente"), "comprobante": sent}, pdv, today=clock.today_ar())
+    if checked.problems:
+        return _error(*[p.text for p in checked.problems])
+    if not store.transition([record.id], queue_changes.change_date(checked.accepted)):
+        return _error(CHANGED_MEANWHILE)
+    _kick(r, store.get_many([record.id]))
+    return _ok()
+
+
+def eliminar_encolado(body) -> dict:
+    """Delete every queued or failed comprobante with that reference (and that fecha, when sent)."""
+    r, pdv, refused = _caller(body, procesados_cant=0, procesados=[])
+    if refused:
+        return refused
+    ref = _reference(body)
+    if ref is None:
+        return _error(MISSING_REFERENCE, procesados_cant=0, procesados=[])
+    raw_fecha = body.get("fecha")
+    fecha = _date(raw_fecha)
+    if raw_fecha not in (None, "") and fecha is None:
+        return _error("La fecha no tiene el formato correcto (dd/mm/aaaa).", procesados_cant=0, procesados=[])
+    store = Store(r)
+    matches = [rec for rec in store.by_reference(pdv.id, ref) if fecha is None or rec.fecha == fecha]
+    if not matches:
+        return _error(NOT_FOUND, procesados_cant=0, procesados=[])
+    deletable = [rec for rec in matches if rec.state in queue_changes.CHANGEABLE]
+    deleted = set(store.transition([rec.id for rec in deletable], queue_changes.eliminate()))
+    done, refused = [], []
+    for rec in matches:
+        name = f"{rec.tipo} {rec.pto_vta:05d}-{rec.numero:08d}"
+        if rec.id in deleted:
+            done.append(f"El comprobante {name} se ha eliminado correctamente. ")
+        elif rec.state == "emitido":
+            refused.append(f"El comprobante {name} ya fue emitido (tiene CAE) y no puede eliminarse; "
+                           "para anularlo emití una nota de crédito.")
+        else:
+            refused.append(f"El comprobante {name} se está emitiendo en este momento y no puede eliminarse.")
+    status = "N" if not refused else ("PARCIAL" if done else "S")
+    return {"error": status, "errores": refused, "procesados_cant": len(done), "procesados": done}
+
+
+def consulta_avanzada(body) -> dict:
+    """Search by external_reference (EXT_REF), fecha (F) or tipo and number range (TN), newest first,
+    queued comprobantes included."""
+    r, pdv, refused = _caller(body)
+    if refused:
+        return refused
+    search = body.get("busqueda_tipo")
+    criteria = body.get("comprobante") if isinstance(body.get("comprobante"), dict) else {}
+    page, limit = body.get("pagina", 0), body.get("limite", MAX_LIMIT)
+    problems = []
+    if search not in SEARCHES:
+        problems.append("El campo busqueda_tipo debe ser EXT_REF, F o TN.")
+    if not isinstance(page, int) or isinstance(page, bool) or page < 0:
+        problems.append("El campo pagina debe ser un numero entero desde 0.")
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= MAX_LIMIT:
+        problems.append(f"El campo limite debe ser un numero entero entre 0 y {MAX_LIMIT}.")
+    if problems:
+        return _error(*problems)
+    ids, problem = _search(r, pdv, search, criteria)
+    if problem:
+        return _error(problem)
+    records = [rec for rec in Store(r).get_many(ids) if rec.state != "eliminado"]
+    records.sort(key=lambda rec: (rec.fecha, rec.seq), reverse=True)
+    limit = limit or MAX_LIMIT
+    page_records = records[page * limit:(page + 1) * limit]
+    return {"rta": "OK", "error": "N", "total": len(records), "errores": [],
+            "comprobantes": [consulta_view(rec) for rec in page_records]}
+
+
+def _search(r, pdv, search: str, criteria: dict) -> tuple[list[str], str | None]:
+    if search == "EXT_REF":
+        ref = _reference(criteria)
+        if ref is None:
+            return [], "Debes enviar el external_reference a buscar (de 1 a 255 caracteres)."
+        return r.zrange(ref_key(pdv.id, ref), 0, -1), None
+    if search == "F":
+        fecha = _date(criteria.get("fecha"))
+        if fecha is None:
+            return [], "La fecha no tiene el formato correcto (dd/mm/aaaa)."
+        return r.zrange(fecha_key(pdv.id, fecha.isoformat()), 0, -1), None
+    tipo = TIPOS.get(str(criteria.get("tipo", "")).strip().upper())
+    desde, hasta = criteria.get("numero_desde"), criteria.get("numero_hasta")
+    if tipo is None:
+        return [], "El tipo de comprobante enviado no es valido."
+    if not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 99999999 for n in (desde, hasta)):
+        return [], "Los campos numero_desde y numero_hasta deben ser numeros de hasta 8 digitos."
+    if criteria.get("punto_venta") not in (None, pdv.pto_vta):
+        return [], "El punto de venta no corresponde a sus credenciales."
+    return r.zrangebyscore(numero_key(pdv.id, tipo.cbte_tipo), desde, hasta), None
+
+
+def consulta(body) -> dict:
+    """One emitted comprobante by tipo, punto de venta and number."""
+    r, pdv, refused = _caller(body)
+    if refused:
+        return refused
+    wanted = body.get("comprobante") if isinstance(body.get("comprobante"), dict) else {}
+    tipo = TIPOS.get(str(wanted.get("tipo", "")).strip().upper())
+    numero = wanted.get("numero")
+    if tipo is None or not isinstance(numero, int) or isinstance(numero, bool):
+        return _error("Debes enviar el tipo y el numero del comprobante a consultar.")
+    if wanted.get("punto_venta") not in (None, pdv.pto_vta):
+        return _error(NOT_FOUND)
+    ids = r.zrangebyscore(numero_key(pdv.id, tipo.cbte_tipo), numero, numero)
+    if not ids:
+        return _error(NOT_FOUND)
+    return {"error": "N", "errores": [], "rta": "OK", **consulta_view(Store(r).get(ids[0]))}
+
+
+def has_queue(r, pdv_id: str) -> bool:
+    pipe = r.pipeline(transaction=False)
+    for state in IN_QUEUE_STATES:
+        pipe.zcard(state_key(pdv_id, state))
+    return any(pipe.execute())
+
+
+def nuevo(body) -> dict:
+    """The instant endpoint: emit now through the lane machinery and answer with the CAE.
+
+    Refused while the point of sale has comprobantes in the queue (seed 000): instant emission would
+    take numbers and dates ahead of them.
+    """
+    r, pdv, refused = _caller(body)
+    if refused:
+        return refused
+    if has_queue(r, pdv.id):
+        return _error("Existen comprobantes en la cola de procesamiento de este punto de venta: mientras existan, "
+                      "solo podés enviar comprobantes a la cola (nuevo_encola o lotes_encola).")
+    item = {"cliente": body.get("cliente"), "comprobante": body.get("comprobante")}
+    sent = item["comprobante"] if isinstance(item["comprobante"], dict) else {}
+    if isinstance(item["comprobante"], dict) and not sent.get("external_reference"):
+        item["comprobante"] = dict(sent, external_reference=f"nuevo-{int(clock.timestamp() * 1000)}")
+    checked = check_item(item, pdv, today=clock.today_ar())
+    if checked.problems:
+        return {**_error(*[p.text for p in checked.problems]),
+                "error_details": [{"code": p.code, "text": p.text} for p in checked.problems]}
+    if checked.accepted.fecha > clock.today_ar():
+        return _error("La fecha de un comprobante instantáneo no puede ser posterior a hoy; para emitirlo más "
+                      "adelante envialo a la cola con nuevo_encola.")
+    store = Store(r)
+    record, _ = store.accept(pdv, checked.accepted, notify=bool(pdv.webhook_url))
+    deadline = time.monotonic() + INSTANT_WAIT_SECONDS
+    emitter = LaneEmitter(r, record.lane)
+    while emitter.drain() == "busy" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    record = store.get(record.id)
+    if record.state == "emitido":
+        return emitted_answer(record, pdv)
+    if record.state == "error":
+        return _error(*record.last_error, external_reference=record.external_reference)
+    return _error(
+        "AFIP no respondió a tiempo. El comprobante quedó en la cola de procesamiento y se emitirá cuando AFIP "
+        "responda" + ("; recibirás un webhook con el resultado." if pdv.webhook_url else
+                      "; consultalo con consulta_avanzada por external_reference."),
+        external_reference=record.external_reference,
+    )

@@ -1,0 +1,269 @@
+"""The queue engine on real parts: lanes, scheduling by fecha, batching, exactly-once emission under
+crashes, lost answers and outages, and the races between the client's changes and queued work."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import timedelta
+
+import pytest
+
+from comprobantes.store import Store, lane_key
+from comprobantes.validation import check_item
+from config import clock
+from config.keys import key
+from emission.lane_lock import lock_key
+from emission.schedule import inflight_key, kick_if_due, lane_key_meta
+from producers import cambiar_fecha_encolado, eliminar_encolado, enqueue
+from tests.support.bodies import ddmmyyyy, item
+from tests.support.processes import wait_until
+from tests.support.records import one, wait_all, wait_state
+
+
+def submit_many(pdv, refs, fecha, **kwargs):
+    for ref in refs:
+        answer = enqueue(pdv.body(item(ref, fecha, pto_vta=pdv.pdv.pto_vta, **kwargs)))
+        assert answer["error"] == "N", answer
+
+
+def lane_of(pdv, cbte_tipo=6) -> str:
+    return lane_key(pdv.pdv.cuit, pdv.pdv.pto_vta, cbte_tipo)
+
+
+def hold(r, lane):
+    """Keep the lane's emitter away while comprobantes pile up, so they go out in one batch."""
+    r.hset(lane_key_meta(lane), "retry_at", clock.timestamp() + 3600)
+
+
+def release(r, lane):
+    r.hset(lane_key_meta(lane), "retry_at", 0)
+    kick_if_due(r, lane, 0, lease=5)
+
+
+def assert_exactly_once(stack, r, pdv, refs, cbte_tipo=6):
+    """AFIP holds numbers 1..N for the lane, each once, each the CAE of exactly one comprobante."""
+    at_afip = [(n, cae) for cuit, pv, tipo, n, cae in stack.authorised()
+               if (cuit, pv, tipo) == (pdv.pdv.cuit, pdv.pdv.pto_vta, cbte_tipo)]
+    records = [rec for ref in refs for rec in Store(r).by_reference(pdv.id, ref)]
+    emitted = [rec for rec in records if rec.state == "emitido"]
+    assert [n for n, _ in at_afip] == list(range(1, len(at_afip) + 1)), "a gap or a duplicate at AFIP"
+    assert sorted((rec.numero, rec.cae) for rec in emitted) == at_afip
+    assert r.llen(key("lane", lane_of(pdv, cbte_tipo), "anomalies")) == 0
+    return emitted
+
+
+def emitido_hooks(stack, pdv) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for hook in stack.hooks(pdv):
+        if hook["evento"] == "emitido":
+            counts[hook["external_reference"]] = counts.get(hook["external_reference"], 0) + 1
+    return counts
+
+
+def assert_one_emitido_hook_each(stack, pdv, refs) -> None:
+    wait_until(lambda: set(emitido_hooks(stack, pdv)) >= set(refs), message="an emitido hook for each")
+    counts = emitido_hooks(stack, pdv)
+    assert {ref: counts[ref] for ref in refs} == {ref: 1 for ref in refs}
+
+
+def test_comprobantes_wait_for_their_day_and_go_out_in_fecha_then_arrival_order(stack, r, move_clock):
+    pdv = stack.new_pdv(cuit=stack.new_cuit())
+    today = clock.today_ar()
+    submit_many(pdv, ["d2-a"], today + timedelta(days=2))
+    submit_many(pdv, ["d1-a", "d1-b"], today + timedelta(days=1))
+    submit_many(pdv, ["d0-a"], today)
+    wait_state(r, pdv, "d0-a", "emitido")
+    assert {one(r, pdv, ref).state for ref in ("d1-a", "d1-b", "d2-a")} == {"encolado"}
+
+    move_clock(clock.start_of_day_ar(today + timedelta(days=1)) + 30)
+    first_day = wait_all(r, pdv, ["d1-a", "d1-b"])
+    assert [rec.numero for rec in sorted(first_day, key=lambda x: x.seq)] == [2, 3]
+    assert one(r, pdv, "d2-a").state == "encolado"
+
+    move_clock(clock.start_of_day_ar(today + timedelta(days=2)) + 30)
+    assert wait_state(r, pdv, "d2-a", "emitido").numero == 4
+    assert_exactly_once(stack, r, pdv, ["d0-a", "d1-a", "d1-b", "d2-a"])
+
+
+def test_many_lanes_emit_in_parallel(stack, r):
+    lanes = [stack.new_pdv() for _ in range(4)]
+    today = clock.today_ar()
+    refs = [f"m-{i}" for i in range(15)]
+    for pdv in lanes:
+        submit_many(pdv, refs, today)
+        submit_many(pdv, [f"c-{ref}" for ref in refs[:5]], today, tipo="FACTURA C", precio="121.00",
+                    total="121.00")
+    for pdv in lanes:
+        wait_all(r, pdv, refs + [f"c-{ref}" for ref in refs[:5]])
+        assert len(assert_exactly_once(stack, r, pdv, refs)) == 15
+        assert len(assert_exactly_once(stack, r, pdv, [f"c-{ref}" for ref in refs[:5]], cbte_tipo=11)) == 5
+        assert_one_emitido_hook_each(stack, pdv, refs)
+
+
+def test_four_workers_on_one_lane_never_collide(stack, r, faults):
+    extra = [stack.start_worker("emision", concurrency=2) for _ in range(3)]
+    try:
+        faults(latency_ms=50)
+        pdv = stack.new_pdv(batch_size=7)
+        refs = [f"w-{i}" for i in range(120)]
+        submit_many(pdv, refs, clock.today_ar())
+        wait_all(r, pdv, refs, timeout=120)
+        assert len(assert_exactly_once(stack, r, pdv, refs)) == 120
+        assert_one_emitido_hook_each(stack, pdv, refs)
+    finally:
+        for worker in extra:
+            worker.stop()
+
+
+@pytest.fixture
+def only_extra_emision_workers(stack):
+    """Workers this test may kill: the session's emission worker stops consuming meanwhile."""
+    session_worker = stack.worker("emision1")
+    extra = [stack.start_worker("emision", concurrency=2) for _ in range(2)]
+    stack.set_consuming(session_worker, "emision", False)
+    yield extra
+    stack.set_consuming(session_worker, "emision", True)
+    for worker in extra:
+        worker.stop()
+
+
+def test_sigkill_of_the_lane_holder_mid_batch_leaves_no_duplicate_and_no_gap(stack, r, faults,
+                                                                              only_extra_emision_workers):
+    faults(latency_ms=800)
+    pdv = stack.new_pdv(batch_size=10)
+    lane = lane_of(pdv)
+    refs = [f"k-{i}" for i in range(100)]
+    extra = only_extra_emision_workers
+    hold(r, lane)
+    submit_many(pdv, refs, clock.today_ar())
+    release(r, lane)
+    for _ in range(3):
+        # wait until a worker holds the lane with a batch in flight, then kill it
+        holder = wait_until(lambda: (token := r.get(lock_key(lane))) and r.hlen(inflight_key(lane))
+                            and next((w for w in extra if w.alive() and f":{w.pid}:" in token), None),
+                            timeout=60, interval=0.05, message="a worker holding the lane mid-batch")
+        holder.kill()
+        extra.remove(holder)
+        extra.append(stack.start_worker("emision", concurrency=2))
+    faults(latency_ms=0)
+    wait_all(r, pdv, refs, timeout=120)
+    emitted = assert_exactly_once(stack, r, pdv, refs)
+    assert len(emitted) == 100
+    assert_one_emitido_hook_each(stack, pdv, refs)
+
+
+def test_answers_lost_after_commit_are_reconciled_without_a_second_cae(stack, r, faults):
+    faults(drop_probability=0.4)
+    pdv = stack.new_pdv(batch_size=5)
+    refs = [f"drop-{i}" for i in range(60)]
+    submit_many(pdv, refs, clock.today_ar())
+    wait_all(r, pdv, refs, timeout=120)
+    emitted = assert_exactly_once(stack, r, pdv, refs)
+    reconciled = [rec for rec in emitted if any(e.get("reconciliado") for e in Store(r).audit(rec.id))]
+    assert reconciled, "no answer was lost: the test did not exercise reconciliation"
+    assert_one_emitido_hook_each(stack, pdv, refs)
+
+
+def test_a_detail_rejected_mid_batch_fails_alone_and_the_rest_go_out_next(stack, r):
+    pdv = stack.new_pdv()
+    lane = lane_of(pdv)
+    store = Store(r)
+    hold(r, lane)
+    today = clock.today_ar()
+    for n in range(5):
+        checked = check_item(item(f"b-{n}", today, pto_vta=pdv.pdv.pto_vta), pdv.pdv, today=today)
+        if n == 2:  # an amount AFIP refuses (ImpTotal is not the sum of its parts)
+            checked.accepted.detail["ImpTotal"] = "140.00"
+        store.accept(pdv.pdv, checked.accepted)
+    release(r, lane)
+    records = wait_all(r, pdv, [f"b-{n}" for n in range(5)], states=("emitido", "error"))
+    by_ref = {rec.external_reference: rec for rec in records}
+    assert by_ref["b-2"].state == "error" and "10048" in by_ref["b-2"].last_error[0]
+    assert [by_ref[f"b-{n}"].numero for n in (0, 1, 3, 4)] == [1, 2, 3, 4]
+    assert_exactly_once(stack, r, pdv, [f"b-{n}" for n in (0, 1, 3, 4)])
+    # the ones behind the rejected detail went back without spending an attempt
+    assert by_ref["b-3"].attempts == 1 and by_ref["b-4"].attempts == 1
+
+
+@pytest.mark.parametrize("outage", ["503"])
+def test_an_afip_outage_is_waited_out_and_emission_resumes_by_itself(stack, r, faults, outage):
+    faults(down=outage)
+    pdv = stack.new_pdv()
+    refs = [f"out-{i}" for i in range(5)]
+    submit_many(pdv, refs, clock.today_ar())
+    wait_until(lambda: all((rec := one(r, pdv, ref)) and rec.attempts >= 1 for ref in refs),
+               message="a failed attempt on each")
+    assert {one(r, pdv, ref).state for ref in refs} == {"encolado"}
+    assert one(r, pdv, refs[0]).last_error[0].startswith("AFIP")
+    faults(down=None)
+    records = wait_all(r, pdv, refs, timeout=90)
+    assert all(rec.attempts >= 2 for rec in records), "the failed attempts were not counted"
+    assert_exactly_once(stack, r, pdv, refs)
+
+
+def test_the_last_attempt_ends_in_error_with_an_error_webhook(stack, r, faults):
+    pdv = stack.new_pdv()
+    lane = lane_of(pdv)
+    hold(r, lane)
+    submit_many(pdv, ["last"], clock.today_ar())
+    r.hset(key("cbte", one(r, pdv, "last").id), "attempts", 99)
+    faults(down="503")
+    release(r, lane)
+    failed = wait_state(r, pdv, "last", "error")
+    assert failed.attempts == 100 and "máximo de 100 intentos" in failed.last_error[0]
+    hook = wait_until(lambda: next((h for h in stack.hooks(pdv) if h["evento"] == "error"), None),
+                      message="the error hook")
+    assert hook["intento"] == 100 and hook["msg"] == failed.last_error
+
+
+@pytest.mark.parametrize("change", ["date", "delete"])
+def test_a_date_change_or_a_deletion_wins_over_a_drain_already_queued(stack, r, move_clock, change):
+    pdv = stack.new_pdv(cuit=stack.new_cuit())
+    tomorrow = clock.today_ar() + timedelta(days=1)
+    submit_many(pdv, ["race"], tomorrow)
+    # three seconds before its day: beat publishes the lane's drain with an ETA inside the horizon
+    move_clock(clock.start_of_day_ar(tomorrow) - 3)
+    wait_until(lambda: r.zscore(key("lanes", "due"), lane_of(pdv)) > clock.start_of_day_ar(tomorrow),
+               message="beat to publish the lane's drain")
+    creds = {**pdv.credentials, "external_reference": "race"}
+    if change == "date":
+        later = tomorrow + timedelta(days=2)
+        assert cambiar_fecha_encolado({**creds, "fecha": ddmmyyyy(later)})["error"] == "N"
+    else:
+        assert eliminar_encolado(creds)["error"] == "N"
+    wait_until(lambda: clock.timestamp() > clock.start_of_day_ar(tomorrow) + 6, timeout=15, message="the ETA")
+    record = Store(r).get_many([rid for rid in r.zrange(f"encola:pdv:{pdv.id}:all", 0, -1)])[0]
+    assert record.state == ("encolado" if change == "date" else "eliminado")
+    assert not [row for row in stack.authorised() if row[:2] == (pdv.pdv.cuit, pdv.pdv.pto_vta)]
+
+
+def test_far_future_comprobantes_stay_out_of_the_broker(stack, r):
+    pdv = stack.new_pdv()
+    refs = [f"future-{i}" for i in range(300)]
+    submit_many(pdv, refs, clock.today_ar() + timedelta(days=random.randint(3, 9)))
+    assert r.llen("emision") < 5, "future work reached the broker's queue"
+    assert r.hlen("unacked") < 20, "future work is held by a worker"
+    assert r.zscore(key("lanes", "due"), lane_of(pdv)) >= clock.start_of_day_ar(clock.today_ar() + timedelta(days=3))
+    assert json.loads(r.hget(key("cbte", one(r, pdv, refs[0]).id), "detail"))["CbteFch"] > clock.today_ar().strftime("%Y%m%d")
+
+
+def test_comprobantes_claimed_by_an_emitter_that_died_before_sending_are_recovered(stack, r):
+    # given comprobantes claimed into a batch whose emitter died before recording the call
+    from emission import outcomes
+
+    pdv = stack.new_pdv()
+    lane = lane_of(pdv)
+    hold(r, lane)
+    refs = [f"orphan-{i}" for i in range(3)]
+    submit_many(pdv, refs, clock.today_ar())
+    rids = [one(r, pdv, ref).id for ref in refs]
+    Store(r).transition(rids, outcomes.claim("b-dead-emitter"))
+    assert {one(r, pdv, ref).state for ref in refs} == {"procesando"} and not r.hlen(inflight_key(lane))
+
+    # when the lane is worked again, they go back to the queue and out, numbered in order
+    release(r, lane)
+    records = wait_all(r, pdv, refs)
+    assert sorted(rec.numero for rec in records) == [1, 2, 3]
+    assert all(rec.attempts == 1 for rec in records), "the dead emitter's claim is not an attempt"
+    assert_exactly_once(stack, r, pdv, refs)
