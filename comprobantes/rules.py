@@ -111,10 +111,10 @@ class _Judge:
     """One item's rules, over the data of both blocks that loaded and the names of those that did not."""
 
     def __init__(self, cliente: dict, cliente_errors: dict, cbte: dict, cbte_errors: dict, pdv, today: date,
-                 threshold: Decimal):
+                 threshold: Decimal, submitted: bool):
         self.cliente, self.cliente_errors = cliente, cliente_errors
         self.cbte, self.cbte_errors = cbte, cbte_errors
-        self.pdv, self.today, self.threshold = pdv, today, threshold
+        self.pdv, self.today, self.threshold, self.submitted = pdv, today, threshold, submitted
         self.problems: list[Problem] = []
         self.tipo: TipoComprobante | None = None
 
@@ -161,7 +161,8 @@ class _Judge:
             self.add(P.ABONO("La cola repite los precios enviados en cada abono: abono_actualiza_precios S no se "
                              "puede aplicar (no hay lista de precios)."))
         reference, _ = reference_of(self.cbte)
-        if len(reference) > MAX_ABONO_REFERENCE:
+        # Only a client's submission: a repetition, judged again, already carries its -aaaamm.
+        if self.submitted and len(reference) > MAX_ABONO_REFERENCE:
             self.add(P.ABONO(f"La external_reference de un abono puede tener hasta {MAX_ABONO_REFERENCE} caracteres: "
                              f"cada repeticion agrega -aaaamm."))
 
@@ -457,5 +458,7 @@ class _Judge:
 
 
 def judge(*, cliente: dict, cliente_errors: dict, comprobante: dict, comprobante_errors: dict, pdv, today: date,
-          threshold: Decimal) -> Judgement:
-    return _Judge(cliente, cliente_errors, comprobante, comprobante_errors, pdv, today, threshold).run()
+          threshold: Decimal, submitted: bool = False) -> Judgement:
+    """`submitted`: a client's request, as opposed to a stored comprobante judged again (a new date, an
+    abono's repetition)."""
+    return _Judge(cliente, cliente_errors, comprobante, comprobante_errors, pdv, today, threshold, submitted).run()

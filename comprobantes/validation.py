@@ -78,9 +78,11 @@ def _block(item: dict, name: str, schema) -> tuple[dict, dict, list[Problem]]:
     return data, errors, field_problems(name, errors)
 
 
-def check_item(item, pdv: PointOfSale, *, today: date, envelope: frozenset = frozenset()) -> Checked:
+def check_item(item, pdv: PointOfSale, *, today: date, envelope: frozenset = frozenset(),
+               submitted: bool = False) -> Checked:
     """Every problem of one item (never only the first), or the accepted comprobante. `envelope` names
-    the keys the item may carry besides cliente and comprobante (the credentials of a body)."""
+    the keys the item may carry besides cliente and comprobante (the credentials of a body);
+    `submitted` says it is a client's request rather than a stored comprobante judged again."""
     if not isinstance(item, dict):
         return Checked("", [P.NOT_AN_OBJECT("Cada request debe ser un objeto JSON con cliente y comprobante.")], True, None)
     reference, problems = reference_of(item.get("comprobante"))
@@ -93,7 +95,7 @@ def check_item(item, pdv: PointOfSale, *, today: date, envelope: frozenset = fro
     problems += found
     judgement = judge(cliente=cliente, cliente_errors=cliente_errors, comprobante=comprobante,
                       comprobante_errors=comprobante_errors, pdv=pdv, today=today,
-                      threshold=get_settings().consumidor_final_threshold)
+                      threshold=get_settings().consumidor_final_threshold, submitted=submitted)
     problems += judgement.problems
     if any(p.code in BEFORE_CLIENTE for p in problems):
         problems.append(P.CLIENTE_NOT_CREATED)

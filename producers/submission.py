@@ -83,7 +83,7 @@ class Submission:
 
     def submit(self, item, *, lote_ref: str = "", found: tuple[Problem, ...] = ()) -> Outcome:
         """Judge and queue one item; `found` are problems the caller already saw in it (its batch's rules)."""
-        checked = check_item(item, self.pdv, today=self.today, envelope=CREDENTIALS)
+        checked = check_item(item, self.pdv, today=self.today, envelope=CREDENTIALS, submitted=True)
         if found or checked.problems:
             return Outcome(checked.external_reference, [*found, *checked.problems], notify=not checked.basic_failure)
         accepted = checked.accepted

@@ -32,7 +32,7 @@ def body(cliente=None, producto=None, detalle=None, **comprobante):
 
 
 def codes_of(built, **pdv) -> list[str]:
-    return [p.code for p in check_item(built, offline_pdv(**pdv), today=TODAY).problems]
+    return [p.code for p in check_item(built, offline_pdv(**pdv), today=TODAY, submitted=True).problems]
 
 
 def without(built, block, name):
@@ -133,7 +133,7 @@ REFUSALS = [
 
 @pytest.mark.parametrize("why, built, pdv, kind", REFUSALS, ids=[row[0] for row in REFUSALS])
 def test_each_refusal_carries_its_code(why, built, pdv, kind):
-    checked = check_item(built, offline_pdv(**pdv), today=TODAY)
+    checked = check_item(built, offline_pdv(**pdv), today=TODAY, submitted=True)
     assert checked.accepted is None
     assert kind.code in [p.code for p in checked.problems], checked.problems
     assert all(re.fullmatch(r"TFC-\d{4}", p.code) and p.text.strip() for p in checked.problems)
@@ -196,3 +196,9 @@ def test_future_dates_are_scheduled_not_refused():
 def test_a_numeric_reference_is_read_as_its_digits():
     checked = check_item(body(external_reference=17032), offline_pdv(), today=TODAY)
     assert checked.problems == [] and checked.accepted.external_reference == "17032"
+
+
+def test_an_abonos_repetition_judged_again_may_use_the_room_left_for_its_month():
+    repetition = body(abono="S", abono_frecuencia=1, abono_hasta="12/2027", external_reference="r" * 248 + "-202611")
+    assert check_item(repetition, offline_pdv(), today=TODAY).problems == []
+    assert P.ABONO.code in codes_of(repetition)  # as a client's own submission it leaves no room
