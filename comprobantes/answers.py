@@ -113,7 +113,8 @@ def batch_item_refused(order: int, problems: list[Problem], external_reference: 
 
 
 def in_batch(order: int, text: str) -> str:
-    return f"El request enviado en el orden {order} (comenzando en 0) tiene el siguiente error: {text} Este request no se procesara."
+    return (f"El request enviado en el orden {order} (comenzando en 0) tiene el siguiente error: {text} "
+            f"Este request no se procesara.")
 
 
 def batch(items: list[dict], summary: list[Problem]) -> dict:
@@ -136,4 +137,5 @@ def lote_refused(problems: list[Problem]) -> dict:
 
 
 def in_lote(row: int, text: str) -> str:
-    return f"El comprobante enviado en la fila {row} (comenzando en 0) tiene el siguiente error: {text} No se enviará a generar"
+    return (f"El comprobante enviado en la fila {row} (comenzando en 0) tiene el siguiente error: {text} "
+            f"No se enviará a generar")

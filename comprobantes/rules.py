@@ -88,11 +88,13 @@ def document_number(documento_tipo: str, raw: str) -> tuple[int | None, Problem 
     if documento_tipo == "OTRO":
         if text == "" or re.fullmatch(r"0+", text):
             return 0, None
-        return None, P.DOCUMENTO("Con documento_tipo OTRO (consumidor final sin identificar) el documento_nro debe ser 0.")
+        return None, P.DOCUMENTO("Con documento_tipo OTRO (consumidor final sin identificar) el documento_nro "
+                                 "debe ser 0.")
     if not re.fullmatch(r"\d+", text):
         return None, P.DOCUMENTO(f"El documento_nro '{raw}' debe contener solo digitos, sin puntos ni guiones.")
     if documento_tipo in WITH_CHECK_DIGIT and not cuit_is_valid(text):
-        return None, P.DOCUMENTO(f"El {documento_tipo} {text} no es valido: debe tener 11 digitos y su digito verificador.")
+        return None, P.DOCUMENTO(f"El {documento_tipo} {text} no es valido: debe tener 11 digitos y su digito "
+                                 f"verificador.")
     if documento_tipo == "DNI" and not 0 < int(text) <= 99_999_999:
         return None, P.DOCUMENTO(f"El DNI {text} no es valido: debe tener hasta 8 digitos.")
     if len(text) > 18 or int(text) == 0:
@@ -135,7 +137,8 @@ class _Judge:
             self.tipo, problem = resolve_tipo(self.cbte["tipo"])
             self.add(problem)
         if self.has("operacion") and self.cbte["operacion"] == "C":
-            self.add(P.NOT_QUEUEABLE("La cola de procesamiento solo admite ventas (operacion V); las compras no se emiten en AFIP."))
+            self.add(P.NOT_QUEUEABLE("La cola de procesamiento solo admite ventas (operacion V); las compras no se "
+                                     "emiten en AFIP."))
         if self.has("numero") and self.cbte["numero"] != 0:
             self.add(P.NUMERO("Cuando se envia un comprobante a la cola, el campo numero debe ser 0: "
                               "el numero se asigna al emitirlo."))
@@ -190,8 +193,8 @@ class _Judge:
             if vencimiento is None:
                 self.add(P.VENCIMIENTO("Para conceptos tipo servicios debe informarse el vencimiento del pago."))
             elif vencimiento < fecha:
-                self.add(P.VENCIMIENTO(f"El vencimiento del pago ({_day(vencimiento)}) no puede ser anterior a la fecha "
-                                       f"del comprobante ({_day(fecha)})."))
+                self.add(P.VENCIMIENTO(f"El vencimiento del pago ({_day(vencimiento)}) no puede ser anterior a la "
+                                       f"fecha del comprobante ({_day(fecha)})."))
 
     # Currency
 
@@ -227,8 +230,8 @@ class _Judge:
                                     f"2.5, 0, -1 (exento) o -2 (no gravado)."))
                 fine = False
             if line["producto"].get("impuestos_internos_alicuota"):
-                self.add(P.IMPUESTOS_INTERNOS(f"El concepto {index} trae impuestos_internos_alicuota: informá el importe "
-                                              f"de impuestos internos en comprobante.impuestos_internos."))
+                self.add(P.IMPUESTOS_INTERNOS(f"El concepto {index} trae impuestos_internos_alicuota: informá el "
+                                              f"importe de impuestos internos en comprobante.impuestos_internos."))
         return fine
 
     def tributo_rules(self) -> bool:
@@ -259,7 +262,7 @@ class _Judge:
         if self.tipo is None or "comprobantes_asociados" in self.cbte_errors:
             return asociados
         has_list = bool(self.cbte.get("comprobantes_asociados"))
-        has_period = "comprobantes_asociados_periodo" in self.cbte
+        has_period = any("comprobantes_asociados_periodo" in found for found in (self.cbte, self.cbte_errors))
         if self.tipo.is_note and has_list == has_period:
             self.add(P.ASOCIADOS_FALTAN(
                 "Las notas de credito y debito deben informar sus comprobantes_asociados o bien su "
@@ -268,8 +271,8 @@ class _Judge:
         if not self.tipo.is_note and (has_list or has_period):
             self.add(P.ASOCIADOS_EN_FACTURA(f"Un comprobante {self.tipo.nombre} no lleva comprobantes asociados: "
                                             f"solo las notas de credito y debito."))
-        periodo = self.cbte.get("comprobantes_asociados_periodo") if self.has("comprobantes_asociados_periodo") else None
-        if periodo is not None:
+        if self.has("comprobantes_asociados_periodo"):
+            periodo = self.cbte["comprobantes_asociados_periodo"]
             desde, hasta = periodo["fecha_desde"], periodo["fecha_hasta"]
             if desde > hasta:
                 self.add(P.ASOCIADO(f"El periodo asociado termina ({_day(hasta)}) antes de empezar ({_day(desde)})."))
@@ -438,7 +441,7 @@ class _Judge:
         periodo = None
         if self.pdv.concepto != PRODUCTOS:
             periodo = (cbte["periodo_facturado_desde"], cbte["periodo_facturado_hasta"])
-        periodo_asociado = cbte.get("comprobantes_asociados_periodo")
+        asociado = cbte.get("comprobantes_asociados_periodo")
         rg = cbte.get("rg_especiales") or {"datos": []}
         return Emision(
             tipo=self.tipo,
@@ -451,7 +454,7 @@ class _Judge:
             vencimiento=cbte.get("vencimiento"),
             periodo=periodo,
             asociados=asociados,
-            periodo_asociado=(periodo_asociado["fecha_desde"], periodo_asociado["fecha_hasta"]) if periodo_asociado else None,
+            periodo_asociado=(asociado["fecha_desde"], asociado["fecha_hasta"]) if asociado else None,
             # TusFacturas skips an rg_especiales dato with an empty valor (its reference says so).
             opcionales=[(dato["id"], dato["valor"]) for dato in rg["datos"] if dato["valor"].strip()],
         )

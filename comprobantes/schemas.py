@@ -194,16 +194,19 @@ YES_NO = one_of(["S", "N"], "debe ser S o N.")
 # cliente
 
 class ClienteSchema(WireSchema):
-    documento_tipo = Code(required=True, validate=one_of(list(DOCUMENTO_TIPOS), "debe ser CUIT, CUIL, CDI, DNI, PASAPORTE u OTRO."))
+    documento_tipo = Code(required=True,
+                          validate=one_of(list(DOCUMENTO_TIPOS), "debe ser CUIT, CUIL, CDI, DNI, PASAPORTE u OTRO."))
     documento_nro = Text(required=True, validate=length(20))
     razon_social = Text(required=True, validate=length(255, 1))
     nombre_fantasia = Text(validate=length(255))
     email = Text(validate=length(255))
     domicilio = Text(required=True, validate=length(255, 1))
-    provincia = Integer(required=True, validate=one_of(sorted(PROVINCIAS), "debe ser un codigo de provincia de 1 a 26."))
+    provincia = Integer(required=True,
+                        validate=one_of(sorted(PROVINCIAS), "debe ser un codigo de provincia de 1 a 26."))
     envia_por_mail = Code(required=True, validate=YES_NO)
     # 0 is what seed 002's example sends; the field is only printed on TusFacturas' PDF.
-    condicion_pago = Integer(required=True, validate=one_of([0, *sorted(CONDICIONES_PAGO)], "debe ser un codigo de 201 a 217."))
+    condicion_pago = Integer(required=True,
+                             validate=one_of([0, *sorted(CONDICIONES_PAGO)], "debe ser un codigo de 201 a 217."))
     condicion_pago_otra = Text(validate=length(100))
     condicion_iva = Code(required=True, validate=one_of(list(CONDICIONES_IVA), "debe ser CF, RI, M, E, CDEX o IVNA."))
     condicion_iva_operacion = Code(validate=one_of(list(CONDICIONES_IVA), "debe ser CF, RI, M, E, CDEX o IVNA."))
@@ -287,7 +290,8 @@ class FormaPagoSchema(WireSchema):
 
 
 class PagosSchema(WireSchema):
-    formas_pago = ListOf(Block(FormaPagoSchema), required=True, validate=validate.Length(min=1, error="debe tener al menos una forma de pago."))
+    formas_pago = ListOf(Block(FormaPagoSchema), required=True,
+                         validate=validate.Length(min=1, error="debe tener al menos una forma de pago."))
     total = Amount(required=True)
 
 
@@ -301,7 +305,8 @@ class ComprobanteSchema(WireSchema):
     operacion = Code(required=True, validate=one_of(["V", "C"], "debe ser V (venta) o C (compra)."))
     idioma = Integer(validate=one_of([1, 2], "debe ser 1 (español) o 2 (ingles)."))
     punto_venta = Integer(required=True, validate=between(1, 99998))
-    moneda = Code(load_default=PESOS, validate=one_of(sorted(MONEDAS), "no es un codigo de moneda de la tabla de TusFacturas."))
+    moneda = Code(load_default=PESOS,
+                  validate=one_of(sorted(MONEDAS), "no es un codigo de moneda de la tabla de TusFacturas."))
     cotizacion = Amount(validate=at_least(0, exclusive=True))
     numero = Integer(load_default=0)
     vencimiento = Fecha()

@@ -84,7 +84,8 @@ def check_item(item, pdv: PointOfSale, *, today: date, envelope: frozenset = fro
     the keys the item may carry besides cliente and comprobante (the credentials of a body);
     `submitted` says it is a client's request rather than a stored comprobante judged again."""
     if not isinstance(item, dict):
-        return Checked("", [P.NOT_AN_OBJECT("Cada request debe ser un objeto JSON con cliente y comprobante.")], True, None)
+        problem = P.NOT_AN_OBJECT("Cada request debe ser un objeto JSON con cliente y comprobante.")
+        return Checked("", [problem], True, None)
     reference, problems = reference_of(item.get("comprobante"))
     basic = P.MISSING_REFERENCE in problems
     problems += [P.UNKNOWN_FIELD(f"El campo {key} no existe en el formato de TusFacturas.")

@@ -80,7 +80,8 @@ def fe_detail(emision: Emision, totals: Totals) -> dict:
     detail["CondicionIVAReceptorId"] = emision.receptor.condicion_iva_id
     if emision.asociados:
         detail["CbtesAsoc"] = {"CbteAsoc": [
-            {"Tipo": a.cbte_tipo, "PtoVta": a.pto_vta, "Nro": a.numero, "Cuit": str(a.cuit), "CbteFch": yyyymmdd(a.fecha)}
+            {"Tipo": a.cbte_tipo, "PtoVta": a.pto_vta, "Nro": a.numero, "Cuit": str(a.cuit),
+             "CbteFch": yyyymmdd(a.fecha)}
             for a in emision.asociados
         ]}
     if totals.tributos:

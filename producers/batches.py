@@ -131,8 +131,9 @@ def _lote_problems(body: dict, webhook_url: str) -> list[Problem]:
     if not _is_url(url):
         found.append(P.LOTE_WEBHOOK_URL("Debes enviar una URL valida para el webhook en webhook_url."))
     elif url.strip() != webhook_url:
-        found.append(P.LOTE_WEBHOOK_URL(f"La webhook_url enviada ({url}) no es la de tu punto de venta ({webhook_url}): "
-                                        f"encola envia los webhooks a la URL configurada en el punto de venta."))
+        found.append(P.LOTE_WEBHOOK_URL(f"La webhook_url enviada ({url}) no es la de tu punto de venta "
+                                        f"({webhook_url}): encola envia los webhooks a la URL configurada en el "
+                                        f"punto de venta."))
     return found
 
 
