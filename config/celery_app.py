@@ -8,6 +8,7 @@ visibility timeout only has to outlast a short ETA plus one task's run.
 from __future__ import annotations
 
 from celery import Celery
+from celery.signals import setup_logging
 from kombu import Queue
 
 from config.settings import get_settings
@@ -61,3 +62,11 @@ app.conf.update(
         },
     },
 )
+
+
+@setup_logging.connect
+def _structured_logs(loglevel=None, **kwargs):
+    """Workers and beat log JSON lines like every other process (Celery's own formats are bypassed)."""
+    from monitoring.logs import configure
+
+    configure(loglevel if isinstance(loglevel, str) else None)

@@ -1,0 +1,20 @@
+"""gunicorn's settings for the `web` process: its port, and JSON-lines logs like every other process."""
+
+import os
+
+bind = f"{os.environ.get('ENCOLA_WEB_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+accesslog = "-"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "monitoring.logs.formatter"}},
+    "filters": {"redact": {"()": "monitoring.logs.Redactor"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json",
+                            "filters": ["redact"]}},
+    "root": {"level": os.environ.get("ENCOLA_LOG_LEVEL", "INFO"), "handlers": ["stdout"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+    },
+}
