@@ -165,6 +165,10 @@ class NewRecord:
     audit: dict
     event: Event | None
 
+    def record(self) -> "Record":
+        """The record as written, without reading it back."""
+        return Record.from_redis({name: str(value) for name, value in self.raw.items()})
+
 
 class Conflict(Exception):
     """The comprobante is not in a state that allows the change."""
@@ -225,7 +229,7 @@ class Store:
         log.info("comprobante %s accepted (%s) in lane %s, due %s", new.id, accepted.external_reference, new.lane,
                  accepted.fecha.isoformat(),
                  extra={"comprobante": new.id, "pdv": pdv.id, "lane": new.lane, "external_reference": accepted.external_reference})
-        return self.get(new.id), True
+        return new.record(), True
 
     def prepare(self, pdv: PointOfSale, accepted: Accepted, *, lote_ref: str = "", origin: str = "",
                 abono_base: str = "", notify: bool = True) -> "NewRecord":
@@ -244,10 +248,11 @@ class Store:
             "body": to_json(accepted.body), "detail": to_json(accepted.detail), "total": str(accepted.total),
             "lote_ref": lote_ref, "abono_base": abono_base, "notify": "1" if notify else "0",
         }
-        # The new record's own view, so that its first event is built like all its later ones.
-        event = event_for(Record.from_redis({k: str(v) for k, v in raw.items()}), "encolado", intento=1, msg=[])
         audit = {"at": now, "evento": "aceptado", "estado": "encolado", **({"origen": origin} if origin else {})}
-        return NewRecord(rid, seq, lane, accepted.fecha, pdv, raw, audit, event)
+        new = NewRecord(rid, seq, lane, accepted.fecha, pdv, raw, audit, None)
+        # Built from the new record itself, so its first event is built like all its later ones.
+        new.event = event_for(new.record(), "encolado", intento=1, msg=[])
+        return new
 
     @staticmethod
     def stage_new(pipe, new: "NewRecord") -> None:

@@ -46,7 +46,6 @@ app.conf.update(
     accept_content=["json"],
     timezone="UTC",
     worker_send_task_events=True,
-    task_send_sent_event=True,
     worker_hijack_root_logger=False,
     imports=("tasks.emision", "webhook_dispatch.tasks"),
     beat_schedule={
