@@ -30,6 +30,7 @@ from emission.lane_lock import LaneLock
 from emission.matching import same_comprobante
 from emission.schedule import LOST, MORE_WORK, YIELDED, finish, inflight_key, lane_key_meta, publish_drain
 from monitoring.counters import count
+from webhook_dispatch.events import build_event
 
 log = logging.getLogger("encola.emission")
 
@@ -365,9 +366,16 @@ class LaneEmitter:
         continuations = {}
         for record in self.store.get_many(list(emitted)):
             following = next_occurrence(record, self.pdv)
-            if following is not None:
+            if following is None:
+                continue
+            if following.accepted is not None:
                 continuations[record.id] = self.store.prepare(
-                    self.pdv, following, origin=f"abono tras {record.id}", abono_base=base_reference(record))
+                    self.pdv, following.accepted, origin=f"abono tras {record.id}", abono_base=base_reference(record))
+            elif record.notify:
+                continuations[record.id] = build_event(
+                    pdv_id=record.pdv, evento="error", external_reference=following.external_reference, intento=1,
+                    msg=["La siguiente emision del abono no pudo encolarse y el abono termina aqui:",
+                         *(p.text for p in following.problems)])
         self.store.transition(list(emitted), outcomes.emitted(batch_id, emitted, continuations))
 
     # Helpers
