@@ -49,6 +49,27 @@ def _float(name: str, default: float) -> float:
         raise ConfigurationError(f"{name} must be a number, got {raw!r}") from None
 
 
+def _positive(read, name: str, default, *, zero: bool = False):
+    value = read(name, default)
+    if value < 0 or (value == 0 and not zero):
+        raise ConfigurationError(f"{name} must be {'zero or ' if zero else ''}a positive number, got {value:g}")
+    return value
+
+
+# An operator token shorter than this is guessable enough to matter on an API reachable from outside.
+MIN_ADMIN_TOKEN_LENGTH = 32
+
+
+def _admin_token() -> str | None:
+    token = os.environ.get("ENCOLA_ADMIN_TOKEN") or None
+    if token is not None and len(token) < MIN_ADMIN_TOKEN_LENGTH:
+        raise ConfigurationError(
+            f"ENCOLA_ADMIN_TOKEN must have at least {MIN_ADMIN_TOKEN_LENGTH} characters "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+        )
+    return token
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -77,6 +98,10 @@ class Settings:
     max_attempts: int
     lane_lease_seconds: float
     schedule_horizon_seconds: float
+    http_max_body_bytes: int
+    http_rate_limit: float
+    http_rate_burst: int
+    admin_token: str | None
 
     @property
     def development(self) -> bool:
@@ -121,6 +146,10 @@ def load_settings() -> Settings:
         max_attempts=_int("ENCOLA_MAX_ATTEMPTS", 100),
         lane_lease_seconds=_float("ENCOLA_LANE_LEASE_SECONDS", 30.0),
         schedule_horizon_seconds=_float("ENCOLA_SCHEDULE_HORIZON_SECONDS", 60.0),
+        http_max_body_bytes=_positive(_int, "ENCOLA_HTTP_MAX_BODY_BYTES", 5 * 1024 * 1024),
+        http_rate_limit=_positive(_float, "ENCOLA_HTTP_RATE_LIMIT", 10.0, zero=True),
+        http_rate_burst=_positive(_int, "ENCOLA_HTTP_RATE_BURST", 20),
+        admin_token=_admin_token(),
     )
 
 

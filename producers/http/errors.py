@@ -1,0 +1,95 @@
+"""Everything the HTTP layer itself refuses, in TusFacturas' error shape, and the handlers that make
+every failure (a missing route, a wrong method, a body too large, Redis unreachable, a bug) a JSON
+answer with its documented status instead of an HTML page or a traceback.
+
+Answers of the Python API, error or not, travel with HTTP 200 as TusFacturas' do: clients read the
+`error` field. The statuses here are for requests the API never saw (README, "The HTTP API").
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import redis
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from comprobantes.answers import Problem
+
+log = logging.getLogger("encola.http")
+
+UNAVAILABLE_RETRY_SECONDS = 5
+
+
+class Refusal(Exception):
+    """A request the HTTP layer answers by itself, with `status`."""
+
+    def __init__(self, status: int, problem: Problem, headers: dict[str, str] | None = None):
+        super().__init__(problem.text)
+        self.status = status
+        self.problem = problem
+        self.headers = headers or {}
+
+
+def error_answer(problems: list[Problem]) -> dict:
+    """The error shape of seed 001, without the external_reference a request-level failure has not."""
+    return {
+        "error": "S",
+        "errores": [p.text for p in problems],
+        "error_cod": [],
+        "error_details": [{"code": p.code, "text": p.text} for p in problems],
+    }
+
+
+def json_response(payload: dict, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    # Decimals (amounts read from the request) go back as the strings they were written as.
+    body = json.dumps(payload, ensure_ascii=False, default=str)
+    response = Response(body, status=status, content_type="application/json; charset=utf-8")
+    response.headers.update(headers or {})
+    return response
+
+
+def refusal_response(refusal: Refusal) -> Response:
+    return json_response(error_answer([refusal.problem]), refusal.status, refusal.headers)
+
+
+def _http_problem(exc: HTTPException) -> Problem:
+    if exc.code == 404:
+        return Problem("TFC-1007", f"La ruta {request.path} no existe. Las rutas de la API empiezan con /api/v2/ "
+                                   f"o /app/api/v2/ (TusFacturas); la lista completa esta en /docs.")
+    if exc.code == 405:
+        allowed = ", ".join(m for m in (exc.valid_methods or []) if m not in ("HEAD", "OPTIONS"))
+        return Problem("TFC-1008", f"El metodo {request.method} no esta permitido en {request.path}; "
+                                   f"usa {allowed or 'otro metodo'}.")
+    if exc.code == 413:
+        limit = request.max_content_length or 0
+        return Problem("TFC-1004", f"El cuerpo del request supera el maximo de {limit} bytes "
+                                   f"({limit / 1048576:.1f} MB). Envia lotes mas chicos.")
+    return Problem("TFC-1003", f"El request no se pudo leer (HTTP {exc.code}: {exc.name}).")
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(Refusal)
+    def _refused(exc: Refusal):
+        return refusal_response(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        headers = {"Allow": ", ".join(exc.valid_methods)} if exc.code == 405 and exc.valid_methods else {}
+        return json_response(error_answer([_http_problem(exc)]), exc.code or 500, headers)
+
+    @app.errorhandler(redis.ConnectionError)
+    @app.errorhandler(redis.TimeoutError)
+    def _redis_down(exc: redis.RedisError):
+        log.error("Redis unavailable while serving %s %s: %s", request.method, request.path, exc)
+        problem = Problem("TFC-1010", "El servicio no esta disponible en este momento; no se guardo nada. "
+                                      f"Volve a intentar en {UNAVAILABLE_RETRY_SECONDS} segundos.")
+        return json_response(error_answer([problem]), 503, {"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)})
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unexpected error serving %s %s", request.method, request.path)
+        problem = Problem("TFC-1009", "Error interno del servidor. Quedo registrado; si se repite, informalo con "
+                                      "la fecha y hora del request.")
+        return json_response(error_answer([problem]), 500)

@@ -1,0 +1,93 @@
+"""The endpoints: TusFacturas' paths and encola's own, each a POST of a JSON body handed to one function
+of the Python API, under both /api/v2/ and /app/api/v2/ as TusFacturas serves them. This table drives
+the Flask routes and the OpenAPI document alike, so the two cannot disagree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, request
+from marshmallow import Schema
+
+import producers
+from config.redis_client import get_redis
+from producers import requests as bodies
+from producers.http import schemas as answers
+from producers.http.body import read_body
+from producers.http.callers import count_client_request, require_operator
+from producers.http.errors import json_response
+
+PREFIXES = ("/api/v2", "/app/api/v2")
+TUSFACTURAS, ENCOLA, OPERATOR = "TusFacturas", "encola", "operador"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    path: str  # under a prefix, e.g. "facturacion/nuevo_encola"
+    call: Callable[[dict], dict]
+    request: type[Schema]
+    answer: type[Schema]
+    summary: str
+    description: str
+    tag: str = TUSFACTURAS
+
+    @property
+    def operator(self) -> bool:
+        return self.tag == OPERATOR
+
+    @property
+    def name(self) -> str:
+        return self.path.replace("/", "_")
+
+
+ENDPOINTS = (
+    Endpoint("facturacion/nuevo_encola", producers.enqueue, bodies.NuevoEncola, answers.RespuestaComprobante,
+             "Nuevo comprobante en la cola (asincronico)",
+             "Valida el comprobante al instante y lo encola para emitirlo en su fecha; cada resultado llega por "
+             "webhook (encolado, emitido, error). Con errores de validacion responde error S y, si el request "
+             "cumple los requisitos basicos, tambien envia un webhook de error."),
+    Endpoint("facturacion/reenviar_encolado", producers.reenviar_encolado, bodies.ReenviarEncolado, answers.Respuesta,
+             "Reenviar a procesar un comprobante con error",
+             "Devuelve a la cola un comprobante que termino con error; llega un webhook encolado."),
+    Endpoint("facturacion/cambiar_fecha_encolado", producers.cambiar_fecha_encolado, bodies.CambiarFechaEncolado,
+             answers.Respuesta, "Cambiar la fecha de un comprobante encolado",
+             "Nueva fecha (y vencimiento) para un comprobante en cola o con error, que se valida de nuevo y "
+             "vuelve a la cola; llega un webhook cambio_fecha."),
+    Endpoint("facturacion/eliminar_encolado", producers.eliminar_encolado, bodies.EliminarEncolado,
+             answers.RespuestaEliminar, "Eliminar comprobantes encolados",
+             "Elimina los comprobantes en cola o con error de esa external_reference; un comprobante emitido no "
+             "se puede eliminar. Llega un webhook eliminado por cada uno."),
+    Endpoint("facturacion/consulta_avanzada", producers.consulta_avanzada, bodies.ConsultaAvanzada,
+             answers.RespuestaConsultaAvanzada, "Consulta avanzada",
+             "Busca por external_reference (EXT_REF), fecha (F) o tipo y rango de numeros (TN), del mas nuevo "
+             "al mas viejo, incluidos los que estan en cola."),
+    Endpoint("facturacion/consulta", producers.consulta, bodies.Consulta, answers.RespuestaConsulta,
+             "Consulta de un comprobante", "Un comprobante emitido, por tipo, punto de venta y numero."),
+    Endpoint("facturacion/nuevo", producers.nuevo, bodies.Nuevo, answers.RespuestaComprobante,
+             "Nuevo comprobante instantaneo",
+             "Emite ahora y responde con el CAE (puede tardar hasta 90 segundos si AFIP esta lento). No se puede "
+             "usar mientras el punto de venta tenga comprobantes en cola."),
+)
+
+
+def _view(endpoint: Endpoint):
+    def view():
+        body = read_body(request.get_data(cache=False))
+        r = get_redis()
+        if endpoint.operator:
+            require_operator(r, request)
+        else:
+            count_client_request(r, request, body)
+        return json_response(endpoint.call(body))
+
+    view.__name__ = endpoint.name
+    return view
+
+
+def register(app: Flask) -> None:
+    for endpoint in ENDPOINTS:
+        view = _view(endpoint)
+        for prefix in PREFIXES:
+            app.add_url_rule(f"{prefix}/{endpoint.path}", f"{endpoint.name}{prefix}", view, methods=["POST"],
+                             strict_slashes=False)

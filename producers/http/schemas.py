@@ -1,0 +1,107 @@
+"""The answers of the API as marshmallow schemas, for the OpenAPI document (the requests are in
+producers/requests.py, beside the functions that judge them). The fuzzing tests check every real
+answer against these, so they say what the server really sends. Extra fields are allowed: TusFacturas
+adds fields over time and clients must ignore the ones they do not know."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+
+class Respuesta(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    error = fields.String(required=True, validate=validate.OneOf(["N", "S"]),
+                          metadata={"description": "N: sin errores; S: ver errores."})
+    errores = fields.List(fields.String(), required=True, metadata={"description": "Los errores, en castellano."})
+
+
+class DetalleError(Schema):
+    code = fields.String(required=True, metadata={"example": "TFC-8002"})
+    text = fields.String(required=True)
+
+
+class Problema(Respuesta):
+    """A request refused before reaching the API: unreadable body, too large, too many requests…"""
+
+    error_cod = fields.List(fields.String(), required=True)
+    error_details = fields.List(fields.Nested(DetalleError), required=True,
+                                metadata={"description": "Cada error con su codigo TFC estable."})
+
+
+class Micrositios(Schema):
+    cliente = fields.String()
+    descarga = fields.String()
+
+
+class RespuestaComprobante(Respuesta):
+    """nuevo_encola and nuevo: accepted (error N, with the comprobante's data) or refused (error S)."""
+
+    error_cod = fields.List(fields.String())
+    error_details = fields.List(fields.Nested(DetalleError))
+    external_reference = fields.String()
+    rta = fields.String(metadata={"example": "El comprobante  se ha guardado correctamente "})
+    cae = fields.String(metadata={"description": "Vacio (\" \") mientras esta en cola."})
+    vencimiento_cae = fields.String(metadata={"example": "01/01/2000"})
+    vencimiento_pago = fields.String()
+    comprobante_nro = fields.String(metadata={"example": "00010-00000000"})
+    comprobante_tipo = fields.String(metadata={"example": "FACTURA B"})
+    requiere_fec = fields.String()
+    observaciones = fields.String()
+    tfc_generacion_tipo = fields.Integer()
+    afip_qr = fields.String()
+    afip_codigo_barras = fields.String()
+    envio_x_mail = fields.String()
+    envio_x_mail_direcciones = fields.String()
+    comprobante_pdf_url = fields.String()
+    micrositios = fields.Nested(Micrositios)
+
+
+class RespuestaEliminar(Respuesta):
+    error = fields.String(required=True, validate=validate.OneOf(["N", "S", "PARCIAL"]),
+                          metadata={"description": "PARCIAL: algunos se eliminaron y otros no (ver errores)."})
+    procesados_cant = fields.Integer(required=True)
+    procesados = fields.List(fields.String(), required=True)
+
+
+class ClienteConsultado(Schema):
+    documento_tipo = fields.String()
+    documento_nro = fields.Raw()
+    razon_social = fields.String()
+    email = fields.String()
+    domicilio = fields.String()
+
+
+class ComprobanteConsultado(Schema):
+    fecha = fields.String()
+    tipo = fields.String()
+    punto_venta = fields.Integer()
+    numero = fields.Integer()
+    total = fields.String()
+    cae = fields.String()
+    vencimiento_cae = fields.String()
+    vencimiento_pago = fields.String()
+    afip_qr = fields.String()
+    afip_observaciones = fields.List(fields.Raw())
+    external_reference = fields.String()
+    status = fields.String(metadata={"description": "EMITIDO, APROBADO Y EN COLA. SE EMITE EL dd/mm/aaaa, "
+                                                    "EN COLA, ESPERANDO APROBACION o ENVIADO A PROCESAR - CON ERROR."})
+    errores = fields.List(fields.String(), metadata={"description": "Los errores de un comprobante con error."})
+
+
+class Consultado(Schema):
+    cliente = fields.Nested(ClienteConsultado)
+    comprobante = fields.Nested(ComprobanteConsultado)
+
+
+class RespuestaConsultaAvanzada(Respuesta):
+    rta = fields.String()
+    total = fields.Integer(metadata={"description": "Cuantos hay en total, antes de paginar."})
+    comprobantes = fields.List(fields.Nested(Consultado))
+
+
+class RespuestaConsulta(Respuesta):
+    rta = fields.String()
+    cliente = fields.Nested(ClienteConsultado)
+    comprobante = fields.Nested(ComprobanteConsultado)
