@@ -12,8 +12,9 @@ from producers.http.errors import json_response
 
 def create_app() -> Flask:
     app = Flask("encola", static_folder=None)
-    # Werkzeug refuses longer bodies with 413 while reading them, chunked ones included.
-    app.config["MAX_CONTENT_LENGTH"] = get_settings().http_max_body_bytes
+    # One byte over the limit: Werkzeug refuses a longer declared Content-Length at once, but cuts a
+    # chunked body silently at the limit, so the body reader must see that one byte to refuse it.
+    app.config["MAX_CONTENT_LENGTH"] = get_settings().http_max_body_bytes + 1
     routes.register(app)
     openapi.register(app)
     errors.register(app)

@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 
 from comprobantes.answers import Problem
-from producers.http.errors import Refusal
+from producers.http.errors import Refusal, too_large
 
 # The deepest TusFacturas body is lotes → requests[] → comprobante → detalle[] → producto → value:
 # 6 levels. Far more is allowed, far less than what would exhaust the stack of code walking it.
@@ -49,8 +49,11 @@ def _kind(value) -> str:
     return "un numero"
 
 
-def read_body(raw: bytes) -> dict:
-    """The body as a dict, or a Refusal (HTTP 400) saying in Spanish what is wrong with it."""
+def read_body(raw: bytes, limit: int) -> dict:
+    """The body as a dict, or a Refusal (HTTP 400, or 413 over `limit` bytes) saying in Spanish what is
+    wrong with it."""
+    if len(raw) > limit:
+        raise too_large(limit)
     try:
         # utf-8-sig: a byte order mark is tolerated, as many Windows clients write one.
         text = raw.decode("utf-8-sig")

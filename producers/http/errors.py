@@ -16,6 +16,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from comprobantes.answers import Problem
+from config.settings import get_settings
 
 log = logging.getLogger("encola.http")
 
@@ -30,6 +31,11 @@ class Refusal(Exception):
         self.status = status
         self.problem = problem
         self.headers = headers or {}
+
+
+def too_large(limit: int) -> Refusal:
+    return Refusal(413, Problem("TFC-1004", f"El cuerpo del request supera el maximo de {limit} bytes "
+                                            f"({limit / 1048576:.1f} MB). Envia lotes mas chicos."))
 
 
 def error_answer(problems: list[Problem]) -> dict:
@@ -62,10 +68,6 @@ def _http_problem(exc: HTTPException) -> Problem:
         allowed = ", ".join(m for m in (exc.valid_methods or []) if m not in ("HEAD", "OPTIONS"))
         return Problem("TFC-1008", f"El metodo {request.method} no esta permitido en {request.path}; "
                                    f"usa {allowed or 'otro metodo'}.")
-    if exc.code == 413:
-        limit = request.max_content_length or 0
-        return Problem("TFC-1004", f"El cuerpo del request supera el maximo de {limit} bytes "
-                                   f"({limit / 1048576:.1f} MB). Envia lotes mas chicos.")
     return Problem("TFC-1003", f"El request no se pudo leer (HTTP {exc.code}: {exc.name}).")
 
 
@@ -76,6 +78,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        if exc.code == 413:
+            return refusal_response(too_large(get_settings().http_max_body_bytes))
         headers = {"Allow": ", ".join(exc.valid_methods)} if exc.code == 405 and exc.valid_methods else {}
         return json_response(error_answer([_http_problem(exc)]), exc.code or 500, headers)
 

@@ -12,6 +12,7 @@ from marshmallow import Schema
 
 import producers
 from config.redis_client import get_redis
+from config.settings import get_settings
 from producers import requests as bodies
 from producers.http import schemas as answers
 from producers.http.body import read_body
@@ -73,7 +74,7 @@ ENDPOINTS = (
 
 def _view(endpoint: Endpoint):
     def view():
-        body = read_body(request.get_data(cache=False))
+        body = read_body(request.get_data(cache=False), get_settings().http_max_body_bytes)
         r = get_redis()
         if endpoint.operator:
             require_operator(r, request)
