@@ -7,6 +7,8 @@ import sys
 
 from afip.simulator.options import add_arguments as add_simulator_arguments
 from afip.simulator.options import run as run_simulator
+from cli.pdv import add_arguments as add_pdv_arguments
+from cli.pdv import run as run_pdv
 from config.settings import ConfigurationError
 
 
@@ -41,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     cert.add_argument("--cuit", type=int, required=True)
     cert.add_argument("--out", required=True, help="folder for ca.pem, cert.pem and key.pem")
     cert.add_argument("--name", default=None, help="another system's certificate: NAME-cert.pem, NAME-key.pem")
+
+    pdv = commands.add_parser("pdv", help="points of sale: add, list, show, set-webhook, set (JSON output)")
+    add_pdv_arguments(pdv)
+    pdv.set_defaults(handler=run_pdv)
     return parser
 
 

@@ -7,15 +7,47 @@ in Spanish, as TusFacturas documents them, for the clients who read /docs.
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 DATE_PATTERN = r"^\s*\d{1,2}/\d{1,2}/\d{4}\s*$"
 STRING_OR_INTEGER = [{"type": "string"}, {"type": "integer"}]
+UNKNOWN = "no existe en el formato de TusFacturas."
 
 
-def _date(description: str, **kwargs) -> fields.String:
-    return fields.String(metadata={"description": f"{description} (dd/mm/aaaa).", "pattern": DATE_PATTERN,
-                                   "example": "21/03/2022"}, **kwargs)
+def _messages(invalid: str) -> dict[str, str]:
+    return {"required": "es obligatorio.", "null": "no puede ser null.", "invalid": invalid,
+            "validator_failed": "tiene un valor no valido."}
+
+
+def text(**kwargs) -> fields.String:
+    return fields.String(error_messages=_messages("debe ser un texto."), **kwargs)
+
+
+def whole(**kwargs) -> fields.Integer:
+    return fields.Integer(strict=True, error_messages=_messages("debe ser un numero entero."), **kwargs)
+
+
+def flag(**kwargs) -> fields.Boolean:
+    return fields.Boolean(error_messages=_messages("debe ser true o false."), **kwargs)
+
+
+def yes_no(**kwargs) -> fields.String:
+    return text(validate=validate.OneOf(["S", "N"], error="debe ser S o N."), **kwargs)
+
+
+def between(low: int, high: int) -> validate.Range:
+    return validate.Range(low, high, error="debe estar entre {min} y {max}.")
+
+
+def one_of(choices) -> validate.OneOf:
+    return validate.OneOf(choices, error="debe ser uno de: {choices}.")
+
+
+def date_field(description: str, **kwargs) -> fields.Date:
+    """A dd/mm/aaaa date, loaded as a date."""
+    return fields.Date(format="%d/%m/%Y", error_messages=_messages("debe ser una fecha dd/mm/aaaa."),
+                       metadata={"description": f"{description} (dd/mm/aaaa).", "format": "dd/mm/aaaa",
+                                 "pattern": DATE_PATTERN, "example": "21/03/2022"}, **kwargs)
 
 
 def _reference(description: str, **kwargs) -> fields.Raw:
@@ -29,14 +61,16 @@ class Request(Schema):
     class Meta:
         unknown = RAISE
 
+    error_messages = {"unknown": UNKNOWN, "type": "debe ser un objeto JSON."}
+
 
 class Authenticated(Request):
     """The credentials of one CUIT + punto de venta, in every body."""
 
     apikey = fields.Raw(required=True, metadata={"description": "Credencial de acceso (numerica).",
                                                  "oneOf": STRING_OR_INTEGER, "example": "123456"})
-    apitoken = fields.String(required=True, metadata={"description": "Credencial de acceso."})
-    usertoken = fields.String(required=True, metadata={"description": "Credencial de acceso."})
+    apitoken = text(required=True, metadata={"description": "Credencial de acceso."})
+    usertoken = text(required=True, metadata={"description": "Credencial de acceso."})
 
 
 class NuevoEncola(Authenticated):
@@ -57,38 +91,38 @@ class ReenviarEncolado(Authenticated):
 
 class CambiarFechaEncolado(Authenticated):
     external_reference = _reference("El comprobante encolado (o con error) a cambiar.", required=True)
-    fecha = _date("Nueva fecha del comprobante: el dia en que se emitira", required=True)
-    vencimiento = _date("Nueva fecha de vencimiento del pago")
+    fecha = date_field("Nueva fecha del comprobante: el dia en que se emitira", required=True)
+    vencimiento = date_field("Nueva fecha de vencimiento del pago")
 
 
 class EliminarEncolado(Authenticated):
     external_reference = _reference("Los comprobantes encolados o con error a eliminar.", required=True)
-    fecha = _date("Si se envia, solo los de esa fecha")
+    fecha = date_field("Si se envia, solo los de esa fecha")
 
 
 class CriterioConsultaAvanzada(Request):
     external_reference = _reference("Para busqueda_tipo EXT_REF.")
-    operacion = fields.String(validate=validate.OneOf(["V", "C"]), metadata={"description": "V (venta) o C (compra)."})
-    fecha = _date("Para busqueda_tipo F")
-    tipo = fields.String(metadata={"description": "Para busqueda_tipo TN: el tipo, ej. FACTURA B."})
-    punto_venta = fields.Integer(metadata={"description": "Para busqueda_tipo TN: tu punto de venta."})
-    numero_desde = fields.Integer(validate=validate.Range(0, 99999999), metadata={"description": "Para TN."})
-    numero_hasta = fields.Integer(validate=validate.Range(0, 99999999), metadata={"description": "Para TN."})
+    operacion = text(validate=one_of(["V", "C"]), metadata={"description": "V (venta) o C (compra)."})
+    fecha = date_field("Para busqueda_tipo F")
+    tipo = text(metadata={"description": "Para busqueda_tipo TN: el tipo, ej. FACTURA B."})
+    punto_venta = whole(metadata={"description": "Para busqueda_tipo TN: tu punto de venta."})
+    numero_desde = whole(validate=between(0, 99999999), metadata={"description": "Para TN."})
+    numero_hasta = whole(validate=between(0, 99999999), metadata={"description": "Para TN."})
 
 
 class ConsultaAvanzada(Authenticated):
-    busqueda_tipo = fields.String(required=True, validate=validate.OneOf(["EXT_REF", "F", "TN"]), metadata={
+    busqueda_tipo = text(required=True, validate=one_of(["EXT_REF", "F", "TN"]), metadata={
         "description": "EXT_REF (por external_reference), F (por fecha) o TN (por tipo y rango de numeros)."})
-    pagina = fields.Integer(validate=validate.Range(min=0), metadata={"description": "Desde 0."})
-    limite = fields.Integer(validate=validate.Range(0, 1000), metadata={"description": "De 0 a 1000 (0: 1000)."})
+    pagina = whole(validate=validate.Range(min=0), metadata={"description": "Desde 0."})
+    limite = whole(validate=between(0, 1000), metadata={"description": "De 0 a 1000 (0: 1000)."})
     comprobante = fields.Nested(CriterioConsultaAvanzada, required=True)
 
 
 class CriterioConsulta(Request):
-    tipo = fields.String(required=True, metadata={"example": "FACTURA B"})
-    operacion = fields.String(validate=validate.OneOf(["V", "C"]))
-    punto_venta = fields.Integer()
-    numero = fields.Integer(required=True, validate=validate.Range(0, 99999999))
+    tipo = text(required=True, metadata={"example": "FACTURA B"})
+    operacion = text(validate=one_of(["V", "C"]))
+    punto_venta = whole()
+    numero = whole(required=True, validate=between(0, 99999999))
 
 
 class Consulta(Authenticated):
@@ -108,3 +142,22 @@ def unknown_fields(body, schema: type[Schema]) -> list[str]:
         elif isinstance(field, fields.Nested) and isinstance(field.nested, type):
             found.extend(f"{name}.{inner}" for inner in unknown_fields(value, field.nested))
     return found
+
+
+def judge(schema: type[Schema], body) -> tuple[dict | None, list[str]]:
+    """The loaded body, or every problem with it as a Spanish sentence naming the field."""
+    try:
+        return schema().load(body), []
+    except ValidationError as exc:
+        return None, list(_sentences(exc.messages, ""))
+
+
+def _sentences(messages, path: str):
+    if isinstance(messages, dict):
+        for name, inner in messages.items():
+            yield from _sentences(inner, path if name == "_schema" else f"{path}.{name}" if path else str(name))
+    elif isinstance(messages, list):
+        for inner in messages:
+            yield from _sentences(inner, path)
+    else:
+        yield f"El campo {path} {messages}" if path else f"El cuerpo del request {messages}"

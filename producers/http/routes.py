@@ -13,6 +13,7 @@ from marshmallow import Schema
 import producers
 from config.redis_client import get_redis
 from config.settings import get_settings
+from producers import operator, pdv_settings, queue_listing
 from producers import requests as bodies
 from producers.http import schemas as answers
 from producers.http.body import read_body
@@ -69,6 +70,29 @@ ENDPOINTS = (
              "Nuevo comprobante instantaneo",
              "Emite ahora y responde con el CAE (puede tardar hasta 90 segundos si AFIP esta lento). No se puede "
              "usar mientras el punto de venta tenga comprobantes en cola."),
+    Endpoint("puntos_venta/administrar", pdv_settings.administrar, pdv_settings.Administrar,
+             answers.RespuestaPuntoVenta, "Modificar tu punto de venta",
+             "Con operacion M cambia la URL del webhook y otros datos del punto de venta de las credenciales. "
+             "El alta (A) la hace el operador de encola. CUIT, numero, condicion de IVA y esta_activo solo se "
+             "aceptan con los valores que ya tiene; los datos de PDF, e-mail e integraciones de TusFacturas se "
+             "aceptan y no tienen efecto."),
+    Endpoint("puntos_venta/consulta", pdv_settings.consulta, bodies.Authenticated, answers.RespuestaPuntoVenta,
+             "Ver tu punto de venta", "La configuracion del punto de venta de las credenciales.", ENCOLA),
+    Endpoint("facturacion/ventas_en_cola", queue_listing.ventas_en_cola, queue_listing.VentasEnCola,
+             answers.RespuestaVentasEnCola, "Ventas en cola",
+             "Los comprobantes que aun no se emitieron (encolados, procesando o con error), en el orden en que la "
+             "cola los toma, con filtros por estado, fecha y tipo.", ENCOLA),
+    Endpoint("admin/puntos_venta/alta", operator.alta, operator.Create, answers.RespuestaAlta,
+             "Alta de un punto de venta",
+             "Crea el punto de venta de un CUIT y responde sus credenciales y su secreto de webhooks, que solo "
+             "se muestran esta vez.", OPERATOR),
+    Endpoint("admin/puntos_venta/listado", operator.listado, operator.Listing, answers.RespuestaListado,
+             "Listado de puntos de venta", "Todos los puntos de venta, sin sus secretos.", OPERATOR),
+    Endpoint("admin/puntos_venta/consulta", operator.consulta, operator.Identify, answers.RespuestaPuntoVenta,
+             "Ver un punto de venta", "Un punto de venta por CUIT y numero, sin sus secretos.", OPERATOR),
+    Endpoint("admin/puntos_venta/modificar", operator.modificar, operator.Change, answers.RespuestaPuntoVenta,
+             "Modificar un punto de venta",
+             "Cambia la configuracion y la suscripcion (active, monthly_quota) de un punto de venta.", OPERATOR),
 )
 
 

@@ -105,3 +105,56 @@ class RespuestaConsulta(Respuesta):
     rta = fields.String()
     cliente = fields.Nested(ClienteConsultado)
     comprobante = fields.Nested(ComprobanteConsultado)
+
+
+class Cola(Schema):
+    estado = fields.String(metadata={"description": "encolado, procesando o error."})
+    intentos = fields.Integer(metadata={"description": "Intentos de emision hechos."})
+
+
+class EnCola(Consultado):
+    cola = fields.Nested(Cola)
+
+
+class RespuestaVentasEnCola(Respuesta):
+    total = fields.Integer(metadata={"description": "Cuantos hay en total con esos filtros, antes de paginar."})
+    comprobantes = fields.List(fields.Nested(EnCola), metadata={"description": "Por fecha y orden de llegada."})
+
+
+class PuntoDeVenta(Schema):
+    id = fields.String(metadata={"example": "20111111112-00001"})
+    cuit = fields.Integer()
+    pto_vta = fields.Integer()
+    razon_social = fields.String()
+    condicion_iva = fields.String()
+    concepto = fields.Integer()
+    webhook_url = fields.String()
+    webhook_token = fields.String(metadata={"description": "El token del header TF-WebhookToken de cada webhook."})
+    cert_path = fields.String(metadata={"description": "Solo para el operador."})
+    key_path = fields.String(metadata={"description": "Solo para el operador."})
+    apikey = fields.String()
+    idempotent_submission = fields.Boolean()
+    active = fields.Boolean()
+    monthly_quota = fields.Integer()
+    batch_size = fields.Integer()
+    created = fields.Float()
+
+
+class RespuestaPuntoVenta(Respuesta):
+    punto_venta = fields.Nested(PuntoDeVenta)
+
+
+class Credenciales(Schema):
+    apikey = fields.String()
+    apitoken = fields.String()
+    usertoken = fields.String()
+
+
+class RespuestaAlta(RespuestaPuntoVenta):
+    credenciales = fields.Nested(Credenciales, metadata={"description": "Se muestran solo esta vez."})
+    webhook_secret = fields.String(metadata={
+        "description": "Secreto whsec_ de la firma Standard Webhooks de cada webhook; se muestra solo esta vez."})
+
+
+class RespuestaListado(Respuesta):
+    puntos_venta = fields.List(fields.Nested(PuntoDeVenta))

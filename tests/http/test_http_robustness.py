@@ -3,14 +3,11 @@ message and its documented status, never a 500, an HTML page or a traceback; and
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from producers.http.app import create_app
-from tests.support.web import Web
+from tests.support.web import Web, served_in_thread
 
 CONSULTA = "facturacion/consulta_avanzada"
 
@@ -102,13 +99,8 @@ def test_an_unexpected_exception_is_a_logged_json_500(caplog):
     def fails():
         raise KeyError("a bug")
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        answer = requests.post(f"http://127.0.0.1:{server.server_port}/api/v2/falla", json={}, timeout=5)
-    finally:
-        server.shutdown()
+    with served_in_thread(app) as url:
+        answer = requests.post(f"{url}/api/v2/falla", json={}, timeout=5)
     assert_problem(answer, 500, "TFC-1009", "Error interno del servidor")
     assert "a bug" not in answer.text and "Traceback" not in answer.text
     assert any(record.exc_info and "a bug" in str(record.exc_info[1]) for record in caplog.records)

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+from werkzeug.serving import make_server
 
 from cli.local_redis import free_port
 from tests.support.processes import REPO, Child, wait_http
@@ -54,3 +57,15 @@ class Web:
     def stop(self) -> None:
         self.session.close()
         self.child.stop()
+
+
+@contextmanager
+def served_in_thread(app):
+    """`app` (e.g. one built in the test's own process, with its settings) on a free port; yields its URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
