@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test chaos clean
+.PHONY: demo test chaos bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ test: $(BIN)/.installed
 # The full reliability suite: the same scenarios as in `make test`, with thousands of comprobantes.
 chaos: $(BIN)/.installed
 	ENCOLA_CHAOS_SCALE=full $(BIN)/python -m pytest tests/reliability -s -p no:cacheprovider
+
+# Benchmarks: each prints a table and writes bench/results/<name>.json (figures in BENCHMARKS.md).
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench.e1_emission
 
 clean:
 	rm -rf $(VENV) .encola .pytest_cache .hypothesis

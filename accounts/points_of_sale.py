@@ -13,8 +13,10 @@ import hmac
 import secrets
 from dataclasses import asdict, dataclass, fields
 
+from accounts.webhook_url import check_webhook_url
 from config import clock
 from config.keys import key
+from config.settings import get_settings
 
 ISSUER_CONDITIONS = ("RI", "M", "E")  # Responsable Inscripto, Monotributo, Exento
 CONCEPTOS = (1, 2, 3)  # productos, servicios, productos y servicios
@@ -49,6 +51,13 @@ class PointOfSale:
     monthly_quota: int = 0  # 0 = unlimited
     batch_size: int = 0  # comprobantes per FECAESolicitar; 0 = AFIP's RegXReq
     created: float = 0.0
+    # Secret rotation: the previous secret still signs until this time (webhook_dispatch.endpoints).
+    webhook_secret_previous: str = ""
+    webhook_secret_previous_until: float = 0.0
+    # Set when the endpoint is disabled after failing for a day (or answering 410); cleared when the
+    # URL changes or an operator enables it again.
+    webhook_disabled_at: float = 0.0
+    webhook_disabled_reason: str = ""
 
     def to_redis(self) -> dict[str, str]:
         return {k: _encode(v) for k, v in asdict(self).items()}
@@ -64,7 +73,7 @@ class PointOfSale:
     def public_view(self) -> dict:
         """What may be shown to the owner: everything but secrets and token digests."""
         view = asdict(self)
-        for hidden in ("webhook_secret", "apitoken_sha256", "usertoken_sha256"):
+        for hidden in ("webhook_secret", "webhook_secret_previous", "apitoken_sha256", "usertoken_sha256"):
             view.pop(hidden)
         return view
 
@@ -87,6 +96,16 @@ def _decode(type_name: str, raw: str):
 
 def pdv_id(cuit: int, pto_vta: int) -> str:
     return f"{cuit}-{pto_vta:05d}"
+
+
+def pdv_key(ident: str) -> str:
+    return key("pdv", ident)
+
+
+def _check_url(url: str) -> None:
+    """An empty URL is allowed: the point of sale then cannot queue (seed 001), but it exists."""
+    if url:
+        check_webhook_url(url, development=get_settings().development)
 
 
 def _digest(token: str) -> str:
@@ -119,6 +138,7 @@ def create_point_of_sale(
         raise ValueError("concepto must be 1 (productos), 2 (servicios) or 3 (productos y servicios)")
     if not 0 <= batch_size <= 9998:
         raise ValueError("batch_size must be 0 (AFIP's RegXReq) or a number of comprobantes per request")
+    _check_url(webhook_url)
     ident = pdv_id(cuit, pto_vta)
     apitoken, usertoken = secrets.token_hex(16), secrets.token_hex(20)
     while True:
@@ -172,6 +192,10 @@ def update_point_of_sale(r, ident: str, **changes) -> PointOfSale:
     for name, value in changes.items():
         if not hasattr(pdv, name) or name in ("id", "cuit", "pto_vta", "apikey"):
             raise ValueError(f"{name} cannot be changed")
+        if name == "webhook_url" and value != pdv.webhook_url:
+            _check_url(value)
+            # A new URL is a new endpoint: whatever disabled the old one says nothing about it.
+            pdv.webhook_disabled_at, pdv.webhook_disabled_reason = 0.0, ""
         setattr(pdv, name, value)
     r.hset(key("pdv", ident), mapping=pdv.to_redis())
     return pdv

@@ -16,6 +16,7 @@ from decimal import Decimal
 from redis.exceptions import WatchError
 
 from accounts.points_of_sale import PointOfSale
+from comprobantes.lote_hooks import lote_fields
 from comprobantes.validation import Accepted
 from config import clock
 from config.keys import key
@@ -312,8 +313,16 @@ def _events(staged) -> list[Event]:
 
 
 def event_for(record: Record, evento: str, *, intento: int, msg: list[str], extra: dict | None = None) -> Event | None:
+    """The comprobante's event, None for one that notifies nobody; one that came through the legacy
+    `lotes` endpoint gets seed 002's keys too."""
     if not record.notify:
         return None
+    if record.lote_ref:
+        extra = lote_fields(
+            evento=evento, lote_ref=record.lote_ref, tipo=record.tipo, pto_vta=record.pto_vta,
+            vencimiento_pago=record.vencimiento.strftime("%d/%m/%Y") if record.vencimiento else "",
+            msg=msg, extra=extra,
+        )
     return build_event(
         pdv_id=record.pdv, evento=evento, external_reference=record.external_reference,
         intento=intento, msg=msg, comprobante_id=record.id, extra=extra,

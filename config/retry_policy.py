@@ -1,7 +1,10 @@
 """Every retry schedule of the service, in one place.
 
 Emission: exponential backoff with bounded jitter per attempt, capped at 15 minutes (DESIGN.md failure
-classes), up to ENCOLA_MAX_ATTEMPTS attempts. Webhooks: 15 attempts spread over about a day.
+classes), up to ENCOLA_MAX_ATTEMPTS attempts. Webhooks: which answers count as delivered, 15 attempts
+spread over about a day, a receiver's Retry-After, how often a hook waiting for a slot at its
+endpoint looks again by itself, and when a failing endpoint is disabled (the README's webhook section
+tells clients).
 """
 
 from __future__ import annotations
@@ -15,6 +18,16 @@ JITTER = 0.2  # ±20 %, so retries of many lanes do not arrive at AFIP together
 # Seconds to wait after attempt n (1-based) before attempt n+1: 5 s … 6 h, about 23.6 h in all.
 WEBHOOK_DELAYS = (5, 30, 120, 300, 600, 1200, 1800, 3600, 5400, 7200, 10800, 14400, 18000, 21600)
 WEBHOOK_MAX_ATTEMPTS = len(WEBHOOK_DELAYS) + 1
+# A receiver's Retry-After never brings the next attempt sooner than the schedule (Retry-After: 0 must
+# not turn the schedule into a loop) and never pushes it more than an hour away (the schedule's middle),
+# so the 15 attempts still end within about 30 hours.
+WEBHOOK_RETRY_AFTER_CAP_SECONDS = 3600.0
+# An endpoint whose attempts have all failed for this long is disabled, as TusFacturas does.
+WEBHOOK_DISABLE_AFTER_SECONDS = 24 * 3600.0
+# A hook waiting in its origin's line is called when a slot frees; it also comes back by itself after
+# about two minutes, in case that call was lost. Longer than the schedule horizon, so a long line waits
+# in Redis, not as ETA messages held by a worker.
+WEBHOOK_LINE_RECHECK_SECONDS = 120.0
 
 # Celery-level retry of a task that could not reach Redis or the broker at all.
 INFRASTRUCTURE_RETRY_SECONDS = 5
@@ -30,8 +43,30 @@ def emission_backoff(attempts: int, rng: random.Random = random) -> float:
     return jittered(min(EMISSION_CAP_SECONDS, raw), rng)
 
 
-def webhook_delay(attempt: int, rng: random.Random = random) -> float | None:
-    """Delay after failed delivery attempt `attempt`, or None when that was the last one."""
+def webhook_outcome(status: int | None) -> str:
+    """What an answer means: `entregado`, `reintentar` (per the schedule) or `abandonar` (410 Gone).
+
+    Seed 002 asks receivers for 200 or 201; any other 2xx also shows the bytes arrived, so it counts as
+    delivered rather than being sent again (Standard Webhooks does the same). Redirects are not followed
+    and are failures, like 4xx and 5xx and no answer at all: a receiver that rejects a token or is being
+    deployed usually recovers within the day. 410 Gone is the receiver asking us to stop.
+    """
+    if status is not None and 200 <= status < 300:
+        return "entregado"
+    if status == 410:
+        return "abandonar"
+    return "reintentar"
+
+
+def webhook_delay(attempt: int, rng: random.Random = random, *, retry_after: float | None = None) -> float | None:
+    """Delay after failed automatic delivery attempt `attempt`, or None when that was the last one."""
     if attempt >= WEBHOOK_MAX_ATTEMPTS:
         return None
-    return jittered(WEBHOOK_DELAYS[attempt - 1], rng)
+    delay = jittered(WEBHOOK_DELAYS[attempt - 1], rng)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, WEBHOOK_RETRY_AFTER_CAP_SECONDS))
+    return delay
+
+
+def webhook_line_recheck(rng: random.Random = random) -> float:
+    return jittered(WEBHOOK_LINE_RECHECK_SECONDS, rng)

@@ -49,10 +49,10 @@ def _float(name: str, default: float) -> float:
         raise ConfigurationError(f"{name} must be a number, got {raw!r}") from None
 
 
-def _positive(read, name: str, default, *, zero: bool = False):
+def _at_least(read, name: str, default, minimum):
     value = read(name, default)
-    if value < 0 or (value == 0 and not zero):
-        raise ConfigurationError(f"{name} must be {'zero or ' if zero else ''}a positive number, got {value:g}")
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum:g}, got {value:g}")
     return value
 
 
@@ -95,6 +95,8 @@ class Settings:
     afip_read_timeout: float
     webhook_connect_timeout: float
     webhook_read_timeout: float
+    webhook_max_per_endpoint: int
+    webhook_retention_days: float
     max_attempts: int
     lane_lease_seconds: float
     schedule_horizon_seconds: float
@@ -143,12 +145,14 @@ def load_settings() -> Settings:
         afip_read_timeout=_float("ENCOLA_AFIP_READ_TIMEOUT", 60.0),
         webhook_connect_timeout=_float("ENCOLA_WEBHOOK_CONNECT_TIMEOUT", 3.0),
         webhook_read_timeout=_float("ENCOLA_WEBHOOK_READ_TIMEOUT", 15.0),
+        webhook_max_per_endpoint=_at_least(_int, "ENCOLA_WEBHOOK_MAX_PER_ENDPOINT", 4, 1),
+        webhook_retention_days=_at_least(_float, "ENCOLA_WEBHOOK_RETENTION_DAYS", 30.0, 1),
         max_attempts=_int("ENCOLA_MAX_ATTEMPTS", 100),
         lane_lease_seconds=_float("ENCOLA_LANE_LEASE_SECONDS", 30.0),
         schedule_horizon_seconds=_float("ENCOLA_SCHEDULE_HORIZON_SECONDS", 60.0),
-        http_max_body_bytes=_positive(_int, "ENCOLA_HTTP_MAX_BODY_BYTES", 5 * 1024 * 1024),
-        http_rate_limit=_positive(_float, "ENCOLA_HTTP_RATE_LIMIT", 10.0, zero=True),
-        http_rate_burst=_positive(_int, "ENCOLA_HTTP_RATE_BURST", 20),
+        http_max_body_bytes=_at_least(_int, "ENCOLA_HTTP_MAX_BODY_BYTES", 5 * 1024 * 1024, 1024),
+        http_rate_limit=_at_least(_float, "ENCOLA_HTTP_RATE_LIMIT", 10.0, 0),
+        http_rate_burst=_at_least(_int, "ENCOLA_HTTP_RATE_BURST", 20, 1),
         admin_token=_admin_token(),
     )
 

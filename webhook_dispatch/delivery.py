@@ -1,107 +1,224 @@
-"""One delivery attempt of a stored event: send its bytes, record the attempt, decide what comes next."""
+"""One delivery attempt of a stored hook: send its bytes, record the attempt, decide what comes next.
+
+An attempt is automatic (the schedule of config/retry_policy.py has come to it) or manual (asked for
+through webhook_dispatch.operations: one attempt now, never retried, whatever the endpoint's state).
+"""
 
 from __future__ import annotations
 
 import json
 import secrets
-import time
 from datetime import datetime, timezone
+from functools import lru_cache
 
-import requests
-
-from accounts.points_of_sale import UnknownPointOfSale, get_point_of_sale
+from accounts.points_of_sale import PointOfSale, UnknownPointOfSale, get_point_of_sale
+from accounts.webhook_url import BadWebhookUrl, check_webhook_url
 from config import clock
 from config.keys import key
-from config.retry_policy import webhook_delay
-from config.settings import get_settings
-from webhook_dispatch.outbox import DUE, attempts_key, hook_key
+from config.retry_policy import webhook_delay, webhook_line_recheck, webhook_outcome
+from config.settings import Settings, get_settings
+from webhook_dispatch import endpoints, outbox
+from webhook_dispatch.outbox import DUE, attempts_key, hook_key, retention_seconds
 from webhook_dispatch.signing import signature_headers
+from webhook_dispatch.transport import Answer, WebhookClient
 
 USER_AGENT = "encola-webhook/1.0 (TusFacturasAPP-webhook compatible)"
-SUCCESS = (200, 201)  # seed 002: the receiver answers 200 or 201
-RESPONSE_KEPT_BYTES = 2048
-LOCK_SECONDS = 90
+# The hook's lock and the endpoint slot outlive the attempt's own deadline by this much.
+LEASE_MARGIN_SECONDS = 30
+# Published tasks may run a little before their due time as this process sees the shared clock.
+DUE_SLACK_SECONDS = 2.0
+ATTEMPTS_KEPT = 100
 
-_session = requests.Session()
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
+# Applies an attempt's outcome in one step. A manual request served by this attempt is cleared; one
+# that arrived meanwhile makes the hook due at once. A finished hook starts its retention period.
 _FINISH = """
-redis.call('HSET', KEYS[1], 'state', ARGV[1], 'attempts', ARGV[2], 'last_status', ARGV[3], 'next_at', ARGV[4])
-redis.call('RPUSH', KEYS[2], ARGV[5])
-if ARGV[1] == 'pendiente' then
-  redis.call('ZADD', KEYS[3], tonumber(ARGV[4]), ARGV[6])
+local fields = cjson.decode(ARGV[1])
+for name, value in pairs(fields) do redis.call('HSET', KEYS[1], name, value) end
+if ARGV[2] ~= '' then
+  redis.call('RPUSH', KEYS[2], ARGV[2])
+  redis.call('LTRIM', KEYS[2], -tonumber(ARGV[8]), -1)
+end
+local manual = redis.call('HGET', KEYS[1], 'manual') or ''
+if ARGV[4] ~= '' and manual == ARGV[4] then
+  redis.call('HSET', KEYS[1], 'manual', '')
+  manual = ''
+end
+if manual ~= '' then
+  redis.call('ZADD', KEYS[3], tonumber(ARGV[5]), ARGV[6])
+elseif ARGV[3] ~= '' then
+  redis.call('ZADD', KEYS[3], tonumber(ARGV[3]), ARGV[6])
 else
   redis.call('ZREM', KEYS[3], ARGV[6])
+end
+if manual == '' and redis.call('HGET', KEYS[1], 'state') ~= 'pendiente' then
+  redis.call('EXPIRE', KEYS[1], ARGV[7])
+  redis.call('EXPIRE', KEYS[2], ARGV[7])
 end
 return 1
 """
 
 
+@lru_cache(maxsize=4)
+def _client(allow_private: bool, connect_timeout: float, read_timeout: float) -> WebhookClient:
+    return WebhookClient(allow_private=allow_private, connect_timeout=connect_timeout, read_timeout=read_timeout)
+
+
 def deliver(r, hook_id: str) -> str:
-    """Attempt delivery of a pending hook; returns the hook's state afterwards, or why nothing was done."""
+    """Make the attempt the hook is due for, if any. Returns its state afterwards, or why nothing was
+    sent: `missing`, `not-due` (a duplicate publish), `busy` (another attempt is under way) or
+    `waiting` (its origin is at its concurrency cap: the hook waits in line for a slot)."""
+    settings = get_settings()
+    lease = settings.webhook_connect_timeout + settings.webhook_read_timeout + LEASE_MARGIN_SECONDS
+    lock = key("hook", hook_id, "lock")
+    token = secrets.token_hex(8)
+    if not r.set(lock, token, nx=True, ex=int(lease)):
+        return "busy"
+    try:
+        return _deliver_locked(r, hook_id, settings, lease)
+    finally:
+        r.eval(_RELEASE, 1, lock, token)
+
+
+def _automatic_due(hook: dict, now: float) -> bool:
+    return (hook["state"] == "pendiente" and hook.get("automatic", "1") == "1" and hook["next_at"] != ""
+            and float(hook["next_at"]) <= now + DUE_SLACK_SECONDS)
+
+
+def _deliver_locked(r, hook_id: str, settings: Settings, lease: float) -> str:
     hook = r.hgetall(hook_key(hook_id))
     if not hook:
         r.zrem(DUE, hook_id)
         return "missing"
-    if hook["state"] != "pendiente":
+    manual = hook.get("manual", "")
+    if not manual and not _automatic_due(hook, clock.timestamp()):
+        if hook["state"] == "pendiente" and hook["next_at"]:
+            # Published early (a duplicate, or a producer whose clock runs ahead of ours): due later.
+            r.zadd(DUE, {hook_id: float(hook["next_at"])})
+            return "not-due"
         r.zrem(DUE, hook_id)
         return hook["state"]
-    lock = key("hook", hook_id, "lock")
-    token = secrets.token_hex(8)
-    if not r.set(lock, token, nx=True, ex=LOCK_SECONDS):
-        return "busy"
-    try:
-        return _attempt(r, hook_id, hook)
-    finally:
-        r.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0", 1, lock, token)
-
-
-def _attempt(r, hook_id: str, hook: dict) -> str:
-    settings = get_settings()
-    attempt = int(hook["attempts"]) + 1
-    started = time.monotonic()
-    status, error, excerpt = None, "", ""
+    trigger = "manual" if manual else "automatic"
     try:
         pdv = get_point_of_sale(r, hook["pdv"])
     except UnknownPointOfSale:
         pdv = None
-        error = "el punto de venta ya no existe"
-    if pdv is not None:
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": USER_AGENT,
-            "TF-WebhookToken": pdv.webhook_token,
-            **signature_headers(hook_id, hook["body"], [pdv.webhook_secret], datetime.now(timezone.utc)),
-        }
-        try:
-            response = _session.post(
-                pdv.webhook_url,
-                data=hook["body"].encode("utf-8"),
-                headers=headers,
-                timeout=(settings.webhook_connect_timeout, settings.webhook_read_timeout),
-                allow_redirects=False,
-            )
-            status = response.status_code
-            excerpt = response.content[:RESPONSE_KEPT_BYTES].decode("utf-8", "replace")
-        except requests.RequestException as exc:
-            error = f"{type(exc).__name__}: {exc}"
-    duration_ms = int((time.monotonic() - started) * 1000)
-    now = clock.timestamp()
-    if status in SUCCESS:
-        state, next_at = "entregado", now
-    else:
-        delay = webhook_delay(attempt)
-        state, next_at = ("fallido", now) if delay is None else ("pendiente", now + delay)
-    record = {
-        "attempt": attempt,
-        "trigger": "automatic",
-        "at": now,
-        "status": status,
-        "duration_ms": duration_ms,
-        "response": excerpt,
-        "error": error,
+    if pdv is not None and trigger == "automatic" and endpoints.is_disabled(pdv):
+        _finish(r, hook, {"state": "fallido", "failure": f"endpoint disabled: {pdv.webhook_disabled_reason}"},
+                record=None, due=None, manual="")
+        return "fallido"
+    started = clock.timestamp()
+    answer = _attempt(r, hook, pdv, settings, lease)
+    if answer is None:
+        return _wait(r, hook)
+    return _record(r, hook, pdv, trigger, manual, started, answer)
+
+
+def _attempt(r, hook: dict, pdv: PointOfSale | None, settings: Settings, lease: float) -> Answer | None:
+    """Send the hook unless something stops it first; None when its origin is at its cap."""
+    if pdv is None:
+        return _no_attempt("the point of sale no longer exists")
+    try:
+        check_webhook_url(pdv.webhook_url, development=settings.development)
+    except BadWebhookUrl as exc:
+        return _no_attempt(str(exc))
+    endpoints.leave_line(r, hook, staying_for=pdv.webhook_url)
+    slot = endpoints.acquire_slot(r, pdv.webhook_url, hook["id"], cap=settings.webhook_max_per_endpoint,
+                                  lease=lease)
+    if slot is None:
+        return None
+    try:
+        return _send(pdv, hook, settings)
+    finally:
+        outbox.publish(endpoints.release_slot(r, pdv.webhook_url, slot, cap=settings.webhook_max_per_endpoint))
+
+
+def _no_attempt(error: str) -> Answer:
+    return Answer(status=None, excerpt="", retry_after=None, error=error, duration_ms=0)
+
+
+def _send(pdv: PointOfSale, hook: dict, settings: Settings) -> Answer:
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": USER_AGENT,
+        "TF-WebhookToken": pdv.webhook_token,
+        # The real time, not the development clock: receivers check it against their own clocks.
+        **signature_headers(hook["id"], hook["body"], endpoints.signing_secrets(pdv, clock.timestamp()),
+                            datetime.now(timezone.utc)),
     }
-    r.eval(
-        _FINISH, 3, hook_key(hook_id), attempts_key(hook_id), DUE,
-        state, attempt, "" if status is None else status, repr(next_at), json.dumps(record), hook_id,
-    )
+    client = _client(settings.webhook_allow_private, settings.webhook_connect_timeout, settings.webhook_read_timeout)
+    return client.post(pdv.webhook_url, hook["body"].encode("utf-8"), headers)
+
+
+def _wait(r, hook: dict) -> str:
+    """The hook waits in its origin's line and is sent when a slot frees for it; the due set brings it
+    back anyway after about two minutes, in case that call is lost."""
+    r.zadd(DUE, {hook["id"]: clock.timestamp() + webhook_line_recheck()})
+    return "waiting"
+
+
+def _record(r, hook: dict, pdv: PointOfSale | None, trigger: str, manual: str, started: float,
+            answer: Answer) -> str:
+    now = clock.timestamp()
+    outcome = webhook_outcome(answer.status)
+    state, attempts, next_at = hook["state"], int(hook["attempts"]), hook["next_at"]
+    fields = {"failure": hook.get("failure", "")}
+    due = None
+    if trigger == "automatic":
+        attempts += 1
+    if outcome == "entregado":
+        state, fields["failure"], fields["delivered_at"] = "entregado", "", repr(now)
+    elif outcome == "abandonar":
+        if state == "pendiente":
+            state, next_at, fields["failure"] = "fallido", "", "the receiver answered 410 Gone"
+    elif trigger == "automatic":
+        delay = webhook_delay(attempts, retry_after=answer.retry_after)
+        if delay is None:
+            state, next_at, fields["failure"] = "fallido", "", f"no attempt of {attempts} succeeded"
+        else:
+            next_at = repr(now + delay)
+            due = now + delay
+    elif state == "pendiente" and hook.get("automatic", "1") == "1":
+        due = float(next_at)  # a failed manual attempt leaves the schedule where it was
+    elif state == "pendiente":
+        state, fields["failure"] = "fallido", "the manual attempt failed"
+    tries = int(hook.get("tries") or 0) + 1
+    fields.update(state=state, attempts=attempts, next_at=next_at, tries=tries,
+                  last_status="" if answer.status is None else answer.status)
+    record = {
+        "attempt": tries,
+        "trigger": trigger,
+        "at": started,
+        "url": pdv.webhook_url if pdv is not None else "",
+        "status": answer.status,
+        "duration_ms": answer.duration_ms,
+        "response": answer.excerpt,
+        "error": answer.error,
+    }
+    _finish(r, hook, fields, record=record, due=due, manual=manual)
+    if pdv is not None:
+        _update_health(r, pdv, outcome, trigger, now, answer)
     return state
+
+
+def _update_health(r, pdv: PointOfSale, outcome: str, trigger: str, now: float, answer: Answer) -> None:
+    if outcome == "entregado":
+        endpoints.record_success(r, pdv.id)
+    elif outcome == "abandonar":
+        endpoints.disable(r, pdv.id, f"{pdv.webhook_url} answered 410 Gone. Changing the webhook URL, or an "
+                                     "operator, enables it again.", now=now)
+    elif trigger == "automatic":
+        # Manual attempts are someone testing the endpoint: they neither start nor extend the streak.
+        endpoints.record_failure(r, pdv, now=now, error=answer.error or f"HTTP {answer.status}")
+
+
+def _finish(r, hook: dict, fields: dict, *, record: dict | None, due: float | None, manual: str) -> None:
+    endpoints.leave_line(r, hook)
+    r.eval(
+        _FINISH, 3, hook_key(hook["id"]), attempts_key(hook["id"]), DUE,
+        json.dumps({name: str(value) for name, value in fields.items()}),
+        json.dumps(record, ensure_ascii=False) if record is not None else "",
+        "" if due is None else repr(due), manual, repr(clock.timestamp()), hook["id"],
+        int(retention_seconds()), ATTEMPTS_KEPT,
+    )

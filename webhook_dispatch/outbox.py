@@ -1,11 +1,19 @@
 """The stored events and their due set: an event is written in the same Redis transaction as the
-state change it reports, so a change is never without its webhook and a webhook never without it."""
+state change it reports, so a change is never without its webhook and a webhook never without it.
+
+A stored hook is a hash (`hook:{id}`: the body's bytes, state `pendiente` | `entregado` | `fallido`,
+automatic attempts made, when the next one is due, a pending manual request) and a list of its attempts.
+Its id sits in the due set while an attempt is to come, and in the indices per point of sale and per
+external_reference for the log. A finished hook is kept ENCOLA_WEBHOOK_RETENTION_DAYS after its last
+attempt; the indices drop hooks created longer ago than that.
+"""
 
 from __future__ import annotations
 
 from config import clock
 from config.due_sets import claim_due
 from config.keys import key
+from config.settings import get_settings
 from webhook_dispatch.events import Event
 
 DUE = key("hooks", "due")
@@ -30,8 +38,15 @@ def reference_hooks_key(pdv_id: str, external_reference: str) -> str:
     return key("pdv", pdv_id, "ref_hooks", external_reference)
 
 
-def stage(pipe, event: Event) -> None:
-    """Add the event's writes to an open MULTI; it is leased for the publish that follows the commit."""
+def retention_seconds() -> float:
+    return get_settings().webhook_retention_days * 86400
+
+
+def stage(pipe, event: Event, *, manual: bool = False) -> None:
+    """Add the event's writes to an open MULTI; it is leased for the publish that follows the commit.
+
+    A `manual` event (the test event) gets one attempt, made now, and no automatic retries.
+    """
     pipe.hset(
         hook_key(event.hook_id),
         mapping={
@@ -43,14 +58,52 @@ def stage(pipe, event: Event) -> None:
             "body": event.body,
             "created": repr(event.created),
             "state": "pendiente",
+            "automatic": "0" if manual else "1",
             "attempts": 0,
-            "next_at": repr(event.created),
+            "next_at": "" if manual else repr(event.created),
+            "manual": repr(event.created) if manual else "",
         },
     )
     pipe.zadd(DUE, {event.hook_id: event.created + DELIVERY_LEASE_SECONDS})
+    forgotten = event.created - retention_seconds()
     pipe.zadd(pdv_hooks_key(event.pdv_id), {event.hook_id: event.created})
+    pipe.zremrangebyscore(pdv_hooks_key(event.pdv_id), "-inf", forgotten)
     if event.external_reference:
-        pipe.zadd(reference_hooks_key(event.pdv_id, event.external_reference), {event.hook_id: event.created})
+        reference = reference_hooks_key(event.pdv_id, event.external_reference)
+        pipe.zadd(reference, {event.hook_id: event.created})
+        pipe.zremrangebyscore(reference, "-inf", forgotten)
+        pipe.expire(reference, int(retention_seconds() * 2))
+
+
+def send(r, event: Event, *, manual: bool = False) -> None:
+    """Store an event that reports no state change of its own, and publish its delivery."""
+    pipe = r.pipeline()
+    stage(pipe, event, manual=manual)
+    pipe.execute()
+    publish([event.hook_id])
+
+
+# Marks a stored hook for one manual attempt, and brings it due now (never later than it already was).
+_REQUEST_MANUAL = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'manual', ARGV[1])
+redis.call('PERSIST', KEYS[1])
+redis.call('PERSIST', KEYS[3])
+redis.call('ZADD', KEYS[2], 'LT', tonumber(ARGV[1]) + tonumber(ARGV[2]), ARGV[3])
+return 1
+"""
+
+
+def request_manual(r, hook_ids: list[str]) -> list[str]:
+    """Ask for one manual attempt of each stored hook now; returns the ids that exist and were published."""
+    now = clock.timestamp()
+    requested = [
+        hook_id for hook_id in hook_ids
+        if r.eval(_REQUEST_MANUAL, 3, hook_key(hook_id), DUE, attempts_key(hook_id),
+                  repr(now), DELIVERY_LEASE_SECONDS, hook_id)
+    ]
+    publish(requested)
+    return requested
 
 
 def publish(hook_ids, *, eta_seconds: dict[str, float] | None = None) -> None:

@@ -12,9 +12,11 @@ def signature_headers(hook_id: str, body: str, secrets: list[str], timestamp: da
     """The three headers; one `v1,` signature per live secret, so rotation needs no downtime."""
     if timestamp.tzinfo is None:
         raise ValueError("the timestamp must be timezone-aware (the library would read a naive one as UTC)")
+    # The library replaces the time zone with UTC instead of converting to it: convert first.
+    timestamp = timestamp.astimezone(timezone.utc)
     signatures = " ".join(Webhook(secret).sign(hook_id, timestamp, body) for secret in secrets)
     return {
         "webhook-id": hook_id,
-        "webhook-timestamp": str(int(timestamp.astimezone(timezone.utc).timestamp())),
+        "webhook-timestamp": str(int(timestamp.timestamp())),
         "webhook-signature": signatures,
     }

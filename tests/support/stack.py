@@ -164,5 +164,7 @@ def stack_environment(redis_url: str) -> dict[str, str]:
         "ENCOLA_AFIP_READ_TIMEOUT": "5",
         "ENCOLA_AFIP_CONNECT_TIMEOUT": "2",
         "ENCOLA_SCHEDULE_HORIZON_SECONDS": "5",
+        "ENCOLA_WEBHOOK_CONNECT_TIMEOUT": "1",
+        "ENCOLA_WEBHOOK_READ_TIMEOUT": "2",
         "PYTHONUNBUFFERED": "1",
     }

@@ -1,0 +1,110 @@
+"""E1 emission throughput: 10,000 comprobantes over 4 lanes with AFIP answering in 200 ms, from the
+first acceptance to the last `emitido` webhook received, batched (RegXReq per FECAESolicitar) against
+one comprobante per call in the same run. Then scaling: the same one-by-one load on 16 lanes with 1, 2
+and 4 emission worker processes.
+
+    python -m bench.e1_emission [--comprobantes N] [--latency-ms MS]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from bench.harness import BenchStack, save, submit_in_parallel, table, wait_for
+
+REG_X_REQ = 250
+TUSFACTURAS_PER_HOUR_PER_PDV = 900  # the top of the 600-900 TusFacturas publishes for its batches
+
+
+def _items(pdv, label: str, count: int) -> list[dict]:
+    from config import clock
+    from tests.support.bodies import item
+
+    today = clock.today_ar()
+    return [item(f"{label}-{pdv.pdv.pto_vta}-{n}", today, pto_vta=pdv.pdv.pto_vta) for n in range(count)]
+
+
+def _emitido_hooks(stack, pdvs) -> list[float]:
+    return [d.received_at for pdv in pdvs for d in stack.receiver.received(pdv.hook_path)
+            if b'"evento":"emitido"' in d.body]
+
+
+def emission_run(bench: BenchStack, *, label: str, comprobantes: int, lanes: int, batch_size: int,
+                 latency_ms: int, wait_for_webhooks: bool = True) -> dict:
+    from comprobantes.store import state_key
+    from config.redis_client import get_redis
+
+    stack, r = bench.stack, get_redis()
+    stack.faults(latency_ms=latency_ms)
+    pdvs = [stack.new_pdv(batch_size=batch_size) for _ in range(lanes)]
+    jobs = [(pdv.credentials, _items(pdv, label, comprobantes // lanes)) for pdv in pdvs]
+    started = time.time()
+    accepted = submit_in_parallel(jobs)
+    accepted_at = time.time()
+    patience = 120 + accepted * (latency_ms / 1000.0) / (lanes if batch_size == 1 else REG_X_REQ)
+    wait_for(lambda: sum(r.zcard(state_key(pdv.id, "emitido")) for pdv in pdvs) >= accepted, timeout=patience)
+    emitted_at = time.time()
+    figures = {
+        "mode": label, "comprobantes": accepted, "lanes": lanes, "batch_size": batch_size or REG_X_REQ,
+        "latency_ms": latency_ms, "accepted_s": accepted_at - started, "emitted_s": emitted_at - started,
+    }
+    finished_at = emitted_at
+    if wait_for_webhooks:
+        wait_for(lambda: len(_emitido_hooks(stack, pdvs)) >= accepted, timeout=600)
+        finished_at = max(_emitido_hooks(stack, pdvs))
+        figures["last_webhook_s"] = finished_at - started
+    per_lane = accepted / lanes / (emitted_at - started)
+    bound = (batch_size or REG_X_REQ) / (latency_ms / 1000.0)
+    figures.update(
+        per_second=accepted / (finished_at - started),
+        per_lane_per_second=per_lane,
+        per_lane_bound=bound,
+        of_bound=per_lane / bound,
+        per_lane_per_hour=per_lane * 3600,
+        times_tusfacturas=per_lane * 3600 / TUSFACTURAS_PER_HOUR_PER_PDV,
+    )
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--comprobantes", type=int, default=10_000)
+    parser.add_argument("--latency-ms", type=int, default=200)
+    parser.add_argument("--scaling-lanes", type=int, default=16)
+    parser.add_argument("--scaling-per-lane", type=int, default=100)
+    args = parser.parse_args()
+    bench = BenchStack()
+    try:
+        webhooks = bench.workers("webhooks", processes=2, concurrency=16)
+        emision = bench.workers("emision", processes=1, concurrency=8)
+        runs = [emission_run(bench, label=label, comprobantes=args.comprobantes, lanes=4, batch_size=size,
+                             latency_ms=args.latency_ms) for label, size in (("batched", 0), ("one-by-one", 1))]
+        bench.stop(emision)
+        scaling = []
+        for processes in (1, 2, 4):
+            emision = bench.workers("emision", processes=processes, concurrency=4)
+            figures = emission_run(bench, label=f"scaling-{processes}", comprobantes=args.scaling_lanes * args.scaling_per_lane,
+                                   lanes=args.scaling_lanes, batch_size=1, latency_ms=args.latency_ms,
+                                   wait_for_webhooks=False)
+            scaling.append({"processes": processes, "threads_each": 4, **figures})
+            bench.stop(emision)
+        bench.stop(webhooks)
+    finally:
+        bench.close()
+    print("E1 emission throughput (first acceptance to last emitido webhook)")
+    print(table(
+        ["mode", "comprobantes", "lanes", "per call", "AFIP ms", "accepted s", "emitted s", "last hook s",
+         "comp/s", "per lane/s", "lane bound/s", "of bound", "per lane/h", "x TusFacturas"],
+        [[f["mode"], f["comprobantes"], f["lanes"], f["batch_size"], f["latency_ms"], f["accepted_s"],
+          f["emitted_s"], f["last_webhook_s"], f["per_second"], f["per_lane_per_second"], f["per_lane_bound"],
+          f"{f['of_bound']:.0%}", f["per_lane_per_hour"], f["times_tusfacturas"]] for f in runs]))
+    print("\nScaling: one comprobante per call, 16 lanes, emission worker processes of 4 threads")
+    print(table(["processes", "comprobantes", "emitted s", "comp/s"],
+                [[s["processes"], s["comprobantes"], s["emitted_s"], s["comprobantes"] / s["emitted_s"]]
+                 for s in scaling]))
+    print(f"\nwritten to {save('e1_emission', {'runs': runs, 'scaling': scaling})}")
+
+
+if __name__ == "__main__":
+    main()

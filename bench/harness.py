@@ -1,0 +1,103 @@
+"""The benchmark stack and its bookkeeping: one private Redis for the whole run (AOF on, as in
+production), the simulator, workers started and stopped per scenario, machine facts, result files."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from cli.local_redis import LocalRedis, free_port
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    redis_version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.split()[2]
+    return {"cpus": os.cpu_count(), "cpu": cpu, "memory_gib": round(mem_kb / 2**20, 1),
+            "python": platform.python_version(), "redis": redis_version.removeprefix("v="),
+            "date": time.strftime("%Y-%m-%d %H:%M:%S %z")}
+
+
+class BenchStack:
+    """Started once per `make bench`: the Celery app binds to this Redis when first imported."""
+
+    def __init__(self):
+        self.base = Path(tempfile.mkdtemp(prefix="encola-bench-"))
+        self.redis = LocalRedis(str(self.base / "redis"), appendonly=True)
+        env = {
+            **os.environ, "ENCOLA_REDIS_URL": self.redis.start(), "ENCOLA_ENV": "development",
+            "ENCOLA_AFIP": "simulador", "ENCOLA_AFIP_SIM_PORT": str(free_port()),
+            "ENCOLA_AFIP_SIM_ADMIN_PORT": str(free_port()), "PYTHONUNBUFFERED": "1",
+        }
+        os.environ.update({k: v for k, v in env.items() if k.startswith("ENCOLA_")})
+        from config.settings import get_settings
+
+        get_settings.cache_clear()
+        from tests.support.stack import Stack
+
+        self.stack = Stack(self.base, env)
+        self.stack.start_simulator("--already-authenticated-seconds", "0")
+        self.stack.start_beat()
+
+    def workers(self, queue: str, processes: int, concurrency: int) -> list:
+        return [self.stack.start_worker(queue, concurrency=concurrency) for _ in range(processes)]
+
+    @staticmethod
+    def stop(workers: list) -> None:
+        for worker in workers:
+            worker.stop()
+
+    def close(self) -> None:
+        self.stack.stop()
+        self.redis.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _submit(args: tuple) -> int:
+    """Submit items through the Python API in a process of its own (producers are CPU-bound)."""
+    credentials, items = args
+    from producers import enqueue
+
+    return sum(enqueue({**credentials, **item})["error"] == "N" for item in items)
+
+
+def submit_in_parallel(jobs: list[tuple[dict, list[dict]]]) -> int:
+    with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
+        return sum(pool.map(_submit, jobs))
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError("the benchmark did not finish in time")
+
+
+def save(name: str, figures: dict) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps({"machine": machine(), **figures}, indent=2))
+    return path
+
+
+def table(headers: list[str], rows: list[list]) -> str:
+    cells = [headers] + [[f"{c:,.1f}" if isinstance(c, float) else f"{c:,}" if isinstance(c, int) else str(c)
+                          for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

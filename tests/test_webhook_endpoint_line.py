@@ -1,0 +1,46 @@
+"""The cap on deliveries to one origin, on the test run's Redis: who gets a slot, who waits, in what
+order the waiting are called, and how a hook leaves the line."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from webhook_dispatch.endpoints import acquire_slot, leave_line, release_slot
+from webhook_dispatch.outbox import hook_key
+
+LEASE = 30
+
+
+def test_a_busy_origin_serves_its_waiting_hooks_first_come_first_served(r):
+    url = f"https://hooks-{secrets.token_hex(4)}.example.com/tf"
+    other_path_same_origin = url.replace("/tf", "/otra")
+    first, second = (acquire_slot(r, url, h, cap=2, lease=LEASE) for h in ("h1", "h2"))
+    assert first and second
+    assert acquire_slot(r, other_path_same_origin, "h3", cap=2, lease=LEASE) is None
+    assert acquire_slot(r, url, "h4", cap=2, lease=LEASE) is None
+
+    # A freed slot calls the longest waiting, and nobody may pass it, not even a hook arriving now.
+    assert release_slot(r, url, first, cap=2) == ["h3"]
+    assert acquire_slot(r, url, "h5", cap=2, lease=LEASE) is None
+    assert acquire_slot(r, url, "h4", cap=2, lease=LEASE) is None
+    third = acquire_slot(r, url, "h3", cap=2, lease=LEASE)
+    assert third
+    assert r.hget(hook_key("h3"), "waiting_in") is None and r.hget(hook_key("h4"), "waiting_in")
+
+    # Two slots free: the next two in line are called, in order.
+    release_slot(r, url, second, cap=2)
+    assert release_slot(r, url, third, cap=2) == ["h4", "h5"]
+
+    # A hook that will not be sent leaves the line and no longer holds anyone back.
+    leave_line(r, {"id": "h4", **r.hgetall(hook_key("h4"))})
+    assert acquire_slot(r, url, "h5", cap=2, lease=LEASE)
+    assert acquire_slot(r, url, "h6", cap=2, lease=LEASE)
+
+
+def test_a_slot_whose_holder_died_frees_itself_after_its_lease(r):
+    url = f"https://hooks-{secrets.token_hex(4)}.example.com/tf"
+    assert acquire_slot(r, url, "dead-holder", cap=1, lease=0.2)
+    assert acquire_slot(r, url, "next", cap=1, lease=LEASE) is None
+    time.sleep(0.3)
+    assert acquire_slot(r, url, "next", cap=1, lease=LEASE)

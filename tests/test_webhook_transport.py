@@ -1,0 +1,90 @@
+"""The webhook HTTP client against real sockets in this process: refused addresses never get a byte,
+the connection goes to the very address that was checked, redirects are not followed, a dribbling
+receiver is cut at the deadline, and only the first 2 KB of an answer are kept."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+
+from cli.webhook_receiver import Behaviour, WebhookReceiver
+from webhook_dispatch.transport import RESPONSE_KEPT_BYTES, WebhookClient
+
+
+@pytest.fixture
+def receiver():
+    running = WebhookReceiver().start()
+    yield running
+    running.stop()
+
+
+def client(*, allow_private: bool, resolve=socket.getaddrinfo) -> WebhookClient:
+    return WebhookClient(allow_private=allow_private, connect_timeout=1, read_timeout=1, resolve=resolve)
+
+
+def test_loopback_is_refused_unless_allowed_and_nothing_is_sent(receiver):
+    port = receiver.server.server_address[1]
+    for url in (f"{receiver.base_url}/a", f"http://localhost:{port}/a", f"http://[::ffff:127.0.0.1]:{port}/a"):
+        answer = client(allow_private=False).post(url, b"{}", {})
+        assert answer.status is None and answer.error.startswith("refused:"), answer
+    assert receiver.received("/a") == []
+    assert client(allow_private=True).post(f"{receiver.base_url}/a", b"{}", {}).status == 200
+
+
+def test_the_connection_goes_to_the_address_resolved_and_checked_for_it(receiver):
+    # A name no real DNS knows: the delivery can only arrive if the connection used our one resolution.
+    port = receiver.server.server_address[1]
+    answers = iter(["127.0.0.1", "10.9.9.9"])  # a rebinding DNS: a second question gets another answer
+    questions = []
+
+    def rebinding_dns(host, port, type=0):
+        questions.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+
+    answer = client(allow_private=True, resolve=rebinding_dns).post(f"http://hooks.example.test:{port}/b", b"{}", {})
+    assert answer.status == 200
+    assert questions == ["hooks.example.test"]
+    assert receiver.received("/b")[0].headers["host"] == f"hooks.example.test:{port}"
+
+
+def test_redirects_are_not_followed(receiver):
+    receiver.behaviours["/moved"] = Behaviour(302, headers={"Location": "http://169.254.169.254/latest/meta-data"})
+    answer = client(allow_private=True).post(f"{receiver.base_url}/moved", b"{}", {})
+    assert answer.status == 302 and "not followed" in answer.error
+    assert len(receiver.deliveries) == 1
+
+
+def test_only_the_first_2_kb_of_an_answer_are_kept(receiver):
+    receiver.behaviours["/big"] = Behaviour(500, body=b"x" * 100_000)
+    answer = client(allow_private=True).post(f"{receiver.base_url}/big", b"{}", {})
+    assert answer.status == 500 and answer.excerpt == "x" * RESPONSE_KEPT_BYTES
+
+
+def test_a_receiver_that_dribbles_its_answer_is_cut_at_the_deadline():
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def dribble():
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            # One header every half second: each wait is far below the read timeout of 1 s.
+            while not stop.wait(0.5):
+                try:
+                    conn.sendall(b"X-Drip: 1\r\n")
+                except OSError:
+                    return
+
+    threading.Thread(target=dribble, daemon=True).start()
+    started = time.monotonic()
+    answer = client(allow_private=True).post(f"http://127.0.0.1:{server.getsockname()[1]}/", b"{}", {})
+    elapsed = time.monotonic() - started
+    stop.set()
+    server.close()
+    # Without the deadline this would last until http.client's 100-header limit, about 50 s.
+    assert answer.status is None and "no complete answer within 2 s" in answer.error
+    assert elapsed < 15

@@ -1,0 +1,80 @@
+"""The hook log: every stored hook with its payload, state and attempts, by id, by external_reference
+and by point of sale. Reads only; webhook_dispatch.operations acts on what it finds.
+
+Lookups take the point of sale as well as the hook, so a caller serving one account can never read
+another's hooks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from webhook_dispatch.outbox import attempts_key, hook_key, pdv_hooks_key, reference_hooks_key
+
+PAGE = 500
+
+
+@dataclass(frozen=True)
+class HookEntry:
+    hook_id: str
+    pdv_id: str
+    evento: str
+    external_reference: str
+    comprobante_id: str
+    state: str  # pendiente | entregado | fallido
+    created: float
+    next_at: float | None  # the next automatic attempt, while one is to come
+    failure: str  # why a fallido hook failed
+    payload: dict  # the body sent, parsed
+    attempts: list[dict]  # attempt, trigger, at, url, status, duration_ms, response, error
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _entries(r, hook_ids: list[str], pdv_id: str) -> list[HookEntry]:
+    pipe = r.pipeline(transaction=False)
+    for hook_id in hook_ids:
+        pipe.hgetall(hook_key(hook_id))
+        pipe.lrange(attempts_key(hook_id), 0, -1)
+    replies = pipe.execute()
+    entries = []
+    for raw, attempts in zip(replies[::2], replies[1::2]):
+        # Hooks past their retention may linger in an index until it is next trimmed.
+        if not raw or raw["pdv"] != pdv_id:
+            continue
+        entries.append(HookEntry(
+            hook_id=raw["id"], pdv_id=raw["pdv"], evento=raw["evento"],
+            external_reference=raw["external_reference"], comprobante_id=raw.get("comprobante", ""),
+            state=raw["state"], created=float(raw["created"]),
+            next_at=float(raw["next_at"]) if raw["state"] == "pendiente" and raw.get("next_at") else None,
+            failure=raw.get("failure", ""), payload=json.loads(raw["body"]),
+            attempts=[json.loads(a) for a in attempts],
+        ))
+    return entries
+
+
+def get_hook(r, pdv_id: str, hook_id: str) -> HookEntry | None:
+    found = _entries(r, [hook_id], pdv_id)
+    return found[0] if found else None
+
+
+def hooks_for_reference(r, pdv_id: str, external_reference: str) -> list[HookEntry]:
+    """Every kept hook about one external_reference, oldest first (TusFacturas' "Log de hooks")."""
+    return _entries(r, r.zrange(reference_hooks_key(pdv_id, external_reference), 0, -1), pdv_id)
+
+
+def hooks_for_pdv(r, pdv_id: str, *, since: float | None = None, state: str | None = None,
+                  limit: int = 100) -> list[HookEntry]:
+    """The point of sale's hooks created at or after `since`, newest first, optionally in one state."""
+    found: list[HookEntry] = []
+    offset = 0
+    while len(found) < limit:
+        ids = r.zrevrangebyscore(pdv_hooks_key(pdv_id), "+inf", "-inf" if since is None else since,
+                                 start=offset, num=PAGE)
+        if not ids:
+            break
+        found.extend(e for e in _entries(r, ids, pdv_id) if state is None or e.state == state)
+        offset += PAGE
+    return found[:limit]
