@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     cert.add_argument("--out", required=True, help="folder for ca.pem, cert.pem and key.pem")
     cert.add_argument("--name", default=None, help="another system's certificate: NAME-cert.pem, NAME-key.pem")
 
-    pdv = commands.add_parser("pdv", help="points of sale: add, list, show, set-webhook, set (JSON output)")
+    pdv = commands.add_parser("pdv", help="points of sale: add, list, show, set-webhook, set, enable-webhook "
+                                           "(JSON output)")
     add_pdv_arguments(pdv)
     pdv.set_defaults(handler=run_pdv)
     return parser

@@ -45,6 +45,8 @@ def add_arguments(pdv: argparse.ArgumentParser) -> None:
     change = commands.add_parser("set", help="change settings and subscription")
     _identity_arguments(change)
     _settings_arguments(change, creating=False)
+    enable = commands.add_parser("enable-webhook", help="enable a webhook endpoint disabled after failing for a day")
+    _identity_arguments(enable)
 
 
 SETTINGS = ("webhook_url", "cert_path", "key_path", "razon_social", "condicion_iva", "concepto", "monthly_quota",
@@ -67,7 +69,8 @@ def run(args) -> int:
     from producers import operator
 
     call = {"add": operator.alta, "list": operator.listado, "show": operator.consulta,
-            "set-webhook": operator.modificar, "set": operator.modificar}[args.pdv_command]
+            "set-webhook": operator.modificar, "set": operator.modificar,
+            "enable-webhook": operator.habilitar_webhook}[args.pdv_command]
     answer = call(_body(args))
     print(json.dumps(answer, ensure_ascii=False, indent=2))
     return 0 if answer["error"] == "N" else 1

@@ -16,6 +16,7 @@ from accounts.points_of_sale import (
 )
 from config.redis_client import get_redis
 from producers.requests import Request, between, flag, judge, one_of, text, whole
+from webhook_dispatch import endpoints
 
 CUIT_RANGE = (20000000000, 34999999999)  # 20, 23, 24, 27 (personas), 30, 33, 34 (empresas)
 
@@ -143,11 +144,26 @@ def _not_found(data: dict) -> dict:
 
 
 def consulta(body) -> dict:
+    """One point of sale, and the state of its webhook endpoint."""
     data, problems = judge(Identify, body)
     if data is None:
         return _error(*problems)
     pdv = _find(data)
-    return _ok(punto_venta=view(pdv)) if pdv else _not_found(data)
+    if pdv is None:
+        return _not_found(data)
+    return _ok(punto_venta=view(pdv), webhook=endpoints.status(get_redis(), pdv.id))
+
+
+def habilitar_webhook(body) -> dict:
+    """Enable again an endpoint disabled after failing for a day; its failed hooks are not sent again
+    by this (the client does that with hooks/reenviar and fallidos_desde)."""
+    data, problems = judge(Identify, body)
+    if data is None:
+        return _error(*problems)
+    pdv = _find(data)
+    if pdv is None:
+        return _not_found(data)
+    return _ok(punto_venta=view(endpoints.enable(get_redis(), pdv.id)))
 
 
 def modificar(body) -> dict:

@@ -17,6 +17,7 @@ from accounts.points_of_sale import PointOfSale, update_point_of_sale
 from config.redis_client import get_redis
 from producers.access import BAD_CREDENTIALS, point_of_sale
 from producers.requests import STRING_OR_INTEGER, Authenticated, between, date_field, judge, one_of, text, whole, yes_no
+from webhook_dispatch import endpoints
 
 CONCEPTOS_TIPO = {"P": 1, "S": 2, "PS": 3}
 CREATION = ("En encola los puntos de venta los da de alta el operador del servicio (encola pdv add o la API de "
@@ -114,7 +115,8 @@ def administrar(body) -> dict:
 
 
 def consulta(body) -> dict:
-    """`puntos_venta/consulta`: the settings of the credentials' point of sale."""
+    """`puntos_venta/consulta`: the settings of the credentials' point of sale, and the state of its webhook
+    endpoint (disabled or not and why, failing since when)."""
     r = get_redis()
     pdv = point_of_sale(r, body)
     if pdv is None:
@@ -122,4 +124,4 @@ def consulta(body) -> dict:
     _, problems = judge(Authenticated, body)
     if problems:
         return _error(*problems)
-    return {"error": "N", "errores": [], "punto_venta": client_view(pdv)}
+    return {"error": "N", "errores": [], "punto_venta": client_view(pdv), "webhook": endpoints.status(r, pdv.id)}

@@ -13,7 +13,7 @@ from marshmallow import Schema
 import producers
 from config.redis_client import get_redis
 from config.settings import get_settings
-from producers import operator, pdv_settings, queue_listing
+from producers import hooks, operator, pdv_settings, queue_listing
 from producers import requests as bodies
 from producers.http import schemas as answers
 from producers.http.body import read_body
@@ -82,6 +82,19 @@ ENDPOINTS = (
              answers.RespuestaVentasEnCola, "Ventas en cola",
              "Los comprobantes que aun no se emitieron (encolados, procesando o con error), en el orden en que la "
              "cola los toma, con filtros por estado, fecha y tipo.", ENCOLA),
+    Endpoint("puntos_venta/rotar_secreto_webhook", hooks.rotar_secreto_webhook, hooks.RotarSecreto,
+             answers.RespuestaSecreto, "Rotar el secreto de los webhooks",
+             "Un nuevo secreto de firma (Standard Webhooks); el anterior sigue firmando durante la gracia, asi tu "
+             "receptor cambia de secreto sin perder hooks.", ENCOLA),
+    Endpoint("hooks/consulta", hooks.hooks_consulta, hooks.HooksConsulta, answers.RespuestaHooks, "Log de hooks",
+             "Los hooks de un comprobante (por external_reference), uno (por hook_id), o los ultimos del punto de "
+             "venta, con cada intento de entrega: cuando, status, duracion y el comienzo de tu respuesta.", ENCOLA),
+    Endpoint("hooks/reenviar", hooks.hooks_reenviar, hooks.HooksReenviar, answers.RespuestaReenvio,
+             "Reenviar hooks",
+             "Un intento manual ahora de un hook (mismos bytes y mismo webhook-id) o de todos los fallidos desde "
+             "una fecha. Se hace aunque el webhook este deshabilitado.", ENCOLA),
+    Endpoint("hooks/test", hooks.hooks_test, bodies.Authenticated, answers.RespuestaTest, "Hook de prueba",
+             "Envia ahora a tu webhook un evento test (recurso test), firmado como los demas.", ENCOLA),
     Endpoint("admin/puntos_venta/alta", operator.alta, operator.Create, answers.RespuestaAlta,
              "Alta de un punto de venta",
              "Crea el punto de venta de un CUIT y responde sus credenciales y su secreto de webhooks, que solo "
@@ -93,6 +106,10 @@ ENDPOINTS = (
     Endpoint("admin/puntos_venta/modificar", operator.modificar, operator.Change, answers.RespuestaPuntoVenta,
              "Modificar un punto de venta",
              "Cambia la configuracion y la suscripcion (active, monthly_quota) de un punto de venta.", OPERATOR),
+    Endpoint("admin/puntos_venta/habilitar_webhook", operator.habilitar_webhook, operator.Identify,
+             answers.RespuestaPuntoVenta, "Habilitar un webhook deshabilitado",
+             "Vuelve a intentar las entregas a un webhook deshabilitado tras fallar un dia; sus hooks fallidos "
+             "se reenvian con hooks/reenviar.", OPERATOR),
 )
 
 

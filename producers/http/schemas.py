@@ -138,10 +138,25 @@ class PuntoDeVenta(Schema):
     monthly_quota = fields.Integer()
     batch_size = fields.Integer()
     created = fields.Float()
+    webhook_secret_previous_until = fields.Float()
+    webhook_disabled_at = fields.Float()
+    webhook_disabled_reason = fields.String()
+
+
+class EstadoWebhook(Schema):
+    webhook_url = fields.String()
+    disabled = fields.Boolean(metadata={"description": "Deshabilitado tras fallar un dia entero (o un 410)."})
+    disabled_at = fields.Float(allow_none=True)
+    disabled_reason = fields.String()
+    failing_since = fields.Float(allow_none=True, metadata={"description": "Falla desde (epoch, segundos)."})
+    last_failure = fields.Float(allow_none=True)
+    previous_secret_until = fields.Float(allow_none=True, metadata={
+        "description": "Hasta cuando firma tambien el secreto anterior a una rotacion."})
 
 
 class RespuestaPuntoVenta(Respuesta):
     punto_venta = fields.Nested(PuntoDeVenta)
+    webhook = fields.Nested(EstadoWebhook, metadata={"description": "En las consultas."})
 
 
 class Credenciales(Schema):
@@ -158,3 +173,44 @@ class RespuestaAlta(RespuestaPuntoVenta):
 
 class RespuestaListado(Respuesta):
     puntos_venta = fields.List(fields.Nested(PuntoDeVenta))
+
+
+class Intento(Schema):
+    attempt = fields.Integer()
+    trigger = fields.String(metadata={"description": "automatic o manual."})
+    at = fields.Float(metadata={"description": "Cuando (epoch, segundos)."})
+    url = fields.String()
+    status = fields.Integer(allow_none=True, metadata={"description": "El HTTP status de tu respuesta, o null."})
+    duration_ms = fields.Integer()
+    response = fields.String(metadata={"description": "Los primeros 2 KB de tu respuesta."})
+    error = fields.String()
+
+
+class Hook(Schema):
+    hook_id = fields.String()
+    evento = fields.String(metadata={"description": "encolado, emitido, error, eliminado, cambio_fecha o test."})
+    external_reference = fields.String()
+    state = fields.String(metadata={"description": "pendiente, entregado o fallido."})
+    created = fields.Float()
+    next_at = fields.Float(allow_none=True, metadata={"description": "El proximo intento automatico, si hay."})
+    failure = fields.String()
+    payload = fields.Dict(metadata={"description": "El cuerpo enviado."})
+    attempts = fields.List(fields.Nested(Intento))
+
+
+class RespuestaHooks(Respuesta):
+    hooks = fields.List(fields.Nested(Hook))
+
+
+class RespuestaReenvio(Respuesta):
+    hooks = fields.List(fields.String(), metadata={"description": "Los hook_id enviados de nuevo."})
+
+
+class RespuestaTest(Respuesta):
+    hook_id = fields.String()
+
+
+class RespuestaSecreto(Respuesta):
+    webhook_secret = fields.String(metadata={"description": "El nuevo secreto whsec_; se muestra solo esta vez."})
+    secreto_anterior_hasta = fields.Float(allow_none=True, metadata={
+        "description": "Hasta cuando firma tambien el secreto anterior (epoch, segundos); null si ya no firma."})
