@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from datetime import date, datetime
 
+from marshmallow import Schema
+
 from comprobantes import queue_changes
 from comprobantes.codes import TIPOS
 from comprobantes.store import Record, Store, fecha_key, numero_key, ref_key, state_key
@@ -19,7 +21,9 @@ from config.redis_client import get_redis
 from config.settings import get_settings
 from emission.emitter import LaneEmitter
 from emission.schedule import kick_if_due
+from producers import requests
 from producers.access import BAD_CREDENTIALS, point_of_sale
+from producers.requests import UNKNOWN, unknown_fields
 
 NOT_FOUND = "No se han encontrado comprobantes."
 IN_QUEUE_STATES = ("encolado", "procesando", "error")
@@ -36,12 +40,16 @@ def _error(*messages: str, **extra) -> dict:
     return {"error": "S", "errores": list(messages), **extra}
 
 
-def _caller(body, **error_extra):
-    """(redis, point of sale, None) for valid credentials, else (redis, None, the error answer)."""
+def _caller(body, request: type[Schema], **error_extra):
+    """(redis, point of sale, None) for valid credentials and only the fields `request` declares, else
+    (redis, None, the error answer)."""
     r = get_redis()
     pdv = point_of_sale(r, body)
     if pdv is None:
         return r, None, _error(BAD_CREDENTIALS.text, **error_extra)
+    unknown = unknown_fields(body, request)
+    if unknown:
+        return r, None, _error(*[f"El campo {name} {UNKNOWN}" for name in unknown], **error_extra)
     return r, pdv, None
 
 
@@ -73,7 +81,7 @@ def _kick(r, records: list[Record]) -> None:
 
 def reenviar_encolado(body) -> dict:
     """Send a comprobante that ended in `error` back to the queue (the first one, if several match)."""
-    r, pdv, refused = _caller(body)
+    r, pdv, refused = _caller(body, requests.ReenviarEncolado)
     if refused:
         return refused
     ref = _reference(body)
@@ -91,7 +99,7 @@ def reenviar_encolado(body) -> dict:
 
 def cambiar_fecha_encolado(body) -> dict:
     """New fecha and vencimiento for a queued (or failed) comprobante; it is validated again for them."""
-    r, pdv, refused = _caller(body)
+    r, pdv, refused = _caller(body, requests.CambiarFechaEncolado)
     if refused:
         return refused
     ref = _reference(body)
@@ -128,7 +136,7 @@ def cambiar_fecha_encolado(body) -> dict:
 
 def eliminar_encolado(body) -> dict:
     """Delete every queued or failed comprobante with that reference (and that fecha, when sent)."""
-    r, pdv, refused = _caller(body, procesados_cant=0, procesados=[])
+    r, pdv, refused = _caller(body, requests.EliminarEncolado, procesados_cant=0, procesados=[])
     if refused:
         return refused
     ref = _reference(body)
@@ -161,7 +169,7 @@ def eliminar_encolado(body) -> dict:
 def consulta_avanzada(body) -> dict:
     """Search by external_reference (EXT_REF), fecha (F) or tipo and number range (TN), newest first,
     queued comprobantes included."""
-    r, pdv, refused = _caller(body)
+    r, pdv, refused = _caller(body, requests.ConsultaAvanzada)
     if refused:
         return refused
     search = body.get("busqueda_tipo")
@@ -211,7 +219,7 @@ def _search(r, pdv, search: str, criteria: dict) -> tuple[list[str], str | None]
 
 def consulta(body) -> dict:
     """One emitted comprobante by tipo, punto de venta and number."""
-    r, pdv, refused = _caller(body)
+    r, pdv, refused = _caller(body, requests.Consulta)
     if refused:
         return refused
     wanted = body.get("comprobante") if isinstance(body.get("comprobante"), dict) else {}
@@ -240,7 +248,7 @@ def nuevo(body) -> dict:
     Refused while the point of sale has comprobantes in the queue (seed 000): instant emission would
     take numbers and dates ahead of them.
     """
-    r, pdv, refused = _caller(body)
+    r, pdv, refused = _caller(body, requests.Nuevo)
     if refused:
         return refused
     if has_queue(r, pdv.id):

@@ -21,6 +21,9 @@ from config.settings import get_settings
 log = logging.getLogger("encola.http")
 
 UNAVAILABLE_RETRY_SECONDS = 5
+# A body refused as too large is still read (and dropped) up to this many times the limit before the
+# answer goes out: closing on a client that is still sending makes it see a reset, not the 413.
+DRAIN_FACTOR = 4
 
 
 class Refusal(Exception):
@@ -57,7 +60,27 @@ def json_response(payload: dict, status: int = 200, headers: dict[str, str] | No
 
 
 def refusal_response(refusal: Refusal) -> Response:
+    if refusal.status == 413:
+        _drain_body(DRAIN_FACTOR * get_settings().http_max_body_bytes)
+        refusal.headers["Connection"] = "close"
     return json_response(error_answer([refusal.problem]), refusal.status, refusal.headers)
+
+
+def _drain_body(up_to: int) -> None:
+    environ = request.environ
+    stream = environ["wsgi.input"]
+    if request.content_length is not None:
+        remaining = request.content_length  # a declared length too large is refused before reading any
+    elif environ.get("wsgi.input_terminated"):
+        remaining = up_to  # chunked: the server ends the stream at the last chunk
+    else:
+        return
+    remaining = min(remaining, up_to)
+    while remaining > 0:
+        chunk = stream.read(min(65536, remaining))
+        if not chunk:
+            return
+        remaining -= len(chunk)
 
 
 def _http_problem(exc: HTTPException) -> Problem:

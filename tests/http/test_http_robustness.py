@@ -104,3 +104,13 @@ def test_an_unexpected_exception_is_a_logged_json_500(caplog):
     assert_problem(answer, 500, "TFC-1009", "Error interno del servidor")
     assert "a bug" not in answer.text and "Traceback" not in answer.text
     assert any(record.exc_info and "a bug" in str(record.exc_info[1]) for record in caplog.records)
+
+
+def test_unknown_fields_are_refused_by_name_rather_than_ignored(web, pdv):
+    creds = pdv.credentials
+    typo = web.call("facturacion/reenviar_encolado", {**creds, "external_referense": "x"})
+    nested = web.call(CONSULTA, {**creds, "busqueda_tipo": "EXT_REF", "limit": 5,
+                                 "comprobante": {"external_ref": "x"}})
+    assert typo == {"error": "S", "errores": ["El campo external_referense no existe en el formato de TusFacturas."]}
+    assert nested["errores"] == ["El campo limit no existe en el formato de TusFacturas.",
+                                 "El campo comprobante.external_ref no existe en el formato de TusFacturas."]
