@@ -100,7 +100,7 @@ def _file_problems(data: dict) -> list[str]:
             continue
         if not os.path.isabs(path):
             problems.append(f"El campo {name} debe ser una ruta absoluta (la leen procesos con otro directorio).")
-        elif not os.access(path, os.R_OK):
+        elif not (os.path.isfile(path) and os.access(path, os.R_OK)):
             problems.append(f"El campo {name} apunta a un archivo que no existe o no se puede leer: {path}.")
     return problems
 

@@ -8,16 +8,20 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 
-class Respuesta(Schema):
+class Open(Schema):
+    """An answer's object: the fields it documents, and maybe others a client should ignore."""
+
     class Meta:
         unknown = EXCLUDE
 
+
+class Respuesta(Open):
     error = fields.String(required=True, validate=validate.OneOf(["N", "S"]),
                           metadata={"description": "N: sin errores; S: ver errores."})
     errores = fields.List(fields.String(), required=True, metadata={"description": "Los errores, en castellano."})
 
 
-class DetalleError(Schema):
+class DetalleError(Open):
     code = fields.String(required=True, metadata={"example": "TFC-8002"})
     text = fields.String(required=True)
 
@@ -30,7 +34,7 @@ class Problema(Respuesta):
                                 metadata={"description": "Cada error con su codigo TFC estable."})
 
 
-class Micrositios(Schema):
+class Micrositios(Open):
     cliente = fields.String()
     descarga = fields.String()
 
@@ -65,7 +69,7 @@ class RespuestaEliminar(Respuesta):
     procesados = fields.List(fields.String(), required=True)
 
 
-class ClienteConsultado(Schema):
+class ClienteConsultado(Open):
     documento_tipo = fields.String()
     documento_nro = fields.Raw()
     razon_social = fields.String()
@@ -73,7 +77,7 @@ class ClienteConsultado(Schema):
     domicilio = fields.String()
 
 
-class ComprobanteConsultado(Schema):
+class ComprobanteConsultado(Open):
     fecha = fields.String()
     tipo = fields.String()
     punto_venta = fields.Integer()
@@ -90,7 +94,7 @@ class ComprobanteConsultado(Schema):
     errores = fields.List(fields.String(), metadata={"description": "Los errores de un comprobante con error."})
 
 
-class Consultado(Schema):
+class Consultado(Open):
     cliente = fields.Nested(ClienteConsultado)
     comprobante = fields.Nested(ComprobanteConsultado)
 
@@ -107,7 +111,7 @@ class RespuestaConsulta(Respuesta):
     comprobante = fields.Nested(ComprobanteConsultado)
 
 
-class Cola(Schema):
+class Cola(Open):
     estado = fields.String(metadata={"description": "encolado, procesando o error."})
     intentos = fields.Integer(metadata={"description": "Intentos de emision hechos."})
 
@@ -121,7 +125,7 @@ class RespuestaVentasEnCola(Respuesta):
     comprobantes = fields.List(fields.Nested(EnCola), metadata={"description": "Por fecha y orden de llegada."})
 
 
-class PuntoDeVenta(Schema):
+class PuntoDeVenta(Open):
     id = fields.String(metadata={"example": "20111111112-00001"})
     cuit = fields.Integer()
     pto_vta = fields.Integer()
@@ -143,7 +147,7 @@ class PuntoDeVenta(Schema):
     webhook_disabled_reason = fields.String()
 
 
-class EstadoWebhook(Schema):
+class EstadoWebhook(Open):
     webhook_url = fields.String()
     disabled = fields.Boolean(metadata={"description": "Deshabilitado tras fallar un dia entero (o un 410)."})
     disabled_at = fields.Float(allow_none=True)
@@ -159,7 +163,7 @@ class RespuestaPuntoVenta(Respuesta):
     webhook = fields.Nested(EstadoWebhook, metadata={"description": "En las consultas."})
 
 
-class Credenciales(Schema):
+class Credenciales(Open):
     apikey = fields.String()
     apitoken = fields.String()
     usertoken = fields.String()
@@ -175,7 +179,7 @@ class RespuestaListado(Respuesta):
     puntos_venta = fields.List(fields.Nested(PuntoDeVenta))
 
 
-class Intento(Schema):
+class Intento(Open):
     attempt = fields.Integer()
     trigger = fields.String(metadata={"description": "automatic o manual."})
     at = fields.Float(metadata={"description": "Cuando (epoch, segundos)."})
@@ -186,8 +190,10 @@ class Intento(Schema):
     error = fields.String()
 
 
-class Hook(Schema):
+class Hook(Open):
     hook_id = fields.String()
+    pdv_id = fields.String()
+    comprobante_id = fields.String(metadata={"description": "Vacio en los hooks de prueba."})
     evento = fields.String(metadata={"description": "encolado, emitido, error, eliminado, cambio_fecha o test."})
     external_reference = fields.String()
     state = fields.String(metadata={"description": "pendiente, entregado o fallido."})
