@@ -188,16 +188,20 @@ def list_points_of_sale(r) -> list[PointOfSale]:
 
 
 def update_point_of_sale(r, ident: str, **changes) -> PointOfSale:
+    """Change some settings; only the changed fields are written, so a concurrent change of another
+    field (a secret rotation, an endpoint being disabled) is never overwritten with an older value."""
     pdv = get_point_of_sale(r, ident)
-    for name, value in changes.items():
+    for name, value in list(changes.items()):
         if not hasattr(pdv, name) or name in ("id", "cuit", "pto_vta", "apikey"):
             raise ValueError(f"{name} cannot be changed")
         if name == "webhook_url" and value != pdv.webhook_url:
             _check_url(value)
             # A new URL is a new endpoint: whatever disabled the old one says nothing about it.
-            pdv.webhook_disabled_at, pdv.webhook_disabled_reason = 0.0, ""
+            changes.update(webhook_disabled_at=0.0, webhook_disabled_reason="")
+    for name, value in changes.items():
         setattr(pdv, name, value)
-    r.hset(key("pdv", ident), mapping=pdv.to_redis())
+    written = pdv.to_redis()
+    r.hset(key("pdv", ident), mapping={name: written[name] for name in changes})
     return pdv
 
 

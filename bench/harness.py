@@ -39,6 +39,9 @@ class BenchStack:
             **os.environ, "ENCOLA_REDIS_URL": self.redis.start(), "ENCOLA_ENV": "development",
             "ENCOLA_AFIP": "simulador", "ENCOLA_AFIP_SIM_PORT": str(free_port()),
             "ENCOLA_AFIP_SIM_ADMIN_PORT": str(free_port()), "PYTHONUNBUFFERED": "1",
+            # Every point of sale's hooks go to the one local receiver: one origin. The default cap of
+            # concurrent deliveries per origin would measure the cap, not the service.
+            "ENCOLA_WEBHOOK_MAX_PER_ENDPOINT": "32",
         }
         os.environ.update({k: v for k, v in env.items() if k.startswith("ENCOLA_")})
         from config.settings import get_settings

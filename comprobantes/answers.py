@@ -1,11 +1,16 @@
-"""The answers the seeds show, built in one place so every entry point returns the same shapes."""
+"""The answers the seeds show, built in one place so every entry point returns the same shapes:
+nuevo_encola's error and accepted answers (seed 001), lotes_encola's (tusfacturas-and-peers.md §1.7)
+and the legacy lote's (seed 002)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 # A placeholder date TusFacturas writes where a queued comprobante has no CAE yet (seed 001).
 NO_DATE = "01/01/2000"
+SAVED = "El comprobante  se ha guardado correctamente "  # sic, two spaces: seed 001
+NOT_PROCESSED = "Eror. No se procesara"  # sic: TusFacturas' lotes_encola answer
 
 
 @dataclass(frozen=True)
@@ -16,42 +21,121 @@ class Problem:
     text: str
 
 
-def error(problems: list[Problem], external_reference="") -> dict:
-    """Seed 001's error answer: every problem, never only the first."""
+def _details(problems: list[Problem]) -> dict:
     return {
-        "error": "S",
         "errores": [p.text for p in problems],
         "error_cod": [],
         "error_details": [{"code": p.code, "text": p.text} for p in problems],
-        "external_reference": external_reference,
     }
+
+
+def error(problems: list[Problem], external_reference="") -> dict:
+    """Seed 001's error answer: every problem, never only the first."""
+    return {"error": "S", **_details(problems), "external_reference": external_reference}
 
 
 def comprobante_nro(pto_vta: int, numero: int) -> str:
     return f"{pto_vta:05d}-{numero:08d}"
 
 
-def queued(*, external_reference: str, tipo: str, pto_vta: int, vencimiento_pago: str) -> dict:
-    """Seed 001's accepted answer for a comprobante that now waits in the queue."""
+def _ddmmyyyy(day: date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the client is told about a comprobante it submitted: queued, or already emitted when an
+    idempotent retry finds it so."""
+
+    external_reference: str
+    tipo: str
+    pto_vta: int
+    vencimiento: date | None
+    numero: int = 0
+    cae: str = ""
+    cae_vto: date | None = None
+    afip_qr: str = ""
+
+
+def queued(standing: Standing) -> dict:
+    """Seed 001's accepted answer."""
     return {
         "error": "N",
         "errores": [],
         "error_cod": [],
         "error_details": [],
-        "external_reference": external_reference,
+        "external_reference": standing.external_reference,
         "requiere_fec": "NO",
         "observaciones": "",
         "tfc_generacion_tipo": 6,
-        "rta": "El comprobante  se ha guardado correctamente ",
-        "cae": " ",
-        "vencimiento_cae": NO_DATE,
-        "vencimiento_pago": vencimiento_pago,
-        "comprobante_nro": comprobante_nro(pto_vta, 0),
-        "comprobante_tipo": tipo,
+        "rta": SAVED,
+        "cae": standing.cae or " ",
+        "vencimiento_cae": _ddmmyyyy(standing.cae_vto) or NO_DATE,
+        "vencimiento_pago": _ddmmyyyy(standing.vencimiento),
+        "comprobante_nro": comprobante_nro(standing.pto_vta, standing.numero),
+        "comprobante_tipo": standing.tipo,
         "afip_codigo_barras": "",
-        "afip_qr": "",
+        "afip_qr": standing.afip_qr,
         "envio_x_mail": "N",
         "envio_x_mail_direcciones": "",
         "micrositios": {"cliente": "", "descarga": ""},
         "comprobante_pdf_url": "",
     }
+
+
+def batch_item_queued(standing: Standing) -> dict:
+    """One accepted item of a lotes_encola answer, with the fields TusFacturas' example shows."""
+    answer = queued(standing)
+    return {
+        "error": "N",
+        "errores": [],
+        "cae": answer["cae"],
+        "cae_vencimiento": None,
+        "observaciones": "",
+        "envio_x_mail": "N",
+        "envio_x_mail_direcciones": "",
+        "tfc_generacion_tipo": 3,
+        "external_reference": standing.external_reference,
+        "rta": SAVED,
+        **{k: answer[k] for k in ("vencimiento_cae", "vencimiento_pago", "comprobante_nro", "comprobante_tipo",
+                                  "micrositios", "afip_codigo_barras", "afip_qr", "comprobante_pdf_url")},
+    }
+
+
+def batch_item_refused(order: int, problems: list[Problem], external_reference: str) -> dict:
+    """One refused item of a lotes_encola answer: its problems, each naming its place in the batch."""
+    return {
+        "error": "S",
+        **_details([Problem(p.code, in_batch(order, p.text)) for p in problems]),
+        "external_reference": external_reference,
+        "rta": NOT_PROCESSED,
+    }
+
+
+def in_batch(order: int, text: str) -> str:
+    return (f"El request enviado en el orden {order} (comenzando en 0) tiene el siguiente error: {text} "
+            f"Este request no se procesara.")
+
+
+def batch(items: list[dict], summary: list[Problem]) -> dict:
+    """The lotes_encola answer: one entry per request, in order; `summary` when any was refused."""
+    return {"error": "S" if summary else "N", **_details(summary), "response": items}
+
+
+def batch_refused(problems: list[Problem]) -> dict:
+    """The whole lotes_encola batch refused: answered at once, nothing queued, no webhooks."""
+    return {"error": "S", **_details(problems), "response": []}
+
+
+def lote(procesados: int, validaciones: list[str]) -> dict:
+    """Seed 002's answer: how many were queued, and why each row that was not."""
+    return {"error": "N", "errores": [], "procesados": procesados, "validaciones": validaciones}
+
+
+def lote_refused(problems: list[Problem]) -> dict:
+    return {"error": "S", "errores": [p.text for p in problems], "procesados": 0, "validaciones": []}
+
+
+def in_lote(row: int, text: str) -> str:
+    return (f"El comprobante enviado en la fila {row} (comenzando en 0) tiene el siguiente error: {text} "
+            f"No se enviará a generar")

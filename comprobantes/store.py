@@ -237,10 +237,8 @@ class Store:
             "body": to_json(accepted.body), "detail": to_json(accepted.detail), "total": str(accepted.total),
             "lote_ref": lote_ref, "abono_base": abono_base, "notify": "1" if notify else "0",
         }
-        event = build_event(
-            pdv_id=pdv.id, evento="encolado", external_reference=accepted.external_reference,
-            intento=1, msg=[], comprobante_id=rid,
-        ) if notify else None
+        # The new record's own view, so that its first event is built like all its later ones.
+        event = event_for(Record.from_redis({k: str(v) for k, v in raw.items()}), "encolado", intento=1, msg=[])
         audit = {"at": now, "evento": "aceptado", "estado": "encolado", **({"origen": origin} if origin else {})}
         return NewRecord(rid, seq, lane, accepted.fecha, pdv, raw, audit, event)
 

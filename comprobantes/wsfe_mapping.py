@@ -1,118 +1,104 @@
-"""From a validated TusFacturas comprobante to the FECAEDetRequest AFIP approves.
+"""From a judged TusFacturas comprobante to the FECAEDetRequest AFIP approves (afip-facts.md §5.1).
 
-Amounts are Decimal end to end and rounded half-even to cents where AFIP's tolerance rules expect a
-rounded figure (afip-facts.md §6.3): each line's net, each rate's IVA, each tributo.
+The detail is complete except for its number: CbteDesde/CbteHasta are filled in when the lane assigns
+one (`numbered`). Amounts travel as strings of cents, dates as yyyymmdd, in the WSDL's field order.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
-from comprobantes.codes import ALICUOTAS, CONDICIONES_IVA, DOCUMENTO_TIPOS, EXENTO, NO_GRAVADO, TipoComprobante
-
-CENT = Decimal("0.01")
-
-
-def cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_EVEN)
+from comprobantes.amounts import Totals
+from comprobantes.codes import PESOS, TipoComprobante
 
 
 def yyyymmdd(day: date) -> str:
     return day.strftime("%Y%m%d")
 
 
+def plain(number: Decimal) -> str:
+    """Fixed notation: a rate of 1E+3 travels as 1000."""
+    return format(number, "f")
+
+
+@dataclass(frozen=True)
+class Asociado:
+    cbte_tipo: int
+    pto_vta: int
+    numero: int
+    cuit: int
+    fecha: date
+
+
 @dataclass
-class Totals:
-    neto: Decimal = Decimal("0.00")  # ImpNeto (class C: the whole subtotal)
-    no_gravado: Decimal = Decimal("0.00")  # ImpTotConc
-    exento: Decimal = Decimal("0.00")  # ImpOpEx
-    iva: Decimal = Decimal("0.00")  # ImpIVA
-    tributos: Decimal = Decimal("0.00")  # ImpTrib
-    alicuotas: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)  # Id → (BaseImp, Importe)
-
-    @property
-    def total(self) -> Decimal:
-        return self.neto + self.no_gravado + self.exento + self.iva + self.tributos
+class Receptor:
+    doc_tipo: int
+    doc_nro: int
+    condicion_iva_id: int
 
 
-def line_net(cantidad: Decimal, precio: Decimal, bonificacion_porcentaje: Decimal) -> Decimal:
-    gross = cantidad * precio
-    return cents(gross - gross * bonificacion_porcentaje / Decimal(100))
+@dataclass
+class Emision:
+    """Everything of the comprobante that AFIP receives, besides its amounts."""
+
+    tipo: TipoComprobante
+    concepto: int
+    receptor: Receptor
+    fecha: date
+    moneda: str
+    cotizacion: Decimal
+    paga_misma_moneda: bool = False
+    vencimiento: date | None = None
+    periodo: tuple[date, date] | None = None  # services: the billed period
+    asociados: list[Asociado] = field(default_factory=list)
+    periodo_asociado: tuple[date, date] | None = None
+    opcionales: list[tuple[int, str]] = field(default_factory=list)
 
 
-def compute_totals(tipo: TipoComprobante, lines: list[dict], tributos: list[dict]) -> Totals:
-    """`lines`: {cantidad, precio, bonificacion_porcentaje, alicuota} as Decimals; `tributos`: {importe}."""
-    totals = Totals()
-    bases: dict[int, Decimal] = {}
-    for line in lines:
-        net = line_net(line["cantidad"], line["precio"], line["bonificacion_porcentaje"])
-        if tipo.clase == "C":
-            totals.neto += net
-        elif line["alicuota"] == EXENTO:
-            totals.exento += net
-        elif line["alicuota"] == NO_GRAVADO:
-            totals.no_gravado += net
-        else:
-            iva_id = ALICUOTAS[line["alicuota"]]
-            bases[iva_id] = bases.get(iva_id, Decimal("0.00")) + net
-    rates = {v: k for k, v in ALICUOTAS.items()}
-    for iva_id, base in sorted(bases.items()):
-        importe = cents(base * rates[iva_id] / Decimal(100))
-        totals.alicuotas[iva_id] = (base, importe)
-        totals.neto += base
-        totals.iva += importe
-    totals.tributos = sum((cents(t["importe"]) for t in tributos), Decimal("0.00"))
-    return totals
-
-
-def fe_detail(
-    *,
-    tipo: TipoComprobante,
-    concepto: int,
-    documento_tipo: str,
-    documento_nro: int,
-    condicion_iva: str,
-    fecha: date,
-    totals: Totals,
-    moneda: str,
-    cotizacion: Decimal,
-    vencimiento: date | None = None,
-    periodo: tuple[date, date] | None = None,
-    tributos: list[dict] = (),
-    asociados: list[dict] = (),
-) -> dict:
-    """The detail without its number: CbteDesde/CbteHasta are filled in when the lane assigns one."""
+def fe_detail(emision: Emision, totals: Totals) -> dict:
     detail = {
-        "Concepto": concepto,
-        "DocTipo": DOCUMENTO_TIPOS[documento_tipo],
-        "DocNro": documento_nro,
-        "CbteFch": yyyymmdd(fecha),
+        "Concepto": emision.concepto,
+        "DocTipo": emision.receptor.doc_tipo,
+        "DocNro": emision.receptor.doc_nro,
+        "CbteFch": yyyymmdd(emision.fecha),
         "ImpTotal": str(totals.total),
         "ImpTotConc": str(totals.no_gravado),
         "ImpNeto": str(totals.neto),
         "ImpOpEx": str(totals.exento),
-        "ImpTrib": str(totals.tributos),
+        "ImpTrib": str(totals.imp_trib),
         "ImpIVA": str(totals.iva),
-        "MonId": moneda,
-        "MonCotiz": str(cotizacion),
-        "CondicionIVAReceptorId": CONDICIONES_IVA[condicion_iva],
     }
-    if concepto in (2, 3) and periodo is not None:
-        detail["FchServDesde"], detail["FchServHasta"] = yyyymmdd(periodo[0]), yyyymmdd(periodo[1])
-        detail["FchVtoPago"] = yyyymmdd(vencimiento or fecha)
-    if tipo.clase != "C" and totals.alicuotas:
-        detail["Iva"] = {
-            "AlicIva": [
-                {"Id": iva_id, "BaseImp": str(base), "Importe": str(importe)}
-                for iva_id, (base, importe) in sorted(totals.alicuotas.items())
-            ]
-        }
-    if tributos:
-        detail["Tributos"] = {"Tributo": list(tributos)}
-    if asociados:
-        detail["CbtesAsoc"] = {"CbteAsoc": list(asociados)}
+    if emision.periodo is not None:
+        detail["FchServDesde"], detail["FchServHasta"] = yyyymmdd(emision.periodo[0]), yyyymmdd(emision.periodo[1])
+        detail["FchVtoPago"] = yyyymmdd(emision.vencimiento or emision.fecha)
+    detail["MonId"] = emision.moneda
+    detail["MonCotiz"] = plain(emision.cotizacion)
+    if emision.moneda != PESOS:
+        detail["CanMisMonExt"] = "S" if emision.paga_misma_moneda else "N"
+    detail["CondicionIVAReceptorId"] = emision.receptor.condicion_iva_id
+    if emision.asociados:
+        detail["CbtesAsoc"] = {"CbteAsoc": [
+            {"Tipo": a.cbte_tipo, "PtoVta": a.pto_vta, "Nro": a.numero, "Cuit": str(a.cuit),
+             "CbteFch": yyyymmdd(a.fecha)}
+            for a in emision.asociados
+        ]}
+    if totals.tributos:
+        detail["Tributos"] = {"Tributo": [
+            {"Id": t.id, "Desc": t.desc, "BaseImp": str(t.base), "Alic": plain(t.alicuota), "Importe": str(t.importe)}
+            for t in totals.tributos
+        ]}
+    if emision.tipo.discriminates_iva and totals.alicuotas:
+        detail["Iva"] = {"AlicIva": [
+            {"Id": iva_id, "BaseImp": str(base), "Importe": str(importe)}
+            for iva_id, (base, importe) in totals.alicuotas.items()
+        ]}
+    if emision.opcionales:
+        detail["Opcionales"] = {"Opcional": [{"Id": str(ident), "Valor": valor} for ident, valor in emision.opcionales]}
+    if emision.periodo_asociado is not None:
+        desde, hasta = emision.periodo_asociado
+        detail["PeriodoAsoc"] = {"FchDesde": yyyymmdd(desde), "FchHasta": yyyymmdd(hasta)}
     return detail
 
 

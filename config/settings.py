@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 
@@ -56,6 +57,17 @@ def _at_least(read, name: str, default, minimum):
     return value
 
 
+def _decimal(name: str, default: str) -> Decimal:
+    raw = os.environ.get(name) or default
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from None
+    if not value.is_finite() or value < 0:
+        raise ConfigurationError(f"{name} must be a positive number, got {raw!r}")
+    return value
+
+
 # An operator token shorter than this is guessable enough to matter on an API reachable from outside.
 MIN_ADMIN_TOKEN_LENGTH = 32
 
@@ -100,6 +112,7 @@ class Settings:
     max_attempts: int
     lane_lease_seconds: float
     schedule_horizon_seconds: float
+    consumidor_final_threshold: Decimal
     http_max_body_bytes: int
     http_rate_limit: float
     http_rate_burst: int
@@ -150,6 +163,8 @@ def load_settings() -> Settings:
         max_attempts=_int("ENCOLA_MAX_ATTEMPTS", 100),
         lane_lease_seconds=_float("ENCOLA_LANE_LEASE_SECONDS", 30.0),
         schedule_horizon_seconds=_float("ENCOLA_SCHEDULE_HORIZON_SECONDS", 60.0),
+        # RG 5700/2025: above $10,000,000 a consumidor final must be identified (afip-facts.md §6.4).
+        consumidor_final_threshold=_decimal("ENCOLA_CONSUMIDOR_FINAL_THRESHOLD", "10000000"),
         http_max_body_bytes=_at_least(_int, "ENCOLA_HTTP_MAX_BODY_BYTES", 5 * 1024 * 1024, 1024),
         http_rate_limit=_at_least(_float, "ENCOLA_HTTP_RATE_LIMIT", 10.0, 0),
         http_rate_burst=_at_least(_int, "ENCOLA_HTTP_RATE_BURST", 20, 1),

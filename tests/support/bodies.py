@@ -33,3 +33,14 @@ def item(ref: str, fecha: date, *, tipo: str = "FACTURA B", pto_vta: int = 1, pr
             "total": total,
         },
     }
+
+
+def offline_pdv(**changes):
+    """A point of sale as validation sees it, without Redis: for tests of the pure checks."""
+    from accounts.points_of_sale import PointOfSale
+
+    fields = dict(id="20111111112-00001", cuit=20111111112, pto_vta=1, razon_social="Encola Desarrollo SRL",
+                  condicion_iva="RI", concepto=1, webhook_url="http://127.0.0.1:9/hooks", webhook_token="t",
+                  webhook_secret="whsec_x", cert_path="", key_path="", apikey="100000", apitoken_sha256="",
+                  usertoken_sha256="")
+    return PointOfSale(**{**fields, **changes})

@@ -1,0 +1,359 @@
+"""The TusFacturas wire format of `cliente` and `comprobante` as marshmallow schemas.
+
+Every field of TusFacturas' reference (tusfacturas-and-peers.md §1.8) is known here, including those
+encola only stores (rubro, leyenda, tags…). Unknown fields are refused with TFC-1002 naming the field:
+a field TusFacturas does not define is almost always a typo, and a typo in an amount field silently
+ignored would invoice the wrong amount. Required are the fields AFIP needs and those the seeds'
+examples always carry; TusFacturas' own examples omit several fields its table marks as required
+(moneda, idioma, vencimiento, codigo…), so those are optional here and validated when present.
+
+Amounts arrive as JSON numbers or strings and are held as Decimal, never float (a float from a Python
+caller is read through its shortest repr, so 114.88 stays 114.88).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from comprobantes.codes import (
+    CONDICION_PAGO_OTRA, CONDICIONES_IVA, CONDICIONES_PAGO, DOCUMENTO_TIPOS, MONEDAS, PESOS, PROVINCIAS,
+)
+
+MAX_INTEGER_DIGITS = 13  # AFIP's amounts: 13 integer and 2 decimal digits (afip-facts.md §6.3)
+MAX_DECIMAL_PLACES = 20  # room for the float noise of clients that add in binary (0.30000000000000004)
+
+# The predicates every field message ends with; the caller prefixes "El campo <path> ".
+REQUIRED = "es obligatorio."
+UNKNOWN = "no existe en el formato de TusFacturas."
+NOT_AN_OBJECT = "debe ser un objeto JSON."
+NULL = "no puede ser null."
+_BASE_MESSAGES = {"required": REQUIRED, "null": NULL, "validator_failed": "tiene un valor no valido."}
+
+
+class _Field(fields.Field):
+    default_error_messages = _BASE_MESSAGES
+
+
+class Text(_Field):
+    """A string; TusFacturas' examples also send codes as numbers (`"codigo": 37`), so an integer is
+    read as its digits."""
+
+    default_error_messages = {"invalid": "debe ser un texto."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        return value
+
+
+class Code(Text):
+    """A value from a short table (S/N, V/C, CF/RI…), compared without case or surrounding spaces."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip().upper()
+
+
+class Integer(_Field):
+    """A whole number, as a JSON number or as digits in a string ("0002", as TusFacturas' examples send)."""
+
+    default_error_messages = {"invalid": "debe ser un numero entero."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and re.fullmatch(r"\s*\d{1,18}\s*", value):
+            return int(value)
+        if isinstance(value, (float, Decimal)) and _finite(value) and abs(value) < 10**18 and value == int(value):
+            return int(value)
+        raise self.make_error("invalid")
+
+
+def _finite(value) -> bool:
+    return Decimal(repr(value) if isinstance(value, float) else value).is_finite()
+
+
+def to_decimal(value) -> Decimal | None:
+    """A JSON number or numeric string as Decimal, or None when it is not a plain finite number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        value = repr(value)  # the shortest repr: 114.88, not 114.8799999999999954525264911353588104248046875
+    if isinstance(value, str):
+        value = value.strip()
+        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", value):
+            return None
+    if not isinstance(value, (int, str, Decimal)):
+        return None
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+class Amount(_Field):
+    """A decimal amount, never negative unless `signed`; bounded so that arithmetic on it stays exact."""
+
+    default_error_messages = {
+        "invalid": "debe ser un numero con punto decimal (ej: 1234.56).",
+        "negative": "no puede ser negativo.",
+        "too_large": f"supera los {MAX_INTEGER_DIGITS} digitos enteros que admite AFIP.",
+        "too_precise": f"tiene mas de {MAX_DECIMAL_PLACES} decimales.",
+    }
+
+    def __init__(self, *, signed: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.signed = signed
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = to_decimal(value)
+        if number is None:
+            raise self.make_error("invalid")
+        # Check the size before any arithmetic: 1E+999999999 is a finite Decimal.
+        if number.adjusted() >= MAX_INTEGER_DIGITS:
+            raise self.make_error("too_large")
+        if number.as_tuple().exponent < -MAX_DECIMAL_PLACES:
+            raise self.make_error("too_precise")
+        if number < 0 and not self.signed:
+            raise self.make_error("negative")
+        return number
+
+
+class Fecha(_Field):
+    """dd/mm/aaaa, as every TusFacturas date travels; years 2000-2099 keep date arithmetic in range."""
+
+    default_error_messages = {"invalid": "debe ser una fecha con formato dd/mm/aaaa."}
+    FORMAT, PATTERN = "%d/%m/%Y", r"\s*\d{1,2}/\d{1,2}/20\d\d\s*"
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not re.fullmatch(self.PATTERN, value):
+            raise self.make_error("invalid")
+        try:
+            return datetime.strptime(value.strip(), self.FORMAT).date()
+        except ValueError:
+            raise self.make_error("invalid") from None
+
+
+class MesAnio(Fecha):
+    """mm/aaaa (abono_hasta)."""
+
+    default_error_messages = {"invalid": "debe tener formato mm/aaaa."}
+    FORMAT, PATTERN = "%m/%Y", r"\s*\d{1,2}/20\d\d\s*"
+
+
+class ListOf(fields.List):
+    default_error_messages = {**_BASE_MESSAGES, "invalid": "debe ser una lista."}
+
+
+class Block(fields.Nested):
+    default_error_messages = {**_BASE_MESSAGES, "type": NOT_AN_OBJECT}
+
+
+class Objeto(fields.Dict):
+    default_error_messages = {**_BASE_MESSAGES, "invalid": NOT_AN_OBJECT}
+
+
+class WireSchema(Schema):
+    """Refuses unknown fields, in Spanish."""
+
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {"unknown": UNKNOWN, "type": NOT_AN_OBJECT}
+
+
+def one_of(values, text: str):
+    return validate.OneOf(values, error=text)
+
+
+def length(max_len: int, min_len: int = 0):
+    return validate.Length(min=min_len, max=max_len,
+                           error=f"debe tener entre {min_len} y {max_len} caracteres.")
+
+
+def at_least(minimum, *, exclusive: bool = False):
+    text = f"debe ser mayor {'' if exclusive else 'o igual '}a {minimum}."
+    return validate.Range(min=minimum, min_inclusive=not exclusive, error=text)
+
+
+def between(low, high):
+    return validate.Range(min=low, max=high, error=f"debe estar entre {low} y {high}.")
+
+
+YES_NO = one_of(["S", "N"], "debe ser S o N.")
+
+
+# cliente
+
+class ClienteSchema(WireSchema):
+    documento_tipo = Code(required=True,
+                          validate=one_of(list(DOCUMENTO_TIPOS), "debe ser CUIT, CUIL, CDI, DNI, PASAPORTE u OTRO."))
+    documento_nro = Text(required=True, validate=length(20))
+    razon_social = Text(required=True, validate=length(255, 1))
+    nombre_fantasia = Text(validate=length(255))
+    email = Text(validate=length(255))
+    domicilio = Text(required=True, validate=length(255, 1))
+    provincia = Integer(required=True,
+                        validate=one_of(sorted(PROVINCIAS), "debe ser un codigo de provincia de 1 a 26."))
+    envia_por_mail = Code(required=True, validate=YES_NO)
+    # 0 is what seed 002's example sends; the field is only printed on TusFacturas' PDF.
+    condicion_pago = Integer(required=True,
+                             validate=one_of([0, *sorted(CONDICIONES_PAGO)], "debe ser un codigo de 201 a 217."))
+    condicion_pago_otra = Text(validate=length(100))
+    condicion_iva = Code(required=True, validate=one_of(list(CONDICIONES_IVA), "debe ser CF, RI, M, E, CDEX o IVNA."))
+    condicion_iva_operacion = Code(validate=one_of(list(CONDICIONES_IVA), "debe ser CF, RI, M, E, CDEX o IVNA."))
+    codigo = Text(validate=length(50))
+    rg5329 = Code(validate=YES_NO)
+    reclama_deuda = Code(validate=YES_NO)
+    reclama_deuda_dias = Integer(validate=at_least(0))
+    reclama_deuda_repite_dias = Integer(validate=at_least(0))
+
+    @validates_schema
+    def _otra(self, data, **kwargs):
+        if data.get("condicion_pago") == CONDICION_PAGO_OTRA and not (data.get("condicion_pago_otra") or "").strip():
+            raise ValidationError("es obligatorio cuando condicion_pago es 214 (Otra).", "condicion_pago_otra")
+
+    @validates_schema
+    def _email(self, data, **kwargs):
+        addresses = [a.strip() for a in (data.get("email") or "").split(",") if a.strip()]
+        if len(addresses) > 15 or any(not re.fullmatch(r"[^@\s]+@[^@\s]+", a) for a in addresses):
+            raise ValidationError("debe tener hasta 15 direcciones de e-mail separadas por coma.", "email")
+
+
+# comprobante
+
+class ProductoSchema(WireSchema):
+    descripcion = Text(required=True, validate=length(255, 1))
+    unidad_bulto = Integer(validate=at_least(1))
+    lista_precios = Text(validate=length(255))
+    codigo = Text(validate=length(50))
+    precio_unitario_sin_iva = Amount(required=True)
+    alicuota = Amount(required=True, signed=True)
+    unidad_medida = Integer(validate=between(0, 99))
+    actualiza_precio = Code(validate=YES_NO)
+    impuestos_internos_alicuota = Amount(validate=between(0, 100))
+    rg5329 = Code(validate=YES_NO)
+    leyenda = Text(validate=length(1000))
+
+
+class DetalleSchema(WireSchema):
+    cantidad = Amount(required=True, validate=at_least(0, exclusive=True))
+    afecta_stock = Code(validate=YES_NO)
+    bonificacion_porcentaje = Amount(load_default=Decimal("0"), validate=between(0, 100))
+    leyenda = Text(validate=length(1000))
+    incluir_lista_precios_venta = Code(validate=YES_NO)
+    producto = Block(ProductoSchema, required=True)
+
+
+class TributoSchema(WireSchema):
+    tipo = Integer(required=True)
+    regimen = Integer(required=True)
+    base_imponible = Amount(required=True)
+    alicuota = Amount(required=True, validate=between(0, 100))
+    total = Amount(required=True)
+
+
+class AsociadoSchema(WireSchema):
+    tipo_comprobante = Text(required=True)
+    punto_venta = Integer(required=True, validate=between(1, 99998))
+    numero = Integer(required=True, validate=between(1, 99999999))
+    comprobante_fecha = Fecha(required=True)
+    cuit = Integer()
+
+
+class PeriodoAsociadoSchema(WireSchema):
+    fecha_desde = Fecha(required=True)
+    fecha_hasta = Fecha(required=True)
+
+
+class RgDatoSchema(WireSchema):
+    id = Integer(required=True, validate=between(1, 9999))
+    valor = Text(required=True, validate=length(255))
+
+
+class RgEspecialesSchema(WireSchema):
+    regimen = Text(required=True, validate=length(255))
+    datos = ListOf(Block(RgDatoSchema), required=True)
+
+
+class FormaPagoSchema(WireSchema):
+    descripcion = Text(required=True, validate=length(255, 1))
+    importe = Amount(required=True)
+
+
+class PagosSchema(WireSchema):
+    formas_pago = ListOf(Block(FormaPagoSchema), required=True,
+                         validate=validate.Length(min=1, error="debe tener al menos una forma de pago."))
+    total = Amount(required=True)
+
+
+class DatosInformativosSchema(WireSchema):
+    paga_misma_moneda = Code(validate=YES_NO)
+
+
+class ComprobanteSchema(WireSchema):
+    fecha = Fecha(required=True)
+    tipo = Text(required=True, validate=length(100, 1))
+    operacion = Code(required=True, validate=one_of(["V", "C"], "debe ser V (venta) o C (compra)."))
+    idioma = Integer(validate=one_of([1, 2], "debe ser 1 (español) o 2 (ingles)."))
+    punto_venta = Integer(required=True, validate=between(1, 99998))
+    moneda = Code(load_default=PESOS,
+                  validate=one_of(sorted(MONEDAS), "no es un codigo de moneda de la tabla de TusFacturas."))
+    cotizacion = Amount(validate=at_least(0, exclusive=True))
+    numero = Integer(load_default=0)
+    vencimiento = Fecha()
+    periodo_facturado_desde = Fecha()
+    periodo_facturado_hasta = Fecha()
+    rubro = Text(validate=length(255))
+    rubro_grupo_contable = Text(validate=length(255))
+    abono = Code(validate=YES_NO)
+    abono_frecuencia = Integer(validate=at_least(1))
+    abono_hasta = MesAnio()
+    abono_actualiza_precios = Code(validate=YES_NO)
+    detalle = ListOf(Block(DetalleSchema), required=True,
+                     validate=validate.Length(min=1, max=130, error="debe tener entre 1 y 130 conceptos."))
+    fex = Objeto()  # export data: only meaningful for tipo E, which the queue refuses
+    bonificacion = Amount(load_default=Decimal("0"))
+    leyenda_gral = Text(validate=length(500))
+    comentario = Text(validate=length(255))
+    tributos = ListOf(Block(TributoSchema), load_default=list,
+                      validate=validate.Length(max=7, error="admite hasta 7 tributos."))
+    percepciones_iva = Amount(load_default=Decimal("0"))
+    percepciones_iva_base = Amount()
+    percepciones_iva_alicuota = Amount(validate=between(0, 100))
+    percepciones_iibb = Amount(load_default=Decimal("0"))
+    percepciones_iibb_base = Amount()
+    percepciones_iibb_alicuota = Amount(validate=between(0, 100))
+    impuestos_internos = Amount(load_default=Decimal("0"))
+    impuestos_internos_base = Amount()
+    impuestos_internos_alicuota = Amount(validate=between(0, 100))
+    exentos = Amount(load_default=Decimal("0"))
+    nogravados = Amount(load_default=Decimal("0"))
+    total = Amount(required=True)
+    comprobantes_asociados = ListOf(Block(AsociadoSchema), load_default=list)
+    comprobantes_asociados_periodo = Block(PeriodoAsociadoSchema)
+    rg_especiales = Block(RgEspecialesSchema)
+    pagos = Block(PagosSchema)
+    external_reference = fields.Raw()  # judged by the queue's rules, with seed 001's own texts
+    facturacion_lote_id_referencia = Text(validate=length(255))
+    tags = ListOf(Text(validate=length(255)), validate=validate.Length(max=50, error="admite hasta 50 tags."))
+    datos_informativos = Block(DatosInformativosSchema)
+
+
+def load(schema: Schema, raw) -> tuple[dict, dict]:
+    """(valid data, error messages): what loaded even when other fields failed, so that later rules can
+    still judge the parts that are right."""
+    try:
+        return schema.load(raw), {}
+    except ValidationError as exc:
+        valid = exc.valid_data if isinstance(exc.valid_data, dict) else {}
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        return valid, messages
