@@ -97,6 +97,8 @@ def test_a_client_changes_its_webhook_with_tusfacturas_administrar(web, stack):
     assert "cert_path" not in seen and "key_path" not in seen
     assert web.call("puntos_venta/administrar", {**pdv.credentials, "operacion": "M", "idempotencia": "N",
                                                  "tamano_lote_afip": 50})["punto_venta"]["batch_size"] == 50
+    # nothing to change is not an error (the fuzzer found this one)
+    assert web.call("puntos_venta/administrar", {**pdv.credentials, "operacion": "M"})["error"] == "N"
 
 
 def test_what_a_client_cannot_change_is_refused_by_name(web, pdv):
