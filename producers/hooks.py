@@ -13,7 +13,7 @@ from marshmallow import fields, validate
 from config import clock
 from config.redis_client import get_redis
 from producers.access import BAD_CREDENTIALS, point_of_sale
-from producers.requests import STRING_OR_INTEGER, Authenticated, between, judge, one_of, text, whole
+from producers.requests import STRING_OR_INTEGER, Credenciales, between, judge, one_of, text, whole
 from webhook_dispatch import endpoints, hook_log, operations
 from webhook_dispatch.endpoints import ROTATION_GRACE_SECONDS
 
@@ -44,7 +44,7 @@ def _moment(description: str, **kwargs) -> Moment:
                   **kwargs)
 
 
-class HooksConsulta(Authenticated):
+class HooksConsulta(Credenciales):
     external_reference = fields.Raw(metadata={"oneOf": STRING_OR_INTEGER, "description": (
         "Los hooks de ese comprobante, del primero al ultimo (el log de hooks de TusFacturas).")})
     hook_id = text(validate=validate.Length(1, 64), metadata={"description": "Un hook, por su hook_id."})
@@ -55,13 +55,13 @@ class HooksConsulta(Authenticated):
         "description": f"Sin external_reference ni hook_id: cuantos, del mas nuevo al mas viejo (hasta {MAX_LISTED})."})
 
 
-class HooksReenviar(Authenticated):
+class HooksReenviar(Credenciales):
     hook_id = text(validate=validate.Length(1, 64), metadata={
         "description": "El hook a enviar de nuevo ahora: mismos bytes y mismo webhook-id."})
     fallidos_desde = _moment("O bien: todos los hooks fallidos creados desde")
 
 
-class RotarSecreto(Authenticated):
+class RotarSecreto(Credenciales):
     gracia_segundos = whole(validate=between(0, 7 * 86400), metadata={
         "description": f"Cuanto sigue firmando tambien el secreto anterior (por defecto {ROTATION_GRACE_SECONDS:g}; "
                        "0: deja de firmar ya)."})
@@ -119,7 +119,7 @@ def hooks_reenviar(body) -> dict:
 
 def hooks_test(body) -> dict:
     """`hooks/test`: the `test` event (recurso test) sent to the point of sale's webhook now."""
-    r, pdv, data = _caller(body, Authenticated)
+    r, pdv, data = _caller(body, Credenciales)
     if pdv is None:
         return data
     if not pdv.webhook_url:

@@ -24,6 +24,7 @@ from emission.schedule import kick_if_due
 from producers import requests
 from producers.access import BAD_CREDENTIALS, point_of_sale
 from producers.requests import UNKNOWN, unknown_fields
+from producers.submission import CREDENTIALS
 
 NOT_FOUND = "No se han encontrado comprobantes."
 IN_QUEUE_STATES = ("encolado", "procesando", "error")
@@ -40,14 +41,14 @@ def _error(*messages: str, **extra) -> dict:
     return {"error": "S", "errores": list(messages), **extra}
 
 
-def _caller(body, request: type[Schema], **error_extra):
+def _caller(body, request: type[Schema] | None, **error_extra):
     """(redis, point of sale, None) for valid credentials and only the fields `request` declares, else
-    (redis, None, the error answer)."""
+    (redis, None, the error answer). Without `request` the caller judges the fields itself."""
     r = get_redis()
     pdv = point_of_sale(r, body)
     if pdv is None:
         return r, None, _error(BAD_CREDENTIALS.text, **error_extra)
-    unknown = unknown_fields(body, request)
+    unknown = unknown_fields(body, request) if request else []
     if unknown:
         return r, None, _error(*[f"El campo {name} {UNKNOWN}" for name in unknown], **error_extra)
     return r, pdv, None
@@ -248,17 +249,16 @@ def nuevo(body) -> dict:
     Refused while the point of sale has comprobantes in the queue (seed 000): instant emission would
     take numbers and dates ahead of them.
     """
-    r, pdv, refused = _caller(body, requests.Nuevo)
+    r, pdv, refused = _caller(body, None)
     if refused:
         return refused
     if has_queue(r, pdv.id):
         return _error("Existen comprobantes en la cola de procesamiento de este punto de venta: mientras existan, "
                       "solo podés enviar comprobantes a la cola (nuevo_encola o lotes_encola).")
-    item = {"cliente": body.get("cliente"), "comprobante": body.get("comprobante")}
-    sent = item["comprobante"] if isinstance(item["comprobante"], dict) else {}
-    if isinstance(item["comprobante"], dict) and not sent.get("external_reference"):
-        item["comprobante"] = dict(sent, external_reference=f"nuevo-{int(clock.timestamp() * 1000)}")
-    checked = check_item(item, pdv, today=clock.today_ar())
+    sent = body.get("comprobante")
+    if isinstance(sent, dict) and not sent.get("external_reference"):
+        body = {**body, "comprobante": dict(sent, external_reference=f"nuevo-{int(clock.timestamp() * 1000)}")}
+    checked = check_item(body, pdv, today=clock.today_ar(), envelope=CREDENTIALS, submitted=True)
     if checked.problems:
         return {**_error(*[p.text for p in checked.problems]),
                 "error_details": [{"code": p.code, "text": p.text} for p in checked.problems]}

@@ -38,7 +38,7 @@ def _file(what: str, **kwargs):
     return text(metadata={"description": f"Ruta absoluta {what}, en el servidor."}, **kwargs)
 
 
-class Settings(Request):
+class Configuracion(Request):
     """What an operator may set on a point of sale."""
 
     webhook_url = _webhook_url()
@@ -57,12 +57,12 @@ class Settings(Request):
         "description": "Comprobantes por FECAESolicitar; 0 = el maximo de AFIP (RegXReq)."})
 
 
-class Identify(Request):
+class PuntoVentaId(Request):
     cuit = _cuit(required=True)
     pto_vta = _pto_vta(required=True)
 
 
-class Create(Settings):
+class AltaPuntoVenta(Configuracion):
     cuit = _cuit(required=True)
     pto_vta = _pto_vta(required=True)
     webhook_url = _webhook_url(required=True)
@@ -70,12 +70,12 @@ class Create(Settings):
     key_path = _file("de la clave privada del certificado", required=True)
 
 
-class Change(Settings):
+class ModificarPuntoVenta(Configuracion):
     cuit = _cuit(required=True)
     pto_vta = _pto_vta(required=True)
 
 
-class Listing(Request):
+class ListadoPuntosVenta(Request):
     """No fields: every point of sale."""
 
 
@@ -106,8 +106,8 @@ def _file_problems(data: dict) -> list[str]:
 
 
 def alta(body) -> dict:
-    """Create a point of sale; the answer carries its credentials and webhook secret, shown this once."""
-    data, problems = judge(Create, body)
+    """AltaPuntoVenta a point of sale; the answer carries its credentials and webhook secret, shown this once."""
+    data, problems = judge(AltaPuntoVenta, body)
     if data is None:
         return _error(*problems)
     problems = _file_problems(data)
@@ -126,7 +126,7 @@ def alta(body) -> dict:
 
 
 def listado(body) -> dict:
-    data, problems = judge(Listing, body)
+    data, problems = judge(ListadoPuntosVenta, body)
     if data is None:
         return _error(*problems)
     return _ok(puntos_venta=[view(pdv) for pdv in list_points_of_sale(get_redis())])
@@ -145,7 +145,7 @@ def _not_found(data: dict) -> dict:
 
 def consulta(body) -> dict:
     """One point of sale, and the state of its webhook endpoint."""
-    data, problems = judge(Identify, body)
+    data, problems = judge(PuntoVentaId, body)
     if data is None:
         return _error(*problems)
     pdv = _find(data)
@@ -157,7 +157,7 @@ def consulta(body) -> dict:
 def habilitar_webhook(body) -> dict:
     """Enable again an endpoint disabled after failing for a day; its failed hooks are not sent again
     by this (the client does that with hooks/reenviar and fallidos_desde)."""
-    data, problems = judge(Identify, body)
+    data, problems = judge(PuntoVentaId, body)
     if data is None:
         return _error(*problems)
     pdv = _find(data)
@@ -167,8 +167,8 @@ def habilitar_webhook(body) -> dict:
 
 
 def modificar(body) -> dict:
-    """Change any setting but the identity (CUIT, punto de venta) and the credentials."""
-    data, problems = judge(Change, body)
+    """ModificarPuntoVenta any setting but the identity (CUIT, punto de venta) and the credentials."""
+    data, problems = judge(ModificarPuntoVenta, body)
     if data is None:
         return _error(*problems)
     problems = _file_problems(data)

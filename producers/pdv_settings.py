@@ -16,7 +16,7 @@ from marshmallow import fields, validate
 from accounts.points_of_sale import PointOfSale, update_point_of_sale
 from config.redis_client import get_redis
 from producers.access import BAD_CREDENTIALS, point_of_sale
-from producers.requests import STRING_OR_INTEGER, Authenticated, between, date_field, judge, one_of, text, whole, yes_no
+from producers.requests import STRING_OR_INTEGER, Credenciales, between, date_field, judge, one_of, text, whole, yes_no
 from webhook_dispatch import endpoints
 
 CONCEPTOS_TIPO = {"P": 1, "S": 2, "PS": 3}
@@ -24,7 +24,7 @@ CREATION = ("En encola los puntos de venta los da de alta el operador del servic
             "administracion); con operacion M podes modificar el tuyo.")
 
 
-class Administrar(Authenticated):
+class Administrar(Credenciales):
     operacion = text(required=True, validate=one_of(["A", "M"]), metadata={
         "description": "M: modifica el punto de venta de las credenciales. A (alta) lo hace el operador de encola."})
     webhook = text(validate=validate.Length(max=2048), metadata={
@@ -121,7 +121,7 @@ def consulta(body) -> dict:
     pdv = point_of_sale(r, body)
     if pdv is None:
         return _error(BAD_CREDENTIALS.text)
-    _, problems = judge(Authenticated, body)
+    _, problems = judge(Credenciales, body)
     if problems:
         return _error(*problems)
     return {"error": "N", "errores": [], "punto_venta": client_view(pdv), "webhook": endpoints.status(r, pdv.id)}

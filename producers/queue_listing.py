@@ -14,13 +14,13 @@ from comprobantes.store import Store, cbte_key, state_key
 from comprobantes.views import consulta_view
 from config.redis_client import get_redis
 from producers.access import BAD_CREDENTIALS, point_of_sale
-from producers.requests import Authenticated, between, date_field, judge, one_of, text, whole
+from producers.requests import Credenciales, between, date_field, judge, one_of, text, whole
 
 IN_QUEUE = ("encolado", "procesando", "error")
 MAX_LIMIT = 1000
 
 
-class VentasEnCola(Authenticated):
+class VentasEnCola(Credenciales):
     estado = text(validate=one_of(list(IN_QUEUE)), metadata={
         "description": "encolado (espera su fecha), procesando (en AFIP ahora) o error; sin enviar: los tres."})
     fecha_desde = date_field("Solo desde esta fecha del comprobante")

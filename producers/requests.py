@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from comprobantes.schemas import ClienteSchema, ComprobanteSchema
+from producers.batches import MAX_BATCH, MAX_LOTE
+
 DATE_PATTERN = r"^\s*\d{1,2}/\d{1,2}/\d{4}\s*$"
 STRING_OR_INTEGER = [{"type": "string"}, {"type": "integer"}]
 UNKNOWN = "no existe en el formato de TusFacturas."
@@ -64,7 +67,7 @@ class Request(Schema):
     error_messages = {"unknown": UNKNOWN, "type": "debe ser un objeto JSON."}
 
 
-class Authenticated(Request):
+class Credenciales(Request):
     """The credentials of one CUIT + punto de venta, in every body."""
 
     apikey = fields.Raw(required=True, metadata={"description": "Credencial de acceso (numerica).",
@@ -73,29 +76,59 @@ class Authenticated(Request):
     usertoken = text(required=True, metadata={"description": "Credencial de acceso."})
 
 
-class NuevoEncola(Authenticated):
-    cliente = fields.Dict(required=True, metadata={"description": "El cliente, como en facturacion/nuevo."})
-    comprobante = fields.Dict(required=True, metadata={
-        "description": "El comprobante, como en facturacion/nuevo, con numero 0 y external_reference."})
+class NuevoEncola(Credenciales):
+    cliente = fields.Nested(ClienteSchema, required=True)
+    comprobante = fields.Nested(ComprobanteSchema, required=True, metadata={
+        "description": "Con numero 0 y un external_reference: letras, digitos, _ y -, hasta 255."})
 
 
-class Nuevo(Authenticated):
-    cliente = fields.Dict(required=True, metadata={"description": "El cliente."})
-    comprobante = fields.Dict(required=True, metadata={"description": "El comprobante; external_reference opcional."})
+class Nuevo(Credenciales):
+    cliente = fields.Nested(ClienteSchema, required=True)
+    comprobante = fields.Nested(ComprobanteSchema, required=True, metadata={
+        "description": "external_reference es opcional en el modo instantaneo."})
 
 
-class ReenviarEncolado(Authenticated):
+class ItemLote(Request):
+    """A request of lotes_encola: a comprobante; its credentials, if it carries them, are the batch's."""
+
+    apikey = fields.Raw(metadata={"oneOf": STRING_OR_INTEGER})
+    apitoken = text()
+    usertoken = text()
+    cliente = fields.Nested(ClienteSchema, required=True)
+    comprobante = fields.Nested(ComprobanteSchema, required=True)
+
+
+class LotesEncola(Credenciales):
+    requests = fields.List(fields.Nested(ItemLote), required=True, validate=validate.Length(1, MAX_BATCH), metadata={
+        "description": f"De 1 a {MAX_BATCH} comprobantes, cada uno con numero 0 y su external_reference."})
+
+
+class ItemLoteLegacy(Credenciales):
+    """A request of the legacy lote (seed 002): with the lote's credentials and a facturacion_lote_id_referencia."""
+
+    cliente = fields.Nested(ClienteSchema, required=True)
+    comprobante = fields.Nested(ComprobanteSchema, required=True)
+
+
+class Lotes(Credenciales):
+    webhook_url = text(required=True, metadata={"description": "La URL de webhook de tu punto de venta."})
+    fecha_envio_inicial = date_field("Desde cuando emitir; no antes de hoy (por defecto hoy)")
+    requests = fields.List(fields.Nested(ItemLoteLegacy), required=True, validate=validate.Length(1, MAX_LOTE),
+                           metadata={"description": f"De 1 a {MAX_LOTE} comprobantes."})
+
+
+class ReenviarEncolado(Credenciales):
     external_reference = _reference("El comprobante con error a reenviar (el primero, si hay varios).",
                                     required=True)
 
 
-class CambiarFechaEncolado(Authenticated):
+class CambiarFechaEncolado(Credenciales):
     external_reference = _reference("El comprobante encolado (o con error) a cambiar.", required=True)
     fecha = date_field("Nueva fecha del comprobante: el dia en que se emitira", required=True)
     vencimiento = date_field("Nueva fecha de vencimiento del pago")
 
 
-class EliminarEncolado(Authenticated):
+class EliminarEncolado(Credenciales):
     external_reference = _reference("Los comprobantes encolados o con error a eliminar.", required=True)
     fecha = date_field("Si se envia, solo los de esa fecha")
 
@@ -110,7 +143,7 @@ class CriterioConsultaAvanzada(Request):
     numero_hasta = whole(validate=between(0, 99999999), metadata={"description": "Para TN."})
 
 
-class ConsultaAvanzada(Authenticated):
+class ConsultaAvanzada(Credenciales):
     busqueda_tipo = text(required=True, validate=one_of(["EXT_REF", "F", "TN"]), metadata={
         "description": "EXT_REF (por external_reference), F (por fecha) o TN (por tipo y rango de numeros)."})
     pagina = whole(validate=validate.Range(min=0), metadata={"description": "Desde 0."})
@@ -125,7 +158,7 @@ class CriterioConsulta(Request):
     numero = whole(required=True, validate=between(0, 99999999))
 
 
-class Consulta(Authenticated):
+class Consulta(Credenciales):
     comprobante = fields.Nested(CriterioConsulta, required=True)
 
 

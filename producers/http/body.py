@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from comprobantes.answers import Problem
+from comprobantes import problems as P
 from producers.http.errors import Refusal, too_large
 
 # The deepest TusFacturas body is lotes → requests[] → comprobante → detalle[] → producto → value:
@@ -15,8 +15,8 @@ from producers.http.errors import Refusal, too_large
 MAX_DEPTH = 32
 
 
-def _unreadable(text: str) -> Refusal:
-    return Refusal(400, Problem("TFC-1003", text))
+def _unreadable(text: str, kind=P.NOT_JSON) -> Refusal:
+    return Refusal(400, kind(text))
 
 
 def _refuse_constant(name: str):
@@ -58,7 +58,8 @@ def read_body(raw: bytes, limit: int) -> dict:
         # utf-8-sig: a byte order mark is tolerated, as many Windows clients write one.
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _unreadable(f"El cuerpo del request debe estar en UTF-8 (byte no valido en la posicion {exc.start}).") from None
+        raise _unreadable(f"El cuerpo del request debe estar en UTF-8 (byte no valido en la posicion "
+                          f"{exc.start}).") from None
     if not text.strip():
         raise _unreadable("El cuerpo del request esta vacio: envia un objeto JSON con tus credenciales y los datos.")
     try:
@@ -71,7 +72,8 @@ def read_body(raw: bytes, limit: int) -> dict:
     except ValueError as exc:  # NaN/Infinity, or an integer beyond Python's digit limit
         raise _unreadable(f"El cuerpo del request no es JSON valido: {_reason(str(exc))}.") from None
     if not isinstance(body, dict):
-        raise _unreadable(f"El cuerpo del request debe ser un objeto JSON ({{...}}), no {_kind(body)}.")
+        raise _unreadable(f"El cuerpo del request debe ser un objeto JSON ({{...}}), no {_kind(body)}.",
+                          P.NOT_AN_OBJECT)
     if _depth(body) > MAX_DEPTH:
         raise _unreadable(f"El JSON enviado tiene mas de {MAX_DEPTH} niveles de anidamiento.")
     return body

@@ -15,7 +15,7 @@ import math
 from flask import Request
 
 from accounts.points_of_sale import authenticate
-from comprobantes.answers import Problem
+from comprobantes import problems as P
 from config.settings import get_settings
 from producers.http.errors import Refusal
 from producers.http.ratelimit import take
@@ -27,8 +27,7 @@ def _spend(r, subject: str, whose: str) -> None:
         return
     wait = take(r, subject, rate=settings.http_rate_limit, burst=settings.http_rate_burst)
     if wait:
-        raise Refusal(429, Problem(
-            "TFC-1006",
+        raise Refusal(429, P.RATE_LIMIT(
             f"Superaste el limite de {settings.http_rate_limit:g} requests por segundo {whose}. "
             f"Espera {wait:.2f} segundos antes del proximo request, y espera cada respuesta antes de enviar "
             f"otro; para muchos comprobantes usa facturacion/lotes_encola.",
@@ -53,11 +52,11 @@ def require_operator(r, request: Request) -> None:
     """The admin API is open only to ENCOLA_ADMIN_TOKEN, as `Authorization: Bearer <token>`."""
     expected = get_settings().admin_token
     if expected is None:
-        raise Refusal(403, Problem("TFC-1011", "La API de administracion esta deshabilitada: el operador de encola "
-                                               "la habilita definiendo ENCOLA_ADMIN_TOKEN."))
+        raise Refusal(403, P.ADMIN_OFF("La API de administracion esta deshabilitada: el operador de encola la "
+                                       "habilita definiendo ENCOLA_ADMIN_TOKEN."))
     # Budgeted per address before the comparison, so guessing the token is as slow as the limit.
     _spend(r, f"operador:{request.remote_addr}", "en la API de administracion")
     if not hmac.compare_digest(_bearer(request).encode("utf-8"), expected.encode("utf-8")):
-        raise Refusal(401, Problem("TFC-1012", "Falta el token de operador o no es valido: envialo en el header "
-                                               "Authorization: Bearer <ENCOLA_ADMIN_TOKEN>."),
+        raise Refusal(401, P.ADMIN_TOKEN("Falta el token de operador o no es valido: envialo en el header "
+                                         "Authorization: Bearer <ENCOLA_ADMIN_TOKEN>."),
                       {"WWW-Authenticate": 'Bearer realm="encola-admin"'})

@@ -15,6 +15,7 @@ import redis
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from comprobantes import problems as P
 from comprobantes.answers import Problem
 from config.settings import get_settings
 
@@ -37,8 +38,8 @@ class Refusal(Exception):
 
 
 def too_large(limit: int) -> Refusal:
-    return Refusal(413, Problem("TFC-1004", f"El cuerpo del request supera el maximo de {limit} bytes "
-                                            f"({limit / 1048576:.1f} MB). Envia lotes mas chicos."))
+    return Refusal(413, P.TOO_LARGE(f"El cuerpo del request supera el maximo de {limit} bytes "
+                                         f"({limit / 1048576:.1f} MB). Envia lotes mas chicos."))
 
 
 def error_answer(problems: list[Problem]) -> dict:
@@ -85,13 +86,13 @@ def _drain_body(up_to: int) -> None:
 
 def _http_problem(exc: HTTPException) -> Problem:
     if exc.code == 404:
-        return Problem("TFC-1007", f"La ruta {request.path} no existe. Las rutas de la API empiezan con /api/v2/ "
-                                   f"o /app/api/v2/ (TusFacturas); la lista completa esta en /docs.")
+        return P.NO_ROUTE(f"La ruta {request.path} no existe. Las rutas de la API empiezan con /api/v2/ "
+                          f"o /app/api/v2/ (TusFacturas); la lista completa esta en /docs.")
     if exc.code == 405:
         allowed = ", ".join(m for m in (exc.valid_methods or []) if m not in ("HEAD", "OPTIONS"))
-        return Problem("TFC-1008", f"El metodo {request.method} no esta permitido en {request.path}; "
-                                   f"usa {allowed or 'otro metodo'}.")
-    return Problem("TFC-1003", f"El request no se pudo leer (HTTP {exc.code}: {exc.name}).")
+        return P.METHOD(f"El metodo {request.method} no esta permitido en {request.path}; "
+                        f"usa {allowed or 'otro metodo'}.")
+    return P.NOT_JSON(f"El request no se pudo leer (HTTP {exc.code}: {exc.name}).")
 
 
 def register(app: Flask) -> None:
@@ -110,13 +111,13 @@ def register(app: Flask) -> None:
     @app.errorhandler(redis.TimeoutError)
     def _redis_down(exc: redis.RedisError):
         log.error("Redis unavailable while serving %s %s: %s", request.method, request.path, exc)
-        problem = Problem("TFC-1010", "El servicio no esta disponible en este momento; no se guardo nada. "
-                                      f"Volve a intentar en {UNAVAILABLE_RETRY_SECONDS} segundos.")
+        problem = P.UNAVAILABLE("El servicio no esta disponible en este momento; no se guardo nada. "
+                                f"Volve a intentar en {UNAVAILABLE_RETRY_SECONDS} segundos.")
         return json_response(error_answer([problem]), 503, {"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)})
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unexpected error serving %s %s", request.method, request.path)
-        problem = Problem("TFC-1009", "Error interno del servidor. Quedo registrado; si se repite, informalo con "
-                                      "la fecha y hora del request.")
+        problem = P.INTERNAL("Error interno del servidor. Quedo registrado; si se repite, informalo con la fecha "
+                             "y hora del request.")
         return json_response(error_answer([problem]), 500)

@@ -12,6 +12,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
+from comprobantes import schemas as wire
 from config.settings import get_settings
 from producers.http import schemas as answers
 from producers.http.errors import json_response
@@ -56,22 +57,43 @@ TAGS = [
 ]
 
 
+def _wire_field(self, field, **kwargs) -> dict:
+    """The comprobante's own field types (comprobantes/schemas.py), which read TusFacturas' lenient forms:
+    amounts and whole numbers come as JSON numbers or as strings."""
+    if isinstance(field, wire.Amount):
+        return {"oneOf": [{"type": "number"}, {"type": "string", "pattern": r"^\s*[+-]?\d+(\.\d+)?\s*$"}],
+                "example": "114.88"}
+    if isinstance(field, wire.Integer):
+        return {"oneOf": [{"type": "integer"}, {"type": "string", "pattern": r"^\s*\d{1,18}\s*$"}]}
+    if isinstance(field, wire.Fecha):
+        return {"pattern": f"^{field.PATTERN}$"}
+    return {}
+
+
+def _plugin(spec: APISpec, plugin: MarshmallowPlugin) -> None:
+    for text in (wire.Text, wire.Fecha):  # Code and MesAnio are subclasses
+        plugin.map_to_openapi_type(text, "string", None)
+    plugin.converter.add_attribute_function(_wire_field)
+
+
 def _json(schema, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def build_spec() -> dict:
     settings = get_settings()
+    plugin = MarshmallowPlugin()
     spec = APISpec(
         title="encola",
         version=version("encola"),
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[plugin],
         info={"description": DESCRIPTION.format(max_body=settings.http_max_body_bytes,
                                                 rate=f"{settings.http_rate_limit:g}", burst=settings.http_rate_burst)},
         servers=[{"url": prefix, "description": f"rutas bajo {prefix}/"} for prefix in PREFIXES],
         tags=TAGS,
     )
+    _plugin(spec, plugin)
     spec.components.security_scheme(OPERATOR, {"type": "http", "scheme": "bearer"})
     for endpoint in ENDPOINTS:
         statuses = {**ERROR_STATUSES, **(OPERATOR_STATUSES if endpoint.operator else {})}

@@ -49,6 +49,15 @@ ENDPOINTS = (
              "Valida el comprobante al instante y lo encola para emitirlo en su fecha; cada resultado llega por "
              "webhook (encolado, emitido, error). Con errores de validacion responde error S y, si el request "
              "cumple los requisitos basicos, tambien envia un webhook de error."),
+    Endpoint("facturacion/lotes_encola", producers.enqueue_batch, bodies.LotesEncola, answers.RespuestaLote,
+             "Lote de comprobantes en la cola (asincronico)",
+             "Hasta 100 comprobantes por request. Los validos se encolan y los invalidos se informan en response, "
+             "en el orden enviado (y por webhook de error si cumplen los requisitos basicos). Un lote con mas de "
+             "100, vacio, o de un punto de venta sin webhook se rechaza entero."),
+    Endpoint("facturacion/lotes", producers.enqueue_lotes, bodies.Lotes, answers.RespuestaLotes,
+             "Lote de comprobantes (metodo anterior)",
+             "El metodo de lotes anterior de TusFacturas: hasta 500 requests, cada uno con las credenciales del "
+             "lote y su facturacion_lote_id_referencia; responde procesados y las validaciones por fila."),
     Endpoint("facturacion/reenviar_encolado", producers.reenviar_encolado, bodies.ReenviarEncolado, answers.Respuesta,
              "Reenviar a procesar un comprobante con error",
              "Devuelve a la cola un comprobante que termino con error; llega un webhook encolado."),
@@ -76,7 +85,7 @@ ENDPOINTS = (
              "El alta (A) la hace el operador de encola. CUIT, numero, condicion de IVA y esta_activo solo se "
              "aceptan con los valores que ya tiene; los datos de PDF, e-mail e integraciones de TusFacturas se "
              "aceptan y no tienen efecto."),
-    Endpoint("puntos_venta/consulta", pdv_settings.consulta, bodies.Authenticated, answers.RespuestaPuntoVenta,
+    Endpoint("puntos_venta/consulta", pdv_settings.consulta, bodies.Credenciales, answers.RespuestaPuntoVenta,
              "Ver tu punto de venta", "La configuracion del punto de venta de las credenciales.", ENCOLA),
     Endpoint("facturacion/ventas_en_cola", queue_listing.ventas_en_cola, queue_listing.VentasEnCola,
              answers.RespuestaVentasEnCola, "Ventas en cola",
@@ -93,20 +102,21 @@ ENDPOINTS = (
              "Reenviar hooks",
              "Un intento manual ahora de un hook (mismos bytes y mismo webhook-id) o de todos los fallidos desde "
              "una fecha. Se hace aunque el webhook este deshabilitado.", ENCOLA),
-    Endpoint("hooks/test", hooks.hooks_test, bodies.Authenticated, answers.RespuestaTest, "Hook de prueba",
+    Endpoint("hooks/test", hooks.hooks_test, bodies.Credenciales, answers.RespuestaTest, "Hook de prueba",
              "Envia ahora a tu webhook un evento test (recurso test), firmado como los demas.", ENCOLA),
-    Endpoint("admin/puntos_venta/alta", operator.alta, operator.Create, answers.RespuestaAlta,
+    Endpoint("admin/puntos_venta/alta", operator.alta, operator.AltaPuntoVenta, answers.RespuestaAlta,
              "Alta de un punto de venta",
              "Crea el punto de venta de un CUIT y responde sus credenciales y su secreto de webhooks, que solo "
              "se muestran esta vez.", OPERATOR),
-    Endpoint("admin/puntos_venta/listado", operator.listado, operator.Listing, answers.RespuestaListado,
+    Endpoint("admin/puntos_venta/listado", operator.listado, operator.ListadoPuntosVenta, answers.RespuestaListado,
              "Listado de puntos de venta", "Todos los puntos de venta, sin sus secretos.", OPERATOR),
-    Endpoint("admin/puntos_venta/consulta", operator.consulta, operator.Identify, answers.RespuestaPuntoVenta,
+    Endpoint("admin/puntos_venta/consulta", operator.consulta, operator.PuntoVentaId, answers.RespuestaPuntoVenta,
              "Ver un punto de venta", "Un punto de venta por CUIT y numero, sin sus secretos.", OPERATOR),
-    Endpoint("admin/puntos_venta/modificar", operator.modificar, operator.Change, answers.RespuestaPuntoVenta,
+    Endpoint("admin/puntos_venta/modificar", operator.modificar, operator.ModificarPuntoVenta,
+             answers.RespuestaPuntoVenta,
              "Modificar un punto de venta",
              "Cambia la configuracion y la suscripcion (active, monthly_quota) de un punto de venta.", OPERATOR),
-    Endpoint("admin/puntos_venta/habilitar_webhook", operator.habilitar_webhook, operator.Identify,
+    Endpoint("admin/puntos_venta/habilitar_webhook", operator.habilitar_webhook, operator.PuntoVentaId,
              answers.RespuestaPuntoVenta, "Habilitar un webhook deshabilitado",
              "Vuelve a intentar las entregas a un webhook deshabilitado tras fallar un dia; sus hooks fallidos "
              "se reenvian con hooks/reenviar.", OPERATOR),

@@ -62,6 +62,23 @@ class RespuestaComprobante(Respuesta):
     micrositios = fields.Nested(Micrositios)
 
 
+class RespuestaLote(Respuesta):
+    """lotes_encola: one answer per request, in order."""
+
+    error_cod = fields.List(fields.String())
+    error_details = fields.List(fields.Nested(DetalleError))
+    response = fields.List(fields.Nested(RespuestaComprobante), metadata={
+        "description": "Una respuesta por request, en el orden enviado; vacia si el lote entero se rechazo."})
+
+
+class RespuestaLotes(Respuesta):
+    """The legacy lotes (seed 002)."""
+
+    procesados = fields.Integer(metadata={"description": "Cuantos se encolaron."})
+    validaciones = fields.List(fields.String(), metadata={
+        "description": "Por que no se encolo cada fila que no se encolo (comenzando en 0)."})
+
+
 class RespuestaEliminar(Respuesta):
     error = fields.String(required=True, validate=validate.OneOf(["N", "S", "PARCIAL"]),
                           metadata={"description": "PARCIAL: algunos se eliminaron y otros no (ver errores)."})
@@ -163,14 +180,14 @@ class RespuestaPuntoVenta(Respuesta):
     webhook = fields.Nested(EstadoWebhook, metadata={"description": "En las consultas."})
 
 
-class Credenciales(Open):
+class CredencialesNuevas(Open):
     apikey = fields.String()
     apitoken = fields.String()
     usertoken = fields.String()
 
 
 class RespuestaAlta(RespuestaPuntoVenta):
-    credenciales = fields.Nested(Credenciales, metadata={"description": "Se muestran solo esta vez."})
+    credenciales = fields.Nested(CredencialesNuevas, metadata={"description": "Se muestran solo esta vez."})
     webhook_secret = fields.String(metadata={
         "description": "Secreto whsec_ de la firma Standard Webhooks de cada webhook; se muestra solo esta vez."})
 

@@ -98,4 +98,5 @@ def test_wrong_credentials_get_the_error_shape_without_saying_which_part_failed(
     answers = [web.call("facturacion/nuevo_encola", {**pdv.body(item("x", fecha)), name: "wrong"})
                for name in ("apikey", "apitoken", "usertoken")]
     assert answers[0] == answers[1] == answers[2]
-    assert answers[0]["error"] == "S" and answers[0]["errores"] == ["Las credenciales de acceso enviadas no son validas."]
+    assert answers[0]["error"] == "S"
+    assert answers[0]["errores"] == ["Las credenciales de acceso enviadas no son validas."]

@@ -23,6 +23,7 @@ from schemathesis.checks import (
 )
 
 from accounts.points_of_sale import create_point_of_sale
+from afip.simulator.certs import issue_client_certificate
 from config.redis_client import get_redis
 from producers.http.routes import ENDPOINTS, PREFIXES
 from tests.support.web import ADMIN_TOKEN, Web
@@ -39,10 +40,12 @@ def fuzz_web(stack):
                  ENCOLA_ADMIN_TOKEN=ADMIN_TOKEN)
     r = get_redis(url)
     r.flushdb()
-    # Valid credentials for most bodies, so the fuzzer reaches past authentication.
-    server.credentials = [create_point_of_sale(r, cuit=20111111112, pto_vta=n, webhook_url="http://127.0.0.1:9/h",
-                                               cert_path=stack.cert.cert_path, key_path=stack.cert.key_path)[1]
-                          for n in (1, 2)]
+    # Valid credentials for most bodies, so the fuzzer reaches past authentication; a CUIT of their own,
+    # so what the instant `nuevo` emits at the simulator never takes another test's numbers.
+    cuit = stack.new_cuit()
+    cert = issue_client_certificate(str(stack.base_dir / "certs"), cuit, name=f"cuit{cuit}")
+    server.credentials = [create_point_of_sale(r, cuit=cuit, pto_vta=n, webhook_url="http://127.0.0.1:9/h",
+                                               cert_path=cert.cert_path, key_path=cert.key_path)[1] for n in (1, 2)]
     yield server
     server.stop()
 

@@ -18,7 +18,8 @@ def queue(web, pdv, ref, fecha, **kwargs):
 def listed(web, pdv, **filters):
     answer = web.call("facturacion/ventas_en_cola", {**pdv.credentials, **filters})
     assert answer["error"] == "N", answer
-    return answer["total"], [(c["comprobante"]["external_reference"], c["cola"]["estado"]) for c in answer["comprobantes"]]
+    return answer["total"], [(c["comprobante"]["external_reference"], c["cola"]["estado"])
+                             for c in answer["comprobantes"]]
 
 
 def test_ventas_en_cola_lists_what_is_not_emitted_in_queue_order_with_filters(web, stack, r):
@@ -39,8 +40,8 @@ def test_ventas_en_cola_lists_what_is_not_emitted_in_queue_order_with_filters(we
         2, [("en-2", "encolado"), ("en-2-c", "encolado")])
     assert listed(web, pdv, tipo="factura c") == (1, [("en-2-c", "encolado")])
     assert listed(web, pdv, pagina=1, limite=2) == (4, [("en-2-c", "encolado"), ("en-5", "encolado")])
-    refused = web.call("facturacion/ventas_en_cola", {**pdv.credentials, "estado": "emitido", "fecha_desde": "2030-01-01",
-                                                      "tipo": 6})
+    refused = web.call("facturacion/ventas_en_cola", {**pdv.credentials, "estado": "emitido",
+                                                      "fecha_desde": "2030-01-01", "tipo": 6})
     assert refused["error"] == "S" and len(refused["errores"]) == 3
 
 
@@ -53,7 +54,8 @@ def test_one_point_of_sale_cannot_see_nor_touch_anothers_comprobantes(web, stack
     creds = other.credentials
     not_found = {"error": "S", "errores": ["No se han encontrado comprobantes."]}
 
-    searches = [{"busqueda_tipo": "EXT_REF", "comprobante": {"external_reference": ref}} for ref in ("propio", "futuro")]
+    searches = [{"busqueda_tipo": "EXT_REF", "comprobante": {"external_reference": ref}}
+                for ref in ("propio", "futuro")]
     searches += [{"busqueda_tipo": "F", "comprobante": {"fecha": ddmmyyyy(today)}},
                  {"busqueda_tipo": "TN", "comprobante": {"tipo": "FACTURA B", "numero_desde": 0, "numero_hasta": 99,
                                                          "punto_venta": other.pdv.pto_vta}}]

@@ -70,7 +70,7 @@ def test_the_admin_api_needs_the_operator_token_and_is_off_without_one(web):
     wrong = web.operator("puntos_venta/listado", {}, token="not-the-token")
     assert no_header.status_code == wrong.status_code == 401
     assert no_header.headers["WWW-Authenticate"].startswith("Bearer")
-    assert wrong.json()["error_details"][0]["code"] == "TFC-1012"
+    assert wrong.json()["error_details"][0]["code"] == "TFC-1011"
     # this test process has no ENCOLA_ADMIN_TOKEN: its app refuses every operator call
     with served_in_thread(create_app()) as url:
         off = requests.post(f"{url}/api/v2/admin/puntos_venta/listado", json={}, timeout=5)

@@ -44,7 +44,7 @@ def test_a_point_of_sale_over_its_budget_gets_429_and_others_do_not(slow_web, st
     assert statuses == [200, 200, 200]
     assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
     answer = refused.json()
-    assert answer["error"] == "S" and answer["error_details"][0]["code"] == "TFC-1006"
+    assert answer["error"] == "S" and answer["error_details"][0]["code"] == "TFC-1005"
     assert "limite de 2 requests por segundo de tu punto de venta" in answer["errores"][0]
     # another point of sale, and wrong credentials (counted by address), have budgets of their own
     assert consulta(slow_web, quiet.credentials).status_code == 200

@@ -22,23 +22,23 @@ def assert_problem(response, status: int, code: str, fragment: str) -> dict:
     return answer
 
 
-@pytest.mark.parametrize("raw,fragment", [
-    (b"", "esta vacio"),
-    (b"{\"apikey\": 1,", "no es JSON valido (linea 1, columna 14"),
-    (b"{'apikey': 1}", "comillas dobles"),
-    (b"{\"a\": 1} trailing", "hay texto despues"),
-    (b"\xff\xfe{}", "UTF-8"),
-    (b"[{\"apikey\": 1}]", "debe ser un objeto JSON ({...}), no una lista"),
-    (b"\"texto\"", "no un texto"),
-    (b"null", "no null"),
-    (b"{\"total\": NaN}", "NaN no es un valor JSON valido"),
-    (b"{\"total\": Infinity}", "Infinity no es un valor JSON valido"),
-    (b"{\"total\": " + b"9" * 5000 + b"}", "demasiados digitos"),
-    (b"{\"a\": " + b"[" * 40 + b"]" * 40 + b"}", "mas de 32 niveles"),
-    (b"[" * 200_000, "mas de 32 niveles"),
+@pytest.mark.parametrize("raw,code,fragment", [
+    (b"", "TFC-1003", "esta vacio"),
+    (b"{\"apikey\": 1,", "TFC-1003", "no es JSON valido (linea 1, columna 14"),
+    (b"{'apikey': 1}", "TFC-1003", "comillas dobles"),
+    (b"{\"a\": 1} trailing", "TFC-1003", "hay texto despues"),
+    (b"\xff\xfe{}", "TFC-1003", "UTF-8"),
+    (b"{\"total\": NaN}", "TFC-1003", "NaN no es un valor JSON valido"),
+    (b"{\"total\": Infinity}", "TFC-1003", "Infinity no es un valor JSON valido"),
+    (b"{\"total\": " + b"9" * 5000 + b"}", "TFC-1003", "demasiados digitos"),
+    (b"{\"a\": " + b"[" * 40 + b"]" * 40 + b"}", "TFC-1003", "mas de 32 niveles"),
+    (b"[" * 200_000, "TFC-1003", "mas de 32 niveles"),
+    (b"[{\"apikey\": 1}]", "TFC-1001", "debe ser un objeto JSON ({...}), no una lista"),
+    (b"\"texto\"", "TFC-1001", "no un texto"),
+    (b"null", "TFC-1001", "no null"),
 ])
-def test_unreadable_bodies_get_400(web, raw, fragment):
-    assert_problem(web.post(CONSULTA, data=raw), 400, "TFC-1003", fragment)
+def test_unreadable_bodies_get_400(web, raw, code, fragment):
+    assert_problem(web.post(CONSULTA, data=raw), 400, code, fragment)
 
 
 def test_a_byte_order_mark_and_any_content_type_are_tolerated(web, pdv):
@@ -65,11 +65,11 @@ def test_bodies_over_the_limit_get_413_whether_their_length_is_declared_or_not(w
 
 
 def test_unknown_paths_and_methods_get_404_and_405(web):
-    assert_problem(requests.get(f"{web.base_url}/api/v2/facturacion/nope", timeout=5), 404, "TFC-1007",
+    assert_problem(requests.get(f"{web.base_url}/api/v2/facturacion/nope", timeout=5), 404, "TFC-1006",
                    "La ruta /api/v2/facturacion/nope no existe")
-    assert_problem(web.post("facturacion/nuevo_encola", {}, prefix="/api/v1"), 404, "TFC-1007", "/api/v1/")
+    assert_problem(web.post("facturacion/nuevo_encola", {}, prefix="/api/v1"), 404, "TFC-1006", "/api/v1/")
     wrong = requests.get(f"{web.base_url}/app/api/v2/facturacion/nuevo_encola", timeout=5)
-    assert_problem(wrong, 405, "TFC-1008", "El metodo GET no esta permitido")
+    assert_problem(wrong, 405, "TFC-1007", "El metodo GET no esta permitido")
     assert "POST" in wrong.headers["Allow"]
 
 
@@ -86,7 +86,7 @@ def test_redis_unreachable_gets_503_and_retry_after(stack):
     down = Web("web-no-redis", stack.env, stack.base_dir, ENCOLA_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     try:
         answer = down.post(CONSULTA, {"apikey": "1", "apitoken": "a", "usertoken": "u"})
-        assert_problem(answer, 503, "TFC-1010", "no se guardo nada")
+        assert_problem(answer, 503, "TFC-1009", "no se guardo nada")
         assert answer.headers["Retry-After"] == "5"
     finally:
         down.stop()
@@ -101,7 +101,7 @@ def test_an_unexpected_exception_is_a_logged_json_500(caplog):
 
     with served_in_thread(app) as url:
         answer = requests.post(f"{url}/api/v2/falla", json={}, timeout=5)
-    assert_problem(answer, 500, "TFC-1009", "Error interno del servidor")
+    assert_problem(answer, 500, "TFC-1008", "Error interno del servidor")
     assert "a bug" not in answer.text and "Traceback" not in answer.text
     assert any(record.exc_info and "a bug" in str(record.exc_info[1]) for record in caplog.records)
 
