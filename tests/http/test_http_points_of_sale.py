@@ -3,6 +3,8 @@ sees and changes its own settings with its credentials, TusFacturas' `puntos_ven
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import requests
 from standardwebhooks.webhooks import Webhook
 
@@ -112,3 +114,22 @@ def test_what_a_client_cannot_change_is_refused_by_name(web, pdv):
     assert [e.split(" no se puede")[0] for e in identity["errores"]] == ["El campo cuit", "El campo esta_activo"]
     assert typo["errores"] == ["El campo webhok no existe en el formato de TusFacturas."]
     assert web.call("puntos_venta/consulta", creds)["punto_venta"]["webhook_url"] == pdv.pdv.webhook_url
+
+
+def test_the_subscription_the_operator_sets_is_checked_at_submission(web, stack):
+    pdv = stack.new_pdv()
+    identity = {"cuit": pdv.pdv.cuit, "pto_vta": pdv.pdv.pto_vta}
+    fecha = clock.today_ar() + timedelta(days=3)
+
+    def submit(ref):
+        return web.call("facturacion/nuevo_encola", pdv.body(item(ref, fecha, pto_vta=pdv.pdv.pto_vta)))
+
+    assert web.operator("puntos_venta/modificar", {**identity, "monthly_quota": 1}).json()["error"] == "N"
+    assert submit("cupo-1")["error"] == "N"
+    over = submit("cupo-2")
+    assert [d["code"] for d in over["error_details"]] == ["TFC-8007"]
+
+    assert web.operator("puntos_venta/modificar", {**identity, "active": False, "monthly_quota": 0}).json()[
+        "error"] == "N"
+    inactive = submit("cupo-3")
+    assert [d["code"] for d in inactive["error_details"]] == ["TFC-8006"]
