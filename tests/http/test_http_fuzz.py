@@ -62,6 +62,8 @@ def _cases(api):
                       for operation in operations for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)])
 
 
+# A body takes about 25 ms; the run's time limit grows with the number asked for.
+@pytest.mark.timeout(max(300, EXAMPLES // 10))
 def test_no_body_that_fits_or_breaks_the_openapi_document_gets_a_5xx(fuzz_web, api):
     @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
@@ -89,6 +91,7 @@ JSONISH = st.recursive(
 )
 
 
+@pytest.mark.timeout(max(300, EXAMPLES // 10))
 def test_no_bytes_at_all_get_a_5xx(fuzz_web):
     paths = [f"{prefix}/{endpoint.path}" for endpoint in ENDPOINTS for prefix in PREFIXES]
     raw = st.binary(max_size=300) | JSONISH.map(lambda value: repr(value).encode()) | \
