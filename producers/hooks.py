@@ -11,9 +11,9 @@ from datetime import datetime
 from marshmallow import fields, validate
 
 from config import clock
-from config.redis_client import get_redis
-from producers.access import BAD_CREDENTIALS, point_of_sale
-from producers.requests import STRING_OR_INTEGER, Credenciales, between, judge, one_of, text, whole
+from producers.requests import (
+    STRING_OR_INTEGER, Credenciales, between, done, one_of, open_request, refused, text, whole,
+)
 from webhook_dispatch import endpoints, hook_log, operations
 from webhook_dispatch.endpoints import ROTATION_GRACE_SECONDS
 
@@ -67,31 +67,13 @@ class RotarSecreto(Credenciales):
                        "0: deja de firmar ya)."})
 
 
-def _error(*messages: str) -> dict:
-    return {"error": "S", "errores": list(messages)}
-
-
-def _ok(**extra) -> dict:
-    return {"error": "N", "errores": [], **extra}
-
-
-def _caller(body, schema):
-    """(redis, point of sale, the loaded body) or (.., None, the error answer)."""
-    r = get_redis()
-    pdv = point_of_sale(r, body)
-    if pdv is None:
-        return r, None, _error(BAD_CREDENTIALS.text)
-    data, problems = judge(schema, body)
-    return (r, pdv, data) if data is not None else (r, None, _error(*problems))
-
-
 def hooks_consulta(body) -> dict:
     """`hooks/consulta`: the hooks of one comprobante, one hook, or the latest of the point of sale."""
-    r, pdv, data = _caller(body, HooksConsulta)
+    r, pdv, data = open_request(body, HooksConsulta)
     if pdv is None:
         return data
     if "external_reference" in data and "hook_id" in data:
-        return _error("Envia external_reference o hook_id, no los dos.")
+        return refused("Envia external_reference o hook_id, no los dos.")
     if "hook_id" in data:
         found = hook_log.get_hook(r, pdv.id, data["hook_id"])
         entries = [found] if found else []
@@ -100,39 +82,39 @@ def hooks_consulta(body) -> dict:
     else:
         entries = hook_log.hooks_for_pdv(r, pdv.id, since=data.get("desde"), state=data.get("estado"),
                                          limit=data.get("limite", 100))
-    return _ok(hooks=[entry.to_dict() for entry in entries])
+    return done(hooks=[entry.to_dict() for entry in entries])
 
 
 def hooks_reenviar(body) -> dict:
     """`hooks/reenviar`: one manual attempt of a hook now, or of every failed hook since a moment."""
-    r, pdv, data = _caller(body, HooksReenviar)
+    r, pdv, data = open_request(body, HooksReenviar)
     if pdv is None:
         return data
     if ("hook_id" in data) == ("fallidos_desde" in data):
-        return _error("Envia hook_id (un hook) o fallidos_desde (todos los fallidos desde esa fecha).")
+        return refused("Envia hook_id (un hook) o fallidos_desde (todos los fallidos desde esa fecha).")
     if "hook_id" in data:
         if not operations.redeliver(r, pdv.id, data["hook_id"]):
-            return _error(f"No se encontro el hook {data['hook_id']}.")
-        return _ok(hooks=[data["hook_id"]])
-    return _ok(hooks=operations.redeliver_failed(r, pdv.id, data["fallidos_desde"]))
+            return refused(f"No se encontro el hook {data['hook_id']}.")
+        return done(hooks=[data["hook_id"]])
+    return done(hooks=operations.redeliver_failed(r, pdv.id, data["fallidos_desde"]))
 
 
 def hooks_test(body) -> dict:
     """`hooks/test`: the `test` event (recurso test) sent to the point of sale's webhook now."""
-    r, pdv, data = _caller(body, Credenciales)
+    r, pdv, data = open_request(body, Credenciales)
     if pdv is None:
         return data
     if not pdv.webhook_url:
-        return _error("Tu punto de venta no tiene una direccion de webhook definida.")
-    return _ok(hook_id=operations.send_test_event(r, pdv.id))
+        return refused("Tu punto de venta no tiene una direccion de webhook definida.")
+    return done(hook_id=operations.send_test_event(r, pdv.id))
 
 
 def rotar_secreto_webhook(body) -> dict:
     """`puntos_venta/rotar_secreto_webhook`: a new signing secret, shown this once; the previous one keeps
     signing too during the grace period, so the receiver can switch without losing a hook."""
-    r, pdv, data = _caller(body, RotarSecreto)
+    r, pdv, data = open_request(body, RotarSecreto)
     if pdv is None:
         return data
     grace = data.get("gracia_segundos", ROTATION_GRACE_SECONDS)
     secret = endpoints.rotate_secret(r, pdv.id, grace_seconds=grace)
-    return _ok(webhook_secret=secret, secreto_anterior_hasta=clock.timestamp() + grace if grace else None)
+    return done(webhook_secret=secret, secreto_anterior_hasta=clock.timestamp() + grace if grace else None)

@@ -15,7 +15,7 @@ from accounts.points_of_sale import (
     get_point_of_sale, list_points_of_sale, pdv_id, update_point_of_sale,
 )
 from config.redis_client import get_redis
-from producers.requests import Request, between, flag, judge, one_of, text, whole
+from producers.requests import Request, between, done, flag, judge, one_of, refused, text, whole
 from webhook_dispatch import endpoints
 
 CUIT_RANGE = (20000000000, 34999999999)  # 20, 23, 24, 27 (personas), 30, 33, 34 (empresas)
@@ -79,14 +79,6 @@ class ListadoPuntosVenta(Request):
     """No fields: every point of sale."""
 
 
-def _error(*messages: str) -> dict:
-    return {"error": "S", "errores": list(messages)}
-
-
-def _ok(**extra) -> dict:
-    return {"error": "N", "errores": [], **extra}
-
-
 def view(pdv: PointOfSale) -> dict:
     """A point of sale as the operator sees it: everything but its secrets."""
     return pdv.public_view()
@@ -106,79 +98,66 @@ def _file_problems(data: dict) -> list[str]:
 
 
 def alta(body) -> dict:
-    """AltaPuntoVenta a point of sale; the answer carries its credentials and webhook secret, shown this once."""
+    """Create a point of sale; the answer carries its credentials and webhook secret, shown this once."""
     data, problems = judge(AltaPuntoVenta, body)
-    if data is None:
-        return _error(*problems)
-    problems = _file_problems(data)
+    problems = problems or _file_problems(data)
     if problems:
-        return _error(*problems)
+        return refused(*problems)
     active = data.pop("active", True)
     try:
         pdv, credentials = create_point_of_sale(get_redis(), **data)
     except PointOfSaleExists:
-        return _error(f"El punto de venta {data['pto_vta']} del CUIT {data['cuit']} ya existe.")
+        return refused(f"El punto de venta {data['pto_vta']} del CUIT {data['cuit']} ya existe.")
     except ValueError as exc:
-        return _error(f"El punto de venta no se pudo crear: {exc}.")
+        return refused(f"El punto de venta no se pudo crear: {exc}.")
     if not active:
         pdv = update_point_of_sale(get_redis(), pdv.id, active=False)
-    return _ok(punto_venta=view(pdv), credenciales=credentials, webhook_secret=pdv.webhook_secret)
+    return done(punto_venta=view(pdv), credenciales=credentials, webhook_secret=pdv.webhook_secret)
 
 
 def listado(body) -> dict:
     data, problems = judge(ListadoPuntosVenta, body)
     if data is None:
-        return _error(*problems)
-    return _ok(puntos_venta=[view(pdv) for pdv in list_points_of_sale(get_redis())])
+        return refused(*problems)
+    return done(puntos_venta=[view(pdv) for pdv in list_points_of_sale(get_redis())])
 
 
-def _find(data: dict) -> PointOfSale | None:
+def _named(body, schema: type[Request]):
+    """(the loaded body, the point of sale it names, None), or (.., None, the answer that refuses it)."""
+    data, problems = judge(schema, body)
+    problems = problems or _file_problems(data)
+    if problems:
+        return data, None, refused(*problems)
     try:
-        return get_point_of_sale(get_redis(), pdv_id(data["cuit"], data["pto_vta"]))
+        return data, get_point_of_sale(get_redis(), pdv_id(data["cuit"], data["pto_vta"])), None
     except UnknownPointOfSale:
-        return None
-
-
-def _not_found(data: dict) -> dict:
-    return _error(f"No existe el punto de venta {data['pto_vta']} del CUIT {data['cuit']}.")
+        return data, None, refused(f"No existe el punto de venta {data['pto_vta']} del CUIT {data['cuit']}.")
 
 
 def consulta(body) -> dict:
     """One point of sale, and the state of its webhook endpoint."""
-    data, problems = judge(PuntoVentaId, body)
-    if data is None:
-        return _error(*problems)
-    pdv = _find(data)
-    if pdv is None:
-        return _not_found(data)
-    return _ok(punto_venta=view(pdv), webhook=endpoints.status(get_redis(), pdv.id))
+    _, pdv, refusal = _named(body, PuntoVentaId)
+    if refusal:
+        return refusal
+    return done(punto_venta=view(pdv), webhook=endpoints.status(get_redis(), pdv.id))
 
 
 def habilitar_webhook(body) -> dict:
     """Enable again an endpoint disabled after failing for a day; its failed hooks are not sent again
     by this (the client does that with hooks/reenviar and fallidos_desde)."""
-    data, problems = judge(PuntoVentaId, body)
-    if data is None:
-        return _error(*problems)
-    pdv = _find(data)
-    if pdv is None:
-        return _not_found(data)
-    return _ok(punto_venta=view(endpoints.enable(get_redis(), pdv.id)))
+    _, pdv, refusal = _named(body, PuntoVentaId)
+    if refusal:
+        return refusal
+    return done(punto_venta=view(endpoints.enable(get_redis(), pdv.id)))
 
 
 def modificar(body) -> dict:
-    """ModificarPuntoVenta any setting but the identity (CUIT, punto de venta) and the credentials."""
-    data, problems = judge(ModificarPuntoVenta, body)
-    if data is None:
-        return _error(*problems)
-    problems = _file_problems(data)
-    if problems:
-        return _error(*problems)
-    pdv = _find(data)
-    if pdv is None:
-        return _not_found(data)
+    """Change any setting but the identity (CUIT, punto de venta) and the credentials."""
+    data, pdv, refusal = _named(body, ModificarPuntoVenta)
+    if refusal:
+        return refusal
     changes = {name: value for name, value in data.items() if name not in ("cuit", "pto_vta")}
     try:
-        return _ok(punto_venta=view(update_point_of_sale(get_redis(), pdv.id, **changes)))
+        return done(punto_venta=view(update_point_of_sale(get_redis(), pdv.id, **changes)))
     except ValueError as exc:
-        return _error(f"El punto de venta no se pudo modificar: {exc}.")
+        return refused(f"El punto de venta no se pudo modificar: {exc}.")

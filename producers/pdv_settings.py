@@ -14,9 +14,9 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from accounts.points_of_sale import PointOfSale, update_point_of_sale
-from config.redis_client import get_redis
-from producers.access import BAD_CREDENTIALS, point_of_sale
-from producers.requests import STRING_OR_INTEGER, Credenciales, between, date_field, judge, one_of, text, whole, yes_no
+from producers.requests import (
+    STRING_OR_INTEGER, Credenciales, between, date_field, done, one_of, open_request, refused, text, whole, yes_no,
+)
 from webhook_dispatch import endpoints
 
 CONCEPTOS_TIPO = {"P": 1, "S": 2, "PS": 3}
@@ -56,10 +56,6 @@ class Administrar(Credenciales):
     reg_transparencia_provincial = fields.Dict()
 
 
-def _error(*messages: str) -> dict:
-    return {"error": "S", "errores": list(messages)}
-
-
 def client_view(pdv: PointOfSale) -> dict:
     """The point of sale as its client sees it: no secrets, and no paths of the server's files."""
     view = pdv.public_view()
@@ -95,33 +91,25 @@ def _changes(data: dict) -> dict:
 
 def administrar(body) -> dict:
     """`puntos_venta/administrar` with operacion M: the settings of the credentials' point of sale."""
-    r = get_redis()
-    pdv = point_of_sale(r, body)
+    r, pdv, data = open_request(body, Administrar)
     if pdv is None:
-        return _error(BAD_CREDENTIALS.text)
-    data, problems = judge(Administrar, body)
-    if data is None:
-        return _error(*problems)
+        return data
     if data["operacion"] == "A":
-        return _error(CREATION)
+        return refused(CREATION)
     problems = _fixed_problems(data, pdv)
     if problems:
-        return _error(*problems)
+        return refused(*problems)
     try:
         pdv = update_point_of_sale(r, pdv.id, **_changes(data))
     except ValueError as exc:
-        return _error(f"El punto de venta no se pudo modificar: {exc}.")
-    return {"error": "N", "errores": [], "punto_venta": client_view(pdv)}
+        return refused(f"El punto de venta no se pudo modificar: {exc}.")
+    return done(punto_venta=client_view(pdv))
 
 
 def consulta(body) -> dict:
     """`puntos_venta/consulta`: the settings of the credentials' point of sale, and the state of its webhook
     endpoint (disabled or not and why, failing since when)."""
-    r = get_redis()
-    pdv = point_of_sale(r, body)
+    r, pdv, data = open_request(body, Credenciales)
     if pdv is None:
-        return _error(BAD_CREDENTIALS.text)
-    _, problems = judge(Credenciales, body)
-    if problems:
-        return _error(*problems)
-    return {"error": "N", "errores": [], "punto_venta": client_view(pdv), "webhook": endpoints.status(r, pdv.id)}
+        return data
+    return done(punto_venta=client_view(pdv), webhook=endpoints.status(r, pdv.id))

@@ -12,9 +12,7 @@ from datetime import date
 from comprobantes.codes import TIPOS
 from comprobantes.store import Store, cbte_key, state_key
 from comprobantes.views import consulta_view
-from config.redis_client import get_redis
-from producers.access import BAD_CREDENTIALS, point_of_sale
-from producers.requests import Credenciales, between, date_field, judge, one_of, text, whole
+from producers.requests import Credenciales, between, date_field, done, one_of, open_request, refused, text, whole
 
 IN_QUEUE = ("encolado", "procesando", "error")
 MAX_LIMIT = 1000
@@ -30,10 +28,6 @@ class VentasEnCola(Credenciales):
     limite = whole(validate=between(0, MAX_LIMIT), metadata={"description": f"De 0 a {MAX_LIMIT} (0: {MAX_LIMIT})."})
 
 
-def _error(*messages: str) -> dict:
-    return {"error": "S", "errores": list(messages)}
-
-
 def _wanted(raw: list, *, desde: date | None, hasta: date | None, cbte_tipo: int | None) -> bool:
     fecha, tipo = raw
     if fecha is None:  # gone since its id was read
@@ -44,18 +38,14 @@ def _wanted(raw: list, *, desde: date | None, hasta: date | None, cbte_tipo: int
 
 
 def ventas_en_cola(body) -> dict:
-    r = get_redis()
-    pdv = point_of_sale(r, body)
+    r, pdv, data = open_request(body, VentasEnCola)
     if pdv is None:
-        return _error(BAD_CREDENTIALS.text)
-    data, problems = judge(VentasEnCola, body)
-    if data is None:
-        return _error(*problems)
+        return data
     cbte_tipo = None
     if "tipo" in data:
         tipo = TIPOS.get(data["tipo"].strip().upper())
         if tipo is None:
-            return _error(f"El tipo de comprobante {data['tipo']!r} no es valido.")
+            return refused(f"El tipo de comprobante {data['tipo']!r} no es valido.")
         cbte_tipo = tipo.cbte_tipo
     states = [data["estado"]] if "estado" in data else IN_QUEUE
     candidates = [rid for state in states for rid in r.zrange(state_key(pdv.id, state), 0, -1)]
@@ -68,5 +58,5 @@ def ventas_en_cola(body) -> dict:
     limit = data.get("limite") or MAX_LIMIT
     start = data.get("pagina", 0) * limit
     page = Store(r).get_many([rid for _, _, rid in found[start:start + limit]])
-    return {"error": "N", "errores": [], "total": len(found), "comprobantes": [
-        {**consulta_view(record), "cola": {"estado": record.state, "intentos": record.attempts}} for record in page]}
+    return done(total=len(found), comprobantes=[
+        {**consulta_view(record), "cola": {"estado": record.state, "intentos": record.attempts}} for record in page])

@@ -1,4 +1,5 @@
-"""The request bodies of the Python API as marshmallow schemas, one per TusFacturas method (and ours).
+"""The request bodies of the Python API as marshmallow schemas, one per TusFacturas method (and ours),
+and the steps every method takes with one: open it with its credentials, judge it, answer.
 
 The OpenAPI document is generated from them, and the functions refuse any field they do not declare:
 a misspelt field (`limit` for `limite`) must not silently fall back to a default. Fields are described
@@ -10,6 +11,8 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from comprobantes.schemas import ClienteSchema, ComprobanteSchema
+from config.redis_client import get_redis
+from producers.access import BAD_CREDENTIALS, point_of_sale
 from producers.batches import MAX_BATCH, MAX_LOTE
 
 DATE_PATTERN = r"^\s*\d{1,2}/\d{1,2}/\d{4}\s*$"
@@ -194,3 +197,23 @@ def _sentences(messages, path: str):
             yield from _sentences(inner, path)
     else:
         yield f"El campo {path} {messages}" if path else f"El cuerpo del request {messages}"
+
+
+def refused(*messages: str) -> dict:
+    """The answer of TusFacturas' queue methods to a request they do not carry out."""
+    return {"error": "S", "errores": list(messages)}
+
+
+def done(**extra) -> dict:
+    return {"error": "N", "errores": [], **extra}
+
+
+def open_request(body, schema: type[Schema]):
+    """(redis, the point of sale the credentials open, the loaded body), or (redis, None, the answer that
+    refuses it: wrong credentials first, without a word about the body, else every problem of the body)."""
+    r = get_redis()
+    pdv = point_of_sale(r, body)
+    if pdv is None:
+        return r, None, refused(BAD_CREDENTIALS.text)
+    data, problems = judge(schema, body)
+    return (r, pdv, data) if data is not None else (r, None, refused(*problems))
