@@ -14,9 +14,9 @@ import math
 
 from flask import Request
 
-from accounts.points_of_sale import authenticate
 from comprobantes import problems as P
 from config.settings import get_settings
+from producers.access import point_of_sale
 from producers.http.errors import Refusal
 from producers.http.ratelimit import take
 
@@ -36,7 +36,7 @@ def _spend(r, subject: str, whose: str) -> None:
 
 def count_client_request(r, request: Request, body: dict) -> None:
     """Spend one request of the caller's budget, or refuse it with HTTP 429."""
-    pdv = authenticate(r, body.get("apikey"), body.get("apitoken"), body.get("usertoken"))
+    pdv = point_of_sale(r, body)
     if pdv is not None:
         _spend(r, f"pdv:{pdv.id}", "de tu punto de venta")
     else:

@@ -39,7 +39,7 @@ class Refusal(Exception):
 
 def too_large(limit: int) -> Refusal:
     return Refusal(413, P.TOO_LARGE(f"El cuerpo del request supera el maximo de {limit} bytes "
-                                         f"({limit / 1048576:.1f} MB). Envia lotes mas chicos."))
+                                    f"({limit / 1048576:.1f} MB). Envia lotes mas chicos."))
 
 
 def error_answer(problems: list[Problem]) -> dict:

@@ -58,8 +58,8 @@ ENDPOINTS = (
              "Lote de comprobantes (metodo anterior)",
              "El metodo de lotes anterior de TusFacturas: hasta 500 requests, cada uno con las credenciales del "
              "lote y su facturacion_lote_id_referencia; responde procesados y las validaciones por fila."),
-    Endpoint("facturacion/reenviar_encolado", producers.reenviar_encolado, bodies.ReenviarEncolado, answers.Respuesta,
-             "Reenviar a procesar un comprobante con error",
+    Endpoint("facturacion/reenviar_encolado", producers.reenviar_encolado, bodies.ReenviarEncolado,
+             answers.Respuesta, "Reenviar a procesar un comprobante con error",
              "Devuelve a la cola un comprobante que termino con error; llega un webhook encolado."),
     Endpoint("facturacion/cambiar_fecha_encolado", producers.cambiar_fecha_encolado, bodies.CambiarFechaEncolado,
              answers.Respuesta, "Cambiar la fecha de un comprobante encolado",
@@ -125,11 +125,11 @@ ENDPOINTS = (
 
 def _view(endpoint: Endpoint):
     def view():
-        body = read_body(request.get_data(cache=False), get_settings().http_max_body_bytes)
         r = get_redis()
-        if endpoint.operator:
+        if endpoint.operator:  # the operator's token is in a header: checked before any body is read
             require_operator(r, request)
-        else:
+        body = read_body(request.get_data(cache=False), get_settings().http_max_body_bytes)
+        if not endpoint.operator:
             count_client_request(r, request, body)
         return json_response(endpoint.call(body))
 

@@ -76,7 +76,8 @@ def test_the_admin_api_needs_the_operator_token_and_is_off_without_one(web):
     # this test process has no ENCOLA_ADMIN_TOKEN: its app refuses every operator call
     with served_in_thread(create_app()) as url:
         off = requests.post(f"{url}/api/v2/admin/puntos_venta/listado", json={}, timeout=5)
-    assert off.status_code == 403 and "ENCOLA_ADMIN_TOKEN" in off.json()["errores"][0]
+    assert off.status_code == 403 and off.json()["error_details"][0]["code"] == "TFC-1010"
+    assert "ENCOLA_ADMIN_TOKEN" in off.json()["errores"][0]
 
 
 def test_a_client_changes_its_webhook_with_tusfacturas_administrar(web, stack):
