@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 
 from config import clock
 from producers.requests import (
-    STRING_OR_INTEGER, Credenciales, between, done, one_of, open_request, refused, text, whole,
+    Credenciales, between, done, one_of, open_request, reference, refused, text, whole,
 )
 from webhook_dispatch import endpoints, hook_log, operations
 from webhook_dispatch.endpoints import ROTATION_GRACE_SECONDS
@@ -45,8 +45,8 @@ def _moment(description: str, **kwargs) -> Moment:
 
 
 class HooksConsulta(Credenciales):
-    external_reference = fields.Raw(metadata={"oneOf": STRING_OR_INTEGER, "description": (
-        "Los hooks de ese comprobante, del primero al ultimo (el log de hooks de TusFacturas).")})
+    external_reference = reference("Los hooks de ese comprobante, del primero al ultimo (el log de hooks de "
+                                   "TusFacturas).")
     hook_id = text(validate=validate.Length(1, 64), metadata={"description": "Un hook, por su hook_id."})
     estado = text(validate=one_of(list(STATES)), metadata={
         "description": "Sin external_reference ni hook_id: solo los de ese estado."})
@@ -78,7 +78,7 @@ def hooks_consulta(body) -> dict:
         found = hook_log.get_hook(r, pdv.id, data["hook_id"])
         entries = [found] if found else []
     elif "external_reference" in data:
-        entries = hook_log.hooks_for_reference(r, pdv.id, str(data["external_reference"]))
+        entries = hook_log.hooks_for_reference(r, pdv.id, data["external_reference"])
     else:
         entries = hook_log.hooks_for_pdv(r, pdv.id, since=data.get("desde"), state=data.get("estado"),
                                          limit=data.get("limite", 100))

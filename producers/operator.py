@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 
+from marshmallow import validate
+
 from accounts.points_of_sale import (
     CONCEPTOS, ISSUER_CONDITIONS, PointOfSale, PointOfSaleExists, UnknownPointOfSale, create_point_of_sale,
     get_point_of_sale, list_points_of_sale, pdv_id, update_point_of_sale,
@@ -30,12 +32,12 @@ def _pto_vta(**kwargs):
 
 
 def _webhook_url(**kwargs):
-    return text(metadata={"description": "URL de los webhooks (https fuera de desarrollo); vacia: el punto de "
+    return text(validate=validate.Length(max=2048), metadata={"description": "URL de los webhooks (https fuera de desarrollo); vacia: el punto de "
                                          "venta no puede encolar."}, **kwargs)
 
 
 def _file(what: str, **kwargs):
-    return text(metadata={"description": f"Ruta absoluta {what}, en el servidor."}, **kwargs)
+    return text(validate=validate.Length(1, 4096), metadata={"description": f"Ruta absoluta {what}, en el servidor."}, **kwargs)
 
 
 class Configuracion(Request):
@@ -44,7 +46,7 @@ class Configuracion(Request):
     webhook_url = _webhook_url()
     cert_path = _file("del certificado de AFIP del CUIT")
     key_path = _file("de la clave privada del certificado")
-    razon_social = text()
+    razon_social = text(validate=validate.Length(max=255))
     condicion_iva = text(validate=one_of(ISSUER_CONDITIONS), metadata={"description": "RI, M o E."})
     concepto = whole(validate=one_of(CONCEPTOS), metadata={
         "description": "1 productos, 2 servicios, 3 productos y servicios."})

@@ -39,7 +39,7 @@ class Administrar(Credenciales):
     # Only with the values the point of sale has.
     cuit = fields.Raw(metadata={"oneOf": STRING_OR_INTEGER, "description": "El CUIT del punto de venta (no cambia)."})
     punto_venta = fields.Raw(metadata={"oneOf": STRING_OR_INTEGER, "description": "Su numero (no cambia)."})
-    iva_condicion = text(metadata={"description": "Su condicion de IVA (no cambia)."})
+    iva_condicion = text(validate=validate.Length(max=10), metadata={"description": "Su condicion de IVA (no cambia)."})
     esta_activo = yes_no(metadata={"description": "Su suscripcion esta activa (la decide el operador)."})
     # TusFacturas' settings for what encola does not do: accepted, without effect.
     es_predeterminado = yes_no()
@@ -47,9 +47,9 @@ class Administrar(Credenciales):
     factura_afip = yes_no()
     actividad_enviar_arca = yes_no()
     fecha_inicio = date_field("Inicio de actividades")
-    iibb = text()
-    iva_emails = text()
-    direccion = text()
+    iibb = text(validate=validate.Length(max=255))
+    iva_emails = text(validate=validate.Length(max=4096))
+    direccion = text(validate=validate.Length(max=255))
     factura = fields.Dict()
     mercadopago = fields.Dict()
     xero = fields.Dict()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from marshmallow import validate
+
 from comprobantes.codes import TIPOS
 from comprobantes.store import Store, cbte_key, state_key
 from comprobantes.views import consulta_view
@@ -23,7 +25,7 @@ class VentasEnCola(Credenciales):
         "description": "encolado (espera su fecha), procesando (en AFIP ahora) o error; sin enviar: los tres."})
     fecha_desde = date_field("Solo desde esta fecha del comprobante")
     fecha_hasta = date_field("Solo hasta esta fecha del comprobante")
-    tipo = text(metadata={"description": "Solo de este tipo, ej. FACTURA B."})
+    tipo = text(validate=validate.Length(1, 100), metadata={"description": "Solo de este tipo, ej. FACTURA B."})
     pagina = whole(validate=between(0, 10**6), metadata={"description": "Desde 0."})
     limite = whole(validate=between(0, MAX_LIMIT), metadata={"description": f"De 0 a {MAX_LIMIT} (0: {MAX_LIMIT})."})
 

@@ -56,9 +56,23 @@ def date_field(description: str, **kwargs) -> fields.Date:
                                  "pattern": DATE_PATTERN, "example": "21/03/2022"}, **kwargs)
 
 
-def _reference(description: str, **kwargs) -> fields.Raw:
-    return fields.Raw(metadata={"description": description, "oneOf": STRING_OR_INTEGER, "example": "ABC123"},
-                      **kwargs)
+class Reference(fields.Field):
+    """An external_reference: text of up to 255 characters, or a number (TusFacturas' examples send both)."""
+
+    default_error_messages = {**_messages("debe ser un texto de hasta 255 caracteres o un numero.")}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str) or not 0 < len(value) <= 255:
+            raise self.make_error("invalid")
+        return value
+
+
+def reference(description: str, **kwargs) -> Reference:
+    return Reference(metadata={"description": description, "oneOf": [{"type": "string", "maxLength": 255},
+                                                                      {"type": "integer"}], "example": "ABC123"},
+                     **kwargs)
 
 
 class Request(Schema):
@@ -121,23 +135,23 @@ class Lotes(Credenciales):
 
 
 class ReenviarEncolado(Credenciales):
-    external_reference = _reference("El comprobante con error a reenviar (el primero, si hay varios).",
+    external_reference = reference("El comprobante con error a reenviar (el primero, si hay varios).",
                                     required=True)
 
 
 class CambiarFechaEncolado(Credenciales):
-    external_reference = _reference("El comprobante encolado (o con error) a cambiar.", required=True)
+    external_reference = reference("El comprobante encolado (o con error) a cambiar.", required=True)
     fecha = date_field("Nueva fecha del comprobante: el dia en que se emitira", required=True)
     vencimiento = date_field("Nueva fecha de vencimiento del pago")
 
 
 class EliminarEncolado(Credenciales):
-    external_reference = _reference("Los comprobantes encolados o con error a eliminar.", required=True)
+    external_reference = reference("Los comprobantes encolados o con error a eliminar.", required=True)
     fecha = date_field("Si se envia, solo los de esa fecha")
 
 
 class CriterioConsultaAvanzada(Request):
-    external_reference = _reference("Para busqueda_tipo EXT_REF.")
+    external_reference = reference("Para busqueda_tipo EXT_REF.")
     operacion = text(validate=one_of(["V", "C"]), metadata={"description": "V (venta) o C (compra)."})
     fecha = date_field("Para busqueda_tipo F")
     tipo = text(metadata={"description": "Para busqueda_tipo TN: el tipo, ej. FACTURA B."})

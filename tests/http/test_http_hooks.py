@@ -103,6 +103,7 @@ def test_no_point_of_sale_reaches_anothers_hooks(web, stack):
 def test_hook_requests_are_judged_before_anything_is_sent(web, pdv):
     both = web.call("hooks/reenviar", {**pdv.credentials, "hook_id": "x", "fallidos_desde": "01/01/2030"})
     neither = web.call("hooks/reenviar", pdv.credentials)
-    bad = web.call("hooks/consulta", {**pdv.credentials, "estado": "perdido", "desde": "ayer", "limite": 0})
+    bad = web.call("hooks/consulta", {**pdv.credentials, "estado": "perdido", "desde": "ayer", "limite": 0,
+                                      "external_reference": ["no", "una lista"]})
     assert both["error"] == neither["error"] == "S" and "hook_id" in both["errores"][0]
-    assert len(bad["errores"]) == 3
+    assert len(bad["errores"]) == 4
