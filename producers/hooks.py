@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 
 from config import clock
 from producers.requests import (
-    Credenciales, between, done, one_of, open_request, reference, refused, text, whole,
+    Credenciales, between, done, one_of, open_request, reference, refused, spanish_messages, text, whole,
 )
 from webhook_dispatch import endpoints, hook_log, operations
 from webhook_dispatch.endpoints import ROTATION_GRACE_SECONDS
@@ -24,8 +24,7 @@ MAX_LISTED = 500
 class Moment(fields.Field):
     """A moment in Argentina time, as `creado` is written in every hook: dd/mm/aaaa hh:mm:ss, or a day."""
 
-    default_error_messages = {"invalid": "debe ser una fecha dd/mm/aaaa u hora dd/mm/aaaa hh:mm:ss.",
-                              "required": "es obligatorio.", "null": "no puede ser null."}
+    default_error_messages = spanish_messages("debe ser una fecha dd/mm/aaaa u hora dd/mm/aaaa hh:mm:ss.")
 
     def _deserialize(self, value, attr, data, **kwargs) -> float:
         if isinstance(value, str):

@@ -20,21 +20,22 @@ STRING_OR_INTEGER = [{"type": "string"}, {"type": "integer"}]
 UNKNOWN = "no existe en el formato de TusFacturas."
 
 
-def _messages(invalid: str) -> dict[str, str]:
+def spanish_messages(invalid: str) -> dict[str, str]:
+    """A field's error messages in Spanish; the caller prefixes "El campo <path> "."""
     return {"required": "es obligatorio.", "null": "no puede ser null.", "invalid": invalid,
             "validator_failed": "tiene un valor no valido."}
 
 
 def text(**kwargs) -> fields.String:
-    return fields.String(error_messages=_messages("debe ser un texto."), **kwargs)
+    return fields.String(error_messages=spanish_messages("debe ser un texto."), **kwargs)
 
 
 def whole(**kwargs) -> fields.Integer:
-    return fields.Integer(strict=True, error_messages=_messages("debe ser un numero entero."), **kwargs)
+    return fields.Integer(strict=True, error_messages=spanish_messages("debe ser un numero entero."), **kwargs)
 
 
 def flag(**kwargs) -> fields.Boolean:
-    return fields.Boolean(error_messages=_messages("debe ser true o false."), **kwargs)
+    return fields.Boolean(error_messages=spanish_messages("debe ser true o false."), **kwargs)
 
 
 def yes_no(**kwargs) -> fields.String:
@@ -51,7 +52,7 @@ def one_of(choices) -> validate.OneOf:
 
 def date_field(description: str, **kwargs) -> fields.Date:
     """A dd/mm/aaaa date, loaded as a date."""
-    return fields.Date(format="%d/%m/%Y", error_messages=_messages("debe ser una fecha dd/mm/aaaa."),
+    return fields.Date(format="%d/%m/%Y", error_messages=spanish_messages("debe ser una fecha dd/mm/aaaa."),
                        metadata={"description": f"{description} (dd/mm/aaaa).", "format": "dd/mm/aaaa",
                                  "pattern": DATE_PATTERN, "example": "21/03/2022"}, **kwargs)
 
@@ -59,7 +60,7 @@ def date_field(description: str, **kwargs) -> fields.Date:
 class Reference(fields.Field):
     """An external_reference: text of up to 255 characters, or a number (TusFacturas' examples send both)."""
 
-    default_error_messages = {**_messages("debe ser un texto de hasta 255 caracteres o un numero.")}
+    default_error_messages = spanish_messages("debe ser un texto de hasta 255 caracteres o un numero.")
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         if isinstance(value, int) and not isinstance(value, bool):
