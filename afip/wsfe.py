@@ -5,6 +5,9 @@ The client speaks WSFEv1's own types (FECAEDetRequest dicts) and knows nothing o
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from dataclasses import dataclass, field
 
 from zeep.helpers import serialize_object
@@ -59,7 +62,10 @@ class WsfeClient:
         key_path: str,
         tickets: TicketStore,
         timeouts: tuple[float, float],
+        observe: Callable[[str, float], None] | None = None,
     ):
+        """`observe(operation, seconds)` is told how long each call took, answered or not."""
+        self.observe = observe
         self.cuit = cuit
         self.cert_path = cert_path
         self.key_path = key_path
@@ -73,10 +79,14 @@ class WsfeClient:
         ticket = self._ticket() if authenticated else None
         if ticket is not None:
             kwargs["Auth"] = {"Token": ticket.token, "Sign": ticket.sign, "Cuit": self.cuit}
+        started = time.monotonic()
         try:
             result = getattr(self.proxy, operation)(**kwargs)
         except Exception as exc:  # sorted into AFIP's failure classes; anything else is re-raised there
             raise classify_transport(exc, sent_for_authorization=authorizes) from exc
+        finally:
+            if self.observe is not None:
+                self.observe(operation, time.monotonic() - started)
         result = serialize_object(result, dict) or {}
         failure = classify_wsfe_errors(_pairs(result.get("Errors"), "Err"), sent_for_authorization=authorizes)
         if isinstance(failure, AuthError) and ticket is not None:

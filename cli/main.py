@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+import redis
+
 from afip.simulator.options import add_arguments as add_simulator_arguments
 from afip.simulator.options import run as run_simulator
 from cli.pdv import add_arguments as add_pdv_arguments
 from cli.pdv import run as run_pdv
+from cli.operator import EXIT_USAGE, UsageError, add_operator_commands
 from config.settings import ConfigurationError
 
 
@@ -43,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     cert.add_argument("--cuit", type=int, required=True)
     cert.add_argument("--out", required=True, help="folder for ca.pem, cert.pem and key.pem")
     cert.add_argument("--name", default=None, help="another system's certificate: NAME-cert.pem, NAME-key.pem")
+    add_operator_commands(commands)
 
     pdv = commands.add_parser("pdv", help="points of sale: add, list, show, set-webhook, set, enable-webhook "
                                            "(JSON output)")
@@ -58,9 +62,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("afip-sim needs --ca (create one with `encola afip-sim cert --cuit CUIT --out DIR`)")
     try:
         return args.handler(args)
-    except ConfigurationError as exc:
+    except (ConfigurationError, UsageError) as exc:
         print(f"encola: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except redis.RedisError as exc:
+        print(f"encola: cannot reach Redis at ENCOLA_REDIS_URL: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
 

@@ -2,16 +2,19 @@
 `abono_frecuencia` months later, until `abono_hasta` (mm/aaaa).
 
 Each occurrence is a comprobante of its own with its own webhooks (TusFacturas notifies only the first)
-and its own external_reference: the first one's followed by `-aaaamm` of the occurrence's month.
+and its own external_reference: the first one's followed by `-aaaamm` of the occurrence's month. An
+occurrence that no longer passes validation ends the abono with an `error` webhook under its reference.
 """
 
 from __future__ import annotations
 
 import calendar
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from accounts.points_of_sale import PointOfSale
+from comprobantes.answers import Problem
 from comprobantes.store import Record
 from comprobantes.validation import Accepted, check_item
 
@@ -44,8 +47,18 @@ def base_reference(record: Record) -> str:
     return record.abono_base or record.external_reference
 
 
-def next_occurrence(record: Record, pdv: PointOfSale) -> Accepted | None:
-    """The next occurrence of an abono, validated like any submission; None when there is none."""
+@dataclass
+class Occurrence:
+    """The next occurrence of an abono: `accepted` when it is valid, else the `problems` that stop it."""
+
+    external_reference: str
+    fecha: date
+    accepted: Accepted | None
+    problems: list[Problem]
+
+
+def next_occurrence(record: Record, pdv: PointOfSale) -> Occurrence | None:
+    """The next occurrence of an abono, validated like any submission; None when the abono has ended."""
     sent = record.body.get("comprobante") or {}
     if str(sent.get("abono", "N")).upper() != "S":
         return None
@@ -59,14 +72,13 @@ def next_occurrence(record: Record, pdv: PointOfSale) -> Accepted | None:
     fecha = add_months(record.fecha, months)
     if (fecha.year, fecha.month) > until:
         return None
-    following = dict(sent, fecha=fecha.strftime("%d/%m/%Y"),
-                     external_reference=f"{base_reference(record)}-{fecha:%Y%m}")
+    reference = f"{base_reference(record)}-{fecha:%Y%m}"
+    following = dict(sent, fecha=fecha.strftime("%d/%m/%Y"), external_reference=reference)
     for name in ("vencimiento", "periodo_facturado_desde", "periodo_facturado_hasta"):
         if sent.get(name):
             following[name] = _shift(sent[name], months)
     checked = check_item({"cliente": record.body.get("cliente"), "comprobante": following}, pdv, today=fecha)
     if checked.problems:
         log.warning("abono %s: the occurrence of %s is not valid and was not queued: %s", record.id, fecha,
-                    [p.text for p in checked.problems])
-        return None
-    return checked.accepted
+                    [p.text for p in checked.problems], extra={"comprobante": record.id})
+    return Occurrence(reference, fecha, checked.accepted, checked.problems)

@@ -9,6 +9,7 @@ change and its notification are committed together or not at all.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -20,8 +21,11 @@ from comprobantes.lote_hooks import lote_fields
 from comprobantes.validation import Accepted
 from config import clock
 from config.keys import key
+from monitoring.counters import count
 from webhook_dispatch import outbox
 from webhook_dispatch.events import Event, build_event
+
+log = logging.getLogger("encola.store")
 
 STATES = ("encolado", "procesando", "emitido", "error", "eliminado")
 LANES_DUE = key("lanes", "due")
@@ -161,6 +165,10 @@ class NewRecord:
     audit: dict
     event: Event | None
 
+    def record(self) -> "Record":
+        """The record as written, without reading it back."""
+        return Record.from_redis({name: str(value) for name, value in self.raw.items()})
+
 
 class Conflict(Exception):
     """The comprobante is not in a state that allows the change."""
@@ -218,7 +226,10 @@ class Store:
                     continue
         if new.event is not None:
             outbox.publish([new.event.hook_id])
-        return self.get(new.id), True
+        log.info("comprobante %s accepted (%s) in lane %s, due %s", new.id, accepted.external_reference, new.lane,
+                 accepted.fecha.isoformat(),
+                 extra={"comprobante": new.id, "pdv": pdv.id, "lane": new.lane, "external_reference": accepted.external_reference})
+        return new.record(), True
 
     def prepare(self, pdv: PointOfSale, accepted: Accepted, *, lote_ref: str = "", origin: str = "",
                 abono_base: str = "", notify: bool = True) -> "NewRecord":
@@ -237,15 +248,17 @@ class Store:
             "body": to_json(accepted.body), "detail": to_json(accepted.detail), "total": str(accepted.total),
             "lote_ref": lote_ref, "abono_base": abono_base, "notify": "1" if notify else "0",
         }
-        # The new record's own view, so that its first event is built like all its later ones.
-        event = event_for(Record.from_redis({k: str(v) for k, v in raw.items()}), "encolado", intento=1, msg=[])
         audit = {"at": now, "evento": "aceptado", "estado": "encolado", **({"origen": origin} if origin else {})}
-        return NewRecord(rid, seq, lane, accepted.fecha, pdv, raw, audit, event)
+        new = NewRecord(rid, seq, lane, accepted.fecha, pdv, raw, audit, None)
+        # Built from the new record itself, so its first event is built like all its later ones.
+        new.event = event_for(new.record(), "encolado", intento=1, msg=[])
+        return new
 
     @staticmethod
     def stage_new(pipe, new: "NewRecord") -> None:
         pdv, rid, seq = new.pdv, new.id, new.seq
         pipe.hset(cbte_key(rid), mapping=new.raw)
+        count(pipe, "encola_comprobantes_accepted", pdv=pdv.id)
         pipe.rpush(audit_key(rid), to_json(new.audit))
         pipe.zadd(ref_key(pdv.id, new.raw["external_reference"]), {rid: seq})
         pipe.zadd(state_key(pdv.id, "encolado"), {rid: seq})
@@ -303,6 +316,7 @@ class Store:
         if new_state != record.state:
             pipe.zrem(state_key(record.pdv, record.state), record.id)
             pipe.zadd(state_key(record.pdv, new_state), {record.id: record.seq})
+            count(pipe, "encola_comprobante_transitions", pdv=record.pdv, state=new_state)
         pipe.rpush(audit_key(record.id), to_json({"at": now, "estado": new_state, **audit}))
 
 

@@ -71,6 +71,10 @@ def field_problems(block: str, messages, path: str | None = None) -> list[Proble
     return [(P.REQUIRED if messages == REQUIRED else P.INVALID)(text)]
 
 
+# Built once: a marshmallow 4 schema keeps no state between loads, and building one costs more than a load.
+_CLIENTE, _COMPROBANTE = ClienteSchema(), ComprobanteSchema()
+
+
 def _block(item: dict, name: str, schema) -> tuple[dict, dict, list[Problem]]:
     if name not in item:
         return {}, {"_schema": [REQUIRED]}, field_problems(name, [REQUIRED])
@@ -90,9 +94,9 @@ def check_item(item, pdv: PointOfSale, *, today: date, envelope: frozenset = fro
     basic = P.MISSING_REFERENCE in problems
     problems += [P.UNKNOWN_FIELD(f"El campo {key} no existe en el formato de TusFacturas.")
                  for key in item if key not in BLOCKS and key not in envelope]
-    cliente, cliente_errors, found = _block(item, "cliente", ClienteSchema())
+    cliente, cliente_errors, found = _block(item, "cliente", _CLIENTE)
     problems += found
-    comprobante, comprobante_errors, found = _block(item, "comprobante", ComprobanteSchema())
+    comprobante, comprobante_errors, found = _block(item, "comprobante", _COMPROBANTE)
     problems += found
     judgement = judge(cliente=cliente, cliente_errors=cliente_errors, comprobante=comprobante,
                       comprobante_errors=comprobante_errors, pdv=pdv, today=today,

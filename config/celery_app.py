@@ -8,6 +8,7 @@ visibility timeout only has to outlast a short ETA plus one task's run.
 from __future__ import annotations
 
 from celery import Celery
+from celery.signals import setup_logging
 from kombu import Queue
 
 from config.settings import get_settings
@@ -45,7 +46,6 @@ app.conf.update(
     accept_content=["json"],
     timezone="UTC",
     worker_send_task_events=True,
-    task_send_sent_event=True,
     worker_hijack_root_logger=False,
     imports=("tasks.emision", "webhook_dispatch.tasks"),
     beat_schedule={
@@ -61,3 +61,11 @@ app.conf.update(
         },
     },
 )
+
+
+@setup_logging.connect
+def _structured_logs(loglevel=None, **kwargs):
+    """Workers and beat log JSON lines like every other process (Celery's own formats are bypassed)."""
+    from monitoring.logs import configure
+
+    configure(loglevel if isinstance(loglevel, str) else None)

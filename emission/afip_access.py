@@ -6,6 +6,7 @@ from accounts.points_of_sale import PointOfSale
 from afip.wsaa import TicketStore
 from afip.wsfe import WsfeClient
 from config.settings import get_settings
+from monitoring.counters import observe_afip_latency
 
 
 def wsfe_for(r, pdv: PointOfSale) -> WsfeClient:
@@ -18,4 +19,5 @@ def wsfe_for(r, pdv: PointOfSale) -> WsfeClient:
         key_path=pdv.key_path,
         tickets=TicketStore(r, wsaa_url=settings.wsaa_url, timeouts=timeouts),
         timeouts=timeouts,
+        observe=lambda operation, seconds: observe_afip_latency(r, operation, seconds),
     )

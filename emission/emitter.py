@@ -29,6 +29,8 @@ from emission.afip_access import wsfe_for
 from emission.lane_lock import LaneLock
 from emission.matching import same_comprobante
 from emission.schedule import LOST, MORE_WORK, YIELDED, finish, inflight_key, lane_key_meta, publish_drain
+from monitoring.counters import count
+from webhook_dispatch.events import build_event
 
 log = logging.getLogger("encola.emission")
 
@@ -37,6 +39,7 @@ HEALTH_KEY = key("afip", "health")
 HEALTH_TTL_SECONDS = 10  # one FEDummy answer serves every lane for this long
 MAX_SEQUENCE_RETRIES = 2
 REG_X_REQ_KEY = key("afip", "regxreq")
+_OUTCOMES = {SequenceError: "sequence", AmbiguousError: "ambiguous", TransientError: "transient", AuthError: "auth"}
 DEFAULT_REG_X_REQ = 250  # homologación's RegXReq (afip-facts.md §5.3), until AFIP tells its own
 EXHAUSTED = "Se alcanzó el máximo de {n} intentos de emisión. Revisá el error y enviá el comprobante a reprocesar."
 
@@ -202,28 +205,34 @@ class LaneEmitter:
         self.r.hset(inflight_key(self.lane), batch_id, json.dumps(entry))
         try:
             result = client.solicitar_cae(state.pto_vta, state.cbte_tipo, details)
-        except SequenceError:
+        except AfipError as exc:
+            count(self.r, "encola_emission_attempts", outcome=_OUTCOMES.get(type(exc), "data"))
+            self._settle_failed_call(client, state, batch, batch_id, entry, exc)
+            return
+        count(self.r, "encola_emission_attempts", outcome={"A": "approved", "P": "partial"}.get(result.resultado, "rejected"))
+        self._apply(state, batch, numbers, details, result)
+        self.r.hdel(inflight_key(self.lane), batch_id)
+
+    def _settle_failed_call(self, client, state: LaneState, batch: list[Record], batch_id: str, entry: dict,
+                            exc: AfipError) -> None:
+        """What a FECAESolicitar that raised means for its batch, by failure class (the order matters:
+        a SequenceError is a DataError, an AmbiguousError a TransientError)."""
+        if isinstance(exc, SequenceError):
             self._mark_answered(entry)
-            raise
-        except AmbiguousError as exc:
+            raise exc
+        if isinstance(exc, AmbiguousError):
             if exc.answered:
                 self._mark_answered(entry)
             self._note_failure(state)
             self._reconcile(client, state, count_attempt=True)
             return
-        except (TransientError, AuthError) as exc:
-            self.r.hdel(inflight_key(self.lane), batch_id)
+        self.r.hdel(inflight_key(self.lane), batch_id)
+        if isinstance(exc, (TransientError, AuthError)):
             self._release(batch, batch_id, exc, count_attempt=True)
             raise self._backoff(state, exc) from exc
-        except DataError as exc:
-            self.r.hdel(inflight_key(self.lane), batch_id)
-            messages = afip_messages(exc.codes)
-            self.store.transition([rec.id for rec in batch],
-                                  outcomes.failed(batch_id, {rec.id: messages for rec in batch},
-                                                  codes={rec.id: exc.codes for rec in batch}))
-            return
-        self._apply(state, batch, numbers, details, result)
-        self.r.hdel(inflight_key(self.lane), batch_id)
+        messages = afip_messages(exc.codes)
+        self.store.transition([rec.id for rec in batch], outcomes.failed(
+            batch_id, {rec.id: messages for rec in batch}, codes={rec.id: exc.codes for rec in batch}))
 
     def _apply(self, state: LaneState, batch: list[Record], numbers: list[int], details: list[dict], result) -> None:
         emitted, failed, unprocessed = {}, {}, []
@@ -241,6 +250,13 @@ class LaneEmitter:
                 codes[rec.id] = pairs
             else:
                 unprocessed.append(rec.id)
+        log.info("lane %s batch %s: %d emitted, %d rejected, %d back to the queue", self.lane, self.batch_id,
+                 len(emitted), len(failed), len(unprocessed),
+                 extra={"lane": self.lane, "batch": self.batch_id, "emitted": list(emitted), "rejected": list(failed),
+                        "numbers": [numbers[0], numbers[-1]]})
+        for rid, messages in failed.items():
+            log.info("comprobante %s rejected by AFIP: %s", rid, " | ".join(messages),
+                     extra={"comprobante": rid, "lane": self.lane})
         if emitted:
             self._store_emitted(self.batch_id, emitted)
             last = max(emitted.values(), key=lambda e: e["numero"])
@@ -350,9 +366,16 @@ class LaneEmitter:
         continuations = {}
         for record in self.store.get_many(list(emitted)):
             following = next_occurrence(record, self.pdv)
-            if following is not None:
+            if following is None:
+                continue
+            if following.accepted is not None:
                 continuations[record.id] = self.store.prepare(
-                    self.pdv, following, origin=f"abono tras {record.id}", abono_base=base_reference(record))
+                    self.pdv, following.accepted, origin=f"abono tras {record.id}", abono_base=base_reference(record))
+            elif record.notify:
+                continuations[record.id] = build_event(
+                    pdv_id=record.pdv, evento="error", external_reference=following.external_reference, intento=1,
+                    msg=["La siguiente emision del abono no pudo encolarse y el abono termina aqui:",
+                         *(p.text for p in following.problems)])
         self.store.transition(list(emitted), outcomes.emitted(batch_id, emitted, continuations))
 
     # Helpers
@@ -390,6 +413,7 @@ class LaneEmitter:
 
     def _backoff(self, state: LaneState, exc: AfipError) -> _Backoff:
         self._note_failure(state)
+        count(self.r, "encola_emission_retries", reason=_OUTCOMES.get(type(exc), type(exc).__name__.lower()))
         # A real call that failed tells every lane to probe first; the probe caches its own answer, and
         # must not prolong it, or lanes retrying in turn would keep AFIP "down" for ever.
         if isinstance(exc, TransientError) and not isinstance(exc, (AmbiguousError, _AfipDown)):

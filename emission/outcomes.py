@@ -13,6 +13,7 @@ from comprobantes.answers import comprobante_nro
 from comprobantes.qr import afip_qr_url
 from comprobantes.store import Conflict, NewRecord, Record, Store, event_for, numero_key, pending_key, pending_score
 from config import clock
+from webhook_dispatch.events import Event
 
 
 def _owned(record: Record, batch_id: str) -> None:
@@ -35,11 +36,11 @@ def _ddmmyyyy(yyyymmdd: str) -> str:
     return datetime.strptime(yyyymmdd, "%Y%m%d").strftime("%d/%m/%Y") if yyyymmdd else ""
 
 
-def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, NewRecord] | None = None):
+def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, NewRecord | Event] | None = None):
     """`results[rid]`: numero, cae, cae_vto (yyyymmdd), observaciones [(code, msg)], reconciled (bool).
 
     `continuations[rid]`: an abono's next occurrence, created in the same transaction so that a crash
-    can never leave an emitted abono without its successor.
+    can never leave an emitted abono without its successor, or the `error` event saying why it ends.
     """
 
     def change(pipe, record: Record):
@@ -64,9 +65,11 @@ def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, Ne
         pipe.zadd(numero_key(record.pdv, record.cbte_tipo), {record.id: result["numero"]})
         events = []
         following = (continuations or {}).get(record.id)
-        if following is not None:
+        if isinstance(following, NewRecord):
             Store.stage_new(pipe, following)
             events.append(following.event)  # None when it notifies no one; the store skips it
+        elif following is not None:  # the event saying why the abono could not go on
+            events.append(following)
         return [event_for(
             record, "emitido", intento=attempts, msg=observaciones,
             extra={

@@ -6,6 +6,7 @@ Each takes the body TusFacturas documents and returns the dict TusFacturas answe
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import date, datetime
 
@@ -41,17 +42,27 @@ def _error(*messages: str, **extra) -> dict:
     return {"error": "S", "errores": list(messages), **extra}
 
 
-def _caller(body, request: type[Schema] | None, **error_extra):
-    """(redis, point of sale, None) for valid credentials and only the fields `request` declares, else
-    (redis, None, the error answer). Without `request` the caller judges the fields itself."""
-    r = get_redis()
-    pdv = point_of_sale(r, body)
-    if pdv is None:
-        return r, None, _error(BAD_CREDENTIALS.text, **error_extra)
-    unknown = unknown_fields(body, request) if request else []
-    if unknown:
-        return r, None, _error(*[f"El campo {name} {UNKNOWN}" for name in unknown], **error_extra)
-    return r, pdv, None
+def _for_point_of_sale(request: type[Schema] | None, **refused_extra):
+    """The public function takes a TusFacturas body, authenticates its credentials and refuses the
+    fields `request` does not declare (without `request` the operation judges every field itself); the
+    same operation is `.as_operator(r, pdv, body)` for an operator who names the point of sale (the CLI)."""
+
+    def decorate(operation):
+        @functools.wraps(operation)
+        def public(body) -> dict:
+            r = get_redis()
+            pdv = point_of_sale(r, body)
+            if pdv is None:
+                return _error(BAD_CREDENTIALS.text, **refused_extra)
+            unknown = unknown_fields(body, request) if request else []
+            if unknown:
+                return _error(*[f"El campo {name} {UNKNOWN}" for name in unknown], **refused_extra)
+            return operation(r, pdv, body)
+
+        public.as_operator = operation
+        return public
+
+    return decorate
 
 
 def _ok(**extra) -> dict:
@@ -80,11 +91,9 @@ def _kick(r, records: list[Record]) -> None:
         kick_if_due(r, record.lane, record.due_at, lease=lease)
 
 
-def reenviar_encolado(body) -> dict:
+@_for_point_of_sale(requests.ReenviarEncolado)
+def reenviar_encolado(r, pdv, body) -> dict:
     """Send a comprobante that ended in `error` back to the queue (the first one, if several match)."""
-    r, pdv, refused = _caller(body, requests.ReenviarEncolado)
-    if refused:
-        return refused
     ref = _reference(body)
     if ref is None:
         return _error(MISSING_REFERENCE)
@@ -98,11 +107,9 @@ def reenviar_encolado(body) -> dict:
     return _ok()
 
 
-def cambiar_fecha_encolado(body) -> dict:
+@_for_point_of_sale(requests.CambiarFechaEncolado)
+def cambiar_fecha_encolado(r, pdv, body) -> dict:
     """New fecha and vencimiento for a queued (or failed) comprobante; it is validated again for them."""
-    r, pdv, refused = _caller(body, requests.CambiarFechaEncolado)
-    if refused:
-        return refused
     ref = _reference(body)
     fecha = _date(body.get("fecha"))
     problems = []
@@ -135,11 +142,9 @@ def cambiar_fecha_encolado(body) -> dict:
     return _ok()
 
 
-def eliminar_encolado(body) -> dict:
+@_for_point_of_sale(requests.EliminarEncolado, procesados_cant=0, procesados=[])
+def eliminar_encolado(r, pdv, body) -> dict:
     """Delete every queued or failed comprobante with that reference (and that fecha, when sent)."""
-    r, pdv, refused = _caller(body, requests.EliminarEncolado, procesados_cant=0, procesados=[])
-    if refused:
-        return refused
     ref = _reference(body)
     if ref is None:
         return _error(MISSING_REFERENCE, procesados_cant=0, procesados=[])
@@ -167,12 +172,10 @@ def eliminar_encolado(body) -> dict:
     return {"error": status, "errores": refused, "procesados_cant": len(done), "procesados": done}
 
 
-def consulta_avanzada(body) -> dict:
+@_for_point_of_sale(requests.ConsultaAvanzada)
+def consulta_avanzada(r, pdv, body) -> dict:
     """Search by external_reference (EXT_REF), fecha (F) or tipo and number range (TN), newest first,
     queued comprobantes included."""
-    r, pdv, refused = _caller(body, requests.ConsultaAvanzada)
-    if refused:
-        return refused
     search = body.get("busqueda_tipo")
     criteria = body.get("comprobante") if isinstance(body.get("comprobante"), dict) else {}
     page, limit = body.get("pagina", 0), body.get("limite", MAX_LIMIT)
@@ -218,11 +221,9 @@ def _search(r, pdv, search: str, criteria: dict) -> tuple[list[str], str | None]
     return r.zrangebyscore(numero_key(pdv.id, tipo.cbte_tipo), desde, hasta), None
 
 
-def consulta(body) -> dict:
+@_for_point_of_sale(requests.Consulta)
+def consulta(r, pdv, body) -> dict:
     """One emitted comprobante by tipo, punto de venta and number."""
-    r, pdv, refused = _caller(body, requests.Consulta)
-    if refused:
-        return refused
     wanted = body.get("comprobante") if isinstance(body.get("comprobante"), dict) else {}
     tipo = TIPOS.get(str(wanted.get("tipo", "")).strip().upper())
     numero = wanted.get("numero")
@@ -243,15 +244,13 @@ def has_queue(r, pdv_id: str) -> bool:
     return any(pipe.execute())
 
 
-def nuevo(body) -> dict:
+@_for_point_of_sale(None)
+def nuevo(r, pdv, body) -> dict:
     """The instant endpoint: emit now through the lane machinery and answer with the CAE.
 
     Refused while the point of sale has comprobantes in the queue (seed 000): instant emission would
     take numbers and dates ahead of them.
     """
-    r, pdv, refused = _caller(body, None)
-    if refused:
-        return refused
     if has_queue(r, pdv.id):
         return _error("Existen comprobantes en la cola de procesamiento de este punto de venta: mientras existan, "
                       "solo podés enviar comprobantes a la cola (nuevo_encola o lotes_encola).")

@@ -169,3 +169,29 @@ def test_an_abono_queues_its_next_occurrence_after_each_emission(stack, r, move_
     assert emitted.numero == 2
     wait_until(lambda: events(stack, pdv, ref2) == ["encolado", "emitido"], message="the second emitido hook")
     assert one(r, pdv, f"alquiler-{add_months(today, 2):%Y%m}") is None
+
+
+def test_an_abono_whose_next_occurrence_is_no_longer_valid_ends_with_an_error_webhook(stack, r):
+    from accounts.points_of_sale import update_point_of_sale
+    from comprobantes.store import lane_key
+    from emission.schedule import kick_if_due, lane_key_meta
+
+    pdv = stack.new_pdv()
+    lane = lane_key(pdv.pdv.cuit, pdv.pdv.pto_vta, 6)
+    r.hset(lane_key_meta(lane), "retry_at", clock.timestamp() + 3600)
+    today = clock.today_ar()
+    body = item("cuota", today, pto_vta=pdv.pdv.pto_vta)
+    body["comprobante"].update(abono="S", abono_frecuencia=1, abono_hasta=add_months(today, 6).strftime("%m/%Y"))
+    assert enqueue(pdv.body(body))["error"] == "N"
+    # the point of sale now bills services: the next occurrence would need a billed period it lacks
+    update_point_of_sale(r, pdv.id, concepto=2)
+    r.hset(lane_key_meta(lane), "retry_at", 0)
+    kick_if_due(r, lane, 0, lease=5)
+
+    wait_state(r, pdv, "cuota", "emitido")
+    ref2 = f"cuota-{add_months(today, 1):%Y%m}"
+    hook = wait_until(lambda: next((h for h in stack.hooks(pdv) if h["external_reference"] == ref2), None),
+                      message="the error hook of the next occurrence")
+    assert hook["evento"] == "error" and "el abono termina aqui" in hook["msg"][0]
+    assert any("periodo" in message for message in hook["msg"][1:])
+    assert one(r, pdv, ref2) is None

@@ -6,7 +6,8 @@ import re
 
 from tests.support.processes import REPO
 
-PACKAGES = ("config", "accounts", "afip", "comprobantes", "emission", "producers", "tasks", "webhook_dispatch", "cli")
+PACKAGES = ("config", "accounts", "afip", "comprobantes", "emission", "producers", "tasks", "webhook_dispatch", "cli",
+            "monitoring")
 
 
 def variables_in_use() -> set[str]:

@@ -7,6 +7,7 @@ through webhook_dispatch.operations: one attempt now, never retried, whatever th
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -17,10 +18,13 @@ from config import clock
 from config.keys import key
 from config.retry_policy import webhook_delay, webhook_line_recheck, webhook_outcome
 from config.settings import Settings, get_settings
+from monitoring.counters import count
 from webhook_dispatch import endpoints, outbox
 from webhook_dispatch.outbox import DUE, attempts_key, hook_key, retention_seconds
 from webhook_dispatch.signing import signature_headers
 from webhook_dispatch.transport import Answer, WebhookClient
+
+log = logging.getLogger("encola.webhooks")
 
 USER_AGENT = "encola-webhook/1.0 (TusFacturasAPP-webhook compatible)"
 # The hook's lock and the endpoint slot outlive the attempt's own deadline by this much.
@@ -197,6 +201,9 @@ def _record(r, hook: dict, pdv: PointOfSale | None, trigger: str, manual: str, s
         "error": answer.error,
     }
     _finish(r, hook, fields, record=record, due=due, manual=manual)
+    count(r, "encola_webhook_deliveries", outcome="delivered" if outcome == "entregado" else "failed")
+    log.info("webhook %s attempt %s: %s", hook["id"], tries, answer.status or answer.error,
+             extra={"hook": hook["id"], "pdv": hook["pdv"], "evento": hook.get("evento"), "state": state})
     if pdv is not None:
         _update_health(r, pdv, outcome, trigger, now, answer)
     return state

@@ -123,3 +123,8 @@ def promote_due(r, *, horizon: float) -> int:
     claimed = claim_due(r, DUE, now=now, horizon=horizon, lease=DELIVERY_LEASE_SECONDS)
     publish([m for m, _ in claimed], eta_seconds={m: due - now for m, due in claimed if due > now})
     return len(claimed)
+
+
+def pending_count(r) -> int:
+    """Deliveries waiting for their next attempt (the webhook backlog)."""
+    return r.zcard(DUE)

@@ -1,0 +1,308 @@
+"""The operator's commands of `encola`: submit files, look at a comprobante and its hooks, act on them,
+and see the whole system's status.
+
+They name a point of sale with `--pdv CUIT-PUNTO` (e.g. 20111111112-00001) instead of sending its
+tokens, and run the same Python API the HTTP layer runs. `--json` prints one JSON document for
+scripts. Exit codes: 0 done, 1 refused (not found, invalid, partly failed), 2 usage or configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from datetime import datetime
+from decimal import Decimal
+from itertools import islice
+
+from tqdm import tqdm
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+CHUNK = 100
+
+
+class UsageError(Exception):
+    """A mistake in the command line or the input file: printed, exit code 2."""
+
+
+def _print(args, payload, human: str) -> None:
+    print(json.dumps(payload, ensure_ascii=False, indent=2, default=str) if args.json else human)
+
+
+def _pdv(args):
+    from accounts.points_of_sale import UnknownPointOfSale, get_point_of_sale, pdv_id
+    from config.redis_client import get_redis
+
+    cuit, _, punto = args.pdv.partition("-")
+    if not (cuit.isdigit() and punto.isdigit()):
+        raise UsageError(f"--pdv must be CUIT-PUNTO, e.g. 20111111112-00001 (got {args.pdv!r})")
+    r = get_redis()
+    try:
+        return r, get_point_of_sale(r, pdv_id(int(cuit), int(punto)))
+    except UnknownPointOfSale:
+        raise UsageError(f"there is no point of sale {args.pdv}; `encola pdv list` shows them") from None
+
+
+def _when(ts: float | None) -> str:
+    from config import clock
+
+    return datetime.fromtimestamp(ts, tz=clock.ARGENTINA).strftime("%d/%m/%Y %H:%M:%S") if ts else "-"
+
+
+# submit
+
+def read_items(path: str):
+    """The {cliente, comprobante} items of a JSON file (one body, a list, or a lotes body with
+    `requests`) or of a JSON Lines file, streamed line by line."""
+    def expand(doc):
+        if isinstance(doc, dict) and isinstance(doc.get("requests"), list):
+            yield from doc["requests"]
+        elif isinstance(doc, list):
+            yield from doc
+        else:
+            yield doc
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            text_head = f.read(1 << 16)
+            f.seek(0)
+            try:
+                if text_head.lstrip().startswith("["):
+                    yield from expand(json.load(f, parse_float=Decimal))
+                    return
+                first = json.loads(text_head, parse_float=Decimal)
+                yield from expand(first)
+                return
+            except json.JSONDecodeError:
+                f.seek(0)
+            for number, line in enumerate(f, start=1):
+                if line.strip():
+                    try:
+                        yield from expand(json.loads(line, parse_float=Decimal))
+                    except json.JSONDecodeError as exc:
+                        raise UsageError(f"{path}, line {number}: not JSON ({exc.msg})") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not UTF-8 text") from None
+
+
+def submit(args) -> int:
+    from producers.submission import Submission, pdv_refusal
+
+    r, pdv = _pdv(args)
+    refusal = pdv_refusal(pdv)
+    if refusal is not None:
+        raise UsageError(refusal.text)
+    accepted, refused, reasons = 0, [], Counter()
+    items = iter(read_items(args.file))
+    with tqdm(desc="submitting", unit=" comprobantes", file=sys.stderr, disable=args.json or args.quiet) as bar:
+        index = 0
+        while chunk := list(islice(items, CHUNK)):
+            submission = Submission(r, pdv)
+            for item in chunk:
+                if isinstance(item, dict):
+                    item = {k: v for k, v in item.items() if k in ("cliente", "comprobante")}
+                outcome = submission.submit(item)
+                if outcome.problems:
+                    if outcome.notify:
+                        submission.notify(outcome.reference, [p.text for p in outcome.problems])
+                    refused.append({"index": index, "external_reference": outcome.reference,
+                                    "errores": [p.text for p in outcome.problems]})
+                    reasons.update(f"{p.code} {p.text}" for p in outcome.problems)
+                else:
+                    accepted += 1
+                index += 1
+            submission.finish()
+            bar.update(len(chunk))
+    payload = {"accepted": accepted, "refused": len(refused),
+               "reasons": [{"reason": reason, "count": n} for reason, n in reasons.most_common()],
+               "refused_items": refused}
+    lines = [f"accepted {accepted}, refused {len(refused)}"]
+    lines += [f"  {n:>6}  {reason}" for reason, n in reasons.most_common()]
+    lines += [f"  item {item['index']} ({item['external_reference'] or 'sin external_reference'}): "
+              f"{' | '.join(item['errores'])}" for item in refused[:20]]
+    if len(refused) > 20:
+        lines.append(f"  … and {len(refused) - 20} more (--json lists every one)")
+    _print(args, payload, "\n".join(lines))
+    return EXIT_OK if not refused else EXIT_REFUSED
+
+
+# show, hooks
+
+def show(args) -> int:
+    from comprobantes.store import Store
+    from comprobantes.views import status_text
+
+    r, pdv = _pdv(args)
+    store = Store(r)
+    records = store.by_reference(pdv.id, args.reference)
+    if not records:
+        _print(args, {"comprobantes": []}, f"no comprobante with external_reference {args.reference!r}")
+        return EXIT_REFUSED
+    payload, lines = [], []
+    for rec in records:
+        audit = store.audit(rec.id)
+        payload.append({"id": rec.id, "external_reference": rec.external_reference, "state": rec.state,
+                        "status": status_text(rec), "tipo": rec.tipo, "fecha": rec.fecha.isoformat(),
+                        "lane": rec.lane, "attempts": rec.attempts, "numero": rec.numero, "cae": rec.cae,
+                        "cae_vto": rec.cae_vto, "total": rec.total, "last_error": rec.last_error, "audit": audit})
+        lines += [f"{rec.external_reference}  {rec.tipo}  fecha {rec.fecha:%d/%m/%Y}  total {rec.total}",
+                  f"  state {rec.state} ({status_text(rec)}), attempts {rec.attempts}, lane {rec.lane}"]
+        if rec.state == "emitido":
+            lines.append(f"  {rec.pto_vta:05d}-{rec.numero:08d}  CAE {rec.cae}  vto {rec.cae_vto}")
+        lines += [f"  error: {message}" for message in rec.last_error]
+        lines.append("  history:")
+        lines += [f"    {_when(entry.get('at'))}  {entry.get('estado', '')}  "
+                  f"{entry.get('motivo') or entry.get('evento') or ''}".rstrip() for entry in audit]
+    _print(args, {"comprobantes": payload}, "\n".join(lines))
+    return EXIT_OK
+
+
+def hooks(args) -> int:
+    from webhook_dispatch.hook_log import hooks_for_reference
+
+    r, pdv = _pdv(args)
+    entries = hooks_for_reference(r, pdv.id, args.reference)
+    lines = [f"{len(entries)} hooks for {args.reference!r}"]
+    for entry in entries:
+        last = entry.attempts[-1] if entry.attempts else {}
+        lines.append(f"  {entry.hook_id}  {entry.evento:<12} {entry.state:<10} attempts {len(entry.attempts)}"
+                     f"  last {last.get('status') or last.get('error') or '-'}  created {_when(entry.created)}")
+    _print(args, {"hooks": [e.to_dict() for e in entries]}, "\n".join(lines))
+    return EXIT_OK if entries else EXIT_REFUSED
+
+
+def redeliver(args) -> int:
+    from webhook_dispatch import operations
+
+    r, pdv = _pdv(args)
+    if args.hook_id:
+        ok = operations.redeliver(r, pdv.id, args.hook_id)
+        _print(args, {"redelivered": [args.hook_id] if ok else []},
+               f"hook {args.hook_id} sent again" if ok else f"no hook {args.hook_id} for this point of sale")
+        return EXIT_OK if ok else EXIT_REFUSED
+    if not args.failed_since:
+        raise UsageError("give a HOOK_ID, or --failed-since dd/mm/aaaa to send every failed hook again")
+    from config import clock
+
+    try:
+        day = datetime.strptime(args.failed_since, "%d/%m/%Y").date()
+    except ValueError:
+        raise UsageError("--failed-since takes a date as dd/mm/aaaa") from None
+    ids = operations.redeliver_failed(r, pdv.id, clock.start_of_day_ar(day))
+    _print(args, {"redelivered": ids}, f"{len(ids)} failed hooks sent again")
+    return EXIT_OK
+
+
+# Queue operations: the same functions as the HTTP API, on behalf of an operator
+
+def _operation(name: str, body_of):
+    def command(args) -> int:
+        import producers
+
+        r, pdv = _pdv(args)
+        answer = getattr(producers, name).as_operator(r, pdv, body_of(args))
+        human = "done" if answer["error"] == "N" else "\n".join(answer.get("errores", []))
+        if answer.get("procesados"):
+            human = "\n".join(answer["procesados"] + answer.get("errores", []))
+        _print(args, answer, human)
+        return EXIT_OK if answer["error"] == "N" else EXIT_REFUSED
+
+    return command
+
+
+reprocess = _operation("reenviar_encolado", lambda a: {"external_reference": a.reference})
+delete = _operation("eliminar_encolado", lambda a: {"external_reference": a.reference, "fecha": a.fecha})
+change_date = _operation("cambiar_fecha_encolado",
+                         lambda a: {"external_reference": a.reference, "fecha": a.date, "vencimiento": a.vencimiento})
+
+
+# status
+
+def status(args) -> int:
+    from comprobantes.queue_stats import lane_backlogs, state_counts
+    from config import clock
+    from config.celery_app import EMISION_QUEUE, WEBHOOKS_QUEUE, app
+    from config.redis_client import get_redis
+    from webhook_dispatch.outbox import pending_count
+
+    r = get_redis()
+    workers = {node: sorted(q["name"] for q in queues)
+               for node, queues in (app.control.inspect(timeout=1.0).active_queues() or {}).items()}
+    per_state = Counter()
+    for (_, state), n in state_counts(r).items():
+        per_state[state] += n
+    lanes = {lane: {"due": due, "oldest_due_since": _when(first) if due else None}
+             for lane, (due, first) in lane_backlogs(r).items()}
+    afip = _afip_health()
+    payload = {
+        "time": _when(clock.timestamp()),
+        "workers": workers,
+        "broker": {EMISION_QUEUE: r.llen(EMISION_QUEUE), WEBHOOKS_QUEUE: r.llen(WEBHOOKS_QUEUE)},
+        "comprobantes": dict(per_state),
+        "lanes": lanes,
+        "webhooks_pending": pending_count(r),
+        "afip": afip,
+    }
+    lines = [f"encola status at {payload['time']}",
+             "workers: " + (", ".join(f"{node} ({','.join(queues)})" for node, queues in workers.items())
+                            or "none answering"),
+             f"broker queues: {EMISION_QUEUE} {payload['broker'][EMISION_QUEUE]}, "
+             f"{WEBHOOKS_QUEUE} {payload['broker'][WEBHOOKS_QUEUE]}",
+             "comprobantes: " + (", ".join(f"{k} {v}" for k, v in sorted(per_state.items())) or "none queued"),
+             f"lanes with work: {len(lanes)}"]
+    lines += [f"  {lane}  due {info['due']}" + (f" since {info['oldest_due_since']}" if info["due"] else "")
+              for lane, info in sorted(lanes.items())]
+    lines += [f"webhooks pending: {payload['webhooks_pending']}", f"AFIP: {afip['summary']}"]
+    _print(args, payload, "\n".join(lines))
+    return EXIT_OK if workers and afip["ok"] else EXIT_REFUSED
+
+
+def _afip_health() -> dict:
+    from afip.failures import AfipError
+    from afip.wsaa import TicketStore
+    from afip.wsfe import WsfeClient
+    from config.redis_client import get_redis
+    from config.settings import get_settings
+
+    settings = get_settings()
+    timeouts = (settings.afip_connect_timeout, min(settings.afip_read_timeout, 10.0))
+    client = WsfeClient(url=settings.wsfe_url, cuit=0, cert_path="", key_path="",
+                        tickets=TicketStore(get_redis(), wsaa_url=settings.wsaa_url, timeouts=timeouts),
+                        timeouts=timeouts)
+    try:
+        servers = client.dummy()
+    except AfipError as exc:
+        return {"ok": False, "url": settings.wsfe_url, "summary": f"{settings.wsfe_url} does not answer: {exc}"}
+    ok = all(v == "OK" for v in servers.values())
+    described = ", ".join(f"{k} {v}" for k, v in servers.items())
+    return {"ok": ok, "url": settings.wsfe_url, "servers": servers, "summary": f"{settings.wsfe_url}: {described}"}
+
+
+def add_operator_commands(commands) -> None:
+    def command(name: str, handler, help_text: str, *, pdv: bool = True):
+        parser = commands.add_parser(name, help=help_text)
+        if pdv:
+            parser.add_argument("--pdv", required=True, help="the point of sale, CUIT-PUNTO (e.g. 20111111112-00001)")
+        parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+        parser.set_defaults(handler=handler)
+        return parser
+
+    p = command("submit", submit, "submit comprobantes from a JSON or JSON Lines file")
+    p.add_argument("file")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    command("show", show, "a comprobante's state, AFIP data and history").add_argument("reference")
+    command("hooks", hooks, "the webhooks sent about a comprobante").add_argument("reference")
+    p = command("redeliver", redeliver, "send a hook again, or every failed hook since a date")
+    p.add_argument("hook_id", nargs="?")
+    p.add_argument("--failed-since", help="dd/mm/aaaa")
+    command("reprocess", reprocess, "send a comprobante in error back to the queue").add_argument("reference")
+    p = command("delete", delete, "delete a queued or failed comprobante")
+    p.add_argument("reference")
+    p.add_argument("--fecha", help="only the one with this fecha (dd/mm/aaaa)")
+    p = command("change-date", change_date, "change a queued comprobante's fecha (and vencimiento)")
+    p.add_argument("reference")
+    p.add_argument("date", help="dd/mm/aaaa")
+    p.add_argument("--vencimiento", help="dd/mm/aaaa")
+    command("status", status, "processes, queue depths, lanes and AFIP's health", pdv=False)

@@ -1,0 +1,39 @@
+"""Figures of the queue read from its indices: per point of sale and state, and per lane the due
+backlog and since when its oldest comprobante is due. For metrics, the status command and the page."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from accounts.points_of_sale import list_points_of_sale
+from comprobantes.store import DAY, LANES_DUE, due_score_bound, pending_key, state_key
+from config import clock
+
+QUEUED_STATES = ("encolado", "procesando", "error")
+
+
+def state_counts(r, states=QUEUED_STATES) -> dict[tuple[str, str], int]:
+    pdvs = [pdv.id for pdv in list_points_of_sale(r)]
+    pipe = r.pipeline(transaction=False)
+    for pdv in pdvs:
+        for state in states:
+            pipe.zcard(state_key(pdv, state))
+    counts = iter(pipe.execute())
+    return {(pdv, state): next(counts) for pdv in pdvs for state in states}
+
+
+def lane_backlogs(r) -> dict[str, tuple[int, float]]:
+    """lane → (due comprobantes, epoch at which the first of them fell due) for lanes with work."""
+    lanes = r.zrange(LANES_DUE, 0, -1)
+    bound = due_score_bound(clock.today_ar())
+    pipe = r.pipeline(transaction=False)
+    for lane in lanes:
+        pipe.zcount(pending_key(lane), "-inf", f"({bound}")
+        pipe.zrange(pending_key(lane), 0, 0, withscores=True)
+    replies = pipe.execute()
+    backlogs = {}
+    for lane, due, first in zip(lanes, replies[0::2], replies[1::2]):
+        first_due = clock.start_of_day_ar(date.fromordinal(int(first[0][1]) // DAY)) if first else 0.0
+        backlogs[lane] = (due, first_due)
+    return backlogs
+

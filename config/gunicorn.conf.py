@@ -1,0 +1,24 @@
+"""gunicorn's settings for the `web` process: its port, and JSON-lines logs like every other process."""
+
+import os
+
+bind = f"{os.environ.get('ENCOLA_WEB_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Threads, so that the instant `facturacion/nuevo` (up to 90 s while AFIP is slow) holds one thread,
+# not a whole worker; the timeout is the workers' heartbeat, kept above that wait.
+threads = 8
+timeout = 120
+accesslog = "-"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "monitoring.logs.formatter"}},
+    "filters": {"redact": {"()": "monitoring.logs.Redactor"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json",
+                            "filters": ["redact"]}},
+    "root": {"level": os.environ.get("ENCOLA_LOG_LEVEL", "INFO"), "handlers": ["stdout"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+    },
+}

@@ -1,0 +1,1 @@
+"""Watching the service run: structured logs and Prometheus metrics shared by every process."""

@@ -1,0 +1,73 @@
+"""Prometheus' text format for the web process's /metrics: the counters and latency histogram that
+every process records (monitoring.counters), and gauges read from the queue's indices at scrape time."""
+
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+
+from comprobantes.queue_stats import lane_backlogs, state_counts
+from config import clock
+from monitoring.counters import COUNTER_HELP, COUNTERS, LATENCY, LATENCY_BUCKETS, SEP
+from webhook_dispatch.outbox import pending_count
+
+
+class RedisCollector:
+    """Builds every metric family from Redis at scrape time."""
+
+    def __init__(self, r):
+        self.r = r
+
+    def collect(self):
+        yield from self._counters()
+        yield self._latency()
+        yield from self._gauges()
+
+    def _counters(self):
+        families = {name: CounterMetricFamily(name, help_text, labels=list(labels))
+                    for name, (help_text, labels) in COUNTER_HELP.items()}
+        for field, value in self.r.hgetall(COUNTERS).items():
+            name, *pairs = field.split(SEP)
+            if name in families:
+                families[name].add_metric([pair.split("=", 1)[1] for pair in pairs], float(value))
+        return families.values()
+
+    def _latency(self):
+        family = HistogramMetricFamily("encola_afip_latency_seconds", "Time AFIP took to answer, per operation.",
+                                       labels=["operation"])
+        per_operation: dict[str, dict[str, float]] = {}
+        for field, value in self.r.hgetall(LATENCY).items():
+            operation, slot = field.split(SEP)
+            per_operation.setdefault(operation, {})[slot] = float(value)
+        for operation, slots in sorted(per_operation.items()):
+            cumulative, buckets = 0.0, []
+            for bound in [*map(str, LATENCY_BUCKETS), "+Inf"]:
+                cumulative += slots.get(bound, 0.0)
+                buckets.append((bound, cumulative))
+            family.add_metric([operation], buckets, slots.get("sum", 0.0))
+        return family
+
+    def _gauges(self):
+        states = GaugeMetricFamily("encola_queue_comprobantes", "Comprobantes per point of sale and state.",
+                                   labels=["pdv", "state"])
+        for (pdv, state), n in state_counts(self.r).items():
+            states.add_metric([pdv, state], n)
+        backlog = GaugeMetricFamily("encola_lane_backlog", "Due comprobantes waiting in each lane.", labels=["lane"])
+        oldest = GaugeMetricFamily("encola_oldest_due_seconds",
+                                   "How long the oldest due comprobante has been waiting (0 when none is due).")
+        now, oldest_due = clock.timestamp(), None
+        for lane, (due_count, first_due) in lane_backlogs(self.r).items():
+            backlog.add_metric([lane], due_count)
+            if due_count and (oldest_due is None or first_due < oldest_due):
+                oldest_due = first_due
+        oldest.add_metric([], max(0.0, now - oldest_due) if oldest_due is not None else 0.0)
+        hooks = GaugeMetricFamily("encola_webhooks_pending", "Webhook deliveries waiting to be attempted.")
+        hooks.add_metric([], pending_count(self.r))
+        return [states, backlog, oldest, hooks]
+
+
+def exposition(r) -> tuple[bytes, str]:
+    """The text format Prometheus scrapes, and its content type."""
+    registry = CollectorRegistry()
+    registry.register(RedisCollector(r))
+    return generate_latest(registry), CONTENT_TYPE_LATEST

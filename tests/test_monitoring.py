@@ -1,0 +1,87 @@
+"""Operating signals on the real stack: JSON-lines logs that carry the ids and no secret, and the
+Prometheus metrics every process records."""
+
+from __future__ import annotations
+
+import json
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from comprobantes.store import lane_key
+from config import clock
+from config.keys import key
+from emission.schedule import lane_key_meta
+from monitoring.exposition import exposition
+from producers import enqueue
+from tests.support.bodies import item
+from tests.support.processes import wait_until
+from tests.support.records import wait_state
+
+
+def samples(r) -> dict[tuple[str, tuple], float]:
+    text, content_type = exposition(r)
+    assert content_type.startswith("text/plain")
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text.decode()) for s in family.samples}
+
+
+def value(found: dict, name: str, **labels) -> float:
+    return found.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def test_logs_are_json_lines_with_ids_and_without_secrets(stack, pdv, r):
+    enqueue(pdv.body(item("logged-1", clock.today_ar(), pto_vta=pdv.pdv.pto_vta)))
+    record = wait_state(r, pdv, "logged-1", "emitido")
+    wait_until(lambda: len(stack.receiver.received(pdv.hook_path)) >= 2, message="the two webhooks")
+
+    def records():
+        lines = [line for path in stack.base_dir.glob("*.log")
+                 for line in path.read_text(errors="replace").splitlines() if line.startswith("{")]
+        return [json.loads(line) for line in lines]
+
+    def logged():
+        found = records()
+        batch = any(record.id in rec.get("emitted", []) and rec.get("lane") == record.lane and rec.get("batch")
+                    for rec in found)
+        hooks = sum(rec.get("hook", "").startswith("hk_") and rec.get("pdv") == pdv.id for rec in found)
+        return batch and hooks >= 2 and found
+
+    found = wait_until(logged, message="the batch line and both webhook lines")
+    assert all({"time", "level", "logger", "message"} <= set(rec) for rec in found)
+
+    ticket = r.get(key("wsaa", "ta", pdv.pdv.cuit, "wsfe"))
+    secrets = [pdv.credentials["apitoken"], pdv.credentials["usertoken"], pdv.pdv.webhook_secret,
+               pdv.pdv.webhook_token, json.loads(ticket)["token"], json.loads(ticket)["sign"]]
+    text = "\n".join(path.read_text(errors="replace") for path in stack.base_dir.glob("*.log"))
+    for secret in secrets:
+        assert secret not in text
+    assert "BEGIN PRIVATE KEY" not in text
+
+
+def test_metrics_count_what_happened_and_measure_the_backlog(stack, r):
+    before = samples(r)
+    pdv = stack.new_pdv()
+    enqueue(pdv.body(item("metric-1", clock.today_ar(), pto_vta=pdv.pdv.pto_vta)))
+    wait_state(r, pdv, "metric-1", "emitido")
+    wait_until(lambda: len(stack.receiver.received(pdv.hook_path)) >= 2, message="the two webhooks")
+    wait_until(lambda: value(samples(r), "encola_webhook_deliveries_total", outcome="delivered")
+               >= value(before, "encola_webhook_deliveries_total", outcome="delivered") + 2,
+               message="the deliveries to be counted")
+    after = samples(r)
+    assert value(after, "encola_comprobantes_accepted_total", pdv=pdv.id) == 1
+    assert value(after, "encola_comprobante_transitions_total", pdv=pdv.id, state="emitido") == 1
+    assert value(after, "encola_emission_attempts_total", outcome="approved") > value(
+        before, "encola_emission_attempts_total", outcome="approved")
+    assert value(after, "encola_afip_latency_seconds_count", operation="FECAESolicitar") >= 1
+    assert value(after, "encola_afip_latency_seconds_bucket", operation="FECAESolicitar", le="+Inf") == value(
+        after, "encola_afip_latency_seconds_count", operation="FECAESolicitar")
+
+    # a lane held back with due work shows its backlog and how long it has waited
+    held = stack.new_pdv()
+    lane = lane_key(held.pdv.cuit, held.pdv.pto_vta, 6)
+    r.hset(lane_key_meta(lane), "retry_at", clock.timestamp() + 3600)
+    enqueue(held.body(item("metric-held", clock.today_ar(), pto_vta=held.pdv.pto_vta)))
+    found = samples(r)
+    assert value(found, "encola_lane_backlog", lane=lane) == 1
+    assert value(found, "encola_queue_comprobantes", pdv=held.id, state="encolado") == 1
+    assert value(found, "encola_oldest_due_seconds") >= clock.timestamp() - clock.start_of_day_ar(clock.today_ar()) - 5
