@@ -11,7 +11,7 @@ from datetime import datetime
 from marshmallow import fields, validate
 
 from config import clock
-from producers.requests import (
+from producers.bodies import (
     Credenciales, between, done, one_of, open_request, reference, refused, spanish_messages, text, whole,
 )
 from webhook_dispatch import endpoints, hook_log, operations

@@ -22,9 +22,9 @@ from config.redis_client import get_redis
 from config.settings import get_settings
 from emission.emitter import LaneEmitter
 from emission.schedule import kick_if_due
-from producers import requests
+from producers import bodies
 from producers.access import BAD_CREDENTIALS, point_of_sale
-from producers.requests import UNKNOWN, unknown_fields
+from producers.bodies import UNKNOWN, unknown_fields
 from producers.submission import CREDENTIALS
 
 NOT_FOUND = "No se han encontrado comprobantes."
@@ -91,7 +91,7 @@ def _kick(r, records: list[Record]) -> None:
         kick_if_due(r, record.lane, record.due_at, lease=lease)
 
 
-@_for_point_of_sale(requests.ReenviarEncolado)
+@_for_point_of_sale(bodies.ReenviarEncolado)
 def reenviar_encolado(r, pdv, body) -> dict:
     """Send a comprobante that ended in `error` back to the queue (the first one, if several match)."""
     ref = _reference(body)
@@ -107,7 +107,7 @@ def reenviar_encolado(r, pdv, body) -> dict:
     return _ok()
 
 
-@_for_point_of_sale(requests.CambiarFechaEncolado)
+@_for_point_of_sale(bodies.CambiarFechaEncolado)
 def cambiar_fecha_encolado(r, pdv, body) -> dict:
     """New fecha and vencimiento for a queued (or failed) comprobante; it is validated again for them."""
     ref = _reference(body)
@@ -142,7 +142,7 @@ def cambiar_fecha_encolado(r, pdv, body) -> dict:
     return _ok()
 
 
-@_for_point_of_sale(requests.EliminarEncolado, procesados_cant=0, procesados=[])
+@_for_point_of_sale(bodies.EliminarEncolado, procesados_cant=0, procesados=[])
 def eliminar_encolado(r, pdv, body) -> dict:
     """Delete every queued or failed comprobante with that reference (and that fecha, when sent)."""
     ref = _reference(body)
@@ -172,7 +172,7 @@ def eliminar_encolado(r, pdv, body) -> dict:
     return {"error": status, "errores": refused, "procesados_cant": len(done), "procesados": done}
 
 
-@_for_point_of_sale(requests.ConsultaAvanzada)
+@_for_point_of_sale(bodies.ConsultaAvanzada)
 def consulta_avanzada(r, pdv, body) -> dict:
     """Search by external_reference (EXT_REF), fecha (F) or tipo and number range (TN), newest first,
     queued comprobantes included."""
@@ -221,7 +221,7 @@ def _search(r, pdv, search: str, criteria: dict) -> tuple[list[str], str | None]
     return r.zrangebyscore(numero_key(pdv.id, tipo.cbte_tipo), desde, hasta), None
 
 
-@_for_point_of_sale(requests.Consulta)
+@_for_point_of_sale(bodies.Consulta)
 def consulta(r, pdv, body) -> dict:
     """One emitted comprobante by tipo, punto de venta and number."""
     wanted = body.get("comprobante") if isinstance(body.get("comprobante"), dict) else {}

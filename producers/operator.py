@@ -17,7 +17,7 @@ from accounts.points_of_sale import (
     get_point_of_sale, list_points_of_sale, pdv_id, update_point_of_sale,
 )
 from config.redis_client import get_redis
-from producers.requests import Request, between, done, flag, judge, one_of, refused, text, whole
+from producers.bodies import Request, between, done, flag, judge, one_of, refused, text, whole
 from webhook_dispatch import endpoints
 
 CUIT_RANGE = (20000000000, 34999999999)  # 20, 23, 24, 27 (personas), 30, 33, 34 (empresas)
@@ -32,12 +32,14 @@ def _pto_vta(**kwargs):
 
 
 def _webhook_url(**kwargs):
-    return text(validate=validate.Length(max=2048), metadata={"description": "URL de los webhooks (https fuera de desarrollo); vacia: el punto de "
-                                         "venta no puede encolar."}, **kwargs)
+    return text(validate=validate.Length(max=2048), metadata={
+        "description": "URL de los webhooks (https fuera de desarrollo); vacia: el punto de venta no puede encolar."},
+        **kwargs)
 
 
 def _file(what: str, **kwargs):
-    return text(validate=validate.Length(1, 4096), metadata={"description": f"Ruta absoluta {what}, en el servidor."}, **kwargs)
+    return text(validate=validate.Length(1, 4096), metadata={"description": f"Ruta absoluta {what}, en el servidor."},
+                **kwargs)
 
 
 class Configuracion(Request):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from accounts.points_of_sale import PointOfSale, update_point_of_sale
-from producers.requests import (
+from producers.bodies import (
     STRING_OR_INTEGER, Credenciales, between, date_field, done, one_of, open_request, refused, text, whole, yes_no,
 )
 from webhook_dispatch import endpoints

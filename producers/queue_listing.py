@@ -14,7 +14,7 @@ from marshmallow import validate
 from comprobantes.codes import TIPOS
 from comprobantes.store import Store, cbte_key, state_key
 from comprobantes.views import consulta_view
-from producers.requests import Credenciales, between, date_field, done, one_of, open_request, refused, text, whole
+from producers.bodies import Credenciales, between, date_field, done, one_of, open_request, refused, text, whole
 
 IN_QUEUE = ("encolado", "procesando", "error")
 MAX_LIMIT = 1000

@@ -14,7 +14,7 @@ import producers
 from config.redis_client import get_redis
 from config.settings import get_settings
 from producers import hooks, operator, pdv_settings, queue_listing
-from producers import requests as bodies
+from producers import bodies
 from producers.http import schemas as answers
 from producers.http.body import read_body
 from producers.http.callers import count_client_request, require_operator

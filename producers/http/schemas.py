@@ -1,5 +1,5 @@
 """The answers of the API as marshmallow schemas, for the OpenAPI document (the requests are in
-producers/requests.py, beside the functions that judge them). The fuzzing tests check every real
+producers/bodies.py, beside the functions that judge them). The fuzzing tests check every real
 answer against these, so they say what the server really sends. Extra fields are allowed: TusFacturas
 adds fields over time and clients must ignore the ones they do not know."""
 

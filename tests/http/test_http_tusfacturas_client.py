@@ -57,7 +57,7 @@ def test_tusfacturas_python_sample_runs_the_async_flow_with_only_the_base_url_ch
     assert queued["error"] == "N" and queued["comprobante_nro"] == f"{pdv.pdv.pto_vta:05d}-00000000"
     # the docs' webhook samples: check TF-WebhookToken, then look the comprobante up by external_reference
     hooks = wait_until(lambda: (found := stack.receiver.received(pdv.hook_path)) and
-                       [d.json()["evento"] for d in found] == ["encolado", "emitido"] and found,
+                       {d.json()["evento"] for d in found} == {"encolado", "emitido"} and found,
                        message="encolado and emitido hooks")
     assert {d.headers["tf-webhooktoken"] for d in hooks} == {pdv.pdv.webhook_token}
     found = client.request("facturacion/consulta_avanzada", {
