@@ -32,7 +32,7 @@ def machine() -> dict:
 class BenchStack:
     """Started once per `make bench`: the Celery app binds to this Redis when first imported."""
 
-    def __init__(self):
+    def __init__(self, *, beat: bool = True):
         self.base = Path(tempfile.mkdtemp(prefix="encola-bench-"))
         self.redis = LocalRedis(str(self.base / "redis"), appendonly=True)
         env = {
@@ -51,7 +51,8 @@ class BenchStack:
 
         self.stack = Stack(self.base, env)
         self.stack.start_simulator("--already-authenticated-seconds", "0")
-        self.stack.start_beat()
+        if beat:
+            self.stack.start_beat()
 
     def workers(self, queue: str, processes: int, concurrency: int) -> list:
         return [self.stack.start_worker(queue, concurrency=concurrency) for _ in range(processes)]
@@ -104,3 +105,11 @@ def table(headers: list[str], rows: list[list]) -> str:
     lines = ["  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process (a worker's main process holds its threads' work)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0

@@ -100,20 +100,23 @@ def submit(args) -> int:
         index = 0
         while chunk := list(islice(items, CHUNK)):
             submission = Submission(r, pdv)
+            outcomes = []
             for item in chunk:
                 if isinstance(item, dict):
                     item = {k: v for k, v in item.items() if k in ("cliente", "comprobante")}
                 outcome = submission.submit(item)
+                if outcome.problems and outcome.notify:
+                    submission.notify(outcome.reference, [p.text for p in outcome.problems])
+                outcomes.append(outcome)
+            submission.finish()
+            for outcome in outcomes:
                 if outcome.problems:
-                    if outcome.notify:
-                        submission.notify(outcome.reference, [p.text for p in outcome.problems])
                     refused.append({"index": index, "external_reference": outcome.reference,
                                     "errores": [p.text for p in outcome.problems]})
                     reasons.update(f"{p.code} {p.text}" for p in outcome.problems)
                 else:
                     accepted += 1
                 index += 1
-            submission.finish()
             bar.update(len(chunk))
     payload = {"accepted": accepted, "refused": len(refused),
                "reasons": [{"reason": reason, "count": n} for reason, n in reasons.most_common()],

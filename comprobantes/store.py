@@ -202,39 +202,65 @@ class Store:
     def accept(self, pdv: PointOfSale, accepted: Accepted, *, lote_ref: str = "",
                notify: bool = True) -> tuple[Record, bool]:
         """Store a validated comprobante as `encolado`, scheduled in its lane; returns it and whether
-        it is new.
+        it is new (see accept_many)."""
+        return self.accept_many(pdv, [(accepted, lote_ref)], notify=notify)[0]
 
-        With the point of sale's idempotent submission on, a reference it already holds is not queued
-        again: the existing comprobante comes back, not new, and nothing is notified.
+    def accept_many(self, pdv: PointOfSale, items: list[tuple[Accepted, str]], *,
+                    notify: bool = True) -> list[tuple[Record, bool]]:
+        """Store validated comprobantes (each with its lote reference, or "") in one transaction;
+        returns, in order, each one's record and whether it is new.
+
+        With the point of sale's idempotent submission on, a reference it already holds (or that an
+        earlier item of the same call takes) is not queued again: that comprobante comes back, not new,
+        and nothing is notified.
         """
-        new = self.prepare(pdv, accepted, lote_ref=lote_ref, notify=notify)
-        reference = ref_key(pdv.id, accepted.external_reference)
+        first_seq = self.r.incrby(key("seq", "cbte"), len(items)) - len(items) + 1
+        news = [self.prepare(pdv, accepted, lote_ref=lote_ref, notify=notify, seq=first_seq + n)
+                for n, (accepted, lote_ref) in enumerate(items)]
+        references = {new.raw["external_reference"]: ref_key(pdv.id, new.raw["external_reference"]) for new in news}
         with self.r.pipeline() as pipe:
             while True:
                 try:
-                    pipe.watch(reference)
-                    if pdv.idempotent_submission:
-                        existing = pipe.zrange(reference, 0, 0)
-                        if existing:
-                            pipe.unwatch()
-                            return self.get(existing[0]), False
+                    pipe.watch(*references.values())
+                    held = self._holders(references) if pdv.idempotent_submission else {}
                     pipe.multi()
-                    self.stage_new(pipe, new)
+                    chosen, stored = [], {}
+                    for new in news:
+                        reference = new.raw["external_reference"]
+                        if reference in held or reference in stored:
+                            chosen.append((held.get(reference) or stored[reference], False))
+                            continue
+                        self.stage_new(pipe, new)
+                        if pdv.idempotent_submission:
+                            stored[reference] = new.id
+                        chosen.append((new.id, True))
                     pipe.execute()
                     break
                 except WatchError:
                     continue
-        if new.event is not None:
-            outbox.publish([new.event.hook_id])
-        log.info("comprobante %s accepted (%s) in lane %s, due %s", new.id, accepted.external_reference, new.lane,
-                 accepted.fecha.isoformat(),
-                 extra={"comprobante": new.id, "pdv": pdv.id, "lane": new.lane, "external_reference": accepted.external_reference})
-        return new.record(), True
+        created = {new.id: new for new in news}
+        outbox.publish([created[rid].event.hook_id for rid, is_new in chosen if is_new and created[rid].event])
+        for rid, is_new in chosen:
+            if is_new:
+                new = created[rid]
+                log.info("comprobante %s accepted (%s) in lane %s, due %s", rid, new.raw["external_reference"],
+                         new.lane, new.raw["fecha"], extra={"comprobante": rid, "pdv": pdv.id, "lane": new.lane,
+                                                            "external_reference": new.raw["external_reference"]})
+        existing = {rec.id: rec for rec in self.get_many([rid for rid, is_new in chosen if not is_new])}
+        return [(created[rid].record() if is_new else existing[rid], is_new) for rid, is_new in chosen]
+
+    def _holders(self, references: dict[str, str]) -> dict[str, str]:
+        """external_reference → the live comprobante holding it (`references`: reference → its index key).
+        Read through another connection in one round trip; the caller's WATCH still guards the keys."""
+        pipe = self.r.pipeline(transaction=False)
+        for index in references.values():
+            pipe.zrange(index, 0, 0)
+        return {reference: ids[0] for reference, ids in zip(references, pipe.execute()) if ids}
 
     def prepare(self, pdv: PointOfSale, accepted: Accepted, *, lote_ref: str = "", origin: str = "",
-                abono_base: str = "", notify: bool = True) -> "NewRecord":
+                abono_base: str = "", notify: bool = True, seq: int | None = None) -> "NewRecord":
         """Everything a new comprobante writes, ready to be staged in a transaction."""
-        seq = self.r.incr(key("seq", "cbte"))
+        seq = seq or self.r.incr(key("seq", "cbte"))
         rid = str(seq)
         now = clock.timestamp()
         lane = lane_key(pdv.cuit, pdv.pto_vta, accepted.tipo.cbte_tipo)

@@ -61,20 +61,20 @@ def enqueue_batch(body) -> dict:
     if found:
         return answers.batch_refused(found)
     submission = Submission(r, pdv)
-    response, accepted = [], 0
+    outcomes = []
     for order, item in enumerate(body["requests"]):
         foreign = [P.BATCH_CREDENTIALS(f"El {name} del request no se corresponde con las credenciales del lote.")
                    for name in foreign_credentials(item, body)]
         outcome = submission.submit(item, found=tuple(foreign))
-        if outcome.record is not None:
-            response.append(answers.batch_item_queued(standing(outcome.record)))
-            accepted += 1
-            continue
-        refused = answers.batch_item_refused(order, outcome.problems, outcome.reference)
-        response.append(refused)
-        if outcome.notify and not foreign:
-            submission.notify(outcome.reference, refused["errores"])
+        outcomes.append(outcome)
+        if outcome.problems and outcome.notify and not foreign:
+            submission.notify(outcome.reference, answers.batch_item_refused(order, outcome.problems,
+                                                                             outcome.reference)["errores"])
     submission.finish()
+    response = [answers.batch_item_queued(standing(outcome.record)) if outcome.record is not None
+                else answers.batch_item_refused(order, outcome.problems, outcome.reference)
+                for order, outcome in enumerate(outcomes)]
+    accepted = sum(outcome.record is not None for outcome in outcomes)
     return answers.batch(response, _summary(len(response), accepted))
 
 
@@ -102,26 +102,30 @@ def enqueue_lotes(body) -> dict:
         found.append(problem)
     if found:
         return answers.lote_refused(found)
-    procesados, validaciones = 0, []
+    rows = []  # (row, Outcome) or (row, the row's credential validations)
     for row, item in enumerate(body["requests"]):
         lote_ref, found = "", []
         if isinstance(item, dict):
             # Seed 002: each request carries credentials, and they must be the lote's.
             wrong = sorted(foreign_credentials(item, body) + [name for name in CREDENTIALS if name not in item])
             if wrong:
-                validaciones += [f"El {name} del comprobante enviado en la fila {row} (comenzando en 0) no se "
-                                 f"corresponde con sus credenciales. No se enviará a generar" for name in wrong]
+                rows.append((row, [f"El {name} del comprobante enviado en la fila {row} (comenzando en 0) no se "
+                                   f"corresponde con sus credenciales. No se enviará a generar" for name in wrong]))
                 continue
             item, lote_ref, found = _lote_item(item, start)
         outcome = submission.submit(item, lote_ref=lote_ref, found=tuple(found))
-        if outcome.record is not None:
-            procesados += 1
-            continue
-        texts = [answers.in_lote(row, p.text) for p in outcome.problems]
-        validaciones += texts
-        if outcome.notify:
-            submission.notify(outcome.reference, texts)
+        rows.append((row, outcome))
+        if outcome.problems and outcome.notify:
+            submission.notify(outcome.reference, [answers.in_lote(row, p.text) for p in outcome.problems])
     submission.finish()
+    procesados, validaciones = 0, []
+    for row, result in rows:
+        if isinstance(result, list):
+            validaciones += result
+        elif result.record is not None:
+            procesados += 1
+        else:
+            validaciones += [answers.in_lote(row, p.text) for p in result.problems]
     return answers.lote(procesados, validaciones)
 
 

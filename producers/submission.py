@@ -73,40 +73,53 @@ class Outcome:
 
 @dataclass
 class Submission:
-    """Items of one request submitted to one point of sale; hooks and lane kicks go out once, at the end."""
+    """Items of one request submitted to one point of sale. Each is judged as it comes; those that pass
+    are stored together by `finish()` (one transaction), which also sends the rejections' webhooks and
+    wakes the lanes: an Outcome's `record` and late `problems` are known only after it."""
 
     r: object
     pdv: PointOfSale
     today: date = field(default_factory=clock.today_ar)
     due_lanes: dict = field(default_factory=dict)  # lane → when its earliest new comprobante falls due
     rejections: list = field(default_factory=list)  # (external_reference, messages) for `error` webhooks
+    pending: list = field(default_factory=list)  # (Outcome, Accepted, lote_ref) to be stored by finish()
 
     def submit(self, item, *, lote_ref: str = "", found: tuple[Problem, ...] = ()) -> Outcome:
-        """Judge and queue one item; `found` are problems the caller already saw in it (its batch's rules)."""
+        """Judge one item; `found` are problems the caller already saw in it (its batch's rules)."""
         checked = check_item(item, self.pdv, today=self.today, envelope=CREDENTIALS, submitted=True)
         if found or checked.problems:
             return Outcome(checked.external_reference, [*found, *checked.problems], notify=not checked.basic_failure)
         accepted = checked.accepted
-        store = Store(self.r)
         if self.pdv.idempotent_submission:
             # A retry is answered before the quota is consulted: it buys nothing new.
-            existing = store.by_reference(self.pdv.id, accepted.external_reference)
+            existing = Store(self.r).by_reference(self.pdv.id, accepted.external_reference)
             if existing:
                 return self._retried(existing[0], accepted)
         if not quota.reserve(self.r, self.pdv, self.today):
             problem = P.QUOTA(f"Se alcanzo el cupo mensual de {self.pdv.monthly_quota} comprobantes de tu suscripcion; "
                               f"este comprobante no se encolara.")
             return Outcome(accepted.external_reference, [problem], notify=True)
+        outcome = Outcome(accepted.external_reference)
+        self.pending.append((outcome, accepted, lote_ref))
+        return outcome
+
+    def _store(self) -> None:
+        pending, self.pending = self.pending, []
         try:
-            record, new = store.accept(self.pdv, accepted, lote_ref=lote_ref)
+            stored = Store(self.r).accept_many(self.pdv, [(accepted, lote_ref) for _, accepted, lote_ref in pending])
         except BaseException:
-            quota.release(self.r, self.pdv, self.today)
+            for _ in pending:
+                quota.release(self.r, self.pdv, self.today)
             raise
-        if not new:  # a concurrent submission of the same reference won
+        for (outcome, accepted, _), (record, new) in zip(pending, stored):
+            if new:
+                outcome.record = record
+                self.due_lanes[record.lane] = min(record.due_at, self.due_lanes.get(record.lane, record.due_at))
+                continue
+            # Another request (or an earlier item of this one) took the reference first.
             quota.release(self.r, self.pdv, self.today)
-            return self._retried(record, accepted)
-        self.due_lanes[record.lane] = min(record.due_at, self.due_lanes.get(record.lane, record.due_at))
-        return Outcome(accepted.external_reference, record=record)
+            retried = self._retried(record, accepted)
+            outcome.record, outcome.problems = retried.record, retried.problems
 
     @staticmethod
     def _retried(record: Record, accepted: Accepted) -> Outcome:
@@ -123,7 +136,9 @@ class Submission:
         self.rejections.append((reference, messages))
 
     def finish(self) -> None:
-        """Send the rejections' webhooks and wake the lanes that have work due now."""
+        """Store what passed, send the rejections' webhooks and wake the lanes that have work due now."""
+        if self.pending:
+            self._store()
         if self.rejections:
             events = [build_event(pdv_id=self.pdv.id, evento="error", external_reference=reference, intento=1,
                                   msg=messages) for reference, messages in self.rejections]

@@ -85,14 +85,14 @@ def test_status_shows_workers_queues_and_afip(stack):
     assert set(status["broker"]) == {"emision", "webhooks"}
 
 
-def test_mistakes_get_a_clear_message_and_exit_code_2(stack, tmp_path):
+def test_mistakes_get_a_clear_message_and_exit_code_2(stack, pdv, tmp_path):
     bad_pdv = run(stack, "show", "x", "--pdv", "20111111112")
     assert bad_pdv.returncode == 2 and "CUIT-PUNTO" in bad_pdv.stderr
     unknown = run(stack, "show", "x", "--pdv", "20111111112-09999")
     assert unknown.returncode == 2 and "no point of sale" in unknown.stderr
-    missing = run(stack, "submit", str(tmp_path / "nope.json"), "--pdv", "20111111112-00001")
+    missing = run(stack, "submit", str(tmp_path / "nope.json"), "--pdv", pdv.id)
     assert missing.returncode == 2 and "cannot read" in missing.stderr
     garbage = tmp_path / "garbage.jsonl"
     garbage.write_text('{"cliente": {}}\nnot json\n')
-    assert "line 2: not JSON" in run(stack, "submit", str(garbage), "--pdv", "20111111112-00001").stderr
+    assert "line 2: not JSON" in run(stack, "submit", str(garbage), "--pdv", pdv.id).stderr
     assert "Traceback" not in bad_pdv.stderr + unknown.stderr + missing.stderr

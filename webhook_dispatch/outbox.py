@@ -110,11 +110,14 @@ def publish(hook_ids, *, eta_seconds: dict[str, float] | None = None) -> None:
     """Send delivery tasks; a lost publish is repaired by the promoter when the lease runs out."""
     from config.celery_app import app
 
-    for hook_id in hook_ids:
-        options = {}
-        if eta_seconds and hook_id in eta_seconds:
-            options["countdown"] = max(0.0, eta_seconds[hook_id])
-        app.send_task(DELIVER_TASK, args=[hook_id], **options)
+    if not hook_ids:
+        return
+    with app.producer_or_acquire() as producer:  # one connection for the lot, not one per task
+        for hook_id in hook_ids:
+            options = {}
+            if eta_seconds and hook_id in eta_seconds:
+                options["countdown"] = max(0.0, eta_seconds[hook_id])
+            app.send_task(DELIVER_TASK, args=[hook_id], producer=producer, **options)
 
 
 def promote_due(r, *, horizon: float) -> int:
