@@ -17,9 +17,11 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
 
-# The full reliability suite: the same scenarios as in `make test`, with thousands of comprobantes.
+# The full reliability suite: the same scenarios as in `make test`, with thousands of comprobantes,
+# and the HTTP API fuzzed with tens of thousands of bodies.
 chaos: $(BIN)/.installed
-	ENCOLA_CHAOS_SCALE=full $(BIN)/python -m pytest tests/reliability -s -p no:cacheprovider
+	ENCOLA_CHAOS_SCALE=full ENCOLA_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest tests/reliability \
+		tests/http/test_http_fuzz.py -s -p no:cacheprovider
 
 # Benchmarks: each prints a table and writes bench/results/<name>.json (figures in BENCHMARKS.md).
 bench: $(BIN)/.installed

@@ -201,7 +201,8 @@ def update_point_of_sale(r, ident: str, **changes) -> PointOfSale:
     for name, value in changes.items():
         setattr(pdv, name, value)
     written = pdv.to_redis()
-    r.hset(key("pdv", ident), mapping={name: written[name] for name in changes})
+    if changes:  # an empty HSET is an error in Redis
+        r.hset(key("pdv", ident), mapping={name: written[name] for name in changes})
     return pdv
 
 

@@ -9,6 +9,8 @@ import redis
 
 from afip.simulator.options import add_arguments as add_simulator_arguments
 from afip.simulator.options import run as run_simulator
+from cli.pdv import add_arguments as add_pdv_arguments
+from cli.pdv import run as run_pdv
 from cli.operator import EXIT_USAGE, UsageError, add_operator_commands
 from config.settings import ConfigurationError
 
@@ -45,6 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     cert.add_argument("--out", required=True, help="folder for ca.pem, cert.pem and key.pem")
     cert.add_argument("--name", default=None, help="another system's certificate: NAME-cert.pem, NAME-key.pem")
     add_operator_commands(commands)
+
+    pdv = commands.add_parser("pdv", help="points of sale: add, list, show, set-webhook, set, enable-webhook "
+                                           "(JSON output)")
+    add_pdv_arguments(pdv)
+    pdv.set_defaults(handler=run_pdv)
     return parser
 
 

@@ -26,6 +26,18 @@ CREDENTIALS = Kind("TFC-1000", "The credentials (apikey, apitoken, usertoken) op
 NOT_AN_OBJECT = Kind("TFC-1001", "The request, or an item of a batch, is not a JSON object.")
 UNKNOWN_FIELD = Kind("TFC-1002", "A field that TusFacturas' format does not have (usually a typo).")
 
+# The HTTP request (producers/http): answered by the HTTP layer with the status in parentheses
+NOT_JSON = Kind("TFC-1003", "The request cannot be read: its body is not JSON in UTF-8, or has NaN, Infinity, a "
+                            "number of thousands of digits or more than 32 levels of nesting (HTTP 400).")
+TOO_LARGE = Kind("TFC-1004", "The body is larger than ENCOLA_HTTP_MAX_BODY_BYTES (HTTP 413).")
+RATE_LIMIT = Kind("TFC-1005", "More requests per second than ENCOLA_HTTP_RATE_LIMIT allows (HTTP 429, Retry-After).")
+NO_ROUTE = Kind("TFC-1006", "No such path (HTTP 404).")
+METHOD = Kind("TFC-1007", "A method other than POST (HTTP 405).")
+INTERNAL = Kind("TFC-1008", "An unexpected error, logged by the server (HTTP 500).")
+UNAVAILABLE = Kind("TFC-1009", "Redis unreachable: nothing was stored (HTTP 503, Retry-After).")
+ADMIN_OFF = Kind("TFC-1010", "The admin API is off: ENCOLA_ADMIN_TOKEN is not set (HTTP 403).")
+ADMIN_TOKEN = Kind("TFC-1011", "The operator token is missing or wrong (HTTP 401).")
+
 # The queue's own rules (seeds 000-002)
 NO_WEBHOOK = Kind("TFC-8001", "The point of sale has no webhook URL (basic requirement: no webhook is sent).")
 REFERENCE = Kind("TFC-8002", "external_reference missing, longer than 255, or with characters other than "

@@ -4,6 +4,10 @@ import os
 
 bind = f"{os.environ.get('ENCOLA_WEB_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Threads, so that the instant `facturacion/nuevo` (up to 90 s while AFIP is slow) holds one thread,
+# not a whole worker; the timeout is the workers' heartbeat, kept above that wait.
+threads = 8
+timeout = 120
 accesslog = "-"
 logconfig_dict = {
     "version": 1,

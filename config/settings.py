@@ -68,6 +68,20 @@ def _decimal(name: str, default: str) -> Decimal:
     return value
 
 
+# An operator token shorter than this is guessable enough to matter on an API reachable from outside.
+MIN_ADMIN_TOKEN_LENGTH = 32
+
+
+def _admin_token() -> str | None:
+    token = os.environ.get("ENCOLA_ADMIN_TOKEN") or None
+    if token is not None and len(token) < MIN_ADMIN_TOKEN_LENGTH:
+        raise ConfigurationError(
+            f"ENCOLA_ADMIN_TOKEN must have at least {MIN_ADMIN_TOKEN_LENGTH} characters "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+        )
+    return token
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -99,6 +113,10 @@ class Settings:
     lane_lease_seconds: float
     schedule_horizon_seconds: float
     consumidor_final_threshold: Decimal
+    http_max_body_bytes: int
+    http_rate_limit: float
+    http_rate_burst: int
+    admin_token: str | None
 
     @property
     def development(self) -> bool:
@@ -147,6 +165,10 @@ def load_settings() -> Settings:
         schedule_horizon_seconds=_float("ENCOLA_SCHEDULE_HORIZON_SECONDS", 60.0),
         # RG 5700/2025: above $10,000,000 a consumidor final must be identified (afip-facts.md §6.4).
         consumidor_final_threshold=_decimal("ENCOLA_CONSUMIDOR_FINAL_THRESHOLD", "10000000"),
+        http_max_body_bytes=_at_least(_int, "ENCOLA_HTTP_MAX_BODY_BYTES", 5 * 1024 * 1024, 1024),
+        http_rate_limit=_at_least(_float, "ENCOLA_HTTP_RATE_LIMIT", 10.0, 0),
+        http_rate_burst=_at_least(_int, "ENCOLA_HTTP_RATE_BURST", 20, 1),
+        admin_token=_admin_token(),
     )
 
 

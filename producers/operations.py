@@ -10,6 +10,8 @@ import functools
 import time
 from datetime import date, datetime
 
+from marshmallow import Schema
+
 from comprobantes import queue_changes
 from comprobantes.codes import TIPOS
 from comprobantes.store import Record, Store, fecha_key, numero_key, ref_key, state_key
@@ -20,7 +22,10 @@ from config.redis_client import get_redis
 from config.settings import get_settings
 from emission.emitter import LaneEmitter
 from emission.schedule import kick_if_due
+from producers import bodies
 from producers.access import BAD_CREDENTIALS, point_of_sale
+from producers.bodies import UNKNOWN, unknown_fields
+from producers.submission import CREDENTIALS
 
 NOT_FOUND = "No se han encontrado comprobantes."
 IN_QUEUE_STATES = ("encolado", "procesando", "error")
@@ -37,9 +42,10 @@ def _error(*messages: str, **extra) -> dict:
     return {"error": "S", "errores": list(messages), **extra}
 
 
-def _for_point_of_sale(**refused_extra):
-    """The public function takes a TusFacturas body and authenticates its credentials; the same
-    operation is `.as_operator(r, pdv, body)` for an operator who names the point of sale (the CLI)."""
+def _for_point_of_sale(request: type[Schema] | None, **refused_extra):
+    """The public function takes a TusFacturas body, authenticates its credentials and refuses the
+    fields `request` does not declare (without `request` the operation judges every field itself); the
+    same operation is `.as_operator(r, pdv, body)` for an operator who names the point of sale (the CLI)."""
 
     def decorate(operation):
         @functools.wraps(operation)
@@ -48,6 +54,9 @@ def _for_point_of_sale(**refused_extra):
             pdv = point_of_sale(r, body)
             if pdv is None:
                 return _error(BAD_CREDENTIALS.text, **refused_extra)
+            unknown = unknown_fields(body, request) if request else []
+            if unknown:
+                return _error(*[f"El campo {name} {UNKNOWN}" for name in unknown], **refused_extra)
             return operation(r, pdv, body)
 
         public.as_operator = operation
@@ -82,7 +91,7 @@ def _kick(r, records: list[Record]) -> None:
         kick_if_due(r, record.lane, record.due_at, lease=lease)
 
 
-@_for_point_of_sale()
+@_for_point_of_sale(bodies.ReenviarEncolado)
 def reenviar_encolado(r, pdv, body) -> dict:
     """Send a comprobante that ended in `error` back to the queue (the first one, if several match)."""
     ref = _reference(body)
@@ -98,7 +107,7 @@ def reenviar_encolado(r, pdv, body) -> dict:
     return _ok()
 
 
-@_for_point_of_sale()
+@_for_point_of_sale(bodies.CambiarFechaEncolado)
 def cambiar_fecha_encolado(r, pdv, body) -> dict:
     """New fecha and vencimiento for a queued (or failed) comprobante; it is validated again for them."""
     ref = _reference(body)
@@ -133,7 +142,7 @@ def cambiar_fecha_encolado(r, pdv, body) -> dict:
     return _ok()
 
 
-@_for_point_of_sale(procesados_cant=0, procesados=[])
+@_for_point_of_sale(bodies.EliminarEncolado, procesados_cant=0, procesados=[])
 def eliminar_encolado(r, pdv, body) -> dict:
     """Delete every queued or failed comprobante with that reference (and that fecha, when sent)."""
     ref = _reference(body)
@@ -163,7 +172,7 @@ def eliminar_encolado(r, pdv, body) -> dict:
     return {"error": status, "errores": refused, "procesados_cant": len(done), "procesados": done}
 
 
-@_for_point_of_sale()
+@_for_point_of_sale(bodies.ConsultaAvanzada)
 def consulta_avanzada(r, pdv, body) -> dict:
     """Search by external_reference (EXT_REF), fecha (F) or tipo and number range (TN), newest first,
     queued comprobantes included."""
@@ -212,7 +221,7 @@ def _search(r, pdv, search: str, criteria: dict) -> tuple[list[str], str | None]
     return r.zrangebyscore(numero_key(pdv.id, tipo.cbte_tipo), desde, hasta), None
 
 
-@_for_point_of_sale()
+@_for_point_of_sale(bodies.Consulta)
 def consulta(r, pdv, body) -> dict:
     """One emitted comprobante by tipo, punto de venta and number."""
     wanted = body.get("comprobante") if isinstance(body.get("comprobante"), dict) else {}
@@ -235,7 +244,7 @@ def has_queue(r, pdv_id: str) -> bool:
     return any(pipe.execute())
 
 
-@_for_point_of_sale()
+@_for_point_of_sale(None)
 def nuevo(r, pdv, body) -> dict:
     """The instant endpoint: emit now through the lane machinery and answer with the CAE.
 
@@ -245,11 +254,10 @@ def nuevo(r, pdv, body) -> dict:
     if has_queue(r, pdv.id):
         return _error("Existen comprobantes en la cola de procesamiento de este punto de venta: mientras existan, "
                       "solo podés enviar comprobantes a la cola (nuevo_encola o lotes_encola).")
-    item = {"cliente": body.get("cliente"), "comprobante": body.get("comprobante")}
-    sent = item["comprobante"] if isinstance(item["comprobante"], dict) else {}
-    if isinstance(item["comprobante"], dict) and not sent.get("external_reference"):
-        item["comprobante"] = dict(sent, external_reference=f"nuevo-{int(clock.timestamp() * 1000)}")
-    checked = check_item(item, pdv, today=clock.today_ar())
+    sent = body.get("comprobante")
+    if isinstance(sent, dict) and not sent.get("external_reference"):
+        body = {**body, "comprobante": dict(sent, external_reference=f"nuevo-{int(clock.timestamp() * 1000)}")}
+    checked = check_item(body, pdv, today=clock.today_ar(), envelope=CREDENTIALS, submitted=True)
     if checked.problems:
         return {**_error(*[p.text for p in checked.problems]),
                 "error_details": [{"code": p.code, "text": p.text} for p in checked.problems]}

@@ -1,0 +1,62 @@
+"""Who is calling, as far as the HTTP layer needs to know: the point of sale whose request budget a
+request spends, or the operator of the admin API.
+
+A request whose credentials open a point of sale counts against that point of sale; any other counts
+against the address it came from (the proxy's, behind one), so wrong credentials cannot spend someone
+else's budget. The functions of the Python API authenticate the body again themselves: they are the
+ones that decide, and other services call them without this layer.
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+
+from flask import Request
+
+from comprobantes import problems as P
+from config.settings import get_settings
+from producers.access import point_of_sale
+from producers.http.errors import Refusal
+from producers.http.ratelimit import take
+
+
+def _spend(r, subject: str, whose: str) -> None:
+    settings = get_settings()
+    if not settings.http_rate_limit:
+        return
+    wait = take(r, subject, rate=settings.http_rate_limit, burst=settings.http_rate_burst)
+    if wait:
+        raise Refusal(429, P.RATE_LIMIT(
+            f"Superaste el limite de {settings.http_rate_limit:g} requests por segundo {whose}. "
+            f"Espera {wait:.2f} segundos antes del proximo request, y espera cada respuesta antes de enviar "
+            f"otro; para muchos comprobantes usa facturacion/lotes_encola.",
+        ), {"Retry-After": str(max(1, math.ceil(wait)))})
+
+
+def count_client_request(r, request: Request, body: dict) -> None:
+    """Spend one request of the caller's budget, or refuse it with HTTP 429."""
+    pdv = point_of_sale(r, body)
+    if pdv is not None:
+        _spend(r, f"pdv:{pdv.id}", "de tu punto de venta")
+    else:
+        _spend(r, f"addr:{request.remote_addr}", "desde tu direccion con credenciales no validas")
+
+
+def _bearer(request: Request) -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def require_operator(r, request: Request) -> None:
+    """The admin API is open only to ENCOLA_ADMIN_TOKEN, as `Authorization: Bearer <token>`."""
+    expected = get_settings().admin_token
+    if expected is None:
+        raise Refusal(403, P.ADMIN_OFF("La API de administracion esta deshabilitada: el operador de encola la "
+                                       "habilita definiendo ENCOLA_ADMIN_TOKEN."))
+    # Budgeted per address before the comparison, so guessing the token is as slow as the limit.
+    _spend(r, f"operador:{request.remote_addr}", "en la API de administracion")
+    if not hmac.compare_digest(_bearer(request).encode("utf-8"), expected.encode("utf-8")):
+        raise Refusal(401, P.ADMIN_TOKEN("Falta el token de operador o no es valido: envialo en el header "
+                                         "Authorization: Bearer <ENCOLA_ADMIN_TOKEN>."),
+                      {"WWW-Authenticate": 'Bearer realm="encola-admin"'})

@@ -1,0 +1,115 @@
+"""A point of sale's own settings, as its client sees and changes them with its credentials:
+TusFacturas' `puntos_venta/administrar` (tusfacturas-and-peers.md §1.6, `webhook` and the rest of
+TusFacturas' fields) and encola's `puntos_venta/consulta`.
+
+TusFacturas also creates points of sale through `administrar` (`operacion` A); in encola that is the
+operator's (producers/operator.py), so A is refused with the way to get one. What identifies a point of
+sale (CUIT, number, IVA condition) and its subscription (`esta_activo`) may be sent, as a client that
+re-sends its whole record does, but only with the values it has. TusFacturas' fields for its PDFs,
+e-mails and integrations (MercadoPago, Xero…) are accepted and have no effect: encola has none of those.
+"""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from accounts.points_of_sale import PointOfSale, update_point_of_sale
+from producers.bodies import (
+    STRING_OR_INTEGER, Credenciales, between, date_field, done, one_of, open_request, refused, text, whole, yes_no,
+)
+from webhook_dispatch import endpoints
+
+CONCEPTOS_TIPO = {"P": 1, "S": 2, "PS": 3}
+CREATION = ("En encola los puntos de venta los da de alta el operador del servicio (encola pdv add o la API de "
+            "administracion); con operacion M podes modificar el tuyo.")
+
+
+class Administrar(Credenciales):
+    operacion = text(required=True, validate=one_of(["A", "M"]), metadata={
+        "description": "M: modifica el punto de venta de las credenciales. A (alta) lo hace el operador de encola."})
+    webhook = text(validate=validate.Length(max=2048), metadata={
+        "description": "URL de los webhooks, ej. https://www.dominio.com/script-nombre. Vacia: no se puede encolar."})
+    conceptos_tipo = text(validate=one_of(list(CONCEPTOS_TIPO)), metadata={
+        "description": "P (productos), S (servicios) o PS (productos y servicios)."})
+    razon_social = text(validate=validate.Length(1, 255))
+    idempotencia = yes_no(metadata={"description": "encola: S (por defecto) no encola de nuevo un external_reference "
+                                                   "que ya esta en la cola; N encola cada request, como TusFacturas."})
+    tamano_lote_afip = whole(validate=between(0, 9998), metadata={
+        "description": "encola: comprobantes por pedido a AFIP; 0 = el maximo que AFIP admite."})
+    # Only with the values the point of sale has.
+    cuit = fields.Raw(metadata={"oneOf": STRING_OR_INTEGER, "description": "El CUIT del punto de venta (no cambia)."})
+    punto_venta = fields.Raw(metadata={"oneOf": STRING_OR_INTEGER, "description": "Su numero (no cambia)."})
+    iva_condicion = text(validate=validate.Length(max=10), metadata={"description": "Su condicion de IVA (no cambia)."})
+    esta_activo = yes_no(metadata={"description": "Su suscripcion esta activa (la decide el operador)."})
+    # TusFacturas' settings for what encola does not do: accepted, without effect.
+    es_predeterminado = yes_no()
+    es_agente_retencion = yes_no()
+    factura_afip = yes_no()
+    actividad_enviar_arca = yes_no()
+    fecha_inicio = date_field("Inicio de actividades")
+    iibb = text(validate=validate.Length(max=255))
+    iva_emails = text(validate=validate.Length(max=4096))
+    direccion = text(validate=validate.Length(max=255))
+    factura = fields.Dict()
+    mercadopago = fields.Dict()
+    xero = fields.Dict()
+    reg_transparencia_provincial = fields.Dict()
+
+
+def client_view(pdv: PointOfSale) -> dict:
+    """The point of sale as its client sees it: no secrets, and no paths of the server's files."""
+    view = pdv.public_view()
+    for hidden in ("cert_path", "key_path"):
+        view.pop(hidden)
+    return view
+
+
+def _fixed_problems(data: dict, pdv: PointOfSale) -> list[str]:
+    current = {"cuit": str(pdv.cuit), "punto_venta": str(pdv.pto_vta), "iva_condicion": pdv.condicion_iva,
+               "esta_activo": "S" if pdv.active else "N"}
+    sent = {name: str(data[name]).strip().upper() for name in current if name in data}
+    if "punto_venta" in sent and sent["punto_venta"].isdigit():
+        sent["punto_venta"] = str(int(sent["punto_venta"]))  # "00023", as TusFacturas' example sends it
+    return [f"El campo {name} no se puede modificar (es {current[name]}): lo decide el operador de encola."
+            for name, value in sent.items() if value != current[name]]
+
+
+def _changes(data: dict) -> dict:
+    changes = {}
+    if "webhook" in data:
+        changes["webhook_url"] = data["webhook"].strip()
+    if "conceptos_tipo" in data:
+        changes["concepto"] = CONCEPTOS_TIPO[data["conceptos_tipo"]]
+    if "razon_social" in data:
+        changes["razon_social"] = data["razon_social"].strip()
+    if "idempotencia" in data:
+        changes["idempotent_submission"] = data["idempotencia"] == "S"
+    if "tamano_lote_afip" in data:
+        changes["batch_size"] = data["tamano_lote_afip"]
+    return changes
+
+
+def administrar(body) -> dict:
+    """`puntos_venta/administrar` with operacion M: the settings of the credentials' point of sale."""
+    r, pdv, data = open_request(body, Administrar)
+    if pdv is None:
+        return data
+    if data["operacion"] == "A":
+        return refused(CREATION)
+    problems = _fixed_problems(data, pdv)
+    if problems:
+        return refused(*problems)
+    try:
+        pdv = update_point_of_sale(r, pdv.id, **_changes(data))
+    except ValueError as exc:
+        return refused(f"El punto de venta no se pudo modificar: {exc}.")
+    return done(punto_venta=client_view(pdv))
+
+
+def consulta(body) -> dict:
+    """`puntos_venta/consulta`: the settings of the credentials' point of sale, and the state of its webhook
+    endpoint (disabled or not and why, failing since when)."""
+    r, pdv, data = open_request(body, Credenciales)
+    if pdv is None:
+        return data
+    return done(punto_venta=client_view(pdv), webhook=endpoints.status(r, pdv.id))

@@ -1,0 +1,64 @@
+"""The list of "ventas en cola" (seed 000: TusFacturas' web app shows it under Facturación > Ventas en
+cola): the point of sale's comprobantes that are not emitted yet (encolado, procesando, error), in the
+order the queue takes them (fecha, then arrival), filtered by state, fecha and tipo, a page at a time.
+
+Filtering reads three small fields of each candidate; only the page's comprobantes are read whole.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from marshmallow import validate
+
+from comprobantes.codes import TIPOS
+from comprobantes.store import Store, cbte_key, state_key
+from comprobantes.views import consulta_view
+from producers.bodies import Credenciales, between, date_field, done, one_of, open_request, refused, text, whole
+
+IN_QUEUE = ("encolado", "procesando", "error")
+MAX_LIMIT = 1000
+
+
+class VentasEnCola(Credenciales):
+    estado = text(validate=one_of(list(IN_QUEUE)), metadata={
+        "description": "encolado (espera su fecha), procesando (en AFIP ahora) o error; sin enviar: los tres."})
+    fecha_desde = date_field("Solo desde esta fecha del comprobante")
+    fecha_hasta = date_field("Solo hasta esta fecha del comprobante")
+    tipo = text(validate=validate.Length(1, 100), metadata={"description": "Solo de este tipo, ej. FACTURA B."})
+    pagina = whole(validate=between(0, 10**6), metadata={"description": "Desde 0."})
+    limite = whole(validate=between(0, MAX_LIMIT), metadata={"description": f"De 0 a {MAX_LIMIT} (0: {MAX_LIMIT})."})
+
+
+def _wanted(raw: list, *, desde: date | None, hasta: date | None, cbte_tipo: int | None) -> bool:
+    fecha, tipo = raw
+    if fecha is None:  # gone since its id was read
+        return False
+    day = date.fromisoformat(fecha)
+    return (desde is None or day >= desde) and (hasta is None or day <= hasta) and \
+        (cbte_tipo is None or int(tipo) == cbte_tipo)
+
+
+def ventas_en_cola(body) -> dict:
+    r, pdv, data = open_request(body, VentasEnCola)
+    if pdv is None:
+        return data
+    cbte_tipo = None
+    if "tipo" in data:
+        tipo = TIPOS.get(data["tipo"].strip().upper())
+        if tipo is None:
+            return refused(f"El tipo de comprobante {data['tipo']!r} no es valido.")
+        cbte_tipo = tipo.cbte_tipo
+    states = [data["estado"]] if "estado" in data else IN_QUEUE
+    candidates = [rid for state in states for rid in r.zrange(state_key(pdv.id, state), 0, -1)]
+    pipe = r.pipeline(transaction=False)
+    for rid in candidates:
+        pipe.hmget(cbte_key(rid), "fecha", "cbte_tipo")
+    found = [(raw[0], int(rid), rid) for rid, raw in zip(candidates, pipe.execute())
+             if _wanted(raw, desde=data.get("fecha_desde"), hasta=data.get("fecha_hasta"), cbte_tipo=cbte_tipo)]
+    found.sort()
+    limit = data.get("limite") or MAX_LIMIT
+    start = data.get("pagina", 0) * limit
+    page = Store(r).get_many([rid for _, _, rid in found[start:start + limit]])
+    return done(total=len(found), comprobantes=[
+        {**consulta_view(record), "cola": {"estado": record.state, "intentos": record.attempts}} for record in page])

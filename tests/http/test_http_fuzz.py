@@ -1,0 +1,127 @@
+"""Property-based fuzzing of every endpoint through the real `web` process: bodies that fit /openapi.json
+and bodies that do not (schemathesis), and bytes that are not even JSON (hypothesis). No body may get a
+5xx, and every answer must be the JSON its OpenAPI document promises.
+
+The server under fuzz has a Redis database of its own, so that whatever the fuzzer creates (points of
+sale from the admin API, comprobantes from valid credentials) never reaches the rest of the run.
+ENCOLA_FUZZ_EXAMPLES sets how many bodies (default 400); `make chaos` raises it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance, not_a_server_error, response_schema_conformance, status_code_conformance,
+)
+
+from accounts.points_of_sale import create_point_of_sale
+from afip.simulator.certs import issue_client_certificate
+from config.redis_client import get_redis
+from producers.http.routes import ENDPOINTS, PREFIXES
+from tests.support.web import ADMIN_TOKEN, Web
+
+EXAMPLES = int(os.environ.get("ENCOLA_FUZZ_EXAMPLES", "400"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+seen: Counter = Counter()
+
+
+@pytest.fixture(scope="module")
+def fuzz_web(stack):
+    url = stack.env["ENCOLA_REDIS_URL"].rsplit("/", 1)[0] + "/1"
+    server = Web("web-fuzz", stack.env, stack.base_dir, ENCOLA_REDIS_URL=url, ENCOLA_HTTP_RATE_LIMIT="0",
+                 ENCOLA_ADMIN_TOKEN=ADMIN_TOKEN)
+    r = get_redis(url)
+    r.flushdb()
+    # Valid credentials for most bodies, so the fuzzer reaches past authentication; a CUIT of their own,
+    # so what the instant `nuevo` emits at the simulator never takes another test's numbers.
+    cuit = stack.new_cuit()
+    cert = issue_client_certificate(str(stack.base_dir / "certs"), cuit, name=f"cuit{cuit}")
+    server.credentials = [create_point_of_sale(r, cuit=cuit, pto_vta=n, webhook_url="http://127.0.0.1:9/h",
+                                               cert_path=cert.cert_path, key_path=cert.key_path)[1] for n in (1, 2)]
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def api(fuzz_web):
+    return schemathesis.openapi.from_url(f"{fuzz_web.base_url}/openapi.json")
+
+
+def _cases(api):
+    operations = [result.ok() for result in api.get_all_operations()]
+    assert len(operations) == len(ENDPOINTS)
+    return st.one_of([operation.as_strategy(generation_mode=mode)
+                      for operation in operations for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)])
+
+
+# A body takes about 25 ms; the run's time limit grows with the number asked for.
+@pytest.mark.timeout(max(300, EXAMPLES // 10))
+def test_no_body_that_fits_or_breaks_the_openapi_document_gets_a_5xx(fuzz_web, api):
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(case=_cases(api), data=st.data())
+    def fuzz(case, data):
+        if isinstance(case.body, dict) and data.draw(st.integers(0, 3)):
+            case.body.update(data.draw(st.sampled_from(fuzz_web.credentials)))
+        prefix = data.draw(st.sampled_from(PREFIXES))
+        response = case.call(base_url=fuzz_web.base_url + prefix, session=fuzz_web.session,
+                             headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        seen[response.status_code] += 1
+        case.validate_response(response, checks=CHECKS)
+        if response.status_code == 200:
+            seen[f"error {response.json()['error']}"] += 1
+
+    fuzz()
+    report(f"schemathesis: {seen.total() - seen['error N'] - seen['error S']} bodies over {len(ENDPOINTS)} "
+           f"endpoints: {dict(sorted(seen.items(), key=str))}")
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@pytest.mark.timeout(max(300, EXAMPLES // 10))
+def test_no_bytes_at_all_get_a_5xx(fuzz_web):
+    paths = [f"{prefix}/{endpoint.path}" for endpoint in ENDPOINTS for prefix in PREFIXES]
+    raw = st.binary(max_size=300) | JSONISH.map(lambda value: repr(value).encode()) | \
+        st.text(max_size=300).map(str.encode)
+    statuses: Counter = Counter()
+
+    @settings(max_examples=max(50, EXAMPLES // 4), deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(path=st.sampled_from(paths), body=raw)
+    def fuzz(path, body):
+        response = fuzz_web.session.post(f"{fuzz_web.base_url}{path}", data=body, timeout=60)
+        statuses[response.status_code] += 1
+        assert response.status_code < 500, response.text
+        assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+        assert response.json()["error"] in ("N", "S")
+
+    fuzz()
+    report(f"raw bodies: {sum(statuses.values())}, statuses {dict(sorted(statuses.items()))}")
+
+
+def report(line: str) -> None:
+    print(f"\n[fuzz] {line}")
+
+
+def test_the_openapi_document_and_the_docs_page_are_served(fuzz_web, api):
+    api.validate()
+    page = requests.get(f"{fuzz_web.base_url}/docs", timeout=5)
+    assert page.status_code == 200 and "/openapi.json" in page.text
+    for asset in ("swagger-ui.css", "swagger-ui-bundle.js"):
+        assert requests.get(f"{fuzz_web.base_url}/docs/assets/{asset}", timeout=5).status_code == 200
+    document = requests.get(f"{fuzz_web.base_url}/openapi.json", timeout=5).json()
+    assert [server["url"] for server in document["servers"]] == list(PREFIXES)
+    assert {path.lstrip("/") for path in document["paths"]} == {endpoint.path for endpoint in ENDPOINTS}
