@@ -117,6 +117,7 @@ class Settings:
     http_rate_limit: float
     http_rate_burst: int
     admin_token: str | None
+    metrics_token: str | None
 
     @property
     def development(self) -> bool:
@@ -169,6 +170,7 @@ def load_settings() -> Settings:
         http_rate_limit=_at_least(_float, "ENCOLA_HTTP_RATE_LIMIT", 10.0, 0),
         http_rate_burst=_at_least(_int, "ENCOLA_HTTP_RATE_BURST", 20, 1),
         admin_token=_admin_token(),
+        metrics_token=os.environ.get("ENCOLA_METRICS_TOKEN") or None,
     )
 
 

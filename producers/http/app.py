@@ -1,11 +1,15 @@
 """The WSGI application served by gunicorn as the `web` process: the API's routes, its documentation,
-a health check, and JSON errors for everything else."""
+a health check, Prometheus metrics, and JSON errors for everything else."""
 
 from __future__ import annotations
 
-from flask import Flask
+import hmac
 
+from flask import Flask, Response, request
+
+from config.redis_client import get_redis
 from config.settings import get_settings
+from monitoring.exposition import exposition
 from producers.http import errors, openapi, routes
 from producers.http.errors import json_response
 
@@ -22,6 +26,17 @@ def create_app() -> Flask:
     @app.get("/health")
     def health():
         return json_response({"status": "ok"})
+
+    @app.get("/metrics")
+    def metrics():
+        # Labels name points of sale (CUIT and punto de venta): with ENCOLA_METRICS_TOKEN set, only a
+        # scraper that presents it may read them.
+        token = get_settings().metrics_token
+        presented = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if token and not hmac.compare_digest(presented.encode(), token.encode()):
+            return json_response({"error": "S", "errores": ["Las métricas requieren el token de métricas."]}, 401)
+        text, content_type = exposition(get_redis())
+        return Response(text, content_type=content_type)
 
     return app
 

@@ -1,0 +1,31 @@
+"""The web process exposes the service's Prometheus metrics at /metrics, optionally behind a token."""
+
+from __future__ import annotations
+
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support.web import Web
+
+METRICS_TOKEN = "metrics-token-for-the-tests"
+
+
+def test_metrics_are_served_in_prometheus_text_format(web):
+    response = requests.get(f"{web.base_url}/metrics", timeout=10)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/plain")
+    names = {family.name for family in text_string_to_metric_families(response.text)}
+    assert {"encola_comprobantes_accepted", "encola_emission_attempts", "encola_afip_latency_seconds",
+            "encola_webhook_deliveries", "encola_lane_backlog", "encola_oldest_due_seconds",
+            "encola_queue_comprobantes", "encola_webhooks_pending"} <= names
+
+
+def test_a_metrics_token_keeps_strangers_out(stack):
+    server = Web("web-metrics", stack.env, stack.base_dir, ENCOLA_METRICS_TOKEN=METRICS_TOKEN)
+    try:
+        refused = requests.get(f"{server.base_url}/metrics", timeout=10)
+        assert refused.status_code == 401 and refused.json()["error"] == "S"
+        allowed = requests.get(f"{server.base_url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
+                               timeout=10)
+        assert allowed.status_code == 200 and "encola_lane_backlog" in allowed.text
+    finally:
+        server.stop()
