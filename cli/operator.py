@@ -131,7 +131,42 @@ def submit(args) -> int:
     return EXIT_OK if not refused else EXIT_REFUSED
 
 
-# show, hooks
+# queue, show, hooks
+
+def queue(args) -> int:
+    from comprobantes.codes import TIPOS
+    from producers.queue_listing import IN_QUEUE, queue_page
+
+    r, pdv = _pdv(args)
+    if not (0 <= args.limit <= 1000 and args.page >= 0):
+        raise UsageError("--limit goes from 0 to 1000 (0: 1000) and --page from 0")
+    cbte_tipo = None
+    if args.tipo:
+        tipo = TIPOS.get(args.tipo.strip().upper())
+        if tipo is None:
+            raise UsageError(f"unknown tipo {args.tipo!r}; e.g. 'FACTURA B'")
+        cbte_tipo = tipo.cbte_tipo
+    total, records = queue_page(r, pdv.id, states=[args.state] if args.state else IN_QUEUE,
+                                desde=_day(args.desde, "--from"), hasta=_day(args.hasta, "--to"),
+                                cbte_tipo=cbte_tipo, pagina=args.page, limite=args.limit)
+    rows = [{"external_reference": rec.external_reference, "state": rec.state, "tipo": rec.tipo,
+             "fecha": rec.fecha.isoformat(), "lane": rec.lane, "attempts": rec.attempts, "total": rec.total,
+             "last_error": rec.last_error} for rec in records]
+    lines = [f"{total} comprobantes not emitted yet" + (f" (showing {len(rows)})" if len(rows) < total else "")]
+    lines += [f"  {row['external_reference']:<24} {row['state']:<10} {rec.fecha:%d/%m/%Y}  {row['tipo']:<18} "
+              f"attempts {row['attempts']:<3} {(row['last_error'] or [''])[0][:80]}" for row, rec in zip(rows, records)]
+    _print(args, {"total": total, "comprobantes": rows}, "\n".join(lines))
+    return EXIT_OK
+
+
+def _day(text: str | None, option: str):
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
+        raise UsageError(f"{option} takes a date as dd/mm/aaaa") from None
+
 
 def show(args) -> int:
     from comprobantes.store import Store
@@ -189,11 +224,7 @@ def redeliver(args) -> int:
         raise UsageError("give a HOOK_ID, or --failed-since dd/mm/aaaa to send every failed hook again")
     from config import clock
 
-    try:
-        day = datetime.strptime(args.failed_since, "%d/%m/%Y").date()
-    except ValueError:
-        raise UsageError("--failed-since takes a date as dd/mm/aaaa") from None
-    ids = operations.redeliver_failed(r, pdv.id, clock.start_of_day_ar(day))
+    ids = operations.redeliver_failed(r, pdv.id, clock.start_of_day_ar(_day(args.failed_since, "--failed-since")))
     _print(args, {"redelivered": ids}, f"{len(ids)} failed hooks sent again")
     return EXIT_OK
 
@@ -295,6 +326,13 @@ def add_operator_commands(commands) -> None:
     p = command("submit", submit, "submit comprobantes from a JSON or JSON Lines file")
     p.add_argument("file")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p = command("queue", queue, "the comprobantes not emitted yet (ventas en cola), in the order they go out")
+    p.add_argument("--state", choices=("encolado", "procesando", "error"))
+    p.add_argument("--tipo", help="one lane of the point of sale, e.g. 'FACTURA B'")
+    p.add_argument("--from", dest="desde", help="fecha from, dd/mm/aaaa")
+    p.add_argument("--to", dest="hasta", help="fecha up to, dd/mm/aaaa")
+    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--page", type=int, default=0)
     command("show", show, "a comprobante's state, AFIP data and history").add_argument("reference")
     command("hooks", hooks, "the webhooks sent about a comprobante").add_argument("reference")
     p = command("redeliver", redeliver, "send a hook again, or every failed hook since a date")

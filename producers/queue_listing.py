@@ -39,6 +39,21 @@ def _wanted(raw: list, *, desde: date | None, hasta: date | None, cbte_tipo: int
         (cbte_tipo is None or int(tipo) == cbte_tipo)
 
 
+def queue_page(r, pdv_id: str, *, states=IN_QUEUE, desde: date | None = None, hasta: date | None = None,
+               cbte_tipo: int | None = None, pagina: int = 0, limite: int = 0) -> tuple[int, list]:
+    """(how many match, the records of one page) of a point of sale's comprobantes not emitted yet."""
+    candidates = [rid for state in states for rid in r.zrange(state_key(pdv_id, state), 0, -1)]
+    pipe = r.pipeline(transaction=False)
+    for rid in candidates:
+        pipe.hmget(cbte_key(rid), "fecha", "cbte_tipo")
+    found = [(raw[0], int(rid), rid) for rid, raw in zip(candidates, pipe.execute())
+             if _wanted(raw, desde=desde, hasta=hasta, cbte_tipo=cbte_tipo)]
+    found.sort()
+    limit = limite or MAX_LIMIT
+    start = pagina * limit
+    return len(found), Store(r).get_many([rid for _, _, rid in found[start:start + limit]])
+
+
 def ventas_en_cola(body) -> dict:
     r, pdv, data = open_request(body, VentasEnCola)
     if pdv is None:
@@ -49,16 +64,8 @@ def ventas_en_cola(body) -> dict:
         if tipo is None:
             return refused(f"El tipo de comprobante {data['tipo']!r} no es valido.")
         cbte_tipo = tipo.cbte_tipo
-    states = [data["estado"]] if "estado" in data else IN_QUEUE
-    candidates = [rid for state in states for rid in r.zrange(state_key(pdv.id, state), 0, -1)]
-    pipe = r.pipeline(transaction=False)
-    for rid in candidates:
-        pipe.hmget(cbte_key(rid), "fecha", "cbte_tipo")
-    found = [(raw[0], int(rid), rid) for rid, raw in zip(candidates, pipe.execute())
-             if _wanted(raw, desde=data.get("fecha_desde"), hasta=data.get("fecha_hasta"), cbte_tipo=cbte_tipo)]
-    found.sort()
-    limit = data.get("limite") or MAX_LIMIT
-    start = data.get("pagina", 0) * limit
-    page = Store(r).get_many([rid for _, _, rid in found[start:start + limit]])
-    return done(total=len(found), comprobantes=[
+    total, page = queue_page(r, pdv.id, states=[data["estado"]] if "estado" in data else IN_QUEUE,
+                             desde=data.get("fecha_desde"), hasta=data.get("fecha_hasta"), cbte_tipo=cbte_tipo,
+                             pagina=data.get("pagina", 0), limite=data.get("limite", 0))
+    return done(total=total, comprobantes=[
         {**consulta_view(record), "cola": {"estado": record.state, "intentos": record.attempts}} for record in page])

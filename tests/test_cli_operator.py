@@ -96,3 +96,21 @@ def test_mistakes_get_a_clear_message_and_exit_code_2(stack, pdv, tmp_path):
     garbage.write_text('{"cliente": {}}\nnot json\n')
     assert "line 2: not JSON" in run(stack, "submit", str(garbage), "--pdv", pdv.id).stderr
     assert "Traceback" not in bad_pdv.stderr + unknown.stderr + missing.stderr
+
+
+def test_queue_lists_what_is_not_emitted_yet_with_filters(stack, pdv, r):
+    from producers import enqueue
+
+    today = clock.today_ar()
+    for n, days in enumerate((3, 1, 2)):
+        assert enqueue(pdv.body(item(f"q-{n}", today + timedelta(days=days), pto_vta=pdv.pdv.pto_vta)))["error"] == "N"
+    listed = as_json(run(stack, "queue", "--pdv", pdv.id, "--json"))
+    assert listed["total"] == 3
+    assert [c["external_reference"] for c in listed["comprobantes"]] == ["q-1", "q-2", "q-0"]
+    narrowed = as_json(run(stack, "queue", "--pdv", pdv.id, "--json", "--state", "encolado",
+                           "--from", ddmmyyyy(today + timedelta(days=2)), "--tipo", "FACTURA B"))
+    assert [c["external_reference"] for c in narrowed["comprobantes"]] == ["q-2", "q-0"]
+    assert as_json(run(stack, "queue", "--pdv", pdv.id, "--json", "--tipo", "FACTURA C"))["total"] == 0
+    human = run(stack, "queue", "--pdv", pdv.id)
+    assert human.returncode == 0 and "3 comprobantes not emitted yet" in human.stdout
+    assert run(stack, "queue", "--pdv", pdv.id, "--from", "2026-01-01").returncode == 2
