@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from accounts.points_of_sale import get_point_of_sale
-from afip.failures import AfipError, AmbiguousError, AuthError, DataError, SequenceError, TransientError
+from afip.failures import AfipError, AmbiguousError, AuthError, SequenceError, TransientError
 from comprobantes.abonos import base_reference, next_occurrence
 from comprobantes.store import Record, Store, due_score_bound, pending_key, state_key
 from comprobantes.wsfe_mapping import numbered

@@ -1,0 +1,43 @@
+"""Flower, started with the Procfile's own line, watches the real workers: task events on, our task
+names, both queues, and its Prometheus /metrics."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import requests
+
+from cli.local_redis import free_port
+from config import clock
+from producers import enqueue
+from tests.support.bodies import item
+from tests.support.processes import Child, wait_http, wait_until
+from tests.support.records import wait_state
+from tests.support.web import procfile_command
+
+
+def test_flower_shows_the_workers_their_tasks_and_queues(stack, pdv, r):
+    port = free_port()
+    env = {**stack.env, "FLOWER_PORT": str(port),
+           "PATH": os.path.dirname(sys.executable) + os.pathsep + stack.env.get("PATH", "")}
+    flower = Child("flower", ["bash", "-c", f"exec {procfile_command('flower')}"], env, stack.base_dir)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{base}/healthcheck", child=flower, timeout=60)
+        enqueue(pdv.body(item("watched", clock.today_ar(), pto_vta=pdv.pdv.pto_vta)))
+        wait_state(r, pdv, "watched", "emitido")
+
+        def metrics() -> str:
+            text = requests.get(f"{base}/metrics", timeout=10).text
+            online = [line for line in text.splitlines()
+                      if line.startswith("flower_worker_online{") and line.endswith(" 1.0")]
+            seen = ('task="encola.emision.drain_lane"' in text and 'task="encola.webhooks.deliver"' in text
+                    and any("emision" in line for line in online) and any("webhooks" in line for line in online))
+            return seen and text
+
+        wait_until(metrics, timeout=60, interval=1, message="Flower to see both queues' workers and tasks")
+        broker = requests.get(f"{base}/broker", timeout=10)
+        assert broker.status_code == 200 and "emision" in broker.text and "webhooks" in broker.text
+    finally:
+        flower.stop()
