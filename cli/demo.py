@@ -7,6 +7,7 @@ outcome and every webhook received; exits 0 only if all three were emitted and n
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -27,13 +28,13 @@ STARTUP_TIMEOUT = 60.0
 RESULT_TIMEOUT = 60.0
 
 
-def demo_items(today_ddmmyyyy: str) -> list[dict]:
-    """Three items like seed 002's example: FACTURA B, one line of 114.88 + 21 % IVA = 139.00."""
+def demo_items(today_ddmmyyyy: str, count: int = 3) -> list[dict]:
+    """Items like seed 002's example: FACTURA B, one line of 114.88 + 21 % IVA = 139.00."""
     items = []
-    for n in (1, 2, 3):
+    for n in range(1, count + 1):
         items.append({
             "cliente": {
-                "documento_tipo": "DNI", "documento_nro": f"2{n}345678", "razon_social": f"Cliente Demo {n}",
+                "documento_tipo": "DNI", "documento_nro": str(20000000 + n), "razon_social": f"Cliente Demo {n}",
                 "condicion_iva": "CF", "domicilio": "Av Sta Fe 23132", "provincia": "2",
                 "email": "demo@example.com", "envia_por_mail": "N", "condicion_pago": "201",
             },
@@ -57,7 +58,8 @@ def demo_items(today_ddmmyyyy: str) -> list[dict]:
 
 
 class Demo:
-    def __init__(self):
+    def __init__(self, keep_running: bool = False):
+        self.keep_running = keep_running
         self.data_dir = REPO / ".encola" / "demo"
         self.redis: LocalRedis | None = None
         self.honcho: subprocess.Popen | None = None
@@ -120,7 +122,36 @@ class Demo:
             refs.append(ref)
             status = "accepted" if answer["error"] == "N" else f"refused: {answer['errores']}"
             print(f"  {ref}: {status} (comprobante_nro {answer.get('comprobante_nro', '-')})")
-        return self._report(r, pdv, refs)
+        code = self._report(r, pdv, refs)
+        if code == 0 and self.keep_running:
+            self._stay_up(env, pdv, credentials, web_port, flower_port)
+        return code
+
+    def _stay_up(self, env: dict, pdv, credentials: dict, web_port: int, flower_port: int) -> None:
+        """Leave the stack running for a newcomer to try (README, "A first tour"), until Ctrl-C."""
+        from config import clock
+
+        today = clock.today_ar()
+        sample = self.data_dir / "mil.jsonl"
+        write_sample(sample, today, pdv.pto_vta)
+        env_file = self.data_dir / "env"
+        env_file.write_text("".join(f"export {name}={value}\n" for name, value in env.items() if name != "PATH"))
+        web = f"http://127.0.0.1:{web_port}"
+        print(f"""
+The stack keeps running; Ctrl-C stops everything it started.
+  API       {web}/api/v2/facturacion/nuevo_encola (and every other method; docs at {web}/docs)
+  metrics   {web}/metrics
+  Flower    http://127.0.0.1:{flower_port}
+  point of sale {pdv.id}, credentials {json.dumps(credentials)}
+In another terminal, from this folder:
+  source {env_file.relative_to(REPO)}
+  .venv/bin/encola submit {sample.relative_to(REPO)} --pdv {pdv.id}
+  .venv/bin/encola queue --pdv {pdv.id} --state error
+  .venv/bin/encola show mil-ayer --pdv {pdv.id}
+  .venv/bin/encola change-date mil-ayer {today:%d/%m/%Y} --pdv {pdv.id}
+  .venv/bin/encola status""")
+        while self.honcho.poll() is None:
+            time.sleep(1)
 
     def _start_processes(self, log_path: Path) -> None:
         honcho = os.path.join(os.path.dirname(sys.executable), "honcho")
@@ -197,6 +228,22 @@ class Demo:
             self.redis.stop()
 
 
+def write_sample(path: Path, today, pto_vta: int, count: int = 1000) -> None:
+    """A thousand comprobantes for today, one of them (`mil-ayer`) dated yesterday: the lane has already
+    emitted today's demo comprobantes, so that one fails with the date guard's message until its date
+    is changed."""
+    from datetime import timedelta
+
+    with open(path, "w", encoding="utf-8") as f:
+        for n, item in enumerate(demo_items(today.strftime("%d/%m/%Y"), count)):
+            item["comprobante"]["punto_venta"] = pto_vta
+            item["comprobante"]["external_reference"] = f"mil-{n:04d}"
+            if n == count // 2:
+                yesterday = (today - timedelta(days=1)).strftime("%d/%m/%Y")
+                item["comprobante"].update(external_reference="mil-ayer", fecha=yesterday, vencimiento=yesterday)
+            f.write(json.dumps(item, default=str) + "\n")
+
+
 def _free_pto_vta(r) -> int:
     from accounts.points_of_sale import list_points_of_sale
 
@@ -204,5 +251,5 @@ def _free_pto_vta(r) -> int:
     return next(n for n in range(1, 99999) if n not in used)
 
 
-def main() -> int:
-    return Demo().run()
+def main(keep_running: bool = False) -> int:
+    return Demo(keep_running).run()

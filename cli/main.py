@@ -28,7 +28,7 @@ def _afip_sim(args) -> int:
 def _demo(args) -> int:
     from cli.demo import main
 
-    return main()
+    return main(keep_running=args.keep_running)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="run the whole stack against the AFIP simulator and emit three comprobantes")
+    demo.add_argument("--keep-running", action="store_true",
+                      help="leave the stack up afterwards (Ctrl-C stops it) and write a sample file of 1000")
     demo.set_defaults(handler=_demo)
 
     sim = commands.add_parser("afip-sim", help="run the AFIP simulator (WSAA + WSFEv1 over SOAP)")

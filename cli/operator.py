@@ -191,10 +191,19 @@ def show(args) -> int:
             lines.append(f"  {rec.pto_vta:05d}-{rec.numero:08d}  CAE {rec.cae}  vto {rec.cae_vto}")
         lines += [f"  error: {message}" for message in rec.last_error]
         lines.append("  history:")
-        lines += [f"    {_when(entry.get('at'))}  {entry.get('estado', '')}  "
-                  f"{entry.get('motivo') or entry.get('evento') or ''}".rstrip() for entry in audit]
+        lines += [f"    {_when(entry.get('at'))}  {entry.get('estado', ''):<10} {_why(entry)}".rstrip() for entry in audit]
     _print(args, {"comprobantes": payload}, "\n".join(lines))
     return EXIT_OK
+
+
+def _why(entry: dict) -> str:
+    """One line of what an audit entry says happened."""
+    if entry.get("numero"):
+        return f"número {entry['numero']}, CAE {entry.get('cae', '')}" + (" (conciliado)" if entry.get("reconciliado") else "")
+    reason = entry.get("motivo") or entry.get("evento") or " | ".join(entry.get("errores", []))
+    if entry.get("lote"):
+        reason = f"lote {entry['lote']}" + (f", {reason}" if reason else "")
+    return reason[:160]
 
 
 def hooks(args) -> int:

@@ -19,3 +19,48 @@ def test_the_demo_emits_three_comprobantes_and_receives_six_webhooks():
     assert [int(n) for n, _ in emitted] == [1, 2, 3]
     assert "Webhooks received (6)" in result.stdout
     assert len(re.findall(r" encolado ", result.stdout)) == 3 and len(re.findall(r" emitido ", result.stdout)) == 6
+
+
+def test_a_newcomers_first_tour_with_the_demo_left_running():
+    """README's "A first tour": the demo stays up, a thousand comprobantes go in from a file, one fails
+    with the date guard, its date is fixed and it is emitted; Ctrl-C stops everything."""
+    import signal
+    import time
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENCOLA_")}
+    demo = subprocess.Popen([sys.executable, "-m", "cli.main", "demo", "--keep-running"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        for line in demo.stdout:
+            lines.append(line)
+            if ".venv/bin/encola status" in line:
+                break
+        banner = "".join(lines)
+        pdv = re.search(r"--pdv (\S+)", banner).group(1)
+        tour_env = {**env, "PATH": os.path.dirname(sys.executable) + os.pathsep + env["PATH"]}
+        for line in (REPO / ".encola/demo/env").read_text().splitlines():
+            name, _, value = line.removeprefix("export ").partition("=")
+            tour_env[name] = value
+
+        def encola(*args):
+            return subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=REPO, env=tour_env,
+                                  capture_output=True, text=True, timeout=120)
+
+        submitted = encola("submit", ".encola/demo/mil.jsonl", "--pdv", pdv, "--json", "--quiet")
+        assert submitted.returncode == 0 and '"accepted": 1000' in submitted.stdout, submitted.stderr
+        deadline = time.monotonic() + 120
+        while '"state": "error"' not in (shown := encola("show", "mil-ayer", "--pdv", pdv, "--json").stdout):
+            assert time.monotonic() < deadline, shown
+            time.sleep(1)
+        assert "Cambiá la fecha del comprobante" in shown
+        assert encola("change-date", "mil-ayer", re.search(r"change-date mil-ayer (\S+)", banner).group(1),
+                      "--pdv", pdv).returncode == 0
+        while '"state": "emitido"' not in (shown := encola("show", "mil-ayer", "--pdv", pdv, "--json").stdout):
+            assert time.monotonic() < deadline, shown
+            time.sleep(1)
+        assert '"total": 0' in encola("queue", "--pdv", pdv, "--json").stdout
+    finally:
+        demo.send_signal(signal.SIGINT)
+        demo.wait(timeout=60)
+    assert demo.returncode in (0, 130)
