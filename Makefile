@@ -26,6 +26,9 @@ chaos: $(BIN)/.installed
 # Benchmarks: each prints a table and writes bench/results/<name>.json (figures in BENCHMARKS.md).
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.e1_emission
+	$(BIN)/python -m bench.e2_acceptance
+	$(BIN)/python -m bench.e3_schedule
+	$(BIN)/python -m bench.e4_webhooks
 
 clean:
 	rm -rf $(VENV) .encola .pytest_cache .hypothesis

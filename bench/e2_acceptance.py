@@ -1,0 +1,113 @@
+"""E2 acceptance latency: how long a client waits for the answer of `nuevo_encola`, `lotes_encola` of 100
+and the legacy `lotes` of 500 over HTTP (the Procfile's gunicorn line), p50 and p99; and the Python
+API's batch rate (enqueue_batch of 100, in-process).
+
+    python -m bench.e2_acceptance [--single N] [--batches N] [--lotes N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from bench.harness import BenchStack, save, table
+
+
+def _percentiles(seconds: list[float]) -> dict:
+    ordered = sorted(seconds)
+    return {"requests": len(ordered), "p50_ms": 1000 * statistics.median(ordered),
+            "p99_ms": 1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+            "max_ms": 1000 * ordered[-1]}
+
+
+def _timed(web, path: str, bodies: list[dict], check) -> list[float]:
+    durations = []
+    for body in bodies:
+        started = time.perf_counter()
+        answer = web.call(path, body)
+        durations.append(time.perf_counter() - started)
+        check(answer)
+    return durations
+
+
+def run(bench: BenchStack, *, single: int, batches: int, lotes: int) -> dict:
+    from datetime import timedelta
+
+    import producers
+    from config import clock
+    from tests.support.bodies import item
+    from tests.support.web import Web
+
+    stack = bench.stack
+    fecha = clock.today_ar() + timedelta(days=10)  # accepted and scheduled: emission is E1's business
+    # The benchmark's single client must not meet the per-credential rate limit.
+    web = Web("web-e2", stack.env, stack.base_dir, ENCOLA_HTTP_RATE_LIMIT="100000", ENCOLA_HTTP_RATE_BURST="100000")
+    try:
+        pdv = stack.new_pdv()
+        pto = pdv.pdv.pto_vta
+
+        def ok(answer):
+            assert answer["error"] == "N", answer
+
+        singles = [pdv.body(item(f"e2-s-{n}", fecha, pto_vta=pto)) for n in range(single)]
+        nuevo = _timed(web, "facturacion/nuevo_encola", singles, ok)
+        bulk = [{**pdv.credentials, "requests": [item(f"e2-b-{b}-{n}", fecha, pto_vta=pto) for n in range(100)]}
+                for b in range(batches)]
+        lotes_encola = _timed(web, "facturacion/lotes_encola", bulk, ok)
+        legacy = []
+        for b in range(lotes):
+            rows = []
+            for n in range(500):
+                row = {**pdv.credentials, **item(f"e2-l-{b}-{n}", fecha, pto_vta=pto)}
+                row["comprobante"]["facturacion_lote_id_referencia"] = f"lote-{b}-{n}"
+                rows.append(row)
+            legacy.append({**pdv.credentials, "webhook_url": pdv.pdv.webhook_url, "requests": rows})
+
+        def all_processed(answer):
+            assert answer["error"] == "N" and answer["procesados"] == 500, answer
+
+        lotes_500 = _timed(web, "facturacion/lotes", legacy, all_processed)
+    finally:
+        web.stop()
+
+    api_pdv = stack.new_pdv()
+    api_bodies = [{**api_pdv.credentials, "requests": [item(f"e2-api-{b}-{n}", fecha, pto_vta=api_pdv.pdv.pto_vta)
+                                                        for n in range(100)]} for b in range(batches * 2)]
+    started = time.perf_counter()
+    for body in api_bodies:
+        assert producers.enqueue_batch(body)["error"] == "N"
+    api_rate = len(api_bodies) * 100 / (time.perf_counter() - started)
+    return {"nuevo_encola": _percentiles(nuevo), "lotes_encola_100": _percentiles(lotes_encola),
+            "lotes_500": _percentiles(lotes_500), "python_api_batch_per_second": api_rate,
+            "fecha": fecha.isoformat()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--single", type=int, default=1000)
+    parser.add_argument("--batches", type=int, default=100)
+    parser.add_argument("--lotes", type=int, default=20)
+    args = parser.parse_args()
+    bench = BenchStack()
+    try:
+        bench.workers("webhooks", processes=1, concurrency=16)
+        figures = run(bench, single=args.single, batches=args.batches, lotes=args.lotes)
+    finally:
+        bench.close()
+    print("E2 acceptance latency over HTTP (one client, requests in sequence; gunicorn as in the Procfile)")
+    print(table(["method", "requests", "comprobantes each", "p50 ms", "p99 ms", "max ms"], [
+        ["nuevo_encola", figures["nuevo_encola"]["requests"], 1, figures["nuevo_encola"]["p50_ms"],
+         figures["nuevo_encola"]["p99_ms"], figures["nuevo_encola"]["max_ms"]],
+        ["lotes_encola", figures["lotes_encola_100"]["requests"], 100, figures["lotes_encola_100"]["p50_ms"],
+         figures["lotes_encola_100"]["p99_ms"], figures["lotes_encola_100"]["max_ms"]],
+        ["lotes (legacy)", figures["lotes_500"]["requests"], 500, figures["lotes_500"]["p50_ms"],
+         figures["lotes_500"]["p99_ms"], figures["lotes_500"]["max_ms"]],
+    ]))
+    print(f"\nPython API, enqueue_batch of 100 in one process: {figures['python_api_batch_per_second']:,.0f} "
+          "comprobantes/s")
+    print(f"\nwritten to {save('e2_acceptance', figures)}")
+
+
+if __name__ == "__main__":
+    main()
