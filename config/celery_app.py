@@ -32,6 +32,7 @@ app.conf.update(
         "socket_timeout": 10,
         "socket_connect_timeout": 5,
         "health_check_interval": 25,
+        **({"master_name": _settings.redis_sentinel_master} if _settings.sentinel else {}),
     },
     task_queues=(Queue(EMISION_QUEUE), Queue(WEBHOOKS_QUEUE)),
     task_default_queue=EMISION_QUEUE,

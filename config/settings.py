@@ -96,6 +96,7 @@ def _bool(name: str, default: bool) -> bool:
 @dataclass(frozen=True)
 class Settings:
     redis_url: str | None
+    redis_sentinel_master: str | None
     env: str
     afip_target: str
     wsaa_url: str
@@ -123,7 +124,14 @@ class Settings:
     def development(self) -> bool:
         return self.env == "development"
 
+    @property
+    def sentinel(self) -> bool:
+        return bool(self.redis_url and self.redis_url.startswith("sentinel://"))
+
     def require_redis_url(self) -> str:
+        if self.sentinel and not self.redis_sentinel_master:
+            raise ConfigurationError("a sentinel:// ENCOLA_REDIS_URL needs ENCOLA_REDIS_SENTINEL_MASTER, the name of "
+                                     "the master the sentinels watch (e.g. mymaster)")
         if not self.redis_url:
             raise ConfigurationError(
                 "ENCOLA_REDIS_URL is not set: point it at the Redis that holds the queue, "
@@ -148,6 +156,7 @@ def load_settings() -> Settings:
         raise ConfigurationError("ENCOLA_ENV=production needs ENCOLA_AFIP=homologacion or produccion")
     return Settings(
         redis_url=os.environ.get("ENCOLA_REDIS_URL") or None,
+        redis_sentinel_master=os.environ.get("ENCOLA_REDIS_SENTINEL_MASTER") or None,
         env=env,
         afip_target=target,
         wsaa_url=os.environ.get("ENCOLA_AFIP_WSAA_URL") or default_wsaa,
