@@ -60,7 +60,7 @@ class LocalRedis:
                 time.sleep(0.05)
 
     def kill(self) -> None:
-        """SIGKILL, as a crash would: whatever AOF has not synced is lost."""
+        """SIGKILL, as a crash would (Redis writes the AOF before answering, so nothing answered is lost)."""
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait()

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -44,7 +45,8 @@ class _QuietServer(ThreadingHTTPServer):
 class WebhookReceiver:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.deliveries: list[Delivery] = []
-        self.behaviours: dict[str, Behaviour] = {}
+        # Per path: a Behaviour, or a function of the delivery (called under the lock) returning one.
+        self.behaviours: dict[str, Behaviour | Callable[[Delivery], Behaviour]] = {}
         self.lock = threading.Lock()
         receiver = self
 
@@ -57,10 +59,12 @@ class WebhookReceiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 path = self.path
+                delivery = Delivery(path, {k.lower(): v for k, v in self.headers.items()}, body, time.time())
                 with receiver.lock:
-                    receiver.deliveries.append(Delivery(path, {k.lower(): v for k, v in self.headers.items()},
-                                                        body, time.time()))
+                    receiver.deliveries.append(delivery)
                     behaviour = receiver.behaviours.get(path, Behaviour())
+                    if callable(behaviour):
+                        behaviour = behaviour(delivery)
                 if behaviour.delay:
                     time.sleep(behaviour.delay)
                 payload = behaviour.body

@@ -34,7 +34,8 @@ RATE_LIMIT = Kind("TFC-1005", "More requests per second than ENCOLA_HTTP_RATE_LI
 NO_ROUTE = Kind("TFC-1006", "No such path (HTTP 404).")
 METHOD = Kind("TFC-1007", "A method other than POST (HTTP 405).")
 INTERNAL = Kind("TFC-1008", "An unexpected error, logged by the server (HTTP 500).")
-UNAVAILABLE = Kind("TFC-1009", "Redis unreachable: nothing was stored (HTTP 503, Retry-After).")
+UNAVAILABLE = Kind("TFC-1009", "Redis unreachable (HTTP 503, Retry-After): send the same request again; the same "
+                   "external_reference is not queued twice.")
 ADMIN_OFF = Kind("TFC-1010", "The admin API is off: ENCOLA_ADMIN_TOKEN is not set (HTTP 403).")
 ADMIN_TOKEN = Kind("TFC-1011", "The operator token is missing or wrong (HTTP 401).")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from comprobantes.store import DAY, LANES_DUE, pending_key
 from config import clock
+from config.after_commit import left_to_promoter
 from config.due_sets import claim_due
 from config.keys import key
 from emission.lane_lock import lock_key
@@ -29,7 +30,8 @@ def publish_drain(lanes, *, eta_seconds: dict[str, float] | None = None) -> None
         options = {}
         if eta_seconds and lane in eta_seconds:
             options["countdown"] = max(0.0, eta_seconds[lane])
-        app.send_task(DRAIN_TASK, args=[lane], **options)
+        with left_to_promoter(f"drain of lane {lane}"):
+            app.send_task(DRAIN_TASK, args=[lane], **options)
 
 
 def promote_due(r, *, horizon: float, lease: float) -> int:
@@ -45,8 +47,11 @@ def kick_if_due(r, lane: str, due_at: float, *, lease: float) -> None:
     publish it a second time; later work is left to beat's promotion."""
     now = clock.timestamp()
     if due_at <= now:
-        r.zadd(LANES_DUE, {lane: now + lease}, lt=True)
-        publish_drain([lane])
+        # The lane is already due in LANES_DUE (the transaction put it there): failing to lease it
+        # only means beat publishes it on its next tick.
+        with left_to_promoter(f"drain of lane {lane}"):
+            r.zadd(LANES_DUE, {lane: now + lease}, lt=True)
+            publish_drain([lane])
 
 
 # Decide, atomically with every other write to the lane, whether work is due now; if not (or if the

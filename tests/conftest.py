@@ -76,6 +76,12 @@ def move_clock(stack):
 
 
 @pytest.fixture
+def redis_server() -> LocalRedis:
+    """The run's redis-server itself, for the scenario that kills and restarts it."""
+    return _run["redis"]
+
+
+@pytest.fixture
 def r():
     from config.redis_client import get_redis
 

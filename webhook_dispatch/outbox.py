@@ -11,6 +11,7 @@ attempt; the indices drop hooks created longer ago than that.
 from __future__ import annotations
 
 from config import clock
+from config.after_commit import left_to_promoter
 from config.due_sets import claim_due
 from config.keys import key
 from config.settings import get_settings
@@ -112,8 +113,8 @@ def publish(hook_ids, *, eta_seconds: dict[str, float] | None = None) -> None:
 
     if not hook_ids:
         return
-    with app.producer_or_acquire() as producer:  # one connection for the lot, not one per task
-        for hook_id in hook_ids:
+    with left_to_promoter(f"{len(hook_ids)} deliveries"), app.producer_or_acquire() as producer:
+        for hook_id in hook_ids:  # one connection for the lot, not one per task
             options = {}
             if eta_seconds and hook_id in eta_seconds:
                 options["countdown"] = max(0.0, eta_seconds[hook_id])

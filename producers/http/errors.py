@@ -111,8 +111,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(redis.TimeoutError)
     def _redis_down(exc: redis.RedisError):
         log.error("Redis unavailable while serving %s %s: %s", request.method, request.path, exc)
-        problem = P.UNAVAILABLE("El servicio no esta disponible en este momento; no se guardo nada. "
-                                f"Volve a intentar en {UNAVAILABLE_RETRY_SECONDS} segundos.")
+        # Almost always nothing was stored; but a commit whose answer was lost with the connection did
+        # store it, which idempotent submission makes harmless to send again.
+        problem = P.UNAVAILABLE(f"El servicio no esta disponible en este momento. Volve a enviar el mismo request "
+                                f"en {UNAVAILABLE_RETRY_SECONDS} segundos: con la misma external_reference no se "
+                                f"encola dos veces.")
         return json_response(error_answer([problem]), 503, {"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)})
 
     @app.errorhandler(Exception)

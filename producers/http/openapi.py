@@ -34,7 +34,7 @@ un CUIT + punto de venta. La API de administracion (etiqueta *operador*) usa en 
 inexistente), 405 (metodo distinto de POST), 413 (cuerpo de mas de {max_body} bytes),
 429 (mas de {rate} requests por segundo por punto de venta, rafagas de hasta {burst}; el header
 `Retry-After` dice cuantos segundos esperar), 500 (error interno, registrado) y 503 (servicio no
-disponible; no se guardo nada).
+disponible: volver a enviar el mismo request; la misma external_reference no se encola dos veces).
 """
 
 ERROR_STATUSES = {
@@ -44,7 +44,7 @@ ERROR_STATUSES = {
     "413": "El cuerpo supera el tamaño maximo.",
     "429": "Demasiados requests por segundo; el header Retry-After dice cuanto esperar.",
     "500": "Error interno (queda registrado en el servidor).",
-    "503": "Servicio no disponible momentaneamente; no se guardo nada.",
+    "503": "Servicio no disponible momentaneamente; volver a enviar el mismo request.",
 }
 OPERATOR_STATUSES = {
     "401": "Falta el token de operador o no es valido.",

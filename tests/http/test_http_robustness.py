@@ -86,7 +86,7 @@ def test_redis_unreachable_gets_503_and_retry_after(stack):
     down = Web("web-no-redis", stack.env, stack.base_dir, ENCOLA_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     try:
         answer = down.post(CONSULTA, {"apikey": "1", "apitoken": "a", "usertoken": "u"})
-        assert_problem(answer, 503, "TFC-1009", "no se guardo nada")
+        assert_problem(answer, 503, "TFC-1009", "Volve a enviar el mismo request")
         assert answer.headers["Retry-After"] == "5"
     finally:
         down.stop()

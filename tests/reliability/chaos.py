@@ -12,7 +12,7 @@ import os
 import random
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 
 from comprobantes.store import Store
@@ -48,12 +48,14 @@ class Counts:
     final_webhooks: int = 0
     missing_final_webhooks: int = 0
     kills: int = 0
+    # The Redis scenario's: submissions a client had to send again because no answer came back.
+    unanswered_submissions: int = 0
+    redis_restarts: int = 0
+    processes_restarted: int = 0  # by the scenario acting as a process supervisor
     notes: list[str] = field(default_factory=list)
 
     def table(self, title: str) -> str:
-        rows = [(name, getattr(self, name)) for name in
-                ("accepted", "emitted", "errors", "duplicates", "gaps", "lost", "final_webhooks",
-                 "missing_final_webhooks", "kills")]
+        rows = [(f.name, getattr(self, f.name)) for f in fields(self) if f.type == "int"]
         width = max(len(name) for name, _ in rows)
         lines = [title] + [f"  {name:<{width}}  {value}" for name, value in rows] + [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -146,7 +148,7 @@ def run(stack, r, move_clock, faults, *, seed: int = 20261121) -> Counts:
                 faults(down="503")
                 time.sleep(scale.outage_seconds)
                 faults(down=None)
-            _wait_day_drained(r, pdvs, refs, today + timedelta(days=day), timeout=120 + scale.comprobantes / 10)
+            wait_drained(r, pdvs, refs, today + timedelta(days=day), timeout=120 + scale.comprobantes / 10)
         killer.join(timeout=120)
         counts.kills = killer.done
     finally:
@@ -155,11 +157,11 @@ def run(stack, r, move_clock, faults, *, seed: int = 20261121) -> Counts:
         stack.set_consuming(session_worker, "emision", True)
         for worker in workers:
             worker.stop()
-    _wait_final_hooks(stack, pdvs, refs)
+    wait_final_hooks(stack, pdvs, refs)
     return verify(stack, r, pdvs, refs, counts)
 
 
-def _wait_day_drained(r, pdvs, refs, day, timeout: float) -> None:
+def wait_drained(r, pdvs, refs, day, timeout: float) -> None:
     store = Store(r)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -171,7 +173,7 @@ def _wait_day_drained(r, pdvs, refs, day, timeout: float) -> None:
     raise AssertionError(f"comprobantes dated up to {day} were not all emitted or failed within {timeout} s")
 
 
-def _wait_final_hooks(stack, pdvs, refs, timeout: float = 60) -> None:
+def wait_final_hooks(stack, pdvs, refs, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         finals = {h["external_reference"] for pdv in pdvs for h in stack.hooks(pdv) if h["evento"] in ("emitido", "error")}

@@ -17,10 +17,16 @@ REPO = Path(__file__).resolve().parents[2]
 class Child:
     def __init__(self, name: str, args: list[str], env: dict[str, str], log_dir: Path):
         self.name = name
+        self.args, self.env = args, env
         self.log_path = log_dir / f"{name}.log"
         self.log = open(self.log_path, "ab")
+        self.respawn()
+
+    def respawn(self) -> None:
+        """Start the program (again, after it exited), as a process supervisor would."""
+        self.ended_on_purpose = False
         self.process = subprocess.Popen(
-            args, cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            self.args, cwd=REPO, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
 
     @property
@@ -32,11 +38,13 @@ class Child:
 
     def kill(self) -> None:
         """SIGKILL the whole process group, as a crash or an OOM kill would."""
+        self.ended_on_purpose = True
         if self.alive():
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
     def stop(self, timeout: float = 15.0) -> None:
+        self.ended_on_purpose = True
         if self.alive():
             os.killpg(self.process.pid, signal.SIGTERM)
             try:

@@ -61,12 +61,28 @@ class Stack:
         child = self.spawn(name, celery(
             "worker", "-Q", queue, "-P", pool, "-c", str(concurrency), "-n", f"{name}@%h", "--loglevel", "INFO",
             "--without-gossip", "--without-mingle"))
+        self._wait_ping(child)
+        return child
+
+    def _wait_ping(self, child: Child) -> None:
         from config.celery_app import app
 
-        wait_until(lambda: any(f"{name}@" in n for reply in app.control.ping(timeout=0.5) for n in reply),
-                   timeout=30, message=f"worker {name} to answer ping")
-        child.node = next(n for reply in app.control.ping(timeout=1.0) for n in reply if n.startswith(f"{name}@"))
-        return child
+        prefix = f"{child.name}@"
+        wait_until(lambda: any(n.startswith(prefix) for reply in app.control.ping(timeout=0.5) for n in reply),
+                   timeout=30, message=f"worker {child.name} to answer ping")
+        child.node = next(n for reply in app.control.ping(timeout=1.0) for n in reply if n.startswith(prefix))
+
+    def supervise(self) -> list[str]:
+        """Start again every process of the stack that exited, as systemd's Restart=always would; returns
+        their names. Workers are waited for until they answer."""
+        restarted = []
+        for child in self.children:
+            if not child.alive() and not child.ended_on_purpose:
+                child.respawn()
+                if hasattr(child, "node"):
+                    self._wait_ping(child)
+                restarted.append(child.name)
+        return restarted
 
     def set_consuming(self, worker: Child, queue: str, consuming: bool) -> None:
         """Stop or resume a worker's consumption of a queue, through Celery's remote control."""
