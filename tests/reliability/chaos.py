@@ -21,6 +21,11 @@ from producers import enqueue
 from tests.support.bodies import item
 
 
+def at_scale(full, short):
+    """`full` when ENCOLA_CHAOS_SCALE=full (`make chaos`), else `short` (`make test`)."""
+    return full if os.environ.get("ENCOLA_CHAOS_SCALE") == "full" else short
+
+
 @dataclass
 class Scale:
     comprobantes: int
@@ -32,9 +37,9 @@ class Scale:
 
     @classmethod
     def from_env(cls) -> "Scale":
-        if os.environ.get("ENCOLA_CHAOS_SCALE") == "full":
-            return cls(comprobantes=3000, points_of_sale=3, days=3, kills=8, drop_probability=0.05, outage_seconds=20)
-        return cls(comprobantes=240, points_of_sale=2, days=2, kills=2, drop_probability=0.05, outage_seconds=6)
+        return at_scale(
+            cls(comprobantes=3000, points_of_sale=3, days=3, kills=8, drop_probability=0.05, outage_seconds=20),
+            cls(comprobantes=240, points_of_sale=2, days=2, kills=2, drop_probability=0.05, outage_seconds=6))
 
 
 @dataclass

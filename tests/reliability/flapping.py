@@ -9,7 +9,6 @@ default is a short run for `make test`.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import Counter
@@ -19,7 +18,7 @@ from cli.webhook_receiver import Behaviour, Delivery
 from comprobantes.store import Store
 from config import clock
 from producers import enqueue
-from tests.reliability.chaos import Counts, verify
+from tests.reliability.chaos import Counts, at_scale, verify
 from tests.support.bodies import item
 from webhook_dispatch import endpoints
 from webhook_dispatch.hook_log import hooks_for_pdv
@@ -61,7 +60,7 @@ ENDPOINTS = (
 
 
 def per_endpoint() -> int:
-    return 100 if os.environ.get("ENCOLA_CHAOS_SCALE") == "full" else 8
+    return at_scale(100, 8)
 
 
 @dataclass

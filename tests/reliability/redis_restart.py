@@ -9,14 +9,13 @@ sets) runs thousands with three restarts; the default is a short run for `make t
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass
 
 from config import clock
 from producers import enqueue
-from tests.reliability.chaos import Counts, verify, wait_drained, wait_final_hooks
+from tests.reliability.chaos import Counts, at_scale, verify, wait_drained, wait_final_hooks
 from tests.support.bodies import item
 
 # How long a client waits before sending a call again that got no answer.
@@ -32,9 +31,8 @@ class Scale:
 
     @classmethod
     def from_env(cls) -> "Scale":
-        if os.environ.get("ENCOLA_CHAOS_SCALE") == "full":
-            return cls(comprobantes=2000, points_of_sale=2, restarts=3, downtime_seconds=8)
-        return cls(comprobantes=200, points_of_sale=2, restarts=1, downtime_seconds=3)
+        return at_scale(cls(comprobantes=2000, points_of_sale=2, restarts=3, downtime_seconds=8),
+                        cls(comprobantes=200, points_of_sale=2, restarts=1, downtime_seconds=3))
 
     def __str__(self) -> str:
         return (f"{self.comprobantes} comprobantes, {self.points_of_sale} points of sale, "
