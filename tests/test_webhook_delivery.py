@@ -232,8 +232,12 @@ def test_an_endpoint_failing_for_24_hours_is_disabled_until_its_url_changes(stac
     move_clock(first["at"] + 25 * HOUR)
     wait_hook(pdv, hook_id, attempts=3)
 
-    disabled = get_point_of_sale(r, pdv.id)
-    assert endpoints.is_disabled(disabled)
+    def disabled_pdv():
+        found = get_point_of_sale(r, pdv.id)
+        return found if endpoints.is_disabled(found) else None
+
+    # The attempt is logged before its outcome disables the endpoint.
+    disabled = wait_until(disabled_pdv, timeout=10, message="the endpoint to be disabled")
     assert "has failed since" in disabled.webhook_disabled_reason and "HTTP 503" in disabled.webhook_disabled_reason
     assert endpoints.status(r, pdv.id)["disabled"]
     held = wait_hook(pdv, send_hook(pdv, "un-dia-2"), state="fallido")
