@@ -75,9 +75,10 @@ def _signed_in_or_redirect(r):
     pdv = page_session.signed_in(r)
     if pdv is not None:
         return pdv, None
-    if page_session.lapsed():
+    lapsed = page_session.lapsed()
+    page_session.sign_out()  # before the flash, which lives in the session too
+    if lapsed:
         flash(EXPIRED, "error")
-    page_session.sign_out()
     return None, redirect(url_for(".ingresar"), 303)
 
 
