@@ -18,7 +18,7 @@ from producers.http.page import EXPIRED, STALE_FORM
 from producers.http.page_session import COOKIE_NAME, FORM_TOKEN_FIELD
 from tests.support.bodies import item
 from tests.support.records import one
-from tests.support.web import served_in_thread
+from tests.support.web import page_sign_in, served_in_thread
 
 PAGE = "/ventas-en-cola"
 
@@ -29,11 +29,8 @@ def form_token(html: str) -> str:
 
 def signed_in(base_url: str, credentials: dict) -> tuple[requests.Session, str]:
     """A session signed in through the form, and its form token."""
-    browser = requests.Session()
-    token = form_token(browser.get(f"{base_url}{PAGE}/ingresar", timeout=10).text)
-    answer = browser.post(f"{base_url}{PAGE}/ingresar", data={FORM_TOKEN_FIELD: token, **credentials}, timeout=10)
-    assert answer.url == f"{base_url}{PAGE}", answer.text
-    return browser, form_token(answer.text)
+    browser, landed = page_sign_in(f"{base_url}{PAGE}", credentials)
+    return browser, form_token(landed.text)
 
 
 def queued(pdv, ref: str) -> None:
