@@ -8,6 +8,7 @@ POST-redirect-GET. Every POST carries the session's form token; Jinja escapes ev
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
@@ -70,16 +71,30 @@ def _refuse_stale_form():
     return redirect(url_for(".cola"), 303)
 
 
-def _signed_in_or_redirect(r):
-    """(the signed-in point of sale, None), or (None, a redirect to the sign-in form)."""
-    pdv = page_session.signed_in(r)
-    if pdv is not None:
-        return pdv, None
-    lapsed = page_session.lapsed()
-    page_session.sign_out()  # before the flash, which lives in the session too
-    if lapsed:
-        flash(EXPIRED, "error")
-    return None, redirect(url_for(".ingresar"), 303)
+def _signed_in(*, posted: bool):
+    """The view runs as `view(r, pdv)` for a signed-in point of sale (and, when `posted`, with this
+    session's form token); anyone else goes to the sign-in form, told why when a session lapsed."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def guarded():
+            r = get_redis()
+            pdv = page_session.signed_in(r)
+            if pdv is None:
+                lapsed = page_session.lapsed()
+                page_session.sign_out()  # before the flash, which lives in the session too
+                if lapsed:
+                    flash(EXPIRED, "error")
+                return redirect(url_for(".ingresar"), 303)
+            if posted:
+                refused = _refuse_stale_form()
+                if refused:
+                    return refused
+            return view(r, pdv)
+
+        return guarded
+
+    return decorate
 
 
 @page.app_template_filter("dia")
@@ -128,11 +143,8 @@ def salir():
 
 
 @page.get("")
-def cola():
-    r = get_redis()
-    pdv, away = _signed_in_or_redirect(r)
-    if away:
-        return away
+@_signed_in(posted=False)
+def cola(r, pdv):
     estado = request.args.get("estado", "")
     desde, hasta = _day(request.args.get("desde")), _day(request.args.get("hasta"))
     bad = [name for name in ("desde", "hasta") if request.args.get(name) and _day(request.args.get(name)) is None]
@@ -146,14 +158,8 @@ def cola():
 
 
 @page.post("/accion")
-def accion():
-    r = get_redis()
-    pdv, away = _signed_in_or_redirect(r)
-    if away:
-        return away
-    refused = _refuse_stale_form()
-    if refused:
-        return refused
+@_signed_in(posted=True)
+def accion(r, pdv):
     name, ref = request.form.get("accion", ""), request.form.get("external_reference", "")
     operation = ACTIONS.get(name)
     if operation is None:
@@ -175,11 +181,8 @@ def accion():
 
 
 @page.get("/comprobante")
-def comprobante():
-    r = get_redis()
-    pdv, away = _signed_in_or_redirect(r)
-    if away:
-        return away
+@_signed_in(posted=False)
+def comprobante(r, pdv):
     ref = request.args.get("ref", "")
     store = Store(r)
     records = [(record, store.audit(record.id)) for record in store.by_reference(pdv.id, ref)] if ref else []
@@ -189,14 +192,8 @@ def comprobante():
 
 
 @page.post("/reenviar-hook")
-def reenviar_hook():
-    r = get_redis()
-    pdv, away = _signed_in_or_redirect(r)
-    if away:
-        return away
-    refused = _refuse_stale_form()
-    if refused:
-        return refused
+@_signed_in(posted=True)
+def reenviar_hook(r, pdv):
     hook_id = request.form.get("hook_id", "")
     if hook_operations.redeliver(r, pdv.id, hook_id):
         flash(f"El hook {hook_id} se envía de nuevo ahora; su intento aparece en el log.", "ok")
