@@ -39,6 +39,7 @@ DONE = {
     "cambiar_fecha": "{ref} tiene fecha nueva y volvió a la cola.",
 }
 
+
 page = Blueprint("ventas_en_cola", __name__, url_prefix=PATH, template_folder="templates")
 
 
@@ -53,14 +54,16 @@ def _day(text: str | None) -> date | None:
     return None
 
 
+@page.app_template_filter("momento")
 def _moment(ts: float | None) -> str:
+    """An epoch second as Argentina's wall clock, as the hook log and `encola show` write it."""
     return datetime.fromtimestamp(ts, tz=clock.ARGENTINA).strftime("%d/%m/%Y %H:%M:%S") if ts else "-"
 
 
 def _back() -> str:
     """Where a form asked to come back to, if it is a place on this page (never another site)."""
     wanted = request.form.get("volver", "")
-    return wanted if wanted.startswith(PATH) and not wanted.startswith("//") else url_for(".cola")
+    return wanted if wanted.startswith(PATH) else url_for(".cola")
 
 
 def _refuse_stale_form():
@@ -97,24 +100,19 @@ def _signed_in(*, posted: bool):
     return decorate
 
 
-@page.app_template_filter("dia")
-def _dia(day: date | None) -> str:
-    return ddmmyyyy(day)
-
-
-@page.app_template_filter("momento")
-def _momento(ts: float | None) -> str:
-    return _moment(ts)
+page.add_app_template_filter(ddmmyyyy, "dia")
 
 
 @page.context_processor
-def _form_token():
+def _template_helpers():
     return {"form_token": page_session.form_token, "form_token_field": page_session.FORM_TOKEN_FIELD,
             "status_text": status_text, "comprobante_nro": comprobante_nro, "cae_vto": yyyymmdd_to_ddmmyyyy}
 
 
 @page.get("/ingresar")
 def ingresar():
+    if page_session.signed_in(get_redis()):
+        return redirect(url_for(".cola"), 303)
     return render_template("ventas/ingresar.html")
 
 
@@ -142,7 +140,7 @@ def salir():
     return redirect(url_for(".ingresar"), 303)
 
 
-@page.get("")
+@page.get("", strict_slashes=False)
 @_signed_in(posted=False)
 def cola(r, pdv):
     estado = request.args.get("estado", "")

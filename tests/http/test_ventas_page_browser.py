@@ -9,12 +9,13 @@ from datetime import timedelta
 
 import pytest
 
+from comprobantes.store import Store
 from config import clock
 from producers import enqueue
 from producers.access import BAD_CREDENTIALS
 from tests.support.bodies import item
 from tests.support.processes import REPO, wait_until
-from tests.support.records import wait_state
+from tests.support.records import one, wait_state
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = REPO / ".encola" / "screenshots"
@@ -83,8 +84,9 @@ def test_a_point_of_sale_fixes_its_queue_from_the_page(stack, web, pdv, r, brows
     # reprocess: it goes back to the queue, and fails the same way again
     stuck.locator("button:text('Reenviar')").click()
     assert "ayer volvió a la cola." in flash(page)
-    wait_until(lambda: [h["evento"] for h in stack.hooks(pdv) if h["external_reference"] == "ayer"] ==
-               ["encolado", "error", "encolado", "error"], message="the second failure's hook")
+    failed = wait_state(r, pdv, "ayer", "error")
+    wait_until(lambda: [e["estado"] for e in Store(r).audit(failed.id)].count("error") == 2 and
+               one(r, pdv, "ayer").state == "error", message="the second failure")
 
     # delete the future one
     row(page, "cola", "futura").locator("button:text('Eliminar')").click()

@@ -99,6 +99,8 @@ def test_bad_input_gets_a_message_not_an_error_page(web, pdv, r):
     unknown = browser.get(f"{web.base_url}{PAGE}/comprobante", params={"ref": "<b>no-existe</b>"}, timeout=10)
     assert unknown.status_code == 200 and "No se encontró ningún comprobante" in unknown.text
     assert "&lt;b&gt;no-existe&lt;/b&gt;" in unknown.text and "<b>no-existe</b>" not in unknown.text
+    assert browser.get(f"{web.base_url}{PAGE}/", timeout=10).url == f"{web.base_url}{PAGE}/"
+    assert browser.get(f"{web.base_url}{PAGE}/ingresar", timeout=10).url == f"{web.base_url}{PAGE}"
     filtered = browser.get(f"{web.base_url}{PAGE}", params={"desde": "ayer", "estado": "otro"}, timeout=10)
     assert filtered.status_code == 200 and "El filtro desde no es una fecha válida" in filtered.text
     gone = browser.post(f"{web.base_url}{PAGE}/reenviar-hook", data={FORM_TOKEN_FIELD: token, "hook_id": "hk_x"},
