@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test chaos bench clean
+.PHONY: demo test chromium chaos bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,22 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/encola demo
 
-test: $(BIN)/.installed
+# The page's tests drive Debian's chromium (no browser download): installed here when running as root.
+CHROMIUM := /usr/bin/chromium
+CHROMIUM_PACKAGES := chromium chromium-driver
+
+test: $(BIN)/.installed chromium
 	$(BIN)/python -m pytest
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && apt-get install -y -qq $(CHROMIUM_PACKAGES); \
+		else \
+			echo "make test needs $(CHROMIUM): install the Debian packages $(CHROMIUM_PACKAGES)" \
+				"(sudo apt-get install $(CHROMIUM_PACKAGES))" >&2; exit 1; \
+		fi; \
+	fi
 
 # The full reliability suite: the same scenarios as in `make test`, with thousands of comprobantes,
 # and the HTTP API fuzzed with tens of thousands of bodies.

@@ -140,6 +140,7 @@ class Demo:
         print(f"""
 The stack keeps running; Ctrl-C stops everything it started.
   API       {web}/api/v2/facturacion/nuevo_encola (and every other method; docs at {web}/docs)
+  page      {web}/ventas-en-cola (ventas en cola: sign in with the credentials below)
   metrics   {web}/metrics
   Flower    http://127.0.0.1:{flower_port}
   point of sale {pdv.id}, credentials {json.dumps(credentials)}

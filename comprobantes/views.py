@@ -22,7 +22,7 @@ def ddmmyyyy(day: date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else ""
 
 
-def _yyyymmdd_to_ddmmyyyy(value: str) -> str:
+def yyyymmdd_to_ddmmyyyy(value: str) -> str:
     return f"{value[6:8]}/{value[4:6]}/{value[:4]}" if len(value) == 8 else ""
 
 
@@ -96,7 +96,7 @@ def consulta_view(record: Record) -> dict:
             "afip_codigo_barras": "",
             "afip_qr": f"{record.afip_qr} " if emitted else "",
             "afip_observaciones": record.observaciones,
-            "vencimiento_cae": _yyyymmdd_to_ddmmyyyy(record.cae_vto) if emitted else NO_DATE,
+            "vencimiento_cae": yyyymmdd_to_ddmmyyyy(record.cae_vto) if emitted else NO_DATE,
             "vencimiento_pago": ddmmyyyy(record.vencimiento),
             "comprobante_pdf_url": "",
             "comprobante_ticket_url": "",
@@ -119,7 +119,7 @@ def emitted_answer(record: Record, pdv: PointOfSale) -> dict:
         "rta": f"El comprobante {record.tipo} {numero} ({pdv.razon_social or pdv.cuit}) se ha guardado correctamente",
         "cae": f"{record.cae} ",
         "requiere_fec": "NO",
-        "vencimiento_cae": _yyyymmdd_to_ddmmyyyy(record.cae_vto),
+        "vencimiento_cae": yyyymmdd_to_ddmmyyyy(record.cae_vto),
         "vencimiento_pago": ddmmyyyy(record.vencimiento),
         "comprobante_pdf_url": "",
         "comprobante_ticket_url": "",

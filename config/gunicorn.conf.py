@@ -1,6 +1,13 @@
-"""gunicorn's settings for the `web` process: its port, and JSON-lines logs like every other process."""
+"""gunicorn's settings for the `web` process: its port, JSON-lines logs like every other process, and in
+development a key for the page's cookies when ENCOLA_WEB_SECRET is not set."""
 
 import os
+import secrets
+
+# Read by the master before it forks: every worker inherits the same key, so a cookie signed by one
+# opens in all (a restart signs everyone out, fine in development; production must set its own).
+if os.environ.get("ENCOLA_ENV", "development") == "development" and not os.environ.get("ENCOLA_WEB_SECRET"):
+    os.environ["ENCOLA_WEB_SECRET"] = secrets.token_urlsafe(32)
 
 bind = f"{os.environ.get('ENCOLA_WEB_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))

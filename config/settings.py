@@ -68,6 +68,7 @@ def _decimal(name: str, default: str) -> Decimal:
     return value
 
 
+SECRET_HINT = "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
 # An operator token shorter than this is guessable enough to matter on an API reachable from outside.
 MIN_ADMIN_TOKEN_LENGTH = 32
 
@@ -76,10 +77,20 @@ def _admin_token() -> str | None:
     token = os.environ.get("ENCOLA_ADMIN_TOKEN") or None
     if token is not None and len(token) < MIN_ADMIN_TOKEN_LENGTH:
         raise ConfigurationError(
-            f"ENCOLA_ADMIN_TOKEN must have at least {MIN_ADMIN_TOKEN_LENGTH} characters "
-            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
-        )
+            f"ENCOLA_ADMIN_TOKEN must have at least {MIN_ADMIN_TOKEN_LENGTH} characters {SECRET_HINT}")
     return token
+
+
+# Signs the "ventas en cola" page's session cookies: shorter would be guessable offline from one cookie.
+MIN_WEB_SECRET_LENGTH = 32
+
+
+def _web_secret() -> str | None:
+    secret = os.environ.get("ENCOLA_WEB_SECRET") or None
+    if secret is not None and len(secret) < MIN_WEB_SECRET_LENGTH:
+        raise ConfigurationError(f"ENCOLA_WEB_SECRET must have at least {MIN_WEB_SECRET_LENGTH} characters "
+                                 f"{SECRET_HINT}")
+    return secret
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -119,6 +130,7 @@ class Settings:
     http_rate_burst: int
     admin_token: str | None
     metrics_token: str | None
+    web_secret: str | None
 
     @property
     def development(self) -> bool:
@@ -138,6 +150,14 @@ class Settings:
                 "e.g. redis://127.0.0.1:6379/0 (`encola demo` starts a private one by itself)"
             )
         return self.redis_url
+
+    def require_web_secret(self) -> str | None:
+        """The page's cookie key; only development may go without one (the web process then shares a
+        drawn one through Redis)."""
+        if self.web_secret is None and not self.development:
+            raise ConfigurationError("ENCOLA_ENV=production needs ENCOLA_WEB_SECRET, the key that signs the ventas en "
+                                     f"cola page's session cookies, the same in every web process {SECRET_HINT}")
+        return self.web_secret
 
 
 def load_settings() -> Settings:
@@ -180,6 +200,7 @@ def load_settings() -> Settings:
         http_rate_burst=_at_least(_int, "ENCOLA_HTTP_RATE_BURST", 20, 1),
         admin_token=_admin_token(),
         metrics_token=os.environ.get("ENCOLA_METRICS_TOKEN") or None,
+        web_secret=_web_secret(),
     )
 
 

@@ -1,8 +1,9 @@
 """The list of "ventas en cola" (seed 000: TusFacturas' web app shows it under Facturación > Ventas en
 cola): the point of sale's comprobantes that are not emitted yet (encolado, procesando, error), in the
-order the queue takes them (fecha, then arrival), filtered by state, fecha and tipo, a page at a time.
+order the queue takes them (fecha, then arrival), filtered by state, fecha and tipo, a page at a time;
+and the ones emitted since a moment (the page's "emitidos hoy").
 
-Filtering reads three small fields of each candidate; only the page's comprobantes are read whole.
+Filtering reads a few small fields of each candidate; only the page's comprobantes are read whole.
 """
 
 from __future__ import annotations
@@ -52,6 +53,19 @@ def queue_page(r, pdv_id: str, *, states=IN_QUEUE, desde: date | None = None, ha
     limit = limite or MAX_LIMIT
     start = pagina * limit
     return len(found), Store(r).get_many([rid for _, _, rid in found[start:start + limit]])
+
+
+def emitted_since(r, pdv_id: str, since: float, *, limite: int = MAX_LIMIT) -> tuple[int, list]:
+    """(how many, the latest `limite` records) of the point of sale's comprobantes emitted at or after
+    `since` (epoch seconds), the last emitted first. The emitted index is ordered by arrival, not by
+    emission, so each one's emission time is read to choose them."""
+    candidates = r.zrange(state_key(pdv_id, "emitido"), 0, -1)
+    pipe = r.pipeline(transaction=False)
+    for rid in candidates:
+        pipe.hget(cbte_key(rid), "emitted_at")
+    found = sorted(((float(at), rid) for rid, at in zip(candidates, pipe.execute()) if at and float(at) >= since),
+                   reverse=True)
+    return len(found), Store(r).get_many([rid for _, rid in found[:limite]])
 
 
 def ventas_en_cola(body) -> dict:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 
 from tests.support.processes import REPO
+from tests.support.web import page_sign_in
 
 
 def test_the_demo_emits_three_comprobantes_and_receives_six_webhooks():
@@ -23,7 +25,8 @@ def test_the_demo_emits_three_comprobantes_and_receives_six_webhooks():
 
 def test_a_newcomers_first_tour_with_the_demo_left_running():
     """README's "A first tour": the demo stays up, a thousand comprobantes go in from a file, one fails
-    with the date guard, its date is fixed and it is emitted; Ctrl-C stops everything."""
+    with the date guard, its date is fixed and it is emitted, the page shows the queue empty and it among
+    today's; Ctrl-C stops everything."""
     import signal
     import time
 
@@ -60,6 +63,9 @@ def test_a_newcomers_first_tour_with_the_demo_left_running():
             assert time.monotonic() < deadline, shown
             time.sleep(1)
         assert '"total": 0' in encola("queue", "--pdv", pdv, "--json").stdout
+        _, page = page_sign_in(re.search(r"page +(\S+)", banner).group(1),
+                               json.loads(re.search(r"credentials (\{.*\})", banner).group(1)))
+        assert "En cola: 0 sin emitir" in page.text and 'data-ref="mil-ayer"' in page.text
     finally:
         demo.send_signal(signal.SIGINT)
         demo.wait(timeout=60)

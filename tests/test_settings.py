@@ -10,7 +10,7 @@ from config.settings import AFIP_URLS, ConfigurationError, load_settings
 @pytest.fixture
 def clean_env(monkeypatch):
     for name in ("ENCOLA_REDIS_URL", "ENCOLA_ENV", "ENCOLA_AFIP", "ENCOLA_AFIP_WSAA_URL", "ENCOLA_AFIP_WSFE_URL",
-                 "ENCOLA_AFIP_SIM_PORT", "PORT", "ENCOLA_MAX_ATTEMPTS"):
+                 "ENCOLA_AFIP_SIM_PORT", "PORT", "ENCOLA_MAX_ATTEMPTS", "ENCOLA_WEB_SECRET"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -46,11 +46,22 @@ def test_explicit_urls_win(clean_env):
     ("ENCOLA_ENV", "staging", "ENCOLA_ENV must be development or production"),
     ("ENCOLA_AFIP", "mock", "ENCOLA_AFIP must be simulador, homologacion or produccion"),
     ("PORT", "eighty", "PORT must be a whole number"),
+    ("ENCOLA_WEB_SECRET", "corto", "ENCOLA_WEB_SECRET must have at least 32 characters"),
 ])
 def test_bad_values_name_the_variable(clean_env, name, value, message):
     clean_env.setenv(name, value)
     with pytest.raises(ConfigurationError, match=message):
         load_settings()
+
+
+def test_only_development_goes_without_a_web_secret(clean_env):
+    assert load_settings().require_web_secret() is None
+    clean_env.setenv("ENCOLA_ENV", "production")
+    clean_env.setenv("ENCOLA_AFIP", "homologacion")
+    with pytest.raises(ConfigurationError, match="production needs ENCOLA_WEB_SECRET"):
+        load_settings().require_web_secret()
+    clean_env.setenv("ENCOLA_WEB_SECRET", "x" * 32)
+    assert load_settings().require_web_secret() == "x" * 32
 
 
 def test_production_refuses_the_simulator(clean_env):

@@ -1,5 +1,5 @@
 """The WSGI application served by gunicorn as the `web` process: the API's routes, its documentation,
-a health check, Prometheus metrics, and JSON errors for everything else."""
+the "ventas en cola" page, a health check, Prometheus metrics, and JSON errors for everything else."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from flask import Flask, Response, request
 from config.redis_client import get_redis
 from config.settings import get_settings
 from monitoring.exposition import exposition
-from producers.http import errors, openapi, routes
+from producers.http import errors, openapi, page, routes
 from producers.http.errors import json_response
 
 
@@ -20,6 +20,7 @@ def create_app() -> Flask:
     # chunked body silently at the limit, so the body reader must see that one byte to refuse it.
     app.config["MAX_CONTENT_LENGTH"] = get_settings().http_max_body_bytes + 1
     routes.register(app)
+    page.register(app)
     openapi.register(app)
     errors.register(app)
 

@@ -4,6 +4,7 @@ free port, with the run's environment plus whatever a test changes, talked to ov
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 from contextlib import contextmanager
@@ -57,6 +58,19 @@ class Web:
     def stop(self) -> None:
         self.session.close()
         self.child.stop()
+
+
+def page_sign_in(page_url: str, credentials: dict) -> tuple[requests.Session, requests.Response]:
+    """Sign in to the ventas en cola page at `page_url` through its form, as a browser would: the
+    session (its cookie) and the page it lands on."""
+    from producers.http.page_session import FORM_TOKEN_FIELD
+
+    browser = requests.Session()
+    form = browser.get(f"{page_url}/ingresar", timeout=10).text
+    token = re.search(rf'name="{FORM_TOKEN_FIELD}" value="([^"]+)"', form).group(1)
+    answer = browser.post(f"{page_url}/ingresar", data={FORM_TOKEN_FIELD: token, **credentials}, timeout=10)
+    assert answer.status_code == 200 and answer.url == page_url, answer.text
+    return browser, answer
 
 
 @contextmanager

@@ -1,0 +1,205 @@
+"""The "ventas en cola" page: server-rendered HTML for a point of sale signed in with its credentials.
+
+It shows the queue (what is not emitted yet, with its last error), what was emitted today, and each
+comprobante's history and webhook log; its buttons run the same Python API as the HTTP methods and the
+CLI (producers' queue operations, webhook_dispatch's redelivery) and show their answer after a
+POST-redirect-GET. Every POST carries the session's form token; Jinja escapes everything shown.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date, datetime
+
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+
+import producers
+from comprobantes.answers import comprobante_nro
+from comprobantes.store import Store
+from comprobantes.views import ddmmyyyy, status_text, yyyymmdd_to_ddmmyyyy
+from config import clock
+from config.redis_client import get_redis
+from producers.access import BAD_CREDENTIALS, point_of_sale
+from producers.http import page_session
+from producers.queue_listing import IN_QUEUE, emitted_since, queue_page
+from webhook_dispatch import hook_log, operations as hook_operations
+
+PATH = "/ventas-en-cola"
+SHOWN = 200  # rows of each table; the counts above them say how many there are
+EXPIRED = "Tu sesión venció o no es válida: ingresá de nuevo con tus credenciales."
+STALE_FORM = "El formulario venció (falta su token o no corresponde a tu sesión): volvé a intentarlo."
+ACTIONS = {
+    "reenviar": producers.reenviar_encolado,
+    "eliminar": producers.eliminar_encolado,
+    "cambiar_fecha": producers.cambiar_fecha_encolado,
+}
+DONE = {
+    "reenviar": "{ref} volvió a la cola.",
+    "eliminar": "{ref} se eliminó.",
+    "cambiar_fecha": "{ref} tiene fecha nueva y volvió a la cola.",
+}
+
+
+page = Blueprint("ventas_en_cola", __name__, url_prefix=PATH, template_folder="templates")
+
+
+def _day(text: str | None) -> date | None:
+    """A day as a date input sends it (aaaa-mm-dd) or as people write it (dd/mm/aaaa); None if neither."""
+    text = (text or "").strip()
+    for form in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, form).date()
+        except ValueError:
+            continue
+    return None
+
+
+@page.app_template_filter("momento")
+def _moment(ts: float | None) -> str:
+    """An epoch second as Argentina's wall clock, as the hook log and `encola show` write it."""
+    return datetime.fromtimestamp(ts, tz=clock.ARGENTINA).strftime("%d/%m/%Y %H:%M:%S") if ts else "-"
+
+
+def _back() -> str:
+    """Where a form asked to come back to, if it is a place on this page (never another site)."""
+    wanted = request.form.get("volver", "")
+    return wanted if wanted.startswith(PATH) else url_for(".cola")
+
+
+def _refuse_stale_form():
+    """The answer to a POST without this session's form token, or None when it has it."""
+    if page_session.form_token_ok():
+        return None
+    flash(STALE_FORM, "error")
+    return redirect(url_for(".cola"), 303)
+
+
+def _signed_in(*, posted: bool):
+    """The view runs as `view(r, pdv)` for a signed-in point of sale (and, when `posted`, with this
+    session's form token); anyone else goes to the sign-in form, told why when a session lapsed."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def guarded():
+            r = get_redis()
+            pdv = page_session.signed_in(r)
+            if pdv is None:
+                lapsed = page_session.lapsed()
+                page_session.sign_out()  # before the flash, which lives in the session too
+                if lapsed:
+                    flash(EXPIRED, "error")
+                return redirect(url_for(".ingresar"), 303)
+            if posted:
+                refused = _refuse_stale_form()
+                if refused:
+                    return refused
+            return view(r, pdv)
+
+        return guarded
+
+    return decorate
+
+
+page.add_app_template_filter(ddmmyyyy, "dia")
+
+
+@page.context_processor
+def _template_helpers():
+    return {"form_token": page_session.form_token, "form_token_field": page_session.FORM_TOKEN_FIELD,
+            "status_text": status_text, "comprobante_nro": comprobante_nro, "cae_vto": yyyymmdd_to_ddmmyyyy}
+
+
+@page.get("/ingresar")
+def ingresar():
+    if page_session.signed_in(get_redis()):
+        return redirect(url_for(".cola"), 303)
+    return render_template("ventas/ingresar.html")
+
+
+@page.post("/ingresar")
+def ingresar_enviar():
+    if not page_session.form_token_ok():
+        flash(STALE_FORM, "error")
+        return redirect(url_for(".ingresar"), 303)
+    pdv = point_of_sale(get_redis(), {name: request.form.get(name, "").strip()
+                                      for name in ("apikey", "apitoken", "usertoken")})
+    if pdv is None:
+        flash(BAD_CREDENTIALS.text, "error")
+        return redirect(url_for(".ingresar"), 303)
+    page_session.sign_in(pdv)
+    return redirect(url_for(".cola"), 303)
+
+
+@page.post("/salir")
+def salir():
+    refused = _refuse_stale_form()
+    if refused:
+        return refused
+    page_session.sign_out()
+    flash("Saliste de la página de ventas en cola.", "ok")
+    return redirect(url_for(".ingresar"), 303)
+
+
+@page.get("", strict_slashes=False)
+@_signed_in(posted=False)
+def cola(r, pdv):
+    estado = request.args.get("estado", "")
+    desde, hasta = _day(request.args.get("desde")), _day(request.args.get("hasta"))
+    bad = [name for name in ("desde", "hasta") if request.args.get(name) and _day(request.args.get(name)) is None]
+    total, queued = queue_page(r, pdv.id, states=[estado] if estado in IN_QUEUE else IN_QUEUE,
+                               desde=desde, hasta=hasta, limite=SHOWN)
+    today = clock.today_ar()
+    emitted_total, emitted = emitted_since(r, pdv.id, clock.start_of_day_ar(today), limite=SHOWN)
+    return render_template("ventas/cola.html", pdv=pdv, total=total, queued=queued, estado=estado,
+                           states=IN_QUEUE, desde=desde, hasta=hasta, bad_dates=bad, today=today,
+                           emitted_total=emitted_total, emitted=emitted, shown=SHOWN)
+
+
+@page.post("/accion")
+@_signed_in(posted=True)
+def accion(r, pdv):
+    name, ref = request.form.get("accion", ""), request.form.get("external_reference", "")
+    operation = ACTIONS.get(name)
+    if operation is None:
+        flash(f"No existe la acción {name!r}.", "error")
+        return redirect(_back(), 303)
+    body = {"external_reference": ref}
+    if name == "cambiar_fecha":
+        fecha = _day(request.form.get("fecha"))
+        if fecha is None:
+            flash(f"{ref}: la fecha nueva no es una fecha válida (dd/mm/aaaa).", "error")
+            return redirect(_back(), 303)
+        body["fecha"] = ddmmyyyy(fecha)
+    answer = operation.as_operator(r, pdv, body)
+    if answer["error"] == "N":
+        flash(DONE[name].format(ref=ref), "ok")
+    for message in answer.get("errores", []):
+        flash(f"{ref}: {message}", "error")
+    return redirect(_back(), 303)
+
+
+@page.get("/comprobante")
+@_signed_in(posted=False)
+def comprobante(r, pdv):
+    ref = request.args.get("ref", "")
+    store = Store(r)
+    records = [(record, store.audit(record.id)) for record in store.by_reference(pdv.id, ref)] if ref else []
+    hooks = hook_log.hooks_for_reference(r, pdv.id, ref) if ref else []
+    return render_template("ventas/comprobante.html", pdv=pdv, ref=ref, records=records, hooks=hooks,
+                           states=IN_QUEUE, today=clock.today_ar())
+
+
+@page.post("/reenviar-hook")
+@_signed_in(posted=True)
+def reenviar_hook(r, pdv):
+    hook_id = request.form.get("hook_id", "")
+    if hook_operations.redeliver(r, pdv.id, hook_id):
+        flash(f"El hook {hook_id} se envía de nuevo ahora; su intento aparece en el log.", "ok")
+    else:
+        flash(f"No se encontró el hook {hook_id}.", "error")
+    return redirect(_back(), 303)
+
+
+def register(app: Flask) -> None:
+    page_session.configure(app)
+    app.register_blueprint(page)
