@@ -19,6 +19,8 @@ from comprobantes.store import Store
 from config import clock
 from producers import enqueue
 from tests.support.bodies import item
+from tests.support.processes import wait_until
+from webhook_dispatch.hook_log import hooks_for_pdv
 
 
 def at_scale(full, short):
@@ -163,6 +165,7 @@ def run(stack, r, move_clock, faults, *, seed: int = 20261121) -> Counts:
         for worker in workers:
             worker.stop()
     wait_final_hooks(stack, pdvs, refs)
+    wait_hooks_settled(r, pdvs)
     return verify(stack, r, pdvs, refs, counts)
 
 
@@ -185,3 +188,11 @@ def wait_final_hooks(stack, pdvs, refs, timeout: float = 60) -> None:
         if all(ref in finals for pdv in pdvs for ref in refs[pdv.id]):
             return
         time.sleep(0.5)
+
+
+def wait_hooks_settled(r, pdvs, timeout: float = 180) -> None:
+    """Wait until no hook of these points of sale is still pending. A scenario that moved the clock
+    forward must end so: when the clock goes back after it, a hook still waiting in its origin's line
+    would be due days later and hold every hook behind it to the same receiver."""
+    wait_until(lambda: not any(hooks_for_pdv(r, pdv.id, state="pendiente", limit=1) for pdv in pdvs),
+               timeout=timeout, message="every hook of the scenario entregado or fallido")

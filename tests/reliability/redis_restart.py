@@ -14,8 +14,11 @@ import time
 from dataclasses import dataclass
 
 from config import clock
+from config.celery_app import app
 from producers import enqueue
-from tests.reliability.chaos import Counts, at_scale, verify, wait_drained, wait_final_hooks
+from tests.reliability.chaos import (
+    Counts, at_scale, verify, wait_drained, wait_final_hooks, wait_hooks_settled,
+)
 from tests.support.bodies import item
 
 # How long a client waits before sending a call again that got no answer.
@@ -105,8 +108,13 @@ def run(stack, r, redis_server, move_clock) -> tuple[Counts, dict[str, int]]:
         # Deliveries whose publish was lost with Redis are published again when their lease runs out.
         move_clock(clock.timestamp() + 180)
         wait_final_hooks(stack, pdvs, refs)
+        wait_hooks_settled(r, pdvs)
     finally:
         _append_only(r, False)
+        # This process's pooled broker connections died with Redis: publishing retries on a new one,
+        # Celery's remote control (ping, inspect) does not.
+        app.pool.force_close_all(close_pool=False)
+        stack.supervise()  # whatever happened, the tests after this one find their processes running
     failures: dict[str, int] = {}
     for client in clients:
         for name, n in client.failures.items():

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import redis
 import requests
 
 from afip.simulator.certs import issue_client_certificate
@@ -65,12 +66,9 @@ class Stack:
         return child
 
     def _wait_ping(self, child: Child) -> None:
-        from config.celery_app import app
-
         prefix = f"{child.name}@"
-        wait_until(lambda: any(n.startswith(prefix) for reply in app.control.ping(timeout=0.5) for n in reply),
-                   timeout=30, message=f"worker {child.name} to answer ping")
-        child.node = next(n for reply in app.control.ping(timeout=1.0) for n in reply if n.startswith(prefix))
+        child.node = wait_until(lambda: next((n for n in _answering_nodes() if n.startswith(prefix)), None),
+                                timeout=30, message=f"worker {child.name} to answer ping")
 
     def supervise(self) -> list[str]:
         """Start again every process of the stack that exited, as systemd's Restart=always would; returns
@@ -156,6 +154,17 @@ class Stack:
 
     def hooks(self, pdv: TestPdv) -> list[dict]:
         return [d.json() for d in self.receiver.received(pdv.hook_path)]
+
+
+def _answering_nodes() -> list[str]:
+    from kombu.exceptions import OperationalError
+
+    from config.celery_app import app
+
+    try:
+        return [node for reply in app.control.ping(timeout=0.5) for node in reply]
+    except (OperationalError, redis.RedisError):
+        return []  # a pooled connection that a restarted Redis closed: the next ping opens a new one
 
 
 def valid_cuit(first_ten: int) -> int:
