@@ -25,18 +25,23 @@ def test_flower_shows_the_workers_their_tasks_and_queues(stack, pdv, r):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{base}/healthcheck", child=flower, timeout=60)
-        enqueue(pdv.body(item("watched", clock.today_ar(), pto_vta=pdv.pdv.pto_vta)))
-        wait_state(r, pdv, "watched", "emitido")
 
         def metrics() -> str:
-            text = requests.get(f"{base}/metrics", timeout=10).text
-            online = [line for line in text.splitlines()
-                      if line.startswith("flower_worker_online{") and line.endswith(" 1.0")]
-            seen = ('task="encola.emision.drain_lane"' in text and 'task="encola.webhooks.deliver"' in text
-                    and any("emision" in line for line in online) and any("webhooks" in line for line in online))
-            return seen and text
+            return requests.get(f"{base}/metrics", timeout=10).text
 
-        wait_until(metrics, timeout=60, interval=1, message="Flower to see both queues' workers and tasks")
+        def both_online() -> bool:
+            online = [line for line in metrics().splitlines()
+                      if line.startswith("flower_worker_online{") and line.endswith(" 1.0")]
+            return any("emision" in line for line in online) and any("webhooks" in line for line in online)
+
+        # Flower answers its health check before its event receiver is connected: the workers'
+        # heartbeats show that it is, so that the tasks below cannot run unseen.
+        wait_until(both_online, timeout=60, interval=1, message="Flower to see both queues' workers")
+        enqueue(pdv.body(item("watched", clock.today_ar(), pto_vta=pdv.pdv.pto_vta)))
+        wait_state(r, pdv, "watched", "emitido")
+        wait_until(lambda: all(f'task="{name}"' in metrics() for name in ("encola.emision.drain_lane",
+                                                                            "encola.webhooks.deliver")),
+                   timeout=60, interval=1, message="Flower to see both queues' tasks")
         broker = requests.get(f"{base}/broker", timeout=10)
         assert broker.status_code == 200 and "emision" in broker.text and "webhooks" in broker.text
     finally:
