@@ -34,7 +34,7 @@ chromium:
 # The full reliability suite: the same scenarios as in `make test`, with thousands of comprobantes,
 # and the HTTP API fuzzed with tens of thousands of bodies.
 chaos: $(BIN)/.installed
-	ENCOLA_CHAOS_SCALE=full ENCOLA_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest tests/reliability \
+	ENCOLA_CHAOS_SCALE=full ENCOLA_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest --timeout 1800 tests/reliability \
 		tests/http/test_http_fuzz.py -s -p no:cacheprovider
 
 # Benchmarks: each prints a table and writes bench/results/<name>.json (figures in BENCHMARKS.md).

@@ -32,8 +32,11 @@ def test_a_busy_origin_serves_its_waiting_hooks_first_come_first_served(r):
     release_slot(r, url, second, cap=2)
     assert release_slot(r, url, third, cap=2) == ["h4", "h5"]
 
-    # A hook that will not be sent leaves the line and no longer holds anyone back.
-    leave_line(r, {"id": "h4", **r.hgetall(hook_key("h4"))})
+    # A hook that will not be sent leaves the line, no longer holds anyone back, and says who may go
+    # now (no slot release would); leaving twice calls nobody twice.
+    h4 = {"id": "h4", **r.hgetall(hook_key("h4"))}
+    assert leave_line(r, h4, cap=2) == ["h5"]
+    assert leave_line(r, h4, cap=2) == []
     assert acquire_slot(r, url, "h5", cap=2, lease=LEASE)
     assert acquire_slot(r, url, "h6", cap=2, lease=LEASE)
 

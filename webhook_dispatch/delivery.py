@@ -127,7 +127,8 @@ def _attempt(r, hook: dict, pdv: PointOfSale | None, settings: Settings, lease: 
         check_webhook_url(pdv.webhook_url, development=settings.development)
     except BadWebhookUrl as exc:
         return _no_attempt(str(exc))
-    endpoints.leave_line(r, hook, staying_for=pdv.webhook_url)
+    outbox.publish(endpoints.leave_line(r, hook, cap=settings.webhook_max_per_endpoint,
+                                        staying_for=pdv.webhook_url))
     slot = endpoints.acquire_slot(r, pdv.webhook_url, hook["id"], cap=settings.webhook_max_per_endpoint,
                                   lease=lease)
     if slot is None:
@@ -221,7 +222,7 @@ def _update_health(r, pdv: PointOfSale, outcome: str, trigger: str, now: float, 
 
 
 def _finish(r, hook: dict, fields: dict, *, record: dict | None, due: float | None, manual: str) -> None:
-    endpoints.leave_line(r, hook)
+    outbox.publish(endpoints.leave_line(r, hook, cap=get_settings().webhook_max_per_endpoint))
     r.eval(
         _FINISH, 3, hook_key(hook["id"]), attempts_key(hook["id"]), DUE,
         json.dumps({name: str(value) for name, value in fields.items()}),

@@ -186,11 +186,19 @@ def release_slot(r, url: str, token: str, *, cap: int) -> list[str]:
                   repr(time.time()), cap)
 
 
-def leave_line(r, hook: dict, *, staying_for: str | None = None) -> None:
+def leave_line(r, hook: dict, *, cap: int, staying_for: str | None = None) -> list[str]:
     """Take a hook out of the line it waits in: it will not be sent (it finished, or its endpoint is
-    disabled), or it now goes to another origin than `staying_for`'s (its URL changed)."""
-    if hook.get("waiting_in") and (staying_for is None or hook["waiting_in"] != _endpoint_key(staying_for, "waiting")):
-        pipe = r.pipeline()
-        pipe.zrem(hook["waiting_in"], hook["id"])
-        pipe.hdel(hook_key(hook["id"]), "waiting_in")
-        pipe.execute()
+    disabled), or it now goes to another origin than `staying_for`'s (its URL changed). Returns the hooks
+    at the head of that line that free slots can take now: the place it gave up may have been what held
+    them, and no slot release will tell them."""
+    waiting = hook.get("waiting_in")
+    if not waiting or (staying_for is not None and waiting == _endpoint_key(staying_for, "waiting")):
+        return []
+    pipe = r.pipeline()
+    pipe.zrem(waiting, hook["id"])
+    pipe.hdel(hook_key(hook["id"]), "waiting_in")
+    removed, _ = pipe.execute()
+    if not removed:  # it had left already (a slot took it out of the line)
+        return []
+    slots = waiting.removesuffix("waiting") + "slots"
+    return r.eval(_RELEASE, 2, slots, waiting, "", repr(time.time()), cap)
