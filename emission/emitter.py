@@ -13,12 +13,12 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime
 
 from accounts.points_of_sale import get_point_of_sale
 from afip.failures import AfipError, AmbiguousError, AuthError, SequenceError, TransientError
 from comprobantes.abonos import base_reference, next_occurrence
 from comprobantes.store import Record, Store, due_score_bound, pending_key, state_key
+from comprobantes.views import yyyymmdd_to_ddmmyyyy
 from comprobantes.wsfe_mapping import numbered
 from config import clock
 from config.keys import key
@@ -48,15 +48,11 @@ def afip_messages(pairs) -> list[str]:
     return [f"AFIP Factura electronica, informa el siguiente error: Cod. Error: {code} - {msg}" for code, msg in pairs]
 
 
-def _ddmmyyyy(yyyymmdd: str) -> str:
-    return datetime.strptime(yyyymmdd, "%Y%m%d").strftime("%d/%m/%Y")
-
-
 def date_guard_message(fecha: str, last: str) -> str:
     return (
-        f"La fecha del comprobante ({_ddmmyyyy(fecha)}) es anterior a la del último comprobante emitido con este "
-        f"punto de venta y tipo ({_ddmmyyyy(last)}), y AFIP no lo aceptará. Cambiá la fecha del comprobante a "
-        f"{_ddmmyyyy(last)} o posterior con cambiar_fecha_encolado y se volverá a procesar."
+        f"La fecha del comprobante ({yyyymmdd_to_ddmmyyyy(fecha)}) es anterior a la del último comprobante emitido con este "
+        f"punto de venta y tipo ({yyyymmdd_to_ddmmyyyy(last)}), y AFIP no lo aceptará. Cambiá la fecha del comprobante a "
+        f"{yyyymmdd_to_ddmmyyyy(last)} o posterior con cambiar_fecha_encolado y se volverá a procesar."
     )
 
 

@@ -7,11 +7,11 @@ fence on our side, as AFIP's 10016 is on AFIP's), so a stale emitter's late answ
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 from comprobantes.answers import comprobante_nro
 from comprobantes.qr import afip_qr_url
 from comprobantes.store import Conflict, NewRecord, Record, Store, event_for, numero_key, pending_key, pending_score
+from comprobantes.views import yyyymmdd_to_ddmmyyyy
 from config import clock
 from webhook_dispatch.events import Event
 
@@ -30,10 +30,6 @@ def claim(batch_id: str):
         return None
 
     return change
-
-
-def _ddmmyyyy(yyyymmdd: str) -> str:
-    return datetime.strptime(yyyymmdd, "%Y%m%d").strftime("%d/%m/%Y") if yyyymmdd else ""
 
 
 def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, NewRecord | Event] | None = None):
@@ -74,7 +70,7 @@ def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, Ne
             record, "emitido", intento=attempts, msg=observaciones,
             extra={
                 "cae": result["cae"],
-                "vencimiento_cae": _ddmmyyyy(result["cae_vto"]),
+                "vencimiento_cae": yyyymmdd_to_ddmmyyyy(result["cae_vto"]),
                 "comprobante_nro": comprobante_nro(record.pto_vta, result["numero"]),
                 "comprobante_tipo": record.tipo,
                 "afip_qr": qr,
