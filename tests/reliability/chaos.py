@@ -171,14 +171,9 @@ def run(stack, r, move_clock, faults, *, seed: int = 20261121) -> Counts:
 
 def wait_drained(r, pdvs, refs, day, timeout: float) -> None:
     store = Store(r)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        pending = [rec for pdv in pdvs for ref in refs[pdv.id] for rec in store.by_reference(pdv.id, ref)
-                   if rec.fecha <= day and rec.state not in ("emitido", "error")]
-        if not pending:
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"comprobantes dated up to {day} were not all emitted or failed within {timeout} s")
+    wait_until(lambda: not any(rec.fecha <= day and rec.state not in ("emitido", "error")
+                               for pdv in pdvs for ref in refs[pdv.id] for rec in store.by_reference(pdv.id, ref)),
+               timeout=timeout, interval=0.5, message=f"comprobantes dated up to {day} emitted or failed")
 
 
 def wait_final_hooks(stack, pdvs, refs, timeout: float = 60) -> None:

@@ -10,7 +10,6 @@ default is a short run for `make test`.
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from config import clock
 from producers import enqueue
 from tests.reliability.chaos import Counts, at_scale, verify
 from tests.support.bodies import item
+from tests.support.processes import wait_until
 from webhook_dispatch import endpoints
 from webhook_dispatch.hook_log import hooks_for_pdv
 
@@ -87,8 +87,8 @@ def run(stack, r, move_clock) -> tuple[Counts, list[EndpointReport], int]:
     for pdv in pdvs.values():
         for ref in refs[pdv.id]:
             counts.accepted += enqueue(pdv.body(item(ref, today, pto_vta=pdv.pdv.pto_vta)))["error"] == "N"
-    _wait(lambda: all(rec.state == "emitido" for pdv in pdvs.values() for rec in _records(r, pdv, refs)),
-          timeout=60 + n, what="every comprobante emitted")
+    wait_until(lambda: all(rec.state == "emitido" for pdv in pdvs.values() for rec in _records(r, pdv, refs)),
+               timeout=60 + n, interval=0.25, message="every comprobante emitted")
     pending_when_emitted = sum(
         1 for name in ("flapping", "gone", "hanging") for h in hooks_for_pdv(r, pdvs[name].id, limit=10 * n)
         if h.state == "pendiente")
@@ -98,9 +98,11 @@ def run(stack, r, move_clock) -> tuple[Counts, list[EndpointReport], int]:
             break
         # Every endpoint here is one origin (the test's receiver): its four slots are shared, and the
         # hanging endpoint holds one for the read timeout on each of its hooks' first attempts.
-        _wait(lambda: _quiet(r, pdvs.values(), 2 * n), timeout=60 + 3 * n, what="every due attempt made")
+        wait_until(lambda: _quiet(r, pdvs.values(), 2 * n), timeout=60 + 3 * n, interval=0.25,
+                   message="every due attempt made")
         move_clock(clock.timestamp() + 60)
-    _wait(lambda: _settled(r, pdvs.values(), 2 * n), timeout=60 + 3 * n, what="every hook entregado or fallido")
+    wait_until(lambda: _settled(r, pdvs.values(), 2 * n), timeout=60 + 3 * n, interval=0.25,
+               message="every hook entregado or fallido")
     reports = [_report(r, endpoint, pdvs[endpoint.name], n) for endpoint in ENDPOINTS]
     # Every endpoint but the gone one must have received each comprobante's final hook.
     verify(stack, r, [pdv for name, pdv in pdvs.items() if name != "gone"], refs, counts)
@@ -156,11 +158,3 @@ def table(reports: list[EndpointReport]) -> str:
         lines.append(f"  {rep.name:<9} {rep.hooks:>5} {rep.states['entregado']:>9} {rep.states['fallido']:>7} "
                      f"{rep.states['pendiente']:>9} {rep.attempts:>8}  {'yes' if rep.disabled else 'no'}")
     return "\n".join(lines)
-
-
-def _wait(predicate, *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.25)

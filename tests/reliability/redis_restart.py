@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 from config import clock
@@ -20,6 +21,7 @@ from tests.reliability.chaos import (
     Counts, at_scale, verify, wait_drained, wait_final_hooks, wait_hooks_settled,
 )
 from tests.support.bodies import item
+from tests.support.processes import wait_until
 
 # How long a client waits before sending a call again that got no answer.
 CLIENT_RETRY_SECONDS = 0.3
@@ -51,7 +53,7 @@ class Client(threading.Thread):
         self.answered: list[str] = []
         self.refused: list[tuple[str, dict]] = []
         self.unanswered = 0
-        self.failures: dict[str, int] = {}
+        self.failures: Counter[str] = Counter()
 
     def run(self) -> None:
         today = clock.today_ar()
@@ -61,8 +63,7 @@ class Client(threading.Thread):
                     answer = enqueue(self.pdv.body(item(ref, today, pto_vta=self.pdv.pdv.pto_vta)))
                 except Exception as exc:  # what a client sees as no answer (HTTP 503 or a dropped call)
                     self.unanswered += 1
-                    name = type(exc).__name__
-                    self.failures[name] = self.failures.get(name, 0) + 1
+                    self.failures[type(exc).__name__] += 1
                     time.sleep(CLIENT_RETRY_SECONDS)
                     continue
                 if answer["error"] == "N":
@@ -72,7 +73,7 @@ class Client(threading.Thread):
                 break
 
 
-def run(stack, r, redis_server, move_clock) -> tuple[Counts, dict[str, int]]:
+def run(stack, r, redis_server, move_clock) -> tuple[Counts, Counter]:
     """Returns the counts and, by exception type, the calls clients saw fail while Redis was down."""
     scale = Scale.from_env()
     pdvs = [stack.new_pdv(batch_size=25) for _ in range(scale.points_of_sale)]
@@ -115,10 +116,7 @@ def run(stack, r, redis_server, move_clock) -> tuple[Counts, dict[str, int]]:
         # Celery's remote control (ping, inspect) does not.
         app.pool.force_close_all(close_pool=False)
         stack.supervise()  # whatever happened, the tests after this one find their processes running
-    failures: dict[str, int] = {}
-    for client in clients:
-        for name, n in client.failures.items():
-            failures[name] = failures.get(name, 0) + n
+    failures = sum((client.failures for client in clients), Counter())
     counts.notes += [f"{child.name} exited" for child in stack.children
                      if not child.alive() and not child.ended_on_purpose]
     return verify(stack, r, pdvs, refs, counts), failures
@@ -127,11 +125,10 @@ def run(stack, r, redis_server, move_clock) -> tuple[Counts, dict[str, int]]:
 def _append_only(r, on: bool) -> None:
     """Turn the run's Redis AOF on (waiting for the rewrite that starts it) or off again."""
     r.config_set("appendonly", "yes" if on else "no")
-    deadline = time.monotonic() + 30
-    while on:
+
+    def written() -> bool:
         info = r.info("persistence")
-        if info["aof_enabled"] and not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"]:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Redis did not turn AOF on: {info}")
-        time.sleep(0.1)
+        return info["aof_enabled"] and not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"]
+
+    if on:
+        wait_until(written, timeout=30, message="Redis to turn AOF on")
