@@ -152,8 +152,8 @@ class Settings:
         return self.redis_url
 
     def require_web_secret(self) -> str | None:
-        """The page's cookie key; only development may go without one (the web process then shares a
-        drawn one through Redis)."""
+        """The page's cookie key; only development may go without one (gunicorn's master then draws one
+        for all its workers, config/gunicorn.conf.py)."""
         if self.web_secret is None and not self.development:
             raise ConfigurationError("ENCOLA_ENV=production needs ENCOLA_WEB_SECRET, the key that signs the ventas en "
                                      f"cola page's session cookies, the same in every web process {SECRET_HINT}")

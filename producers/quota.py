@@ -34,9 +34,9 @@ def reserve(r, pdv: PointOfSale, today: date) -> bool:
     return bool(r.eval(_RESERVE, 1, month_key(pdv, today), pdv.monthly_quota, KEEP_SECONDS))
 
 
-def release(r, pdv: PointOfSale, today: date) -> None:
-    """Give back a unit that bought nothing (the comprobante was already queued)."""
-    r.decr(month_key(pdv, today))
+def release(r, pdv: PointOfSale, today: date, units: int = 1) -> None:
+    """Give back units that bought nothing (the comprobante was already queued, or was not stored)."""
+    r.decrby(month_key(pdv, today), units)
 
 
 def used(r, pdv: PointOfSale, today: date) -> int:

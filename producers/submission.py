@@ -108,8 +108,7 @@ class Submission:
         try:
             stored = Store(self.r).accept_many(self.pdv, [(accepted, lote_ref) for _, accepted, lote_ref in pending])
         except BaseException:
-            for _ in pending:
-                quota.release(self.r, self.pdv, self.today)
+            quota.release(self.r, self.pdv, self.today, units=len(pending))
             raise
         for (outcome, accepted, _), (record, new) in zip(pending, stored):
             if new:
