@@ -43,12 +43,6 @@ def _pdv(args):
         raise UsageError(f"there is no point of sale {args.pdv}; `encola pdv list` shows them") from None
 
 
-def _when(ts: float | None) -> str:
-    from config import clock
-
-    return datetime.fromtimestamp(ts, tz=clock.ARGENTINA).strftime("%d/%m/%Y %H:%M:%S") if ts else "-"
-
-
 # submit
 
 def read_items(path: str):
@@ -171,6 +165,7 @@ def _day(text: str | None, option: str):
 def show(args) -> int:
     from comprobantes.store import Store
     from comprobantes.views import status_text
+    from config import clock
 
     r, pdv = _pdv(args)
     store = Store(r)
@@ -191,7 +186,8 @@ def show(args) -> int:
             lines.append(f"  {rec.pto_vta:05d}-{rec.numero:08d}  CAE {rec.cae}  vto {rec.cae_vto}")
         lines += [f"  error: {message}" for message in rec.last_error]
         lines.append("  history:")
-        lines += [f"    {_when(entry.get('at'))}  {entry.get('estado', ''):<10} {_why(entry)}".rstrip() for entry in audit]
+        lines += [f"    {clock.wall_clock_ar(entry.get('at'))}  {entry.get('estado', ''):<10} {_why(entry)}".rstrip()
+                  for entry in audit]
     _print(args, {"comprobantes": payload}, "\n".join(lines))
     return EXIT_OK
 
@@ -207,6 +203,7 @@ def _why(entry: dict) -> str:
 
 
 def hooks(args) -> int:
+    from config import clock
     from webhook_dispatch.hook_log import hooks_for_reference
 
     r, pdv = _pdv(args)
@@ -215,7 +212,8 @@ def hooks(args) -> int:
     for entry in entries:
         last = entry.attempts[-1] if entry.attempts else {}
         lines.append(f"  {entry.hook_id}  {entry.evento:<12} {entry.state:<10} attempts {len(entry.attempts)}"
-                     f"  last {last.get('status') or last.get('error') or '-'}  created {_when(entry.created)}")
+                     f"  last {last.get('status') or last.get('error') or '-'}"
+                     f"  created {clock.wall_clock_ar(entry.created)}")
     _print(args, {"hooks": [e.to_dict() for e in entries]}, "\n".join(lines))
     return EXIT_OK if entries else EXIT_REFUSED
 
@@ -276,11 +274,11 @@ def status(args) -> int:
     per_state = Counter()
     for (_, state), n in state_counts(r).items():
         per_state[state] += n
-    lanes = {lane: {"due": due, "oldest_due_since": _when(first) if due else None}
+    lanes = {lane: {"due": due, "oldest_due_since": clock.wall_clock_ar(first) if due else None}
              for lane, (due, first) in lane_backlogs(r).items()}
     afip = _afip_health()
     payload = {
-        "time": _when(clock.timestamp()),
+        "time": clock.wall_clock_ar(clock.timestamp()),
         "workers": workers,
         "broker": {EMISION_QUEUE: r.llen(EMISION_QUEUE), WEBHOOKS_QUEUE: r.llen(WEBHOOKS_QUEUE)},
         "comprobantes": dict(per_state),

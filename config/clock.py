@@ -49,6 +49,12 @@ def today_ar() -> date:
     return now_ar().date()
 
 
+def wall_clock_ar(ts: float | None) -> str:
+    """An epoch second as Argentina's wall clock (dd/mm/aaaa hh:mm:ss), "-" for none: how the CLI and
+    the ventas en cola page write moments."""
+    return datetime.fromtimestamp(ts, tz=ARGENTINA).strftime("%d/%m/%Y %H:%M:%S") if ts else "-"
+
+
 def start_of_day_ar(day: date) -> float:
     """The epoch second at which `day` begins in Argentina: when a comprobante dated `day` falls due."""
     return datetime(day.year, day.month, day.day, tzinfo=ARGENTINA).timestamp()

@@ -54,12 +54,6 @@ def _day(text: str | None) -> date | None:
     return None
 
 
-@page.app_template_filter("momento")
-def _moment(ts: float | None) -> str:
-    """An epoch second as Argentina's wall clock, as the hook log and `encola show` write it."""
-    return datetime.fromtimestamp(ts, tz=clock.ARGENTINA).strftime("%d/%m/%Y %H:%M:%S") if ts else "-"
-
-
 def _back() -> str:
     """Where a form asked to come back to, if it is a place on this page (never another site)."""
     wanted = request.form.get("volver", "")
@@ -101,6 +95,7 @@ def _signed_in(*, posted: bool):
 
 
 page.add_app_template_filter(ddmmyyyy, "dia")
+page.add_app_template_filter(clock.wall_clock_ar, "momento")
 
 
 @page.context_processor
