@@ -200,5 +200,7 @@ def leave_line(r, hook: dict, *, cap: int, staying_for: str | None = None) -> li
     removed, _ = pipe.execute()
     if not removed:  # it had left already (a slot took it out of the line)
         return []
+    # The line's own origin (the hook's URL may have changed since it joined); no token: this frees no
+    # slot, it only reads who the free ones can take.
     slots = waiting.removesuffix("waiting") + "slots"
     return r.eval(_RELEASE, 2, slots, waiting, "", repr(time.time()), cap)
