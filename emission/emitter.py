@@ -41,6 +41,8 @@ MAX_SEQUENCE_RETRIES = 2
 REG_X_REQ_KEY = key("afip", "regxreq")
 _OUTCOMES = {SequenceError: "sequence", AmbiguousError: "ambiguous", TransientError: "transient", AuthError: "auth"}
 DEFAULT_REG_X_REQ = 250  # homologación's RegXReq (afip-facts.md §5.3), until AFIP tells its own
+UNANSWERED = "AFIP no respondió al pedido de CAE; se reintentará."
+RENUMBERED = "AFIP no aceptó la numeración del lote (10016); se reintentará con el número siguiente."
 EXHAUSTED = "Se alcanzó el máximo de {n} intentos de emisión. Revisá el error y enviá el comprobante a reprocesar."
 
 
@@ -214,7 +216,7 @@ class LaneEmitter:
         """What a FECAESolicitar that raised means for its batch, by failure class (the order matters:
         a SequenceError is a DataError, an AmbiguousError a TransientError)."""
         if isinstance(exc, SequenceError):
-            self._mark_answered(entry)
+            self._mark_answered(entry, refused=True)
             raise exc
         if isinstance(exc, AmbiguousError):
             if exc.answered:
@@ -301,6 +303,11 @@ class LaneEmitter:
             return
         try:
             afip_last = client.ultimo_autorizado(state.pto_vta, state.cbte_tipo)
+            # Learnt before any entry leaves the in-flight record: a number AFIP holds must always be
+            # below the lane's last number or in an entry, or a crash in between would let the next
+            # batch be numbered from a stale last number.
+            self._set_lane(last_numero=afip_last)
+            state.last_numero = afip_last
             entries = sorted((json.loads(v) for v in raw_entries.values()), key=lambda e: e["items"][0][1])
             for entry in entries:
                 self._reconcile_entry(client, entry, afip_last, count_attempt)
@@ -316,7 +323,11 @@ class LaneEmitter:
         settle = self.settings.afip_read_timeout
         emitted, released = {}, []
         for (rid, numero), detail in zip(entry["items"], entry["details"]):
-            if numero <= afip_last:
+            if entry.get("refused"):
+                # AFIP refused the whole request (10016), so whatever it holds at these numbers belongs
+                # to other comprobantes, even ones identical in every field AFIP keeps.
+                released.append(rid)
+            elif numero <= afip_last:
                 authorised = client.consultar(self._pto_vta(), self._cbte_tipo(), numero)
                 if authorised and same_comprobante(authorised, detail):
                     emitted[rid] = {"numero": numero, "cae": str(authorised.get("CodAutorizacion") or ""),
@@ -338,7 +349,7 @@ class LaneEmitter:
             self._store_emitted(batch_id, emitted)
         if released:
             self.store.transition(released, outcomes.released(
-                batch_id, count_attempt=count_attempt, reason="AFIP no respondió al pedido de CAE; se reintentará.",
+                batch_id, count_attempt=count_attempt, reason=RENUMBERED if entry.get("refused") else UNANSWERED,
                 max_attempts=self.settings.max_attempts, exhausted_message=self._exhausted()))
         self.r.hdel(inflight_key(self.lane), batch_id)
 
@@ -385,8 +396,9 @@ class LaneEmitter:
     def _exhausted(self) -> str:
         return EXHAUSTED.format(n=self.settings.max_attempts)
 
-    def _mark_answered(self, entry: dict) -> None:
+    def _mark_answered(self, entry: dict, *, refused: bool = False) -> None:
         entry["answered"] = True
+        entry["refused"] = refused
         self.r.hset(inflight_key(self.lane), entry["batch"], json.dumps(entry))
 
     def _release(self, batch: list[Record], batch_id: str, exc: AfipError, *, count_attempt: bool) -> None:

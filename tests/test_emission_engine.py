@@ -269,3 +269,26 @@ def test_comprobantes_claimed_by_an_emitter_that_died_before_sending_are_recover
     assert sorted(rec.numero for rec in records) == [1, 2, 3]
     assert all(rec.attempts == 1 for rec in records), "the dead emitter's claim is not an attempt"
     assert_exactly_once(stack, r, pdv, refs)
+
+
+def test_a_stale_last_number_never_hands_out_the_cae_of_an_identical_comprobante(stack, r):
+    # given three comprobantes emitted, and the lane's last number lost (a store that died between
+    # settling a batch and learning its last number), and three more identical in every field AFIP keeps
+    pdv = stack.new_pdv()
+    lane = lane_of(pdv)
+    first = [f"same-{i}" for i in range(3)]
+    submit_many(pdv, first, clock.today_ar())
+    wait_all(r, pdv, first)
+    hold(r, lane)
+    r.hset(lane_key_meta(lane), "last_numero", 0)
+    second = [f"same-{i}" for i in range(3, 6)]
+    submit_many(pdv, second, clock.today_ar())
+
+    # when the lane is worked: AFIP refuses the batch numbered 1..3 (10016)
+    release(r, lane)
+
+    # then the refused batch is numbered again after AFIP's last, each comprobante with a CAE of its own
+    records = wait_all(r, pdv, second)
+    assert sorted(rec.numero for rec in records) == [4, 5, 6]
+    assert all("10016" in " ".join(str(entry) for entry in Store(r).audit(rec.id)) for rec in records)
+    assert_exactly_once(stack, r, pdv, first + second)
