@@ -124,6 +124,8 @@ def verify(stack, r, pdvs, refs_per_pdv: dict, counts: Counts) -> Counts:
             if numbers:
                 counts.gaps += max(numbers) - len(set(numbers))
             ours = sorted(rec.numero for rec in flat if rec.state == "emitido" and rec.cbte_tipo == cbte_tipo)
+            # two comprobantes holding one number: one of them carries another's CAE
+            counts.duplicates += len(ours) - len(set(ours))
             if ours != sorted(set(numbers)):
                 counts.notes.append(f"{pdv.id} tipo {cbte_tipo}: the store and AFIP disagree on the numbers")
         # a comprobante emitted twice would show two CAEs for one reference
