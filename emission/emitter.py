@@ -306,8 +306,7 @@ class LaneEmitter:
             # Learnt before any entry leaves the in-flight record: a number AFIP holds must always be
             # below the lane's last number or in an entry, or a crash in between would let the next
             # batch be numbered from a stale last number.
-            self._set_lane(last_numero=afip_last)
-            state.last_numero = afip_last
+            self._learn_last(None, state, afip_last)
             entries = sorted((json.loads(v) for v in raw_entries.values()), key=lambda e: e["items"][0][1])
             for entry in entries:
                 self._reconcile_entry(client, entry, afip_last, count_attempt)
@@ -321,11 +320,12 @@ class LaneEmitter:
 
     def _reconcile_entry(self, client, entry: dict, afip_last: int, count_attempt: bool) -> None:
         settle = self.settings.afip_read_timeout
+        # AFIP refused the whole request (10016), so whatever it holds at these numbers belongs to other
+        # comprobantes, even ones identical in every field AFIP keeps.
+        refused = entry.get("refused", False)
         emitted, released = {}, []
         for (rid, numero), detail in zip(entry["items"], entry["details"]):
-            if entry.get("refused"):
-                # AFIP refused the whole request (10016), so whatever it holds at these numbers belongs
-                # to other comprobantes, even ones identical in every field AFIP keeps.
+            if refused:
                 released.append(rid)
             elif numero <= afip_last:
                 authorised = client.consultar(self._pto_vta(), self._cbte_tipo(), numero)
@@ -349,7 +349,7 @@ class LaneEmitter:
             self._store_emitted(batch_id, emitted)
         if released:
             self.store.transition(released, outcomes.released(
-                batch_id, count_attempt=count_attempt, reason=RENUMBERED if entry.get("refused") else UNANSWERED,
+                batch_id, count_attempt=count_attempt, reason=RENUMBERED if refused else UNANSWERED,
                 max_attempts=self.settings.max_attempts, exhausted_message=self._exhausted()))
         self.r.hdel(inflight_key(self.lane), batch_id)
 
