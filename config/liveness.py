@@ -1,0 +1,48 @@
+"""What shows that due work is moving: when each sweep last ran and which `beat` leads.
+
+The invariant (DESIGN.md "Liveness", README "The queue's rules"): every due item (a lane with due
+comprobantes, a hook due for an attempt) is either held under a live lease or re-published by the next
+sweep, within SWEEP_PERIOD_SECONDS. The sweeps are beat's promote tasks; each records here when it ran,
+and the leading beat records itself, so that `encola status` and `/metrics` can tell "nothing is due"
+from "nothing is moving".
+
+Times here are real epoch seconds (time.time()), not the development clock: they measure processes.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+
+from config.keys import key
+
+# How often beat runs each sweep; a sweep task not run within a few periods expires unrun.
+SWEEP_PERIOD_SECONDS = 1.0
+SWEEPS_KEY = key("sweeps")
+LEADER_KEY = key("beat", "leader")
+
+
+def record_sweep(r, name: str, moved: int) -> None:
+    """Note that sweep `name` ran now and how much it published."""
+    r.hset(SWEEPS_KEY, mapping={f"{name}:at": repr(time.time()), f"{name}:moved": moved})
+
+
+def last_sweeps(r) -> dict[str, float]:
+    """When each sweep last ran (epoch seconds), by name."""
+    raw = r.hgetall(SWEEPS_KEY)
+    return {field.removesuffix(":at"): float(value) for field, value in raw.items() if field.endswith(":at")}
+
+
+def beat_identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def record_leader(r, ttl_seconds: float) -> None:
+    """The beat holding the schedule's lock says so, for as long as its lock lasts."""
+    r.set(LEADER_KEY, beat_identity(), px=int(ttl_seconds * 1000))
+
+
+def beat_leader(r) -> str | None:
+    """host:pid of the beat that leads now, or None when no beat holds the lock."""
+    return r.get(LEADER_KEY)
