@@ -1,8 +1,9 @@
 """The Celery app: broker, the two queues, delivery guarantees and beat's schedule.
 
 Redis is the broker. Far-future work never sits in it (see DESIGN.md "Time"): comprobantes and webhook
-retries wait in Redis sorted sets and beat's promote tasks move what falls due into the queues, so the
-visibility timeout only has to outlast a short ETA plus one task's run.
+retries wait in Redis sorted sets and beat's promote tasks (the sweeps of config.liveness) move what
+falls due into the queues, so the visibility timeout only has to outlast a short ETA plus one task's
+run. beat keeps its schedule and its leader's lock in Redis too (config.beat), never in a local file.
 """
 
 from __future__ import annotations
@@ -11,20 +12,23 @@ from celery import Celery
 from celery.signals import setup_logging
 from kombu import Queue
 
-from config.settings import get_settings
+from config.liveness import BEAT_KEY_PREFIX, BEAT_LOCK_KEY, BEAT_LOCK_SECONDS, SWEEP_PERIOD_SECONDS, SWEEP_TASKS
+from config.settings import ConfigurationError, get_settings
 
 EMISION_QUEUE = "emision"
 WEBHOOKS_QUEUE = "webhooks"
 
-# How often beat promotes due work; promote tasks expire after one period so a backlog of them
-# behind busy workers is dropped instead of run late and in bulk.
-PROMOTE_EVERY_SECONDS = 1.0
-
-_settings = get_settings()
+try:
+    _settings = get_settings()
+    _redis_url = _settings.require_redis_url()
+except ConfigurationError as exc:
+    # Every celery process (worker, beat, flower) loads this module first: one line an operator can act
+    # on, not a traceback from inside Celery's app loading.
+    raise SystemExit(f"encola: {exc}") from None
 
 app = Celery("encola")
 app.conf.update(
-    broker_url=_settings.require_redis_url(),
+    broker_url=_redis_url,
     broker_connection_retry_on_startup=True,
     broker_transport_options={
         # Longer than the schedule horizon (the longest ETA we publish) plus the longest task run.
@@ -43,22 +47,33 @@ app.conf.update(
     task_acks_late=True,
     worker_prefetch_multiplier=1,
     task_ignore_result=True,
+    result_expires=None,  # no results are kept, so beat has no clean-up of them to schedule
     task_serializer="json",
     accept_content=["json"],
     timezone="UTC",
     worker_send_task_events=True,
     worker_hijack_root_logger=False,
     imports=("tasks.emision", "webhook_dispatch.tasks"),
+    beat_scheduler="config.beat:Scheduler",
+    # A standby beat tries the lock, and the leader ticks, at least this often.
+    beat_max_loop_interval=SWEEP_PERIOD_SECONDS,
+    redbeat_redis_url=_redis_url,
+    redbeat_redis_options={},  # the client is ours (config.beat), not built from these
+    redbeat_key_prefix=BEAT_KEY_PREFIX,
+    redbeat_lock_key=BEAT_LOCK_KEY,
+    redbeat_lock_timeout=BEAT_LOCK_SECONDS,
     beat_schedule={
         "promote-due-lanes": {
-            "task": "encola.emision.promote_due_lanes",
-            "schedule": PROMOTE_EVERY_SECONDS,
-            "options": {"expires": PROMOTE_EVERY_SECONDS * 5},
+            "task": SWEEP_TASKS[0],
+            "schedule": SWEEP_PERIOD_SECONDS,
+            # Dropped after a few periods behind busy workers instead of run late and in bulk.
+            "options": {"expires": SWEEP_PERIOD_SECONDS * 5},
         },
         "promote-due-webhooks": {
-            "task": "encola.webhooks.promote_due_hooks",
-            "schedule": PROMOTE_EVERY_SECONDS,
-            "options": {"expires": PROMOTE_EVERY_SECONDS * 5},
+            "task": SWEEP_TASKS[1],
+            "schedule": SWEEP_PERIOD_SECONDS,
+            # Dropped after a few periods behind busy workers instead of run late and in bulk.
+            "options": {"expires": SWEEP_PERIOD_SECONDS * 5},
         },
     },
 )

@@ -11,21 +11,39 @@ Times here are real epoch seconds (time.time()), not the development clock: they
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
 
 from config.keys import key
 
+log = logging.getLogger("encola.sweeps")
+
 # How often beat runs each sweep; a sweep task not run within a few periods expires unrun.
 SWEEP_PERIOD_SECONDS = 1.0
 SWEEPS_KEY = key("sweeps")
+# The sweeps' task names: beat runs them every period, so their every run is noise in the logs and in
+# Flower; they log by themselves when they publish something.
+SWEEP_TASKS = ("encola.emision.promote_due_lanes", "encola.webhooks.promote_due_hooks")
+# beat's schedule and lock live under this prefix (config.beat); a standby beat leads at most
+# BEAT_LOCK_SECONDS after the leader died, the leader extending the lock on every tick.
+BEAT_KEY_PREFIX = key("beat") + ":"
+BEAT_LOCK_KEY = key("beat", "lock")
+BEAT_LOCK_SECONDS = 10
 LEADER_KEY = key("beat", "leader")
 
 
-def record_sweep(r, name: str, moved: int) -> None:
-    """Note that sweep `name` ran now and how much it published."""
+def sweep(name: str, run) -> int:
+    """Run sweep `name` (`run(r)` returns how many items it published) and note that it ran now."""
+    from config.redis_client import get_redis
+
+    r = get_redis()
+    moved = run(r)
     r.hset(SWEEPS_KEY, mapping={f"{name}:at": repr(time.time()), f"{name}:moved": moved})
+    if moved:
+        log.info("sweep %s published %d due items", name, moved, extra={"sweep": name, "moved": moved})
+    return moved
 
 
 def last_sweeps(r) -> dict[str, float]:

@@ -11,6 +11,8 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
+from config.liveness import SWEEP_TASKS
+
 SENSITIVE_FIELDS = {"apikey", "apitoken", "usertoken", "token", "sign", "secret", "webhook_secret",
                     "webhook_token", "password", "authorization", "private_key"}
 # whsec_ secrets, and long hex or base64 runs such as tokens and WSAA signatures.
@@ -31,6 +33,21 @@ class Redactor(logging.Filter):
         return True
 
 
+class QuietSweeps(logging.Filter):
+    """Drops the INFO lines of the sweeps' every run: beat's "Sending due task" and a worker's
+    "received" and "succeeded", twice a second each. A sweep that publishes something says so itself
+    (config.liveness), and warnings and errors about them pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.INFO:
+            return True
+        data = getattr(record, "data", None)  # Celery's task lines carry the task in `data`
+        task = data.get("name") if isinstance(data, dict) else None
+        if task is None and record.name == "celery.beat" and isinstance(record.args, tuple) and len(record.args) == 2:
+            task = record.args[1]  # "Scheduler: Sending due task %s (%s)", entry name and task
+        return task not in SWEEP_TASKS
+
+
 def formatter() -> logging.Formatter:
     return JsonFormatter(
         "%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -43,6 +60,7 @@ def configure(level: str | None = None) -> None:
     """JSON lines on stdout for this process (ENCOLA_LOG_LEVEL sets the level, INFO by default)."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter())
+    handler.addFilter(QuietSweeps())  # before the Redactor, which flattens the arguments it reads
     handler.addFilter(Redactor())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import redis
 
 from config.celery_app import EMISION_QUEUE, app
+from config.liveness import SWEEP_TASKS, sweep
 from config.redis_client import get_redis
 from config.retry_policy import INFRASTRUCTURE_RETRY_SECONDS
 from config.settings import get_settings
@@ -21,8 +22,8 @@ def drain_lane(self, lane: str) -> str:
         raise self.retry(exc=exc, countdown=INFRASTRUCTURE_RETRY_SECONDS)
 
 
-@app.task(name="encola.emision.promote_due_lanes", queue=EMISION_QUEUE)
+@app.task(name=SWEEP_TASKS[0], queue=EMISION_QUEUE, send_events=False)
 def promote_due_lanes() -> int:
     settings = get_settings()
-    return schedule.promote_due(get_redis(), horizon=settings.schedule_horizon_seconds,
-                                lease=settings.lane_lease_seconds)
+    return sweep("lanes", lambda r: schedule.promote_due(r, horizon=settings.schedule_horizon_seconds,
+                                                         lease=settings.lane_lease_seconds))

@@ -3,25 +3,20 @@ names, both queues, and its Prometheus /metrics."""
 
 from __future__ import annotations
 
-import os
-import sys
-
 import requests
 
 from cli.local_redis import free_port
 from config import clock
 from producers import enqueue
 from tests.support.bodies import item
-from tests.support.processes import Child, wait_http, wait_until
+from tests.support.processes import Child, procfile_args, wait_http, wait_until, with_venv_path
 from tests.support.records import wait_state
-from tests.support.web import procfile_command
 
 
 def test_flower_shows_the_workers_their_tasks_and_queues(stack, pdv, r):
     port = free_port()
-    env = {**stack.env, "FLOWER_PORT": str(port),
-           "PATH": os.path.dirname(sys.executable) + os.pathsep + stack.env.get("PATH", "")}
-    flower = Child("flower", ["bash", "-c", f"exec {procfile_command('flower')}"], env, stack.base_dir)
+    env = with_venv_path({**stack.env, "FLOWER_PORT": str(port)})
+    flower = Child("flower", procfile_args("flower"), env, stack.base_dir)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{base}/healthcheck", child=flower, timeout=60)

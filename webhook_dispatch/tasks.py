@@ -5,6 +5,7 @@ from __future__ import annotations
 import redis
 
 from config.celery_app import WEBHOOKS_QUEUE, app
+from config.liveness import SWEEP_TASKS, sweep
 from config.redis_client import get_redis
 from config.retry_policy import INFRASTRUCTURE_RETRY_SECONDS
 from config.settings import get_settings
@@ -20,6 +21,6 @@ def deliver_hook(self, hook_id: str) -> str:
         raise self.retry(exc=exc, countdown=INFRASTRUCTURE_RETRY_SECONDS)
 
 
-@app.task(name="encola.webhooks.promote_due_hooks", queue=WEBHOOKS_QUEUE)
+@app.task(name=SWEEP_TASKS[1], queue=WEBHOOKS_QUEUE, send_events=False)
 def promote_due_hooks() -> int:
-    return outbox.promote_due(get_redis(), horizon=get_settings().schedule_horizon_seconds)
+    return sweep("hooks", lambda r: outbox.promote_due(r, horizon=get_settings().schedule_horizon_seconds))

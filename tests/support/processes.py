@@ -57,6 +57,24 @@ class Child:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
+def procfile_command(process: str) -> str:
+    for line in (REPO / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == process:
+            return command.strip()
+    raise LookupError(f"no {process} process in the Procfile")
+
+
+def procfile_args(process: str) -> list[str]:
+    """The Procfile's line for `process`, run by a shell as honcho runs it."""
+    return ["bash", "-c", f"exec {procfile_command(process)}"]
+
+
+def with_venv_path(env: dict[str, str]) -> dict[str, str]:
+    """`env` with this interpreter's bin first on PATH, where the Procfile's commands are (README)."""
+    return {**env, "PATH": os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")}
+
+
 def celery(*args: str) -> list[str]:
     return [sys.executable, "-m", "celery", "-A", "config.celery_app", *args]
 

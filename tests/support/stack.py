@@ -16,7 +16,7 @@ from afip.simulator.certs import issue_client_certificate
 from cli.development import create_development_pdv, development_certificate
 from cli.local_redis import free_port
 from cli.webhook_receiver import WebhookReceiver
-from tests.support.processes import Child, celery, encola, wait_http, wait_until
+from tests.support.processes import Child, celery, encola, procfile_args, wait_http, wait_until, with_venv_path
 
 
 @dataclass
@@ -94,12 +94,12 @@ class Stack:
     def worker(self, name: str) -> Child:
         return next(child for child in self.children if child.name == name)
 
-    def start_beat(self) -> Child:
-        return self.spawn("beat", celery("beat", "--schedule", str(self.base_dir / "beat-schedule"),
-                                         "--loglevel", "INFO"))
+    def start_beat(self, name: str = "beat") -> Child:
+        """beat from the Procfile's own line; more than one may run (one leads, the others stand by)."""
+        return self.spawn(name, procfile_args("beat"), env=with_venv_path(self.env))
 
-    def spawn(self, name: str, args: list[str]) -> Child:
-        child = Child(name, args, self.env, self.base_dir)
+    def spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> Child:
+        child = Child(name, args, env or self.env, self.base_dir)
         self.children.append(child)
         return child
 

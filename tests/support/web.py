@@ -3,9 +3,7 @@ free port, with the run's environment plus whatever a test changes, talked to ov
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,26 +12,17 @@ import requests
 from werkzeug.serving import make_server
 
 from cli.local_redis import free_port
-from tests.support.processes import REPO, Child, wait_http
+from tests.support.processes import Child, procfile_args, wait_http, with_venv_path
 
 ADMIN_TOKEN = "test-operator-token-0123456789abcdef"
-
-
-def procfile_command(process: str) -> str:
-    for line in (REPO / "Procfile").read_text().splitlines():
-        name, _, command = line.partition(":")
-        if name.strip() == process:
-            return command.strip()
-    raise LookupError(f"no {process} process in the Procfile")
 
 
 class Web:
     def __init__(self, name: str, env: dict[str, str], log_dir: Path, **overrides: str):
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        env = {**env, **overrides, "PORT": str(self.port),
-               "PATH": os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")}
-        self.child = Child(name, ["bash", "-c", f"exec {procfile_command('web')}"], env, log_dir)
+        env = with_venv_path({**env, **overrides, "PORT": str(self.port)})
+        self.child = Child(name, procfile_args("web"), env, log_dir)
         self.session = requests.Session()
         wait_http(f"{self.base_url}/health", child=self.child)
 
