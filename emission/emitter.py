@@ -425,7 +425,8 @@ class LaneEmitter:
         durability.forget(self.r)
         if self.gate.policy != "enforced":
             log.warning("lane %s: Redis did not confirm the in-flight record of batch %s; sending anyway (%s)",
-                        self.lane, entry["batch"], self.gate.policy, extra={"lane": self.lane, "batch": entry["batch"]})
+                        self.lane, entry["batch"], self.gate.policy,
+                        extra={"lane": self.lane, "batch": entry["batch"]})
             return True
         self.r.hdel(inflight_key(self.lane), entry["batch"])
         count(self.r, "encola_emission_refusals", reason="unconfirmed")
