@@ -263,9 +263,11 @@ change_date = _operation("cambiar_fecha_encolado",
 
 def status(args) -> int:
     from comprobantes.queue_stats import lane_backlogs, state_counts
-    from config import clock
+    from config import clock, durability
     from config.celery_app import EMISION_QUEUE, WEBHOOKS_QUEUE, app
     from config.redis_client import get_redis
+    from config.settings import get_settings
+    from monitoring import liveness_view
     from webhook_dispatch.outbox import pending_count
 
     r = get_redis()
@@ -277,6 +279,8 @@ def status(args) -> int:
     lanes = {lane: {"due": due, "oldest_due_since": clock.wall_clock_ar(first) if due else None}
              for lane, (due, first) in lane_backlogs(r).items()}
     afip = _afip_health()
+    seen = liveness_view.read(r)
+    gate = durability.emission_gate(durability.assess(r), get_settings())
     payload = {
         "time": clock.wall_clock_ar(clock.timestamp()),
         "workers": workers,
@@ -285,6 +289,20 @@ def status(args) -> int:
         "lanes": lanes,
         "webhooks_pending": pending_count(r),
         "afip": afip,
+        "liveness": {
+            "moving": seen.moving,
+            "beat_leader": seen.leader,
+            "sweep_age_seconds": {name: round(age, 1) for name, age in seen.sweep_ages.items()},
+            "stalled_lanes": {lane: clock.wall_clock_ar(due) for lane, due in seen.stalled_lanes.items()},
+            "unscheduled_lanes": seen.unscheduled_lanes,
+            "webhooks_overdue": seen.webhooks_overdue,
+            "oldest_overdue_webhook_since": clock.wall_clock_ar(seen.oldest_overdue_hook)
+            if seen.oldest_overdue_hook else None,
+        },
+        "redis_durability": {"durable": gate.verdict.durable, "reasons": list(gate.verdict.reasons),
+                             "version": gate.verdict.version, "settings": gate.verdict.settings,
+                             "waitaof": gate.verdict.waitaof, "emission_refused": gate.refuses,
+                             "policy": gate.policy, "summary": gate.summary()},
     }
     lines = [f"encola status at {payload['time']}",
              "workers: " + (", ".join(f"{node} ({','.join(queues)})" for node, queues in workers.items())
@@ -296,8 +314,27 @@ def status(args) -> int:
     lines += [f"  {lane}  due {info['due']}" + (f" since {info['oldest_due_since']}" if info["due"] else "")
               for lane, info in sorted(lanes.items())]
     lines += [f"webhooks pending: {payload['webhooks_pending']}", f"AFIP: {afip['summary']}"]
+    lines += _liveness_lines(seen, clock.wall_clock_ar)
+    lines.append(f"Redis: {gate.summary()}")
     _print(args, payload, "\n".join(lines))
-    return EXIT_OK if workers and afip["ok"] else EXIT_REFUSED
+    return EXIT_OK if workers and afip["ok"] and seen.moving and not gate.refuses else EXIT_REFUSED
+
+
+def _liveness_lines(seen, wall_clock) -> list[str]:
+    lines = [f"beat: leader {seen.leader}" if seen.leader else "beat: no beat leads (none holds the schedule's lock)",
+             "sweeps: " + (", ".join(f"{name} {age:.1f} s ago" for name, age in seen.sweep_ages.items())
+                           or "none has recorded a run")]
+    if seen.moving:
+        return lines + ["due work: moving"]
+    lines.append(f"due work NOT moving: {seen.lanes_stalled} lanes, {seen.webhooks_overdue} webhooks")
+    lines += [f"  lane {lane} due since {wall_clock(due)}, published by no sweep and held by no emitter"
+              for lane, due in sorted(seen.stalled_lanes.items())]
+    lines += [f"  lane {lane} holds queued comprobantes but is missing from the due set"
+              for lane in seen.unscheduled_lanes]
+    if seen.webhooks_overdue:
+        lines.append(f"  {seen.webhooks_overdue} webhooks overdue, the oldest since "
+                     f"{wall_clock(seen.oldest_overdue_hook)}")
+    return lines
 
 
 def _afip_health() -> dict:

@@ -131,6 +131,7 @@ class Settings:
     admin_token: str | None
     metrics_token: str | None
     web_secret: str | None
+    redis_durability: str
 
     @property
     def development(self) -> bool:
@@ -158,6 +159,17 @@ class Settings:
             raise ConfigurationError("ENCOLA_ENV=production needs ENCOLA_WEB_SECRET, the key that signs the ventas en "
                                      f"cola page's session cookies, the same in every web process {SECRET_HINT}")
         return self.web_secret
+
+
+# What the emitter does when Redis could lose an acknowledged write (config/durability.py).
+REDIS_DURABILITY_MODES = ("check", "accept-risk")
+
+
+def _redis_durability() -> str:
+    mode = os.environ.get("ENCOLA_REDIS_DURABILITY") or "check"
+    if mode not in REDIS_DURABILITY_MODES:
+        raise ConfigurationError(f"ENCOLA_REDIS_DURABILITY must be check or accept-risk, got {mode!r}")
+    return mode
 
 
 def load_settings() -> Settings:
@@ -201,6 +213,7 @@ def load_settings() -> Settings:
         admin_token=_admin_token(),
         metrics_token=os.environ.get("ENCOLA_METRICS_TOKEN") or None,
         web_secret=_web_secret(),
+        redis_durability=_redis_durability(),
     )
 
 

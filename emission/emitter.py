@@ -20,7 +20,7 @@ from comprobantes.abonos import base_reference, next_occurrence
 from comprobantes.store import Record, Store, due_score_bound, pending_key, state_key
 from comprobantes.views import yyyymmdd_to_ddmmyyyy
 from comprobantes.wsfe_mapping import numbered
-from config import clock
+from config import clock, durability
 from config.keys import key
 from config.retry_policy import emission_backoff
 from config.settings import get_settings
@@ -43,6 +43,8 @@ _OUTCOMES = {SequenceError: "sequence", AmbiguousError: "ambiguous", TransientEr
 DEFAULT_REG_X_REQ = 250  # homologación's RegXReq (afip-facts.md §5.3), until AFIP tells its own
 UNANSWERED = "AFIP no respondió al pedido de CAE; se reintentará."
 RENUMBERED = "AFIP no aceptó la numeración del lote (10016); se reintentará con el número siguiente."
+UNCONFIRMED = ("Redis no confirmó que el registro del envío quedara en disco; no se envió a AFIP y se "
+               "reintentará.")
 EXHAUSTED = "Se alcanzó el máximo de {n} intentos de emisión. Revisá el error y enviá el comprobante a reprocesar."
 
 
@@ -94,13 +96,15 @@ class LaneState:
 
 
 class LaneEmitter:
-    def __init__(self, r, lane: str, *, client_factory=wsfe_for, budget_seconds: float = DRAIN_BUDGET_SECONDS):
+    def __init__(self, r, lane: str, *, client_factory=wsfe_for, budget_seconds: float = DRAIN_BUDGET_SECONDS,
+                 verdict_of=durability.verdict):
         self.r = r
         self.lane = lane
         self.store = Store(r)
         self.settings = get_settings()
         self.client_factory = client_factory
         self.budget = budget_seconds
+        self.verdict_of = verdict_of
 
     # Entry point
 
@@ -136,6 +140,12 @@ class LaneEmitter:
             self._recover_orphans()
             if self.r.hlen(inflight_key(self.lane)):
                 self._reconcile(client, state, count_attempt=True)
+            self.gate = durability.gate_for_emitting(self.r, self.settings, self.verdict_of)
+            if self.gate.refuses:
+                count(self.r, "encola_emission_refusals", reason="not_durable")
+                log.error("lane %s: not emitting, Redis could lose the in-flight record: %s", self.lane,
+                          self.gate.summary(), extra={"lane": self.lane})
+                raise _Backoff(clock.timestamp() + durability.CACHE_SECONDS, "Redis could lose an acknowledged write")
             while time.monotonic() < deadline and not self.lock.lost.is_set():
                 batch = self._claim(pdv.batch_size or self._cached_reg_x_req() or DEFAULT_REG_X_REQ)
                 if not batch:
@@ -194,13 +204,15 @@ class LaneEmitter:
         except AfipError as exc:
             # Nothing was sent. A data error here (e.g. 11002, the point of sale is not enabled for web
             # services) is a configuration problem: retried with backoff, counted, until it is fixed.
-            self._release(batch, batch_id, exc, count_attempt=True)
+            self._release(batch, batch_id, "; ".join(exc.messages()), count_attempt=True)
             raise self._backoff(state, exc) from exc
         numbers = list(range(state.last_numero + 1, state.last_numero + 1 + len(batch)))
         details = [numbered(rec.detail, n) for rec, n in zip(batch, numbers)]
         entry = {"batch": batch_id, "items": [[rec.id, n] for rec, n in zip(batch, numbers)],
                  "details": details, "sent_at": clock.timestamp(), "answered": False}
-        self.r.hset(inflight_key(self.lane), batch_id, json.dumps(entry))
+        if not self._record_in_flight(entry):
+            self._release(batch, batch_id, UNCONFIRMED, count_attempt=False)
+            raise _Backoff(clock.timestamp() + durability.CACHE_SECONDS, "Redis did not confirm the in-flight record")
         try:
             result = client.solicitar_cae(state.pto_vta, state.cbte_tipo, details)
         except AfipError as exc:
@@ -226,7 +238,7 @@ class LaneEmitter:
             return
         self.r.hdel(inflight_key(self.lane), batch_id)
         if isinstance(exc, (TransientError, AuthError)):
-            self._release(batch, batch_id, exc, count_attempt=True)
+            self._release(batch, batch_id, "; ".join(exc.messages()), count_attempt=True)
             raise self._backoff(state, exc) from exc
         messages = afip_messages(exc.codes)
         self.store.transition([rec.id for rec in batch], outcomes.failed(
@@ -401,8 +413,29 @@ class LaneEmitter:
         entry["refused"] = refused
         self.r.hset(inflight_key(self.lane), entry["batch"], json.dumps(entry))
 
-    def _release(self, batch: list[Record], batch_id: str, exc: AfipError, *, count_attempt: bool) -> None:
-        reason = "; ".join(exc.messages())
+    def _record_in_flight(self, entry: dict) -> bool:
+        """Write the batch's in-flight record; where Redis has WAITAOF, wait until it is on disk. False
+        (the record dropped again) when Redis did not confirm it and the gate enforces durability."""
+        if not self.gate.verdict.waitaof:
+            self.r.hset(inflight_key(self.lane), entry["batch"], json.dumps(entry))
+            return True
+        if durability.write_confirmed(self.r, inflight_key(self.lane), entry["batch"], json.dumps(entry)):
+            return True
+        # A master that stopped confirming may be a new one after a failover: read its settings again.
+        durability.forget(self.r)
+        if self.gate.policy != "enforced":
+            log.warning("lane %s: Redis did not confirm the in-flight record of batch %s; sending anyway (%s)",
+                        self.lane, entry["batch"], self.gate.policy,
+                        extra={"lane": self.lane, "batch": entry["batch"]})
+            return True
+        self.r.hdel(inflight_key(self.lane), entry["batch"])
+        count(self.r, "encola_emission_refusals", reason="unconfirmed")
+        log.error("lane %s: Redis did not confirm the in-flight record of batch %s within %d ms; not sending it",
+                  self.lane, entry["batch"], durability.WAITAOF_TIMEOUT_MS,
+                  extra={"lane": self.lane, "batch": entry["batch"]})
+        return False
+
+    def _release(self, batch: list[Record], batch_id: str, reason: str, *, count_attempt: bool) -> None:
         self.store.transition([rec.id for rec in batch], outcomes.released(
             batch_id, count_attempt=count_attempt, reason=reason, max_attempts=self.settings.max_attempts,
             exhausted_message=self._exhausted()))

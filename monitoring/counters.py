@@ -19,6 +19,9 @@ COUNTER_HELP = {
     "encola_emission_attempts": ("FECAESolicitar calls by outcome: approved, partial, rejected, sequence, "
                                  "ambiguous, transient, auth, data.", ("outcome",)),
     "encola_emission_retries": ("Lane backoffs scheduled after a failed attempt, by failure class.", ("reason",)),
+    "encola_emission_refusals": ("Batches not sent to AFIP because Redis could lose their in-flight record: "
+                                 "not_durable (its settings, a lane backs off) or unconfirmed (WAITAOF did not "
+                                 "confirm the record).", ("reason",)),
     "encola_webhook_deliveries": ("Webhook delivery attempts by outcome (delivered or failed).", ("outcome",)),
 }
 

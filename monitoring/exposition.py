@@ -1,5 +1,6 @@
 """Prometheus' text format for the web process's /metrics: the counters and latency histogram that
-every process records (monitoring.counters), and gauges read from the queue's indices at scrape time."""
+every process records (monitoring.counters), and gauges read at scrape time from the queue's indices,
+the liveness records (monitoring.liveness_view) and Redis's durability verdict (config.durability)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 from comprobantes.queue_stats import lane_backlogs, state_counts
-from config import clock
+from config import clock, durability
+from monitoring import liveness_view
 from monitoring.counters import COUNTER_HELP, COUNTERS, LATENCY, LATENCY_BUCKETS, SEP
 from webhook_dispatch.outbox import pending_count
 
@@ -22,6 +24,7 @@ class RedisCollector:
         yield from self._counters()
         yield self._latency()
         yield from self._gauges()
+        yield from self._health()
 
     def _counters(self):
         families = {name: CounterMetricFamily(name, help_text, labels=list(labels))
@@ -64,6 +67,29 @@ class RedisCollector:
         hooks = GaugeMetricFamily("encola_webhooks_pending", "Webhook deliveries waiting to be attempted.")
         hooks.add_metric([], pending_count(self.r))
         return [states, backlog, oldest, hooks]
+
+    def _health(self):
+        seen = liveness_view.read(self.r)
+        sweeps = GaugeMetricFamily("encola_sweep_age_seconds", "Seconds since each of beat's sweeps last ran.",
+                                   labels=["sweep"])
+        for name, age in seen.sweep_ages.items():
+            sweeps.add_metric([name], age)
+        leader = GaugeMetricFamily("encola_beat_leader", "1 while a beat holds the schedule's lead, 0 when none does.")
+        leader.add_metric([], 1 if seen.leader else 0)
+        stalled = GaugeMetricFamily("encola_lanes_stalled",
+                                    "Lanes with due work that nobody has published for longer than a grace of "
+                                    "a few sweep periods, or with queued work missing from the due set.")
+        stalled.add_metric([], seen.lanes_stalled)
+        overdue = GaugeMetricFamily("encola_webhooks_overdue",
+                                    "Webhook attempts due longer than a grace of a few sweep periods and not "
+                                    "published.")
+        overdue.add_metric([], seen.webhooks_overdue)
+        durable = GaugeMetricFamily("encola_redis_durable",
+                                    "1 when Redis's settings keep every acknowledged write (AOF, fsync, "
+                                    "noeviction), 0 otherwise (production then refuses to emit unless the risk "
+                                    "is accepted).")
+        durable.add_metric([], 1 if durability.verdict(self.r).durable else 0)
+        return [sweeps, leader, stalled, overdue, durable]
 
 
 def exposition(r) -> tuple[bytes, str]:

@@ -6,7 +6,10 @@ import json
 import subprocess
 from datetime import timedelta
 
+from comprobantes.store import Store, lane_key
+from comprobantes.validation import check_item
 from config import clock
+from config.liveness import LEADER_KEY, SWEEPS_KEY, beat_identity, record_leader, record_sweep
 from tests.support.bodies import ddmmyyyy, item
 from tests.support.processes import REPO, encola, wait_until
 from tests.support.records import one, wait_all, wait_state
@@ -83,6 +86,38 @@ def test_status_shows_workers_queues_and_afip(stack):
     assert {"emision", "webhooks"} <= queues
     assert status["afip"]["ok"] and status["afip"]["servers"] == {"AppServer": "OK", "DbServer": "OK", "AuthServer": "OK"}
     assert set(status["broker"]) == {"emision", "webhooks"}
+
+
+def test_status_fails_while_due_work_is_not_moving(stack, pdv, r):
+    beat = stack.worker("beat")
+    beat.stop()
+    try:
+        record_sweep(r, "status-test-sweep", 0)
+        record_leader(r, 10)
+        # a comprobante due today, stored while no beat runs: its lane is due and nobody publishes it
+        checked = check_item(item("stuck", clock.today_ar(), pto_vta=pdv.pdv.pto_vta), pdv.pdv,
+                             today=clock.today_ar())
+        Store(r).accept(pdv.pdv, checked.accepted)
+        lane = lane_key(pdv.pdv.cuit, pdv.pdv.pto_vta, 6)
+
+        result = run(stack, "status", "--json")
+        assert result.returncode == 1, result.stdout
+        liveness = as_json(result)["liveness"]
+        assert not liveness["moving"] and lane in liveness["stalled_lanes"]
+        assert liveness["beat_leader"] == beat_identity()
+        assert 0 <= liveness["sweep_age_seconds"]["status-test-sweep"] < 60
+        human = run(stack, "status").stdout
+        assert "due work NOT moving" in human and f"lane {lane} due since" in human
+        assert f"beat: leader {beat_identity()}" in human and "status-test-sweep" in human
+    finally:
+        r.hdel(SWEEPS_KEY, "status-test-sweep:at", "status-test-sweep:moved")
+        r.delete(LEADER_KEY)
+        stack.start_beat()
+
+    wait_state(r, pdv, "stuck", "emitido")
+    moving = wait_until(lambda: (done := run(stack, "status", "--json")).returncode == 0 and done,
+                        message="status to pass with beat back")
+    assert as_json(moving)["liveness"]["moving"]
 
 
 def test_mistakes_get_a_clear_message_and_exit_code_2(stack, pdv, tmp_path):

@@ -5,17 +5,24 @@ from __future__ import annotations
 
 import json
 
+import pytest
+import redis
 from prometheus_client.parser import text_string_to_metric_families
 
-from comprobantes.store import lane_key
+from cli.development import create_development_pdv
+from comprobantes.store import LANES_DUE, lane_key, pending_key, pending_score
 from config import clock
 from config.keys import key
+from config.liveness import beat_identity, record_leader, record_sweep
+from emission.lane_lock import lock_key
 from emission.schedule import lane_key_meta
+from monitoring import liveness_view
 from monitoring.exposition import exposition
 from producers import enqueue
 from tests.support.bodies import item
 from tests.support.processes import wait_until
 from tests.support.records import wait_state
+from webhook_dispatch.outbox import DUE
 
 
 def samples(r) -> dict[tuple[str, tuple], float]:
@@ -85,3 +92,55 @@ def test_metrics_count_what_happened_and_measure_the_backlog(stack, r):
     assert value(found, "encola_lane_backlog", lane=lane) == 1
     assert value(found, "encola_queue_comprobantes", pdv=held.id, state="encolado") == 1
     assert value(found, "encola_oldest_due_seconds") >= clock.timestamp() - clock.start_of_day_ar(clock.today_ar()) - 5
+
+
+@pytest.fixture
+def quiet_db(stack):
+    """A database of the run's Redis that no process of the stack works in, so what a test writes there
+    stays as written: no beat publishes its lanes, no worker drains them."""
+    quiet = redis.Redis.from_url(stack.env["ENCOLA_REDIS_URL"].rsplit("/", 1)[0] + "/3", decode_responses=True)
+    quiet.flushdb()
+    yield quiet
+    quiet.flushdb()
+
+
+def test_metrics_tell_nothing_is_due_from_due_work_that_is_not_moving(stack, quiet_db):
+    found = samples(quiet_db)
+    assert (value(found, "encola_beat_leader"), value(found, "encola_lanes_stalled"),
+            value(found, "encola_webhooks_overdue")) == (0, 0, 0)
+    assert not [name for name, _ in found if name == "encola_sweep_age_seconds"]
+    assert value(found, "encola_redis_durable") == 0, "the run's Redis has no AOF"
+
+    # given a fresh sweep record and a leading beat
+    record_sweep(quiet_db, "promote_due_lanes", 2)
+    record_leader(quiet_db, 30)
+    # a lane due a minute ago that nobody published, one as late but held by its emitter, one due later
+    now = clock.timestamp()
+    quiet_db.zadd(LANES_DUE, {"20111111112:1:6": now - 60, "20111111112:1:11": now - 60,
+                              "20111111112:1:1": now + 600})
+    quiet_db.set(lock_key("20111111112:1:11"), "host:1:token", px=30_000)
+    # a point of sale's lane holding a comprobante but missing from the due set
+    pdv, _ = create_development_pdv(quiet_db, cert=stack.cert, webhook_url=stack.receiver.base_url + "/quiet",
+                                    pto_vta=7)
+    left_out = lane_key(pdv.cuit, 7, 6)
+    quiet_db.zadd(pending_key(left_out), {"1": pending_score(clock.today_ar(), 1)})
+    # a webhook attempt overdue, and one due in a minute
+    quiet_db.zadd(DUE, {"hk_overdue": now - 60, "hk_later": now + 60})
+
+    found = samples(quiet_db)
+    assert value(found, "encola_lanes_stalled") == 2
+    assert value(found, "encola_webhooks_overdue") == 1
+    assert value(found, "encola_beat_leader") == 1
+    assert 0 <= value(found, "encola_sweep_age_seconds", sweep="promote_due_lanes") < 5
+    seen = liveness_view.read(quiet_db)
+    assert seen.stalled_lanes == {"20111111112:1:6": pytest.approx(now - 60)}
+    assert seen.unscheduled_lanes == [left_out]
+    assert seen.leader == beat_identity() and not seen.moving
+    assert seen.oldest_overdue_hook == pytest.approx(now - 60)
+
+    # once each is published again (its score a lease ahead), due work is moving
+    quiet_db.zadd(LANES_DUE, {"20111111112:1:6": now + 30, left_out: now + 30})
+    quiet_db.zadd(DUE, {"hk_overdue": now + 120})
+    found = samples(quiet_db)
+    assert (value(found, "encola_lanes_stalled"), value(found, "encola_webhooks_overdue")) == (0, 0)
+    assert liveness_view.read(quiet_db).moving

@@ -10,7 +10,8 @@ from config.settings import AFIP_URLS, ConfigurationError, load_settings
 @pytest.fixture
 def clean_env(monkeypatch):
     for name in ("ENCOLA_REDIS_URL", "ENCOLA_ENV", "ENCOLA_AFIP", "ENCOLA_AFIP_WSAA_URL", "ENCOLA_AFIP_WSFE_URL",
-                 "ENCOLA_AFIP_SIM_PORT", "PORT", "ENCOLA_MAX_ATTEMPTS", "ENCOLA_WEB_SECRET"):
+                 "ENCOLA_AFIP_SIM_PORT", "PORT", "ENCOLA_MAX_ATTEMPTS", "ENCOLA_WEB_SECRET",
+                 "ENCOLA_REDIS_DURABILITY"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -22,6 +23,7 @@ def test_defaults_are_development_against_the_local_simulator(clean_env):
     assert settings.wsfe_url == "http://127.0.0.1:8085/wsfev1/service.asmx"
     assert settings.port == 8000 and settings.max_attempts == 100
     assert settings.webhook_allow_private
+    assert settings.redis_durability == "check"
 
 
 def test_a_missing_redis_url_is_explained(clean_env):
@@ -47,6 +49,7 @@ def test_explicit_urls_win(clean_env):
     ("ENCOLA_AFIP", "mock", "ENCOLA_AFIP must be simulador, homologacion or produccion"),
     ("PORT", "eighty", "PORT must be a whole number"),
     ("ENCOLA_WEB_SECRET", "corto", "ENCOLA_WEB_SECRET must have at least 32 characters"),
+    ("ENCOLA_REDIS_DURABILITY", "yolo", "ENCOLA_REDIS_DURABILITY must be check or accept-risk"),
 ])
 def test_bad_values_name_the_variable(clean_env, name, value, message):
     clean_env.setenv(name, value)
