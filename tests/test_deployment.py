@@ -4,9 +4,14 @@ supervisord configuration that starts again whatever exits."""
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
+import sys
 
-from tests.support.processes import REPO
+from cli.local_redis import free_port
+from tests.support.processes import REPO, Child, wait_http
+from tests.support.web import procfile_command
 
 
 def test_make_install_only_creates_the_environment(tmp_path):
@@ -19,3 +24,32 @@ def test_make_install_only_creates_the_environment(tmp_path):
 
     demo = subprocess.run(["make", "-n", "demo", f"VENV={venv}"], cwd=REPO, capture_output=True, text=True)
     assert demo.stdout.splitlines() == [*commands, f"{venv}/bin/encola demo"], demo.stdout + demo.stderr
+
+
+def _procfile_env(data_dir, **extra: str) -> dict[str, str]:
+    """The run's environment with a data folder of its own and, as README's "Run it yourself" says,
+    the virtual environment's bin first on PATH."""
+    return {**os.environ, "ENCOLA_DATA_DIR": str(data_dir),
+            "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"], **extra}
+
+
+def test_the_afip_line_without_certificates_says_in_one_line_how_to_make_them(tmp_path):
+    env = _procfile_env(tmp_path / "data", ENCOLA_AFIP_SIM_PORT=str(free_port()),
+                        ENCOLA_AFIP_SIM_ADMIN_PORT=str(free_port()))
+    line = ["/bin/sh", "-c", f"exec {procfile_command('afip')}"]
+
+    refused = subprocess.run(line, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+
+    assert refused.returncode != 0
+    assert len(refused.stderr.splitlines()) == 1 and "Traceback" not in refused.stderr, refused.stderr
+    assert f"{tmp_path / 'data' / 'certs' / 'ca.pem'} does not exist" in refused.stderr
+    command = re.search(r"`(encola afip-sim cert [^`]+)`", refused.stderr).group(1)
+    made = subprocess.run(["/bin/sh", "-c", command.replace("CUIT", "20111111112")], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+
+    simulator = Child("afip", line, env, tmp_path)
+    try:
+        wait_http(f"http://127.0.0.1:{env['ENCOLA_AFIP_SIM_ADMIN_PORT']}/faults", timeout=30, child=simulator)
+    finally:
+        simulator.stop()
