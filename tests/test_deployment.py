@@ -9,9 +9,11 @@ import re
 import subprocess
 import sys
 
+import requests
+
 from cli.local_redis import free_port
 from tests.support.processes import REPO, Child, wait_http
-from tests.support.web import procfile_command
+from tests.support.web import Web, procfile_command
 
 
 def test_make_install_only_creates_the_environment(tmp_path):
@@ -53,3 +55,23 @@ def test_the_afip_line_without_certificates_says_in_one_line_how_to_make_them(tm
         wait_http(f"http://127.0.0.1:{env['ENCOLA_AFIP_SIM_ADMIN_PORT']}/faults", timeout=30, child=simulator)
     finally:
         simulator.stop()
+
+
+def test_web_processes_share_no_control_socket(tmp_path):
+    """gunicorn's control socket would be ~/.gunicorn/gunicorn.ctl for every web process of the user:
+    two web processes must create none."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {name: value for name, value in os.environ.items() if name != "XDG_RUNTIME_DIR"}
+    env["HOME"] = str(home)
+    first = Web("web-a", env, tmp_path)
+    try:
+        second = Web("web-b", env, tmp_path)
+        try:
+            for web in (first, second):
+                assert requests.get(f"{web.base_url}/health", timeout=5).ok
+            assert list(home.iterdir()) == []
+        finally:
+            second.stop()
+    finally:
+        first.stop()
