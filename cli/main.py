@@ -37,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the whole stack against the AFIP simulator and emit three comprobantes")
     demo.add_argument("--keep-running", action="store_true",
-                      help="leave the stack up afterwards (Ctrl-C stops it) and write a sample file of 1000")
+                      help="leave the stack up afterwards (Ctrl-C, SIGTERM or SIGHUP stops it) and write a sample "
+                           "file of 1000")
     demo.set_defaults(handler=_demo)
 
     sim = commands.add_parser("afip-sim", help="run the AFIP simulator (WSAA + WSFEv1 over SOAP)")
