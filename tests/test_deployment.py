@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 
+import psutil
 import requests
+from celery import Celery
 
-from cli.local_redis import free_port
-from tests.support.processes import REPO, Child, wait_http
+from cli.local_redis import LocalRedis, free_port
+from tests.support.processes import REPO, Child, encola, wait_http, wait_until
 from tests.support.web import Web, procfile_command
 
 
@@ -75,3 +78,48 @@ def test_web_processes_share_no_control_socket(tmp_path):
             second.stop()
     finally:
         first.stop()
+
+
+def test_supervisord_from_the_generated_configuration_starts_again_a_worker_that_was_killed(tmp_path):
+    redis_server = LocalRedis(str(tmp_path / "redis"), appendonly=False)
+    redis_url = redis_server.start()
+    port = free_port()
+    env = {**os.environ, "ENCOLA_REDIS_URL": redis_url, "ENCOLA_DATA_DIR": str(tmp_path / "data"), "PORT": str(port)}
+    generated = subprocess.run(encola("supervisor-config", "--processes", "webhooks,web"), cwd=REPO, env=env,
+                               capture_output=True, text=True, timeout=60)
+    assert generated.returncode == 0, generated.stderr
+    conf = tmp_path / "supervisord.conf"
+    conf.write_text(generated.stdout)
+    bin_dir = os.path.dirname(sys.executable)
+    # The PATH of a service manager, without the virtual environment: the configuration must add it.
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != bin_dir)
+    supervisord = Child("supervisord", [os.path.join(bin_dir, "supervisord"), "-n", "-c", str(conf)], env, tmp_path)
+
+    def worker_pid() -> int:
+        answer = subprocess.run([os.path.join(bin_dir, "supervisorctl"), "-c", str(conf), "pid", "webhooks"],
+                                env=env, capture_output=True, text=True, timeout=30)
+        return int(answer.stdout) if answer.stdout.strip().isdigit() else 0
+
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health", timeout=60, child=supervisord)
+        wait_until(lambda: _webhooks_worker_answers(redis_url), timeout=60, message="the webhooks worker to answer")
+        killed = wait_until(worker_pid, message="supervisord to report the worker's pid")
+
+        os.kill(killed, signal.SIGKILL)
+
+        restarted = wait_until(lambda: (pid := worker_pid()) not in (0, killed) and pid, timeout=60,
+                               message="supervisord to start the worker again")
+        assert not psutil.pid_exists(killed) or psutil.Process(killed).status() == psutil.STATUS_ZOMBIE
+        assert psutil.Process(restarted).cmdline()[1:3] == [os.path.join(bin_dir, "celery"), "-A"]
+        wait_until(lambda: _webhooks_worker_answers(redis_url), timeout=60, message="the new worker to answer")
+        assert requests.get(f"http://127.0.0.1:{port}/health", timeout=5).ok
+        assert (tmp_path / "data" / "logs" / "webhooks.log").stat().st_size > 0
+    finally:
+        supervisord.stop(timeout=60)
+        redis_server.stop()
+
+
+def _webhooks_worker_answers(redis_url: str) -> bool:
+    # An app of its own: config.celery_app's replies would come through the test run's Redis.
+    with Celery(broker=redis_url) as probe:
+        return any(node.startswith("webhooks@") for reply in probe.control.ping(timeout=1) for node in reply)
