@@ -1,15 +1,18 @@
-# The two commands of the README: `make demo` and `make test`. Both create the environment first.
+# The two commands of the README: `make demo` and `make test`. Both create the environment first;
+# `make install` only creates it (README, "Run it yourself").
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test chromium chaos bench clean
+.PHONY: install demo test chromium chaos bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
+
+install: $(BIN)/.installed
 
 demo: $(BIN)/.installed
 	$(BIN)/encola demo

@@ -66,8 +66,15 @@ class Demo:
         self.receiver: WebhookReceiver | None = None
 
     def run(self) -> int:
+        # Without handlers SIGTERM and SIGHUP (a closed terminal) would end this process at once and leave
+        # honcho, in a session of its own, and every process it runs without a parent; raising instead
+        # runs `stop` like Ctrl-C's KeyboardInterrupt does.
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, _raise_stopped)
         try:
             return self._run()
+        except Stopped as stopped:
+            return 128 + stopped.signum
         finally:
             self.stop()
 
@@ -128,7 +135,8 @@ class Demo:
         return code
 
     def _stay_up(self, env: dict, pdv, credentials: dict, web_port: int, flower_port: int) -> None:
-        """Leave the stack running for a newcomer to try (README, "A first tour"), until Ctrl-C."""
+        """Leave the stack running for a newcomer to try (README, "A first tour"), until Ctrl-C, SIGTERM
+        or SIGHUP."""
         from config import clock
 
         today = clock.today_ar()
@@ -138,7 +146,7 @@ class Demo:
         env_file.write_text("".join(f"export {name}={value}\n" for name, value in env.items() if name != "PATH"))
         web = f"http://127.0.0.1:{web_port}"
         print(f"""
-The stack keeps running; Ctrl-C stops everything it started.
+The stack keeps running; Ctrl-C (or SIGTERM, or closing the terminal) stops everything it started.
   API       {web}/api/v2/facturacion/nuevo_encola (and every other method; docs at {web}/docs)
   page      {web}/ventas-en-cola (ventas en cola: sign in with the credentials below)
   metrics   {web}/metrics
@@ -216,6 +224,10 @@ In another terminal, from this folder:
         return 0 if ok else 1
 
     def stop(self) -> None:
+        # A second signal (Ctrl-C pressed again, SIGHUP after SIGTERM) must not cut the clean-up short;
+        # it is bounded by honcho's wait below.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         if self.honcho is not None and self.honcho.poll() is None:
             os.killpg(self.honcho.pid, signal.SIGTERM)
             try:
@@ -227,6 +239,19 @@ In another terminal, from this folder:
             self.receiver.stop()
         if self.redis is not None:
             self.redis.stop()
+
+
+class Stopped(BaseException):
+    """The demo was asked to stop by a signal other than Ctrl-C's. A BaseException, like Ctrl-C's
+    KeyboardInterrupt, so that no library's `except Exception` swallows it half-way through start-up."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_stopped(signum, frame) -> None:
+    raise Stopped(signum)
 
 
 def write_sample(path: Path, today, pto_vta: int, count: int = 1000) -> None:

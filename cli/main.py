@@ -12,6 +12,7 @@ from afip.simulator.options import run as run_simulator
 from cli.pdv import add_arguments as add_pdv_arguments
 from cli.pdv import run as run_pdv
 from cli.operator import EXIT_USAGE, UsageError, add_operator_commands
+from cli.supervisor import add_arguments as add_supervisor_arguments
 from config.settings import ConfigurationError
 
 
@@ -37,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the whole stack against the AFIP simulator and emit three comprobantes")
     demo.add_argument("--keep-running", action="store_true",
-                      help="leave the stack up afterwards (Ctrl-C stops it) and write a sample file of 1000")
+                      help="leave the stack up afterwards (Ctrl-C, SIGTERM or SIGHUP stops it) and write a sample "
+                           "file of 1000")
     demo.set_defaults(handler=_demo)
 
     sim = commands.add_parser("afip-sim", help="run the AFIP simulator (WSAA + WSFEv1 over SOAP)")
@@ -54,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
                                            "(JSON output)")
     add_pdv_arguments(pdv)
     pdv.set_defaults(handler=run_pdv)
+
+    supervisor = commands.add_parser("supervisor-config", help="print a supervisord configuration that runs the "
+                                                               "Procfile's processes and starts again what exits")
+    add_supervisor_arguments(supervisor)
     return parser
 
 

@@ -15,6 +15,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # not a whole worker; the timeout is the workers' heartbeat, kept above that wait.
 threads = 8
 timeout = 120
+# gunicorn's control socket defaults to one path per user ($XDG_RUNTIME_DIR or ~/.gunicorn/gunicorn.ctl),
+# so every web process of the host would bind the same one and the last started would take it from the
+# others; nothing here uses gunicornc, and processes are managed by signals from their supervisor.
+control_socket_disable = True
 accesslog = "-"
 logconfig_dict = {
     "version": 1,

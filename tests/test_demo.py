@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+
+import psutil
+import pytest
 
 from tests.support.processes import REPO
 from tests.support.web import page_sign_in
@@ -27,7 +31,6 @@ def test_a_newcomers_first_tour_with_the_demo_left_running():
     """README's "A first tour": the demo stays up, a thousand comprobantes go in from a file, one fails
     with the date guard, its date is fixed and it is emitted, the page shows the queue empty and it among
     today's; Ctrl-C stops everything."""
-    import signal
     import time
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENCOLA_")}
@@ -111,3 +114,48 @@ def _answers(client) -> bool:
         return bool(client.ping())
     except redis.ConnectionError:
         return False
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_the_demo_left_running_stops_everything_it_started_on_a_signal(signum):
+    """SIGTERM (a service manager, `kill`) and SIGHUP (the terminal closed) stop honcho and every process
+    it runs, the private redis-server and the receiver, as Ctrl-C does."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENCOLA_")}
+    demo = subprocess.Popen([sys.executable, "-m", "cli.main", "demo", "--keep-running"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    started: list[psutil.Process] = []
+    try:
+        output = []
+        for line in demo.stdout:
+            output.append(line)
+            if line.startswith("The stack keeps running"):
+                break
+        assert demo.poll() is None, "".join(output)
+        started = psutil.Process(demo.pid).children(recursive=True)
+        assert {"honcho", "gunicorn", "celery", "redis-server"} <= {_program(p) for p in started}, started
+
+        demo.send_signal(signum)
+
+        assert demo.wait(timeout=60) == 128 + signum, "".join(output) + demo.stdout.read()
+        _, survivors = psutil.wait_procs(started, timeout=30)
+        assert survivors == [], survivors
+    finally:
+        # Whatever a failure left behind: honcho and its processes live in sessions of their own.
+        for process in [*started, *(psutil.Process(demo.pid).children(recursive=True) if demo.poll() is None else [])]:
+            try:
+                process.kill()
+            except psutil.NoSuchProcess:
+                pass
+        demo.kill()
+        demo.wait()
+        demo.stdout.close()
+
+
+def _program(process: psutil.Process) -> str:
+    """The program a process runs: the script's name for the Python entry points, else the process's name
+    (redis-server rewrites its command line)."""
+    try:
+        name, command = process.name(), process.cmdline()
+    except psutil.NoSuchProcess:
+        return ""
+    return os.path.basename(command[1]) if name.startswith("python") and len(command) > 1 else name

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from decimal import Decimal, InvalidOperation
 
 from afip.simulator.rules import IDENTIFICATION_THRESHOLD, RuleOptions
-from config.settings import DEFAULT_SIMULATOR_PORT
+from config.settings import DEFAULT_SIMULATOR_PORT, ConfigurationError
 
 
 def _probability(raw: str) -> float:
@@ -59,6 +60,12 @@ def add_arguments(sim: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from afip.simulator.server import Faults, serve
 
+    if not os.path.isfile(args.ca):
+        # The Procfile's `afip` line on a fresh clone: say what makes the file instead of a traceback.
+        folder = os.path.dirname(args.ca) or "."
+        raise ConfigurationError(
+            f"afip-sim: the CA certificate {args.ca} does not exist; `encola afip-sim cert --cuit CUIT --out {folder}` "
+            f"writes {os.path.join(folder, 'ca.pem')} (and a client certificate and key for that CUIT)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     options = RuleOptions(reg_x_req=args.reg_x_req, identification_threshold=args.identification_threshold,
                           condicion_iva_optional=args.condicion_iva_optional)

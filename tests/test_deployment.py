@@ -1,0 +1,125 @@
+"""Running encola as an operator does (README, "Run it yourself" and "Running in production"): the
+install-only make target, the Procfile's processes started from a fresh data folder, and the
+supervisord configuration that starts again whatever exits."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+
+import psutil
+import requests
+from celery import Celery
+
+from cli.local_redis import LocalRedis, free_port
+from tests.support.processes import REPO, Child, encola, wait_http, wait_until
+from tests.support.web import Web, procfile_command
+
+
+def test_make_install_only_creates_the_environment(tmp_path):
+    venv = tmp_path / "venv"
+    planned = subprocess.run(["make", "-n", "install", f"VENV={venv}"], cwd=REPO, capture_output=True, text=True)
+    assert planned.returncode == 0, planned.stderr
+    commands = planned.stdout.splitlines()
+    assert commands[0] == f"python3 -m venv {venv}" and commands[-1] == f"touch {venv}/bin/.installed", commands
+    assert all(line.startswith(("python3 -m venv", f"{venv}/bin/python -m pip install", "touch")) for line in commands)
+
+    demo = subprocess.run(["make", "-n", "demo", f"VENV={venv}"], cwd=REPO, capture_output=True, text=True)
+    assert demo.stdout.splitlines() == [*commands, f"{venv}/bin/encola demo"], demo.stdout + demo.stderr
+
+
+def _procfile_env(data_dir, **extra: str) -> dict[str, str]:
+    """The run's environment with a data folder of its own and, as README's "Run it yourself" says,
+    the virtual environment's bin first on PATH."""
+    return {**os.environ, "ENCOLA_DATA_DIR": str(data_dir),
+            "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"], **extra}
+
+
+def test_the_afip_line_without_certificates_says_in_one_line_how_to_make_them(tmp_path):
+    env = _procfile_env(tmp_path / "data", ENCOLA_AFIP_SIM_PORT=str(free_port()),
+                        ENCOLA_AFIP_SIM_ADMIN_PORT=str(free_port()))
+    line = ["/bin/sh", "-c", f"exec {procfile_command('afip')}"]
+
+    refused = subprocess.run(line, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+
+    assert refused.returncode != 0
+    assert len(refused.stderr.splitlines()) == 1 and "Traceback" not in refused.stderr, refused.stderr
+    assert f"{tmp_path / 'data' / 'certs' / 'ca.pem'} does not exist" in refused.stderr
+    command = re.search(r"`(encola afip-sim cert [^`]+)`", refused.stderr).group(1)
+    made = subprocess.run(["/bin/sh", "-c", command.replace("CUIT", "20111111112")], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+
+    simulator = Child("afip", line, env, tmp_path)
+    try:
+        wait_http(f"http://127.0.0.1:{env['ENCOLA_AFIP_SIM_ADMIN_PORT']}/faults", timeout=30, child=simulator)
+    finally:
+        simulator.stop()
+
+
+def test_web_processes_share_no_control_socket(tmp_path):
+    """gunicorn's control socket would be ~/.gunicorn/gunicorn.ctl for every web process of the user:
+    two web processes must create none."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {name: value for name, value in os.environ.items() if name != "XDG_RUNTIME_DIR"}
+    env["HOME"] = str(home)
+    first = Web("web-a", env, tmp_path)
+    try:
+        second = Web("web-b", env, tmp_path)
+        try:
+            for web in (first, second):
+                assert requests.get(f"{web.base_url}/health", timeout=5).ok
+            assert list(home.iterdir()) == []
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+
+
+def test_supervisord_from_the_generated_configuration_starts_again_a_worker_that_was_killed(tmp_path):
+    redis_server = LocalRedis(str(tmp_path / "redis"), appendonly=False)
+    redis_url = redis_server.start()
+    port = free_port()
+    env = {**os.environ, "ENCOLA_REDIS_URL": redis_url, "ENCOLA_DATA_DIR": str(tmp_path / "data"), "PORT": str(port)}
+    generated = subprocess.run(encola("supervisor-config", "--processes", "webhooks,web"), cwd=REPO, env=env,
+                               capture_output=True, text=True, timeout=60)
+    assert generated.returncode == 0, generated.stderr
+    conf = tmp_path / "supervisord.conf"
+    conf.write_text(generated.stdout)
+    bin_dir = os.path.dirname(sys.executable)
+    # The PATH of a service manager, without the virtual environment: the configuration must add it.
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != bin_dir)
+    supervisord = Child("supervisord", [os.path.join(bin_dir, "supervisord"), "-n", "-c", str(conf)], env, tmp_path)
+
+    def worker_pid() -> int:
+        answer = subprocess.run([os.path.join(bin_dir, "supervisorctl"), "-c", str(conf), "pid", "webhooks"],
+                                env=env, capture_output=True, text=True, timeout=30)
+        return int(answer.stdout) if answer.stdout.strip().isdigit() else 0
+
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health", timeout=60, child=supervisord)
+        wait_until(lambda: _webhooks_worker_answers(redis_url), timeout=60, message="the webhooks worker to answer")
+        killed = wait_until(worker_pid, message="supervisord to report the worker's pid")
+
+        os.kill(killed, signal.SIGKILL)
+
+        restarted = wait_until(lambda: (pid := worker_pid()) not in (0, killed) and pid, timeout=60,
+                               message="supervisord to start the worker again")
+        assert not psutil.pid_exists(killed) or psutil.Process(killed).status() == psutil.STATUS_ZOMBIE
+        assert psutil.Process(restarted).cmdline()[1:3] == [os.path.join(bin_dir, "celery"), "-A"]
+        wait_until(lambda: _webhooks_worker_answers(redis_url), timeout=60, message="the new worker to answer")
+        assert requests.get(f"http://127.0.0.1:{port}/health", timeout=5).ok
+        assert (tmp_path / "data" / "logs" / "webhooks.log").stat().st_size > 0
+    finally:
+        supervisord.stop(timeout=60)
+        redis_server.stop()
+
+
+def _webhooks_worker_answers(redis_url: str) -> bool:
+    # An app of its own: config.celery_app's replies would come through the test run's Redis.
+    with Celery(broker=redis_url) as probe:
+        return any(node.startswith("webhooks@") for reply in probe.control.ping(timeout=1) for node in reply)
