@@ -12,11 +12,17 @@ import socket
 import threading
 from contextlib import contextmanager
 
+from comprobantes.store import LANES_DUE
+from config import clock
 from config.keys import key
 
+# Renewing the lock also keeps the lane's lease in the due set ahead (never moving it back), so that
+# the promoter does not publish the lane again while its emitter lives, and does once it died.
 _RENEW = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
-return 0
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('pexpire', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], 'XX', 'GT', ARGV[3], ARGV[4])
+return 1
 """
 
 
@@ -27,6 +33,7 @@ def lock_key(lane: str) -> str:
 class LaneLock:
     def __init__(self, r, lane: str, lease_seconds: float):
         self.r = r
+        self.lane = lane
         self.key = lock_key(lane)
         self.lease_ms = int(lease_seconds * 1000)
         # The holder's host and pid make the lock readable to operators (and to the crash tests).
@@ -37,7 +44,8 @@ class LaneLock:
         return bool(self.r.set(self.key, self.token, nx=True, px=self.lease_ms))
 
     def renew(self) -> bool:
-        ok = bool(self.r.eval(_RENEW, 1, self.key, self.token, self.lease_ms))
+        ok = bool(self.r.eval(_RENEW, 2, self.key, LANES_DUE, self.token, self.lease_ms,
+                              repr(clock.timestamp() + self.lease_ms / 1000), self.lane))
         if not ok:
             self.lost.set()
         return ok

@@ -1,13 +1,14 @@
 """The cap on deliveries to one origin, on the test run's Redis: who gets a slot, who waits, in what
-order the waiting are called, and how a hook leaves the line."""
+order the waiting are called, how a hook leaves the line, and how the sweep calls a stalled line."""
 
 from __future__ import annotations
 
 import secrets
 import time
 
-from webhook_dispatch.endpoints import acquire_slot, leave_line, release_slot
-from webhook_dispatch.outbox import hook_key
+from config import clock
+from webhook_dispatch.endpoints import acquire_slot, call_stalled_lines, leave_line, release_slot
+from webhook_dispatch.outbox import DELIVERY_LEASE_SECONDS, DUE, hook_key
 
 LEASE = 30
 
@@ -47,3 +48,22 @@ def test_a_slot_whose_holder_died_frees_itself_after_its_lease(r):
     assert acquire_slot(r, url, "next", cap=1, lease=LEASE) is None
     time.sleep(0.3)
     assert acquire_slot(r, url, "next", cap=1, lease=LEASE)
+
+
+def test_the_line_sweep_calls_the_head_of_a_line_whose_slot_holder_died_once_per_lease(r):
+    url = f"https://hooks-{secrets.token_hex(4)}.example.com/tf"
+    dead, waiting = f"dead-{secrets.token_hex(4)}", [f"w{n}-{secrets.token_hex(4)}" for n in range(3)]
+    far = clock.timestamp() + 120  # where a waiting hook's second look puts it in the due set
+    r.zadd(DUE, {hook: far for hook in waiting})
+    assert acquire_slot(r, url, dead, cap=1, lease=0.2)
+    assert all(acquire_slot(r, url, hook, cap=1, lease=LEASE) is None for hook in waiting)
+    # Its holder is alive: nobody is called.
+    assert not set(waiting) & set(call_stalled_lines(r, cap=1))
+    time.sleep(0.3)
+    # Its holder died and no release came: the sweep calls the head of the line, leased in the due set,
+    # so that the promoter publishes it again if that call is lost...
+    assert waiting[0] in call_stalled_lines(r, cap=1)
+    assert r.zscore(DUE, waiting[0]) <= clock.timestamp() + DELIVERY_LEASE_SECONDS
+    # ...and the sweeps that follow do not call it again meanwhile, nor anyone behind it.
+    assert not set(waiting) & set(call_stalled_lines(r, cap=1))
+    assert r.zscore(DUE, waiting[1]) == far

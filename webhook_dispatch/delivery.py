@@ -27,8 +27,9 @@ from webhook_dispatch.transport import Answer, WebhookClient
 log = logging.getLogger("encola.webhooks")
 
 USER_AGENT = "encola-webhook/1.0 (TusFacturasAPP-webhook compatible)"
-# The hook's lock and the endpoint slot outlive the attempt's own deadline by this much.
-LEASE_MARGIN_SECONDS = 30
+# The hook's lock, its lease in the due set and the endpoint slot outlive the attempt's own deadline
+# (transport.py cuts it at connect + read timeout) by this much.
+LEASE_MARGIN_SECONDS = 5
 # Published tasks may run a little before their due time as this process sees the shared clock.
 DUE_SLACK_SECONDS = 2.0
 ATTEMPTS_KEPT = 100
@@ -79,10 +80,21 @@ def deliver(r, hook_id: str) -> str:
     token = secrets.token_hex(8)
     if not r.set(lock, token, nx=True, ex=int(lease)):
         return "busy"
+    # Held under a live lease now: the promoter leaves it alone until the attempt could have ended, and
+    # publishes it again if this worker dies in it.
+    r.zadd(DUE, {hook_id: clock.timestamp() + lease}, xx=True)
     try:
         return _deliver_locked(r, hook_id, settings, lease)
     finally:
         r.eval(_RELEASE, 1, lock, token)
+
+
+def sweep(r, *, horizon: float) -> int:
+    """beat's webhook sweep: publish the hooks at the head of lines whose slots freed unannounced, and
+    every delivery due within `horizon`; returns how many."""
+    called = endpoints.call_stalled_lines(r, cap=get_settings().webhook_max_per_endpoint)
+    outbox.publish(called)
+    return len(called) + outbox.promote_due(r, horizon=horizon)
 
 
 def _automatic_due(hook: dict, now: float) -> bool:

@@ -15,7 +15,10 @@ from accounts.points_of_sale import PointOfSale, get_point_of_sale, new_webhook_
 from config import clock
 from config.keys import key
 from config.retry_policy import WEBHOOK_DISABLE_AFTER_SECONDS
-from webhook_dispatch.outbox import hook_key
+from webhook_dispatch.outbox import DELIVERY_LEASE_SECONDS, DUE, hook_key
+
+# Every origin's line that may hold waiting hooks, for the line sweep (which drops the lines it finds empty).
+LINES = key("endpoints", "lines")
 
 # How long the previous secret keeps signing after a rotation, by default (Svix uses the same day).
 ROTATION_GRACE_SECONDS = 24 * 3600.0
@@ -149,6 +152,7 @@ if place >= free then
   redis.call('ZADD', KEYS[2], 'NX', ARGV[1], ARGV[6])
   redis.call('EXPIRE', KEYS[2], 86400)
   redis.call('HSET', KEYS[3], 'waiting_in', KEYS[2])
+  redis.call('SADD', KEYS[4], KEYS[2])
   return 0
 end
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
@@ -158,12 +162,43 @@ redis.call('HDEL', KEYS[3], 'waiting_in')
 return 1
 """
 
+# The hooks a release calls are leased in the due set (ARGV[4], due-set time): if the call is lost, the
+# promoter publishes them again when the lease runs out, and the line sweep leaves them alone until then.
 _RELEASE = """
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 local free = tonumber(ARGV[3]) - redis.call('ZCARD', KEYS[1])
 if free <= 0 then return {} end
-return redis.call('ZRANGE', KEYS[2], 0, free - 1)
+local called = redis.call('ZRANGE', KEYS[2], 0, free - 1)
+for _, hook in ipairs(called) do redis.call('ZADD', KEYS[3], 'XX', ARGV[4], hook) end
+return called
+"""
+
+# The line sweep: a line whose slots freed without a release calling it (their holder died, its lease
+# ran out) would wait for its hooks' two-minute second look. For every line with free slots, call the
+# hooks at its head that no release called within a lease (their due-set score is further off).
+_CALL_STALLED = """
+local now, leased = tonumber(ARGV[1]), tonumber(ARGV[3])
+local called = {}
+for _, waiting in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('ZCARD', waiting) == 0 then
+    redis.call('SREM', KEYS[1], waiting)
+  else
+    local slots = string.sub(waiting, 1, -8) .. 'slots'
+    redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
+    local free = tonumber(ARGV[2]) - redis.call('ZCARD', slots)
+    if free > 0 then
+      for _, hook in ipairs(redis.call('ZRANGE', waiting, 0, free - 1)) do
+        local due = redis.call('ZSCORE', KEYS[2], hook)
+        if due and tonumber(due) > leased then
+          redis.call('ZADD', KEYS[2], leased, hook)
+          called[#called + 1] = hook
+        end
+      end
+    end
+  end
+end
+return called
 """
 
 
@@ -173,7 +208,7 @@ def acquire_slot(r, url: str, hook_id: str, *, cap: int, lease: float) -> str | 
     `lease` seconds."""
     token = secrets.token_hex(8)
     now = time.time()
-    if r.eval(_ACQUIRE, 3, _endpoint_key(url, "slots"), _endpoint_key(url, "waiting"), hook_key(hook_id),
+    if r.eval(_ACQUIRE, 4, _endpoint_key(url, "slots"), _endpoint_key(url, "waiting"), hook_key(hook_id), LINES,
               repr(now), cap, repr(now + lease), token, int(lease) + 1, hook_id):
         return token
     return None
@@ -182,8 +217,7 @@ def acquire_slot(r, url: str, hook_id: str, *, cap: int, lease: float) -> str | 
 def release_slot(r, url: str, token: str, *, cap: int) -> list[str]:
     """Free the slot; returns the hooks at the head of the origin's line that the free slots can take,
     to be sent now."""
-    return r.eval(_RELEASE, 2, _endpoint_key(url, "slots"), _endpoint_key(url, "waiting"), token,
-                  repr(time.time()), cap)
+    return _release(r, _endpoint_key(url, "slots"), _endpoint_key(url, "waiting"), token, cap)
 
 
 def leave_line(r, hook: dict, *, cap: int, staying_for: str | None = None) -> list[str]:
@@ -203,4 +237,16 @@ def leave_line(r, hook: dict, *, cap: int, staying_for: str | None = None) -> li
     # The line's own origin (the hook's URL may have changed since it joined); no token: this frees no
     # slot, it only reads who the free ones can take.
     slots = waiting.removesuffix("waiting") + "slots"
-    return r.eval(_RELEASE, 2, slots, waiting, "", repr(time.time()), cap)
+    return _release(r, slots, waiting, "", cap)
+
+
+def _release(r, slots: str, waiting: str, token: str, cap: int) -> list[str]:
+    return r.eval(_RELEASE, 3, slots, waiting, DUE, token, repr(time.time()), cap,
+                  repr(clock.timestamp() + DELIVERY_LEASE_SECONDS))
+
+
+def call_stalled_lines(r, *, cap: int) -> list[str]:
+    """The hooks at the head of lines whose slots freed with nobody calling them, leased in the due set;
+    to be published now."""
+    return r.eval(_CALL_STALLED, 2, LINES, DUE, repr(time.time()), cap,
+                  repr(clock.timestamp() + DELIVERY_LEASE_SECONDS))

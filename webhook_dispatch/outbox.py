@@ -19,8 +19,10 @@ from webhook_dispatch.events import Event
 
 DUE = key("hooks", "due")
 DELIVER_TASK = "encola.webhooks.deliver"
-# How long a published delivery may take before the promoter publishes it again.
-DELIVERY_LEASE_SECONDS = 120.0
+# How long a published delivery may wait in the broker before the promoter publishes it again (a lost
+# publish, a worker killed with it prefetched); once an attempt starts, the attempt's own lease holds it
+# (webhook_dispatch.delivery). A duplicate publish is harmless: the hook's lock and state stop it.
+DELIVERY_LEASE_SECONDS = 30.0
 
 
 def hook_key(hook_id: str) -> str:

@@ -9,7 +9,7 @@ from config.liveness import SWEEP_TASKS, sweep
 from config.redis_client import get_redis
 from config.retry_policy import INFRASTRUCTURE_RETRY_SECONDS
 from config.settings import get_settings
-from webhook_dispatch import delivery, outbox
+from webhook_dispatch import delivery
 
 
 @app.task(name="encola.webhooks.deliver", queue=WEBHOOKS_QUEUE, bind=True, max_retries=None)
@@ -23,4 +23,4 @@ def deliver_hook(self, hook_id: str) -> str:
 
 @app.task(name=SWEEP_TASKS[1], queue=WEBHOOKS_QUEUE, send_events=False)
 def promote_due_hooks() -> int:
-    return sweep("hooks", lambda r: outbox.promote_due(r, horizon=get_settings().schedule_horizon_seconds))
+    return sweep("hooks", lambda r: delivery.sweep(r, horizon=get_settings().schedule_horizon_seconds))
