@@ -4,19 +4,26 @@ supervisord configuration that starts again whatever exits."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
+from datetime import datetime
 
 import psutil
 import requests
 from celery import Celery
 
 from cli.local_redis import LocalRedis, free_port
-from tests.support.processes import REPO, Child, encola, wait_http, wait_until
-from tests.support.web import Web, procfile_command
+from cli.webhook_receiver import Behaviour, WebhookReceiver
+from config.clock import ARGENTINA
+from tests.reliability.flapping import FailFirst
+from tests.support.bodies import item
+from tests.support.processes import REPO, Child, encola, procfile_command, wait_http, wait_until, with_venv_path
+from tests.support.web import Web
 
 
 def test_make_install_only_creates_the_environment(tmp_path):
@@ -34,8 +41,7 @@ def test_make_install_only_creates_the_environment(tmp_path):
 def _procfile_env(data_dir, **extra: str) -> dict[str, str]:
     """The run's environment with a data folder of its own and, as README's "Run it yourself" says,
     the virtual environment's bin first on PATH."""
-    return {**os.environ, "ENCOLA_DATA_DIR": str(data_dir),
-            "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"], **extra}
+    return with_venv_path({**os.environ, "ENCOLA_DATA_DIR": str(data_dir), **extra})
 
 
 def test_the_afip_line_without_certificates_says_in_one_line_how_to_make_them(tmp_path):
@@ -123,3 +129,62 @@ def _webhooks_worker_answers(redis_url: str) -> bool:
     # An app of its own: config.celery_app's replies would come through the test run's Redis.
     with Celery(broker=redis_url) as probe:
         return any(node.startswith("webhooks@") for reply in probe.control.ping(timeout=1) for node in reply)
+
+
+def test_the_procfile_from_a_fresh_clone_runs_with_only_the_documented_variables(tmp_path):
+    """README's "Run it yourself", step by step, as an operator on a new server: a fresh clone with no
+    `.encola/`, only PATH and ENCOLA_REDIS_URL set (and free ports), the simulator's certificates and the
+    first point of sale made with the documented commands, then `honcho start`, which stops everything
+    if any process exits. A receiver that fails a hook's first attempt gets it again from beat's sweep."""
+    clone = tmp_path / "encola"
+    subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True, timeout=120)
+    assert not (clone / ".encola").exists()
+    redis_server = LocalRedis(str(tmp_path / "redis"), appendonly=False)
+    receiver = WebhookReceiver().start()
+    receiver.behaviours["/hooks"] = FailFirst(Behaviour(500), 1)
+    web_port = free_port()
+    env = with_venv_path({"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ENCOLA_REDIS_URL": redis_server.start(),
+                          "PORT": str(web_port), "ENCOLA_AFIP_SIM_PORT": str(free_port()),
+                          "ENCOLA_AFIP_SIM_ADMIN_PORT": str(free_port())})
+
+    def operator(*command: str) -> str:
+        done = subprocess.run(["/bin/sh", "-c", shlex.join(command)], cwd=clone, env=env, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    operator("encola", "afip-sim", "cert", "--cuit", "20111111112", "--out", ".encola/certs")
+    added = json.loads(operator("encola", "pdv", "add", "--cuit", "20111111112", "--pto-vta", "1", "--webhook",
+                                f"{receiver.base_url}/hooks", "--cert", ".encola/certs/cert.pem",
+                                "--key", ".encola/certs/key.pem"))
+    honcho = Child("honcho", ["honcho", "start", "web", "emision", "webhooks", "beat", "afip"], env, tmp_path,
+                   cwd=clone)
+    web = f"http://127.0.0.1:{web_port}"
+    try:
+        wait_http(f"{web}/health", timeout=60, child=honcho)
+        today = datetime.now(ARGENTINA).date()
+        body = {**added["credenciales"], **item("desplegado", today)}
+        answer = wait_until(lambda: _accepted(web, body), timeout=60, message="the comprobante to be accepted")
+        assert answer["error"] == "N", answer
+
+        def emitido_delivered() -> bool:
+            final = [d for d in receiver.received("/hooks") if d.json()["evento"] == "emitido"]
+            return len(final) >= 2  # refused once with 500, then delivered by the retry beat published
+
+        wait_until(emitido_delivered, timeout=90, interval=0.5, message="the emitido hook to be retried")
+        assert honcho.alive(), honcho.tail()
+        emitted = [d.json() for d in receiver.received("/hooks") if d.json()["evento"] == "emitido"]
+        assert emitted[-1]["cae"] and emitted[-1]["comprobante_nro"].startswith("00001-")
+        assert sorted(p.name for p in (clone / ".encola").iterdir()) == ["certs"], "nothing else needs local files"
+    finally:
+        honcho.stop(timeout=30)
+        receiver.stop()
+        redis_server.stop()
+
+
+def _accepted(web: str, body: dict) -> dict | None:
+    """The answer to nuevo_encola, or None while the web process is not up yet."""
+    try:
+        return requests.post(f"{web}/api/v2/facturacion/nuevo_encola", json=body, timeout=10).json()
+    except requests.RequestException:
+        return None

@@ -15,9 +15,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 class Child:
-    def __init__(self, name: str, args: list[str], env: dict[str, str], log_dir: Path):
+    def __init__(self, name: str, args: list[str], env: dict[str, str], log_dir: Path, cwd: Path = REPO):
         self.name = name
-        self.args, self.env = args, env
+        self.args, self.env, self.cwd = args, env, cwd
         self.log_path = log_dir / f"{name}.log"
         self.log = open(self.log_path, "ab")
         self.respawn()
@@ -26,7 +26,7 @@ class Child:
         """Start the program (again, after it exited), as a process supervisor would."""
         self.ended_on_purpose = False
         self.process = subprocess.Popen(
-            self.args, cwd=REPO, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            self.args, cwd=self.cwd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
 
     @property
