@@ -117,7 +117,8 @@ def kill_workers(run: Run) -> None:
     for worker in workers:
         worker.kill()
     time.sleep(2)
-    run.stack.supervise()
+    for worker in workers:
+        run.stack.restart(worker)
     run.fault_ended("the emision and webhooks workers SIGKILLed mid-batch, then started again")
 
 

@@ -73,8 +73,9 @@ class Client(threading.Thread):
                 break
 
 
-def run(stack, r, redis_server, move_clock) -> tuple[Counts, Counter]:
-    """Returns the counts and, by exception type, the calls clients saw fail while Redis was down."""
+def run(stack, r, redis_server, move_clock) -> tuple[Counts, Counter, float]:
+    """Returns the counts, by exception type the calls clients saw fail while Redis was down, and the time
+    to heal: seconds from the end of the last restart to the last comprobante emitted."""
     scale = Scale.from_env()
     pdvs = [stack.new_pdv(batch_size=25) for _ in range(scale.points_of_sale)]
     per_pdv = scale.comprobantes // scale.points_of_sale
@@ -94,6 +95,7 @@ def run(stack, r, redis_server, move_clock) -> tuple[Counts, Counter]:
             time.sleep(scale.downtime_seconds)
             redis_server.appendonly = True
             redis_server.start()
+            last_fault_end = time.monotonic()
             counts.redis_restarts += 1
             # A Celery worker may exit when its broker connection drops under tasks in flight
             # (README: run each process under a supervisor); encola must not care.
@@ -106,6 +108,7 @@ def run(stack, r, redis_server, move_clock) -> tuple[Counts, Counter]:
         counts.unanswered_submissions = sum(c.unanswered for c in clients)
         counts.notes += [f"{ref} refused: {answer}" for c in clients for ref, answer in c.refused]
         wait_drained(r, pdvs, refs, clock.today_ar(), timeout=120 + scale.comprobantes / 10)
+        heal = time.monotonic() - last_fault_end
         # Deliveries whose publish was lost with Redis are published again when their lease runs out.
         move_clock(clock.timestamp() + 180)
         wait_final_hooks(stack, pdvs, refs)
@@ -119,7 +122,7 @@ def run(stack, r, redis_server, move_clock) -> tuple[Counts, Counter]:
     failures = sum((client.failures for client in clients), Counter())
     counts.notes += [f"{child.name} exited" for child in stack.children
                      if not child.alive() and not child.ended_on_purpose]
-    return verify(stack, r, pdvs, refs, counts), failures
+    return verify(stack, r, pdvs, refs, counts), failures, heal
 
 
 def _append_only(r, on: bool) -> None:

@@ -76,11 +76,15 @@ class Stack:
         restarted = []
         for child in self.children:
             if not child.alive() and not child.ended_on_purpose:
-                child.respawn()
-                if hasattr(child, "node"):
-                    self._wait_ping(child)
+                self.restart(child)
                 restarted.append(child.name)
         return restarted
+
+    def restart(self, child: Child) -> None:
+        """Start a process of the stack again (a worker is waited for until it answers)."""
+        child.respawn()
+        if hasattr(child, "node"):
+            self._wait_ping(child)
 
     def set_consuming(self, worker: Child, queue: str, consuming: bool) -> None:
         """Stop or resume a worker's consumption of a queue, through Celery's remote control."""
