@@ -36,6 +36,11 @@ class TransientError(AfipError):
     """AFIP or the way to it failed; the request was not processed."""
 
 
+class LoginInProgress(TransientError):
+    """Another process is logging this CUIT in to WSAA and has not finished: AFIP was not asked, and
+    says nothing about its health."""
+
+
 class AmbiguousError(TransientError):
     """The request was sent and no usable answer came back: AFIP may have processed it.
 

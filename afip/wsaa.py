@@ -11,6 +11,7 @@ process; one process logs in at a time per CUIT, the others wait for its ticket.
 from __future__ import annotations
 
 import base64
+import math
 import json
 import secrets
 import time
@@ -22,7 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
 
-from afip.failures import AuthError, TransientError, WSAA_OUTAGE_WAIT_SECONDS, classify_transport
+from afip.failures import AuthError, LoginInProgress, TransientError, WSAA_OUTAGE_WAIT_SECONDS, classify_transport
 from afip.transport import WSAA_BINDING, soap_service
 from config import clock
 from config.keys import key
@@ -34,7 +35,9 @@ STILL_USABLE_SECONDS = 60
 # After coe.alreadyAuthenticated no process tries again before this; AFIP's window is 10 min in
 # homologación and 2 min in producción (afip-facts.md §2.5).
 ALREADY_AUTHENTICATED_BACKOFF_SECONDS = 120.0
-LOGIN_LOCK_SECONDS = 60
+# The login lock outlives a login (cut at its connect and read timeouts) by this much, so a lock whose
+# holder died frees itself soon after its login could have ended.
+LOGIN_LOCK_MARGIN_SECONDS = 5
 WAIT_FOR_OTHER_LOGIN_SECONDS = 20.0
 
 
@@ -149,7 +152,7 @@ class TicketStore:
                     return usable
                 raise AuthError(hold_reason, retry_after=hold_ms / 1000.0)
             token = secrets.token_hex(8)
-            if self.r.set(lock_key, token, nx=True, ex=LOGIN_LOCK_SECONDS):
+            if self.r.set(lock_key, token, nx=True, ex=math.ceil(sum(self.timeouts)) + LOGIN_LOCK_MARGIN_SECONDS):
                 try:
                     return self._login_holding_lock(cuit, service, cert_path, key_path, hold_key)
                 except (AuthError, TransientError):
@@ -161,7 +164,7 @@ class TicketStore:
             if usable:  # another process is renewing it
                 return usable
             if time.monotonic() > deadline:
-                raise TransientError("another process is logging in to WSAA and has not finished")
+                raise LoginInProgress("another process is logging in to WSAA and has not finished")
             time.sleep(0.2)
 
     def _login_holding_lock(self, cuit, service, cert_path, key_path, hold_key) -> Ticket:

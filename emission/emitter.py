@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 
 from accounts.points_of_sale import get_point_of_sale
-from afip.failures import AfipError, AmbiguousError, AuthError, SequenceError, TransientError
+from afip.failures import AfipError, AmbiguousError, AuthError, LoginInProgress, SequenceError, TransientError
 from comprobantes.abonos import base_reference, next_occurrence
 from comprobantes.store import Record, Store, due_score_bound, pending_key, state_key
 from comprobantes.views import yyyymmdd_to_ddmmyyyy
@@ -455,9 +455,10 @@ class LaneEmitter:
     def _backoff(self, state: LaneState, exc: AfipError) -> _Backoff:
         self._note_failure(state)
         count(self.r, "encola_emission_retries", reason=_OUTCOMES.get(type(exc), type(exc).__name__.lower()))
-        # A real call that failed tells every lane to probe first; the probe caches its own answer, and
-        # must not prolong it, or lanes retrying in turn would keep AFIP "down" for ever.
-        if isinstance(exc, TransientError) and not isinstance(exc, (AmbiguousError, _AfipDown)):
+        # A real call that failed (not a wait for another process's login) tells every lane to probe
+        # first; the probe caches its own answer, and must not prolong it, or lanes retrying in turn
+        # would keep AFIP "down" for ever.
+        if isinstance(exc, TransientError) and not isinstance(exc, (AmbiguousError, _AfipDown, LoginInProgress)):
             self.r.set(HEALTH_KEY, "down", ex=HEALTH_TTL_SECONDS)
         delay = emission_backoff(state.failures)
         if isinstance(exc, AuthError) and exc.retry_after:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import socket
 import subprocess
 import sys
 import time
@@ -20,10 +21,12 @@ from cryptography.x509.oid import NameOID
 
 from afip.failures import AfipError, AuthError, classify_transport
 from afip.transport import WSAA_BINDING, soap_service
-from afip.wsaa import Ticket, TicketStore, build_tra, login, parse_ta, sign_tra
+from afip.wsaa import (
+    LOGIN_LOCK_MARGIN_SECONDS, WAIT_FOR_OTHER_LOGIN_SECONDS, Ticket, TicketStore, build_tra, login, parse_ta, sign_tra,
+)
 from config import clock
 from tests.support.afip import TIMEOUTS, RunningSimulator, Taxpayer, issue_taxpayer, ticket_store
-from tests.support.processes import REPO
+from tests.support.processes import REPO, wait_until
 
 
 def _tra(generation: dt.datetime, expiration: dt.datetime, service: str = "wsfe") -> bytes:
@@ -249,3 +252,27 @@ def test_processes_logging_in_at_once_make_one_login(sim, taxpayer):
     assert len(tokens) == 1 and "" not in tokens
     assert len(sim.admin("/tickets")) == 1
     assert json.dumps(sim.admin("/tickets")[0][0]).startswith(f'"SERIALNUMBER=CUIT {taxpayer.cuit}')
+
+
+def test_a_login_whose_process_died_holds_the_others_only_as_long_as_a_login_can_take(r, sim, taxpayer):
+    """The login lock's lease follows the login's own timeouts: a process SIGKILLed while WSAA has not
+    answered it lets the next process log in seconds later, not after a fixed minute."""
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts connections and never answers
+    timeouts = (1.0, 1.0)
+    child = subprocess.Popen([sys.executable, "-c", _LOGIN_IN_A_CHILD.replace("(2.0, 5.0)", repr(timeouts)),
+                              f"http://127.0.0.1:{silent.getsockname()[1]}/ws/services/LoginCms", str(taxpayer.cuit),
+                              taxpayer.cert_path, taxpayer.key_path, "0"], cwd=REPO)
+    lock_key = ticket_store(r, sim)._keys(taxpayer.cuit, "wsfe")[1]
+    try:
+        wait_until(lambda: r.exists(lock_key), timeout=30, message="the child to take the login lock")
+        child.kill()
+        child.wait()
+        assert 0 < r.ttl(lock_key) <= sum(timeouts) + LOGIN_LOCK_MARGIN_SECONDS
+
+        started = time.monotonic()
+        ticket = TicketStore(r, wsaa_url=sim.wsaa_url, timeouts=timeouts).get(
+            taxpayer.cuit, "wsfe", taxpayer.cert_path, taxpayer.key_path)
+    finally:
+        silent.close()
+
+    assert ticket.fresh(clock.timestamp()) and time.monotonic() - started < WAIT_FOR_OTHER_LOGIN_SECONDS
