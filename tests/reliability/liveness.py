@@ -99,17 +99,23 @@ def kill_beat(run: Run) -> None:
 
 
 def kill_leading_beat(run: Run) -> None:
-    """Two beats; the leader is SIGKILLed and not started again: the standby must take over."""
-    standby = run.stack.start_beat("beat-standby")
-    first = run.stack.worker("beat")
-    leader = wait_until(lambda: beat_leader(run.r), timeout=15, message="a beat to lead")
-    victim = next(child for child in (first, standby) if leader.endswith(f":{child.pid}"))
+    """Two beats (a standby is started if none runs yet); the leader is SIGKILLed and not started
+    again: the standby must take over."""
+    beats = [child for child in run.stack.children if child.name.startswith("beat") and child.alive()]
+    if len(beats) < 2:
+        beats.append(run.stack.start_beat("beat-standby"))
+    victim = wait_until(lambda: _leading(run.r, beats), timeout=30, message="one of the beats to lead")
     victim.kill()
     drop_published(run, note=False)
-    survivor = standby if victim is first else first
-    wait_until(lambda: (beat_leader(run.r) or "").endswith(f":{survivor.pid}"), timeout=30,
-               message="the standby beat to lead")
+    wait_until(lambda: _leading(run.r, beats) not in (None, victim), timeout=30, message="the standby beat to lead")
     run.fault_ended(f"the leading beat ({victim.name}) SIGKILLed, the standby leads")
+
+
+def _leading(r, beats: list):
+    """The beat among `beats` that leads now, by the host:pid it records (None while the record names a
+    beat that died, until its lock lapses)."""
+    leader = beat_leader(r) or ""
+    return next((child for child in beats if child.alive() and leader.endswith(f":{child.pid}")), None)
 
 
 def kill_workers(run: Run) -> None:
