@@ -40,10 +40,15 @@ def sweep(name: str, run) -> int:
 
     r = get_redis()
     moved = run(r)
-    r.hset(SWEEPS_KEY, mapping={f"{name}:at": repr(time.time()), f"{name}:moved": moved})
+    record_sweep(r, name, moved)
     if moved:
         log.info("sweep %s published %d due items", name, moved, extra={"sweep": name, "moved": moved})
     return moved
+
+
+def record_sweep(r, name: str, moved: int) -> None:
+    """Note that sweep `name` ran now and how much it published."""
+    r.hset(SWEEPS_KEY, mapping={f"{name}:at": repr(time.time()), f"{name}:moved": moved})
 
 
 def last_sweeps(r) -> dict[str, float]:
