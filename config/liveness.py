@@ -1,10 +1,10 @@
 """What shows that due work is moving: when each sweep last ran and which `beat` leads.
 
-The invariant (DESIGN.md "Liveness", README "The queue's rules"): every due item (a lane with due
-comprobantes, a hook due for an attempt) is either held under a live lease or re-published by the next
-sweep, within SWEEP_PERIOD_SECONDS. The sweeps are beat's promote tasks; each records here when it ran,
-and the leading beat records itself, so that `encola status` and `/metrics` can tell "nothing is due"
-from "nothing is moving".
+The invariant (README, "Liveness: nothing accepted waits forever"): every due item (a lane with due
+comprobantes, a hook due for an attempt) is either in progress under a live lease, or published again
+by a sweep within one lease plus SWEEP_PERIOD_SECONDS of its holder or message being lost. The sweeps
+are beat's promote tasks; each records here when it ran, and the leading beat records itself, so that
+`encola status` and `/metrics` can tell "nothing is due" from "nothing is moving".
 
 Times here are real epoch seconds (time.time()), not the development clock: they measure processes.
 """
