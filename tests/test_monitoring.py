@@ -4,6 +4,7 @@ Prometheus metrics every process records."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import redis
@@ -13,7 +14,7 @@ from cli.development import create_development_pdv
 from comprobantes.store import LANES_DUE, lane_key, pending_key, pending_score
 from config import clock
 from config.keys import key
-from config.liveness import beat_identity, record_leader, record_sweep
+from config.liveness import SWEEP_TASKS, beat_identity, last_sweeps, record_leader, record_sweep
 from emission.lane_lock import lock_key
 from emission.schedule import lane_key_meta
 from monitoring import liveness_view
@@ -63,6 +64,19 @@ def test_logs_are_json_lines_with_ids_and_without_secrets(stack, pdv, r):
     for secret in secrets:
         assert secret not in text
     assert "BEGIN PRIVATE KEY" not in text
+
+
+def test_the_sweeps_run_every_second_without_a_line_in_the_logs(stack, r):
+    """beat's ticks and the workers' runs of the sweeps were six INFO lines a second; a sweep that
+    publishes nothing now writes none, and one that publishes something says so itself."""
+    wait_until(lambda: (sweeps := last_sweeps(r)) and len(sweeps) == 2 and
+               all(time.time() - at < 3 for at in sweeps.values()), message="both sweeps to run")
+    lines = [json.loads(line) for name in ("beat", "emision1", "webhooks2")
+             for line in (stack.base_dir / f"{name}.log").read_text(errors="replace").splitlines()
+             if line.startswith("{")]
+    about_sweeps = [line for line in lines if any(task in json.dumps(line) for task in SWEEP_TASKS)]
+    assert about_sweeps == []
+    assert all(line["message"].startswith("sweep ") for line in lines if line["logger"] == "encola.sweeps")
 
 
 def test_metrics_count_what_happened_and_measure_the_backlog(stack, r):
