@@ -189,3 +189,13 @@ def _accepted(web: str, body: dict) -> dict | None:
         return requests.post(f"{web}/api/v2/facturacion/nuevo_encola", json=body, timeout=10).json()
     except requests.RequestException:
         return None
+
+
+def test_a_celery_process_that_cannot_start_says_why_in_one_line(tmp_path):
+    for process, env in (("beat", {}), ("emision", {"ENCOLA_REDIS_URL": "redis://127.0.0.1:6379/0",
+                                                     "ENCOLA_ENV": "produccion"})):
+        done = subprocess.run(["/bin/sh", "-c", f"exec {procfile_command(process)}"], cwd=tmp_path, timeout=60,
+                              env=with_venv_path({"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **env}),
+                              capture_output=True, text=True)
+        assert done.returncode != 0
+        assert done.stderr.splitlines() == [done.stderr.strip()] and done.stderr.startswith("encola: "), done.stderr
