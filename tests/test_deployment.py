@@ -28,13 +28,16 @@ from tests.support.web import Web
 
 def test_make_install_only_creates_the_environment(tmp_path):
     venv = tmp_path / "venv"
-    planned = subprocess.run(["make", "-n", "install", f"VENV={venv}"], cwd=REPO, capture_output=True, text=True)
+    # --no-print-directory: under another make (`make test` runs this) make -n also says where it is.
+    planned = subprocess.run(["make", "-n", "--no-print-directory", "install", f"VENV={venv}"], cwd=REPO,
+                             capture_output=True, text=True)
     assert planned.returncode == 0, planned.stderr
     commands = planned.stdout.splitlines()
     assert commands[0] == f"python3 -m venv {venv}" and commands[-1] == f"touch {venv}/bin/.installed", commands
     assert all(line.startswith(("python3 -m venv", f"{venv}/bin/python -m pip install", "touch")) for line in commands)
 
-    demo = subprocess.run(["make", "-n", "demo", f"VENV={venv}"], cwd=REPO, capture_output=True, text=True)
+    demo = subprocess.run(["make", "-n", "--no-print-directory", "demo", f"VENV={venv}"], cwd=REPO,
+                          capture_output=True, text=True)
     assert demo.stdout.splitlines() == [*commands, f"{venv}/bin/encola demo"], demo.stdout + demo.stderr
 
 
