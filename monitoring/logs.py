@@ -34,18 +34,16 @@ class Redactor(logging.Filter):
 
 
 class QuietSweeps(logging.Filter):
-    """Drops the INFO lines of the sweeps' every run: beat's "Sending due task" and a worker's
-    "received" and "succeeded", twice a second each. A sweep that publishes something says so itself
-    (config.liveness), and warnings and errors about them pass."""
+    """Drops the INFO lines about the sweeps' every run (beat's "Sending due task", a worker's
+    "received", "succeeded", and "Discarding revoked task" for a sweep that expired behind busy
+    workers), a few a second. A sweep that publishes something says so itself (config.liveness), and
+    warnings and errors about them pass."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno > logging.INFO:
             return True
-        data = getattr(record, "data", None)  # Celery's task lines carry the task in `data`
-        task = data.get("name") if isinstance(data, dict) else None
-        if task is None and record.name == "celery.beat" and isinstance(record.args, tuple) and len(record.args) == 2:
-            task = record.args[1]  # "Scheduler: Sending due task %s (%s)", entry name and task
-        return task not in SWEEP_TASKS
+        message = record.getMessage()
+        return not any(task in message for task in SWEEP_TASKS)
 
 
 def formatter() -> logging.Formatter:
@@ -60,7 +58,7 @@ def configure(level: str | None = None) -> None:
     """JSON lines on stdout for this process (ENCOLA_LOG_LEVEL sets the level, INFO by default)."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter())
-    handler.addFilter(QuietSweeps())  # before the Redactor, which flattens the arguments it reads
+    handler.addFilter(QuietSweeps())  # before the Redactor: a dropped line needs no redacting
     handler.addFilter(Redactor())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import redis
 
 from cli.local_redis import LocalRedis
 from tests.support.stack import Stack, stack_environment
@@ -85,6 +86,16 @@ def move_clock(stack):
 def redis_server() -> LocalRedis:
     """The run's redis-server itself, for the scenario that kills and restarts it."""
     return _run["redis"]
+
+
+@pytest.fixture
+def quiet_db():
+    """A database of the run's Redis that no process of the stack works in, so what a test writes there
+    stays as written: no beat sweeps it, no worker drains it."""
+    quiet = redis.Redis.from_url(_run["env"]["ENCOLA_REDIS_URL"].rsplit("/", 1)[0] + "/3", decode_responses=True)
+    quiet.flushdb()
+    yield quiet
+    quiet.flushdb()
 
 
 @pytest.fixture

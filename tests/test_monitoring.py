@@ -7,7 +7,6 @@ import json
 import time
 
 import pytest
-import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from cli.development import create_development_pdv
@@ -106,16 +105,6 @@ def test_metrics_count_what_happened_and_measure_the_backlog(stack, r):
     assert value(found, "encola_lane_backlog", lane=lane) == 1
     assert value(found, "encola_queue_comprobantes", pdv=held.id, state="encolado") == 1
     assert value(found, "encola_oldest_due_seconds") >= clock.timestamp() - clock.start_of_day_ar(clock.today_ar()) - 5
-
-
-@pytest.fixture
-def quiet_db(stack):
-    """A database of the run's Redis that no process of the stack works in, so what a test writes there
-    stays as written: no beat publishes its lanes, no worker drains them."""
-    quiet = redis.Redis.from_url(stack.env["ENCOLA_REDIS_URL"].rsplit("/", 1)[0] + "/3", decode_responses=True)
-    quiet.flushdb()
-    yield quiet
-    quiet.flushdb()
 
 
 def test_metrics_tell_nothing_is_due_from_due_work_that_is_not_moving(stack, quiet_db):

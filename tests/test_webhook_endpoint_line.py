@@ -1,5 +1,6 @@
-"""The cap on deliveries to one origin, on the test run's Redis: who gets a slot, who waits, in what
-order the waiting are called, how a hook leaves the line, and how the sweep calls a stalled line."""
+"""The cap on deliveries to one origin, on a database of the test run's Redis that no sweep works in:
+who gets a slot, who waits, in what order the waiting are called, how a hook leaves the line, and how
+the sweep calls a stalled line."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from webhook_dispatch.outbox import DELIVERY_LEASE_SECONDS, DUE, hook_key
 LEASE = 30
 
 
-def test_a_busy_origin_serves_its_waiting_hooks_first_come_first_served(r):
+def test_a_busy_origin_serves_its_waiting_hooks_first_come_first_served(quiet_db):
+    r = quiet_db
     url = f"https://hooks-{secrets.token_hex(4)}.example.com/tf"
     other_path_same_origin = url.replace("/tf", "/otra")
     first, second = (acquire_slot(r, url, h, cap=2, lease=LEASE) for h in ("h1", "h2"))
@@ -42,7 +44,8 @@ def test_a_busy_origin_serves_its_waiting_hooks_first_come_first_served(r):
     assert acquire_slot(r, url, "h6", cap=2, lease=LEASE)
 
 
-def test_a_slot_whose_holder_died_frees_itself_after_its_lease(r):
+def test_a_slot_whose_holder_died_frees_itself_after_its_lease(quiet_db):
+    r = quiet_db
     url = f"https://hooks-{secrets.token_hex(4)}.example.com/tf"
     assert acquire_slot(r, url, "dead-holder", cap=1, lease=0.2)
     assert acquire_slot(r, url, "next", cap=1, lease=LEASE) is None
@@ -50,7 +53,8 @@ def test_a_slot_whose_holder_died_frees_itself_after_its_lease(r):
     assert acquire_slot(r, url, "next", cap=1, lease=LEASE)
 
 
-def test_the_line_sweep_calls_the_head_of_a_line_whose_slot_holder_died_once_per_lease(r):
+def test_the_line_sweep_calls_the_head_of_a_line_whose_slot_holder_died_once_per_lease(quiet_db):
+    r = quiet_db
     url = f"https://hooks-{secrets.token_hex(4)}.example.com/tf"
     dead, waiting = f"dead-{secrets.token_hex(4)}", [f"w{n}-{secrets.token_hex(4)}" for n in range(3)]
     far = clock.timestamp() + 120  # where a waiting hook's second look puts it in the due set
