@@ -10,8 +10,9 @@ The verdict reads CONFIG GET appendonly, appendfsync and maxmemory-policy and th
 
 - `appendonly no`: a restart loses every write since the last snapshot. Refused.
 - `appendfsync always`: Redis fsyncs each write before answering it. Durable.
-- `appendfsync everysec`: a crash of Redis loses nothing answered, but a power cut loses about the
-  last second. Durable only on Redis 7.2 or later, where the emitter confirms each in-flight record
+- `appendfsync everysec`: a power cut loses about the last second, and so can a crash of Redis itself
+  while its background fsync runs (it then answers writes it holds in memory for up to two seconds;
+  README, "Running in production"). Durable only on Redis 7.2 or later, where the emitter confirms each in-flight record
   with WAITAOF 1 0 (it returns once that write is fsynced to the local AOF). The AOF is replayed in
   order, so a lost tail never keeps a later write (the batch's result) while dropping the in-flight
   record before it: after a power cut the record is there and reconciliation settles the batch.
@@ -97,8 +98,8 @@ def assess(r) -> Verdict:
                        "many seconds of acknowledged writes")
     elif settings["appendfsync"] == "everysec" and not waitaof:
         reasons.append(f"appendfsync is everysec and Redis {version or '(version unknown)'} has no WAITAOF (7.2 and "
-                       "later): a power cut can lose about the last second of acknowledged writes, an in-flight "
-                       "record among them")
+                       "later): a power cut, or a crash of Redis while its fsync runs, can lose about the last "
+                       "second of acknowledged writes, an in-flight record among them")
     elif settings["appendfsync"] not in ("always", "everysec"):
         reasons.append(f"appendfsync is {settings['appendfsync'] or 'unknown'}, which encola does not know")
     if settings["maxmemory-policy"] != "noeviction":

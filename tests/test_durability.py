@@ -50,8 +50,9 @@ def test_everysec_without_waitaof_is_not_durable_and_says_why(client):
     else:
         assert not verdict.durable and not verdict.waitaof
         assert verdict.reasons == (
-            f"appendfsync is everysec and Redis {verdict.version} has no WAITAOF (7.2 and later): a power cut can "
-            "lose about the last second of acknowledged writes, an in-flight record among them",)
+            f"appendfsync is everysec and Redis {verdict.version} has no WAITAOF (7.2 and later): a power cut, or a "
+            "crash of Redis while its fsync runs, can lose about the last second of acknowledged writes, an in-flight "
+            "record among them",)
 
 
 def test_appendfsync_always_with_noeviction_is_durable(client):

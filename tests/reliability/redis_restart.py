@@ -126,7 +126,10 @@ def run(stack, r, redis_server, move_clock) -> tuple[Counts, Counter, float]:
 
 
 def _append_only(r, on: bool) -> None:
-    """Turn the run's Redis AOF on (waiting for the rewrite that starts it) or off again."""
+    """Turn the run's Redis AOF on (waiting for the rewrite that starts it) or off again. With fsync
+    `always`: under `everysec` Redis answers writes it has not written yet while an fsync is running, and
+    a SIGKILL then loses answered acceptances (README, "Running in production")."""
+    r.config_set("appendfsync", "always" if on else "everysec")
     r.config_set("appendonly", "yes" if on else "no")
 
     def written() -> bool:
