@@ -197,7 +197,9 @@ def test_a_dead_endpoint_delays_neither_another_clients_hooks_nor_emission(stack
     update_point_of_sale(r, dead.id, webhook_url=other_receiver.base_url + "/stalls")
     cap = get_settings().webhook_max_per_endpoint
 
-    stalled = [send_hook(dead, f"muerto-{n}") for n in range(3 * cap)]
+    # Six waves of the cap, each held for the read timeout: a backlog that lasts far longer than one
+    # emission, even on a machine busy with other work (three waves were once not enough).
+    stalled = [send_hook(dead, f"muerto-{n}") for n in range(6 * cap)]
     fine = [send_hook(healthy, f"sano-{n}") for n in range(6)]
     accepted = enqueue(dead.body(item("muerto-emision", clock.today_ar(), pto_vta=dead.pdv.pto_vta)))
     assert accepted["error"] == "N"
