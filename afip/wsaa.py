@@ -11,8 +11,8 @@ process; one process logs in at a time per CUIT, the others wait for its ticket.
 from __future__ import annotations
 
 import base64
-import math
 import json
+import math
 import secrets
 import time
 from dataclasses import asdict, dataclass

@@ -62,19 +62,10 @@ app.conf.update(
     redbeat_key_prefix=BEAT_KEY_PREFIX,
     redbeat_lock_key=BEAT_LOCK_KEY,
     redbeat_lock_timeout=BEAT_LOCK_SECONDS,
+    # The sweeps, each dropped after a few periods behind busy workers instead of run late and in bulk.
     beat_schedule={
-        "promote-due-lanes": {
-            "task": SWEEP_TASKS[0],
-            "schedule": SWEEP_PERIOD_SECONDS,
-            # Dropped after a few periods behind busy workers instead of run late and in bulk.
-            "options": {"expires": SWEEP_PERIOD_SECONDS * 5},
-        },
-        "promote-due-webhooks": {
-            "task": SWEEP_TASKS[1],
-            "schedule": SWEEP_PERIOD_SECONDS,
-            # Dropped after a few periods behind busy workers instead of run late and in bulk.
-            "options": {"expires": SWEEP_PERIOD_SECONDS * 5},
-        },
+        name: {"task": task, "schedule": SWEEP_PERIOD_SECONDS, "options": {"expires": SWEEP_PERIOD_SECONDS * 5}}
+        for name, task in zip(("promote-due-lanes", "promote-due-webhooks"), SWEEP_TASKS)
     },
 )
 

@@ -17,6 +17,7 @@ import socket
 import time
 
 from config.keys import key
+from config.redis_client import get_redis
 
 log = logging.getLogger("encola.sweeps")
 
@@ -36,8 +37,6 @@ LEADER_KEY = key("beat", "leader")
 
 def sweep(name: str, run) -> int:
     """Run sweep `name` (`run(r)` returns how many items it published) and note that it ran now."""
-    from config.redis_client import get_redis
-
     r = get_redis()
     moved = run(r)
     record_sweep(r, name, moved)
