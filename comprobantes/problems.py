@@ -28,7 +28,8 @@ UNKNOWN_FIELD = Kind("TFC-1002", "A field that TusFacturas' format does not have
 
 # The HTTP request (producers/http): answered by the HTTP layer with the status in parentheses
 NOT_JSON = Kind("TFC-1003", "The request cannot be read: its body is not JSON in UTF-8, or has NaN, Infinity, a "
-                            "number of thousands of digits or more than 32 levels of nesting (HTTP 400).")
+                            "number of thousands of digits, more than 32 levels of nesting or the escape of a lone "
+                            "surrogate such as \\ud800 (HTTP 400).")
 TOO_LARGE = Kind("TFC-1004", "The body is larger than ENCOLA_HTTP_MAX_BODY_BYTES (HTTP 413).")
 RATE_LIMIT = Kind("TFC-1005", "More requests per second than ENCOLA_HTTP_RATE_LIMIT allows (HTTP 429, Retry-After).")
 NO_ROUTE = Kind("TFC-1006", "No such path (HTTP 404).")

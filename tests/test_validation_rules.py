@@ -9,9 +9,8 @@ from datetime import date, timedelta
 import pytest
 
 from comprobantes import problems as P
-from comprobantes.schemas import ClienteSchema, ComprobanteSchema, ListOf, Objeto, Text
 from comprobantes.validation import check_item
-from tests.support.bodies import item, offline_pdv
+from tests.support.bodies import item, offline_pdv, put, text_fields
 
 TODAY = date(2026, 11, 21)
 CUIT_RI = "30712293841"
@@ -209,43 +208,15 @@ def test_an_abonos_repetition_judged_again_may_use_the_room_left_for_its_month()
     assert P.ABONO.code in codes_of(repetition)  # as a client's own submission it leaves no room
 
 
-def text_paths(schema, prefix: str):
-    """(path as a client writes it, keys to reach the field) of every text field of a schema, lists
-    entered at their first item."""
-    for name, field in schema.fields.items():
-        inner = field.inner if isinstance(field, ListOf) else field
-        index = [0] if isinstance(field, ListOf) else []
-        shown = f"{prefix}.{name}" + ("[0]" if index else "")
-        if isinstance(inner, Text | Objeto):
-            yield shown, [name, *index]
-        elif hasattr(inner, "schema"):
-            for path, keys in text_paths(inner.schema, shown):
-                yield path, [name, *index, *keys]
-
-
-def put(built: dict, keys: list, value) -> dict:
-    """`value` at `keys` in `built`, creating the objects and one-item lists on the way."""
-    target = built
-    for key, following in zip(keys, keys[1:]):
-        if isinstance(target, list):
-            target = target[key]
-            continue
-        target = target.setdefault(key, [] if isinstance(following, int) else {})
-        if isinstance(target, list) and not target:
-            target.append({})
-    target[keys[-1]] = value
-    return built
-
-
-TEXT_FIELDS = [*text_paths(ClienteSchema(), "cliente"), *text_paths(ComprobanteSchema(), "comprobante")]
+TEXT_FIELDS = text_fields()
 
 
 @pytest.mark.parametrize("character", ["\u0000", "\u0001", "\u001f", "\u007f", "\u0085", "\u009f", "\ud800",
                                        "\udfff", "\ufffe", "\uffff"])
-@pytest.mark.parametrize("path, keys", TEXT_FIELDS, ids=[path for path, _ in TEXT_FIELDS])
-def test_every_text_field_refuses_control_characters_naming_the_field(path, keys, character):
+@pytest.mark.parametrize("path, keys, free", TEXT_FIELDS, ids=[field.path for field in TEXT_FIELDS])
+def test_every_text_field_refuses_control_characters_naming_the_field(path, keys, free, character):
     value = {"x": ["ok", f"a{character}"]} if path == "comprobante.fex" else f"a{character}"
-    built = put(body(), [path.split(".")[0], *keys], value)
+    built = put(body(), keys, value)
     problems = check_item(built, offline_pdv(), today=TODAY, submitted=True).problems
     expected = f"El campo {path} tiene un caracter no admitido (U+{ord(character):04X}, en la posicion 2)"
     assert [p.code for p in problems if p.text.startswith(expected)] == [P.CHARACTER.code], problems
