@@ -1,5 +1,6 @@
-"""Draining one lane: claim due comprobantes in (fecha, arrival) order, number them, record the batch
-in flight, call FECAESolicitar, store every outcome; reconcile whatever AFIP's answer left unclear.
+"""Draining one lane: claim due comprobantes in (fecha, arrival) order, fail at once any whose part of
+the request cannot be written as XML, number the rest, write out FECAESolicitar, record the batch in
+flight, send it, store every outcome; reconcile whatever AFIP's answer left unclear.
 
 Exactly-once rests on three things: one emitter per lane (the lock, for efficiency), the in-flight
 record written before each call (so a crash is always followed by reconciliation, never by a blind
