@@ -132,6 +132,8 @@ class Settings:
     metrics_token: str | None
     web_secret: str | None
     redis_durability: str
+    http_head_timeout: float
+    http_body_timeout: float
 
     @property
     def development(self) -> bool:
@@ -214,6 +216,9 @@ def load_settings() -> Settings:
         metrics_token=os.environ.get("ENCOLA_METRICS_TOKEN") or None,
         web_secret=_web_secret(),
         redis_durability=_redis_durability(),
+        # Totals for all the reads of a request's head and of its body (producers/http/worker.py).
+        http_head_timeout=_at_least(_float, "ENCOLA_HTTP_HEAD_TIMEOUT", 10.0, 1),
+        http_body_timeout=_at_least(_float, "ENCOLA_HTTP_BODY_TIMEOUT", 30.0, 1),
     )
 
 
