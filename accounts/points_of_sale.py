@@ -58,6 +58,9 @@ class PointOfSale:
     # URL changes or an operator enables it again.
     webhook_disabled_at: float = 0.0
     webhook_disabled_reason: str = ""
+    # Caps on what the point of sale may hold waiting in Redis (producers/limits.py); 0 = the global default.
+    max_waiting_comprobantes: int = 0
+    max_waiting_hooks: int = 0
 
     def to_redis(self) -> dict[str, str]:
         return {k: _encode(v) for k, v in asdict(self).items()}

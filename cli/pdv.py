@@ -20,6 +20,10 @@ def _settings_arguments(parser: argparse.ArgumentParser, *, creating: bool) -> N
                         help="1 productos, 2 servicios, 3 productos y servicios")
     parser.add_argument("--monthly-quota", type=int, help="comprobantes per calendar month; 0 = unlimited")
     parser.add_argument("--batch-size", type=int, help="comprobantes per FECAESolicitar; 0 = AFIP's RegXReq")
+    parser.add_argument("--max-waiting-comprobantes", type=int,
+                        help="comprobantes encolado or procesando at once; 0 = ENCOLA_MAX_WAITING_COMPROBANTES")
+    parser.add_argument("--max-waiting-hooks", type=int,
+                        help="webhooks not yet delivered at once; 0 = ENCOLA_MAX_WAITING_HOOKS")
     parser.add_argument("--idempotent", dest="idempotent_submission", action=argparse.BooleanOptionalAction,
                         help="a queued external_reference is not queued again (default on)")
     parser.add_argument("--active", action=argparse.BooleanOptionalAction,
@@ -50,7 +54,7 @@ def add_arguments(pdv: argparse.ArgumentParser) -> None:
 
 
 SETTINGS = ("webhook_url", "cert_path", "key_path", "razon_social", "condicion_iva", "concepto", "monthly_quota",
-            "batch_size", "idempotent_submission", "active")
+            "batch_size", "idempotent_submission", "active", "max_waiting_comprobantes", "max_waiting_hooks")
 
 
 def _body(args) -> dict:

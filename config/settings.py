@@ -132,6 +132,12 @@ class Settings:
     metrics_token: str | None
     web_secret: str | None
     redis_durability: str
+    http_head_timeout: float
+    http_body_timeout: float
+    max_waiting_comprobantes: int
+    max_waiting_hooks: int
+    max_days_ahead: int
+    redis_memory_alert_percent: float
 
     @property
     def development(self) -> bool:
@@ -214,6 +220,15 @@ def load_settings() -> Settings:
         metrics_token=os.environ.get("ENCOLA_METRICS_TOKEN") or None,
         web_secret=_web_secret(),
         redis_durability=_redis_durability(),
+        # Totals for all the reads of a request's head and of its body (producers/http/worker.py).
+        http_head_timeout=_at_least(_float, "ENCOLA_HTTP_HEAD_TIMEOUT", 10.0, 1),
+        http_body_timeout=_at_least(_float, "ENCOLA_HTTP_BODY_TIMEOUT", 30.0, 1),
+        # What one point of sale may hold in Redis (producers/limits.py), each settable per point of sale.
+        max_waiting_comprobantes=_at_least(_int, "ENCOLA_MAX_WAITING_COMPROBANTES", 10_000, 1),
+        max_waiting_hooks=_at_least(_int, "ENCOLA_MAX_WAITING_HOOKS", 10_000, 1),
+        # A year of monthly invoices queued at once fits; AFIP itself takes dates within days of emission.
+        max_days_ahead=_at_least(_int, "ENCOLA_MAX_DAYS_AHEAD", 366, 0),
+        redis_memory_alert_percent=_at_least(_float, "ENCOLA_REDIS_MEMORY_ALERT_PERCENT", 80.0, 1),
     )
 
 

@@ -59,6 +59,10 @@ class Configuracion(Request):
         "description": "Comprobantes por mes calendario; 0 = sin limite."})
     batch_size = whole(validate=between(0, 9998), metadata={
         "description": "Comprobantes por FECAESolicitar; 0 = el maximo de AFIP (RegXReq)."})
+    max_waiting_comprobantes = whole(validate=between(0, 10**9), metadata={
+        "description": "Comprobantes encolados o procesando a la vez; 0 = ENCOLA_MAX_WAITING_COMPROBANTES."})
+    max_waiting_hooks = whole(validate=between(0, 10**9), metadata={
+        "description": "Webhooks sin entregar a la vez; 0 = ENCOLA_MAX_WAITING_HOOKS."})
 
 
 class PuntoVentaId(Request):
@@ -107,15 +111,16 @@ def alta(body) -> dict:
     problems = problems or _file_problems(data)
     if problems:
         return refused(*problems)
-    active = data.pop("active", True)
+    later = {name: data.pop(name) for name in ("active", "max_waiting_comprobantes", "max_waiting_hooks")
+             if name in data}
     try:
         pdv, credentials = create_point_of_sale(get_redis(), **data)
     except PointOfSaleExists:
         return refused(f"El punto de venta {data['pto_vta']} del CUIT {data['cuit']} ya existe.")
     except ValueError as exc:
         return refused(f"El punto de venta no se pudo crear: {exc}.")
-    if not active:
-        pdv = update_point_of_sale(get_redis(), pdv.id, active=False)
+    if later:
+        pdv = update_point_of_sale(get_redis(), pdv.id, **later)
     return done(punto_venta=view(pdv), credenciales=credentials, webhook_secret=pdv.webhook_secret)
 
 

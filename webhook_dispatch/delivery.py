@@ -20,7 +20,7 @@ from config.retry_policy import webhook_delay, webhook_line_recheck, webhook_out
 from config.settings import Settings, get_settings
 from monitoring.counters import count
 from webhook_dispatch import endpoints, outbox
-from webhook_dispatch.outbox import DUE, attempts_key, hook_key, retention_seconds
+from webhook_dispatch.outbox import DUE, attempts_key, hook_key, retention_seconds, waiting_hooks_key
 from webhook_dispatch.signing import signature_headers
 from webhook_dispatch.transport import Answer, WebhookClient
 
@@ -37,7 +37,8 @@ ATTEMPTS_KEPT = 100
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
 # Applies an attempt's outcome in one step. A manual request served by this attempt is cleared; one
-# that arrived meanwhile makes the hook due at once. A finished hook starts its retention period.
+# that arrived meanwhile makes the hook due at once. A finished hook starts its retention period and
+# leaves its point of sale's waiting set.
 _FINISH = """
 local fields = cjson.decode(ARGV[1])
 for name, value in pairs(fields) do redis.call('HSET', KEYS[1], name, value) end
@@ -60,6 +61,7 @@ end
 if manual == '' and redis.call('HGET', KEYS[1], 'state') ~= 'pendiente' then
   redis.call('EXPIRE', KEYS[1], ARGV[7])
   redis.call('EXPIRE', KEYS[2], ARGV[7])
+  redis.call('ZREM', KEYS[4], ARGV[6])
 end
 return 1
 """
@@ -114,6 +116,7 @@ def _deliver_locked(r, hook_id: str, settings: Settings, lease: float) -> str:
             r.zadd(DUE, {hook_id: float(hook["next_at"])})
             return "not-due"
         r.zrem(DUE, hook_id)
+        r.zrem(waiting_hooks_key(hook["pdv"]), hook_id)
         return hook["state"]
     trigger = "manual" if manual else "automatic"
     try:
@@ -236,7 +239,7 @@ def _update_health(r, pdv: PointOfSale, outcome: str, trigger: str, now: float, 
 def _finish(r, hook: dict, fields: dict, *, record: dict | None, due: float | None, manual: str) -> None:
     outbox.publish(endpoints.leave_line(r, hook, cap=get_settings().webhook_max_per_endpoint))
     r.eval(
-        _FINISH, 3, hook_key(hook["id"]), attempts_key(hook["id"]), DUE,
+        _FINISH, 4, hook_key(hook["id"]), attempts_key(hook["id"]), DUE, waiting_hooks_key(hook["pdv"]),
         json.dumps({name: str(value) for name, value in fields.items()}),
         json.dumps(record, ensure_ascii=False) if record is not None else "",
         "" if due is None else repr(due), manual, repr(clock.timestamp()), hook["id"],

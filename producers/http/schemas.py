@@ -162,6 +162,8 @@ class PuntoDeVenta(Open):
     webhook_secret_previous_until = fields.Float()
     webhook_disabled_at = fields.Float()
     webhook_disabled_reason = fields.String()
+    max_waiting_comprobantes = fields.Integer(metadata={"description": "0 = el maximo global."})
+    max_waiting_hooks = fields.Integer(metadata={"description": "0 = el maximo global."})
 
 
 class EstadoWebhook(Open):

@@ -19,6 +19,15 @@ def test_metrics_are_served_in_prometheus_text_format(web):
             "encola_queue_comprobantes", "encola_webhooks_pending"} <= names
 
 
+def test_redis_memory_is_measured_against_its_maxmemory(web):
+    response = requests.get(f"{web.base_url}/metrics", timeout=10)
+    samples = {sample.name: sample.value for family in text_string_to_metric_families(response.text)
+               for sample in family.samples}
+    assert samples["encola_redis_memory_used_bytes"] > 1_000_000  # a Redis holding the suite's queue
+    assert samples["encola_redis_memory_max_bytes"] >= 0
+    assert samples["encola_redis_memory_alert"] in (0, 1)
+
+
 def test_a_metrics_token_keeps_strangers_out(stack):
     server = Web("web-metrics", stack.env, stack.base_dir, ENCOLA_METRICS_TOKEN=METRICS_TOKEN)
     try:
