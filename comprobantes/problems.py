@@ -38,6 +38,7 @@ UNAVAILABLE = Kind("TFC-1009", "Redis unreachable (HTTP 503, Retry-After): send 
                    "external_reference is not queued twice.")
 ADMIN_OFF = Kind("TFC-1010", "The admin API is off: ENCOLA_ADMIN_TOKEN is not set (HTTP 403).")
 ADMIN_TOKEN = Kind("TFC-1011", "The operator token is missing or wrong (HTTP 401).")
+ADMIN_NETWORK = Kind("TFC-1020", "The admin API refuses addresses outside ENCOLA_ADMIN_NETWORKS (HTTP 403).")
 
 # The queue's own rules (seeds 000-002)
 NO_WEBHOOK = Kind("TFC-8001", "The point of sale has no webhook URL (basic requirement: no webhook is sent).")
