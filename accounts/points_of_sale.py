@@ -2,7 +2,8 @@
 
 A point of sale is what TusFacturas' `apikey`/`apitoken`/`usertoken` identify. The tokens are stored
 only as SHA-256 digests and compared in constant time; the webhook secret is kept in clear because
-every delivery is signed with it.
+every delivery is signed with it. The tokens and the webhook token rotate (the new ones shown once); a
+rotation of the tokens raises `credentials_version`, which ends the page's sessions opened before it.
 """
 
 from __future__ import annotations
