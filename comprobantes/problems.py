@@ -40,6 +40,7 @@ ADMIN_OFF = Kind("TFC-1010", "The admin API is off: ENCOLA_ADMIN_TOKEN is not se
 ADMIN_TOKEN = Kind("TFC-1011", "The operator token is missing or wrong (HTTP 401).")
 SLOW_REQUEST = Kind("TFC-1012", "The request's head or body took longer than ENCOLA_HTTP_HEAD_TIMEOUT or "
                                 "ENCOLA_HTTP_BODY_TIMEOUT to arrive (HTTP 408, connection closed).")
+ADMIN_NETWORK = Kind("TFC-1020", "The admin API refuses addresses outside ENCOLA_ADMIN_NETWORKS (HTTP 403).")
 
 # The queue's own rules (seeds 000-002)
 NO_WEBHOOK = Kind("TFC-8001", "The point of sale has no webhook URL (basic requirement: no webhook is sent).")

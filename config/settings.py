@@ -6,6 +6,7 @@ in the Procfile's environment reaches all of them. The README documents each var
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -138,6 +139,8 @@ class Settings:
     max_waiting_hooks: int
     max_days_ahead: int
     redis_memory_alert_percent: float
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    admin_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
 
     @property
     def development(self) -> bool:
@@ -176,6 +179,19 @@ def _redis_durability() -> str:
     if mode not in REDIS_DURABILITY_MODES:
         raise ConfigurationError(f"ENCOLA_REDIS_DURABILITY must be check or accept-risk, got {mode!r}")
     return mode
+
+
+def _networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """A comma-separated list of addresses or CIDR networks (e.g. 10.0.0.0/8, ::1); empty if unset."""
+    networks = []
+    for part in (os.environ.get(name) or "").split(","):
+        if part.strip():
+            try:
+                networks.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise ConfigurationError(f"{name} must be addresses or networks separated by commas "
+                                         f"(e.g. 10.0.0.0/8,127.0.0.1), got {part.strip()!r}") from None
+    return tuple(networks)
 
 
 def load_settings() -> Settings:
@@ -229,6 +245,8 @@ def load_settings() -> Settings:
         # A year of monthly invoices queued at once fits; AFIP itself takes dates within days of emission.
         max_days_ahead=_at_least(_int, "ENCOLA_MAX_DAYS_AHEAD", 366, 0),
         redis_memory_alert_percent=_at_least(_float, "ENCOLA_REDIS_MEMORY_ALERT_PERCENT", 80.0, 1),
+        trusted_proxies=_networks("ENCOLA_TRUSTED_PROXIES"),
+        admin_networks=_networks("ENCOLA_ADMIN_NETWORKS"),
     )
 
 

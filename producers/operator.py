@@ -14,7 +14,7 @@ from marshmallow import validate
 
 from accounts.points_of_sale import (
     CONCEPTOS, ISSUER_CONDITIONS, PointOfSale, PointOfSaleExists, UnknownPointOfSale, create_point_of_sale,
-    get_point_of_sale, list_points_of_sale, pdv_id, update_point_of_sale,
+    get_point_of_sale, list_points_of_sale, pdv_id, rotate_credentials, rotate_webhook_token, update_point_of_sale,
 )
 from config.redis_client import get_redis
 from producers.bodies import Request, between, done, flag, judge, one_of, refused, text, whole
@@ -88,7 +88,7 @@ class ListadoPuntosVenta(Request):
 
 
 def view(pdv: PointOfSale) -> dict:
-    """A point of sale as the operator sees it: everything but its secrets."""
+    """A point of sale as the operator sees it: everything but its secrets (its webhook token included)."""
     return pdv.public_view()
 
 
@@ -106,7 +106,8 @@ def _file_problems(data: dict) -> list[str]:
 
 
 def alta(body) -> dict:
-    """Create a point of sale; the answer carries its credentials and webhook secret, shown this once."""
+    """Create a point of sale; the answer carries its credentials, webhook token and webhook secret, shown
+    this once."""
     data, problems = judge(AltaPuntoVenta, body)
     problems = problems or _file_problems(data)
     if problems:
@@ -121,7 +122,8 @@ def alta(body) -> dict:
         return refused(f"El punto de venta no se pudo crear: {exc}.")
     if later:
         pdv = update_point_of_sale(get_redis(), pdv.id, **later)
-    return done(punto_venta=view(pdv), credenciales=credentials, webhook_secret=pdv.webhook_secret)
+    return done(punto_venta=view(pdv), credenciales=credentials, webhook_token=pdv.webhook_token,
+                webhook_secret=pdv.webhook_secret)
 
 
 def listado(body) -> dict:
@@ -170,3 +172,21 @@ def modificar(body) -> dict:
         return done(punto_venta=view(update_point_of_sale(get_redis(), pdv.id, **changes)))
     except ValueError as exc:
         return refused(f"El punto de venta no se pudo modificar: {exc}.")
+
+
+def rotar_credenciales(body) -> dict:
+    """New apitoken and usertoken for a point of sale, shown this once: the old ones are refused at once
+    and its page sessions end."""
+    _, pdv, refusal = _named(body, PuntoVentaId)
+    if refusal:
+        return refusal
+    return done(credenciales=rotate_credentials(get_redis(), pdv.id))
+
+
+def rotar_token_webhook(body) -> dict:
+    """A new TF-WebhookToken for a point of sale, shown this once; every delivery attempt from now on
+    carries it."""
+    _, pdv, refusal = _named(body, PuntoVentaId)
+    if refusal:
+        return refusal
+    return done(webhook_token=rotate_webhook_token(get_redis(), pdv.id))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
+from webhook_dispatch.events import is_hook_id
 from webhook_dispatch.outbox import attempts_key, hook_key, pdv_hooks_key, reference_hooks_key
 
 PAGE = 500
@@ -56,6 +57,8 @@ def _entries(r, hook_ids: list[str], pdv_id: str) -> list[HookEntry]:
 
 
 def get_hook(r, pdv_id: str, hook_id: str) -> HookEntry | None:
+    if not is_hook_id(hook_id):
+        return None
     found = _entries(r, [hook_id], pdv_id)
     return found[0] if found else None
 

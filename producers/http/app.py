@@ -11,6 +11,7 @@ from config.redis_client import get_redis
 from config.settings import get_settings
 from monitoring.exposition import exposition
 from producers.http import errors, openapi, page, routes
+from producers.http.client_address import TrustedProxyFix
 from producers.http.errors import json_response
 
 
@@ -19,6 +20,8 @@ def create_app() -> Flask:
     # One byte over the limit: Werkzeug refuses a longer declared Content-Length at once, but cuts a
     # chunked body silently at the limit, so the body reader must see that one byte to refuse it.
     app.config["MAX_CONTENT_LENGTH"] = get_settings().http_max_body_bytes + 1
+    if get_settings().trusted_proxies:
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, get_settings().trusted_proxies)
     routes.register(app)
     page.register(app)
     openapi.register(app)
