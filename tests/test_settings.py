@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from config.settings import AFIP_URLS, ConfigurationError, load_settings
+from config.settings import AFIP_URLS, ConfigurationError, Settings, load_settings
 
 
 @pytest.fixture
@@ -73,14 +73,18 @@ def test_bad_values_name_the_variable(clean_env, name, value, message):
         load_settings()
 
 
-def test_only_development_goes_without_a_web_secret(clean_env):
-    assert load_settings().require_web_secret() is None
+@pytest.mark.parametrize("name,require", [
+    ("ENCOLA_WEB_SECRET", Settings.require_web_secret),
+    ("ENCOLA_METRICS_TOKEN", Settings.require_metrics_token),
+])
+def test_only_development_goes_without_a_secret(clean_env, name, require):
+    assert require(load_settings()) is None
     clean_env.setenv("ENCOLA_ENV", "production")
     clean_env.setenv("ENCOLA_AFIP", "homologacion")
-    with pytest.raises(ConfigurationError, match="production needs ENCOLA_WEB_SECRET"):
-        load_settings().require_web_secret()
-    clean_env.setenv("ENCOLA_WEB_SECRET", "x" * 32)
-    assert load_settings().require_web_secret() == "x" * 32
+    with pytest.raises(ConfigurationError, match=f"production needs {name}"):
+        require(load_settings())
+    clean_env.setenv(name, "x" * 32)
+    assert require(load_settings()) == "x" * 32
 
 
 def test_production_refuses_the_simulator(clean_env):
@@ -100,13 +104,3 @@ def test_development_may_use_homologacion_but_never_afips_produccion(clean_env):
 def test_private_webhook_networks_are_the_operators_list(clean_env):
     clean_env.setenv("ENCOLA_WEBHOOK_PRIVATE_NETWORKS", " 127.0.0.0/8, ::1/128,10.20.0.0/16 ")
     assert [str(n) for n in load_settings().webhook_private_networks] == ["127.0.0.0/8", "::1/128", "10.20.0.0/16"]
-
-
-def test_only_development_goes_without_a_metrics_token(clean_env):
-    assert load_settings().require_metrics_token() is None
-    clean_env.setenv("ENCOLA_ENV", "production")
-    clean_env.setenv("ENCOLA_AFIP", "homologacion")
-    with pytest.raises(ConfigurationError, match="production needs ENCOLA_METRICS_TOKEN"):
-        load_settings().require_metrics_token()
-    clean_env.setenv("ENCOLA_METRICS_TOKEN", "m" * 32)
-    assert load_settings().require_metrics_token() == "m" * 32

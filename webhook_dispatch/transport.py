@@ -189,7 +189,7 @@ class WebhookClient:
         connect, read = self.timeouts
         if isinstance(exc, requests.ConnectTimeout):
             return f"ConnectTimeout: no connection within {connect:g} s"
-        if isinstance(exc, requests.ReadTimeout):
+        if isinstance(exc, (requests.ReadTimeout, urllib3.exceptions.ReadTimeoutError, TimeoutError)):
             return f"ReadTimeout: Read timed out (no answer within {read:g} s)"
         if isinstance(exc, requests.exceptions.SSLError):
             return "SSLError: the TLS handshake or the certificate check failed"
