@@ -6,8 +6,9 @@ import os
 import secrets
 
 # Read by the master before it forks: every worker inherits the same key, so a cookie signed by one
-# opens in all (a restart signs everyone out, fine in development; production must set its own).
-if os.environ.get("ENCOLA_ENV", "development") == "development" and not os.environ.get("ENCOLA_WEB_SECRET"):
+# opens in all (a restart signs everyone out, fine in development; production must set its own). Without
+# ENCOLA_ENV nothing is drawn: the app's settings then refuse to start.
+if os.environ.get("ENCOLA_ENV") == "development" and not os.environ.get("ENCOLA_WEB_SECRET"):
     os.environ["ENCOLA_WEB_SECRET"] = secrets.token_urlsafe(32)
 
 bind = f"{os.environ.get('ENCOLA_WEB_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"

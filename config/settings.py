@@ -105,6 +105,25 @@ def _bool(name: str, default: bool) -> bool:
     raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
 
 
+ENVIRONMENTS = {
+    "production": "a real deployment: https-only public webhook URLs, AFIP's homologacion or produccion, the "
+                  "real clock, and every secret production needs (README, \"Running in production\")",
+    "development": "a developer's machine: plain-http webhook URLs, the AFIP simulator or AFIP's homologacion, "
+                   "a clock tests can move, and a cookie key drawn at start-up",
+}
+
+
+def _env() -> str:
+    env = os.environ.get("ENCOLA_ENV") or None
+    if env is None:
+        # Forgetting the variable must not quietly give a deployment development's allowances.
+        raise ConfigurationError("ENCOLA_ENV is not set: set it to production (" + ENVIRONMENTS["production"]
+                                 + ") or development (" + ENVIRONMENTS["development"] + ")")
+    if env not in ENVIRONMENTS:
+        raise ConfigurationError(f"ENCOLA_ENV must be development or production, got {env!r}")
+    return env
+
+
 @dataclass(frozen=True)
 class Settings:
     redis_url: str | None
@@ -115,7 +134,6 @@ class Settings:
     wsfe_url: str
     port: int
     data_dir: str
-    webhook_allow_private: bool
     afip_connect_timeout: float
     afip_read_timeout: float
     webhook_connect_timeout: float
@@ -141,6 +159,8 @@ class Settings:
     redis_memory_alert_percent: float
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     admin_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    webhook_private_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    flower_auth_proxy: bool
 
     @property
     def development(self) -> bool:
@@ -169,6 +189,13 @@ class Settings:
                                      f"cola page's session cookies, the same in every web process {SECRET_HINT}")
         return self.web_secret
 
+    def require_metrics_token(self) -> str | None:
+        """/metrics' token; its labels name CUITs and volumes, so production does not serve them openly."""
+        if self.metrics_token is None and not self.development:
+            raise ConfigurationError("ENCOLA_ENV=production needs ENCOLA_METRICS_TOKEN, the bearer token Prometheus "
+                                     f"presents to read /metrics {SECRET_HINT}")
+        return self.metrics_token
+
 
 # What the emitter does when Redis could lose an acknowledged write (config/durability.py).
 REDIS_DURABILITY_MODES = ("check", "accept-risk")
@@ -195,9 +222,7 @@ def _networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network,
 
 
 def load_settings() -> Settings:
-    env = os.environ.get("ENCOLA_ENV", "development")
-    if env not in ("development", "production"):
-        raise ConfigurationError(f"ENCOLA_ENV must be development or production, got {env!r}")
+    env = _env()
     target = os.environ.get("ENCOLA_AFIP", "simulador")
     if target == "simulador":
         base = f"http://127.0.0.1:{_int('ENCOLA_AFIP_SIM_PORT', DEFAULT_SIMULATOR_PORT)}"
@@ -208,6 +233,11 @@ def load_settings() -> Settings:
         raise ConfigurationError(f"ENCOLA_AFIP must be simulador, homologacion or produccion, got {target!r}")
     if env == "production" and target == "simulador":
         raise ConfigurationError("ENCOLA_ENV=production needs ENCOLA_AFIP=homologacion or produccion")
+    # Homologacion is AFIP's test service and emits nothing real, so development may use it; produccion
+    # from a process with development's allowances (plain http, a movable clock) may not.
+    if env == "development" and target == "produccion":
+        raise ConfigurationError("ENCOLA_AFIP=produccion needs ENCOLA_ENV=production (development may use the "
+                                 "simulador or homologacion)")
     return Settings(
         redis_url=os.environ.get("ENCOLA_REDIS_URL") or None,
         redis_sentinel_master=os.environ.get("ENCOLA_REDIS_SENTINEL_MASTER") or None,
@@ -217,7 +247,6 @@ def load_settings() -> Settings:
         wsfe_url=os.environ.get("ENCOLA_AFIP_WSFE_URL") or default_wsfe,
         port=_int("PORT", 8000),
         data_dir=os.environ.get("ENCOLA_DATA_DIR", ".encola"),
-        webhook_allow_private=_bool("ENCOLA_WEBHOOK_ALLOW_PRIVATE", env == "development"),
         afip_connect_timeout=_float("ENCOLA_AFIP_CONNECT_TIMEOUT", 5.0),
         afip_read_timeout=_float("ENCOLA_AFIP_READ_TIMEOUT", 60.0),
         webhook_connect_timeout=_float("ENCOLA_WEBHOOK_CONNECT_TIMEOUT", 3.0),
@@ -247,6 +276,8 @@ def load_settings() -> Settings:
         redis_memory_alert_percent=_at_least(_float, "ENCOLA_REDIS_MEMORY_ALERT_PERCENT", 80.0, 1),
         trusted_proxies=_networks("ENCOLA_TRUSTED_PROXIES"),
         admin_networks=_networks("ENCOLA_ADMIN_NETWORKS"),
+        webhook_private_networks=_networks("ENCOLA_WEBHOOK_PRIVATE_NETWORKS"),
+        flower_auth_proxy=_bool("ENCOLA_FLOWER_AUTH_PROXY", False),
     )
 
 

@@ -68,8 +68,9 @@ return 1
 
 
 @lru_cache(maxsize=4)
-def _client(allow_private: bool, connect_timeout: float, read_timeout: float) -> WebhookClient:
-    return WebhookClient(allow_private=allow_private, connect_timeout=connect_timeout, read_timeout=read_timeout)
+def _client(private_networks: tuple, connect_timeout: float, read_timeout: float) -> WebhookClient:
+    return WebhookClient(private_networks=private_networks, connect_timeout=connect_timeout,
+                         read_timeout=read_timeout)
 
 
 def deliver(r, hook_id: str) -> str:
@@ -155,7 +156,7 @@ def _attempt(r, hook: dict, pdv: PointOfSale | None, settings: Settings, lease: 
 
 
 def _no_attempt(error: str) -> Answer:
-    return Answer(status=None, excerpt="", retry_after=None, error=error, duration_ms=0)
+    return Answer(status=None, length=None, excerpt="", retry_after=None, error=error, duration_ms=0)
 
 
 def _send(pdv: PointOfSale, hook: dict, settings: Settings) -> Answer:
@@ -167,7 +168,8 @@ def _send(pdv: PointOfSale, hook: dict, settings: Settings) -> Answer:
         **signature_headers(hook["id"], hook["body"], endpoints.signing_secrets(pdv, clock.timestamp()),
                             datetime.now(timezone.utc)),
     }
-    client = _client(settings.webhook_allow_private, settings.webhook_connect_timeout, settings.webhook_read_timeout)
+    client = _client(settings.webhook_private_networks, settings.webhook_connect_timeout,
+                     settings.webhook_read_timeout)
     return client.post(pdv.webhook_url, hook["body"].encode("utf-8"), headers)
 
 
@@ -213,12 +215,14 @@ def _record(r, hook: dict, pdv: PointOfSale | None, trigger: str, manual: str, s
         "url": pdv.webhook_url if pdv is not None else "",
         "status": answer.status,
         "duration_ms": answer.duration_ms,
-        "response": answer.excerpt,
+        "response_bytes": answer.length,
         "error": answer.error,
     }
     _finish(r, hook, fields, record=record, due=due, manual=manual)
     count(r, "encola_webhook_deliveries", outcome="delivered" if outcome == "entregado" else "failed")
-    log.info("webhook %s attempt %s: %s", hook["id"], tries, answer.status or answer.error,
+    # The answer's excerpt goes to the operator's log only (the Redactor masks secret-looking text in it),
+    # never into the attempt the client reads.
+    log.info("webhook %s attempt %s: %s; answer %r", hook["id"], tries, answer.status or answer.error, answer.excerpt,
              extra={"hook": hook["id"], "pdv": hook["pdv"], "evento": hook.get("evento"), "state": state})
     if pdv is not None:
         _update_health(r, pdv, outcome, trigger, now, answer)

@@ -26,6 +26,7 @@ def create_app() -> Flask:
     page.register(app)
     openapi.register(app)
     errors.register(app)
+    metrics_token = get_settings().require_metrics_token()
 
     @app.get("/health")
     def health():
@@ -33,11 +34,10 @@ def create_app() -> Flask:
 
     @app.get("/metrics")
     def metrics():
-        # Labels name points of sale (CUIT and punto de venta): with ENCOLA_METRICS_TOKEN set, only a
-        # scraper that presents it may read them.
-        token = get_settings().metrics_token
+        # Labels name points of sale (CUIT and punto de venta): with ENCOLA_METRICS_TOKEN set (always in
+        # production), only a scraper that presents it may read them.
         presented = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        if token and not hmac.compare_digest(presented.encode(), token.encode()):
+        if metrics_token and not hmac.compare_digest(presented.encode(), metrics_token.encode()):
             return json_response({"error": "S", "errores": ["Las métricas requieren el token de métricas."]}, 401)
         text, content_type = exposition(get_redis())
         return Response(text, content_type=content_type)

@@ -210,7 +210,9 @@ class Intento(Open):
     url = fields.String()
     status = fields.Integer(allow_none=True, metadata={"description": "El HTTP status de tu respuesta, o null."})
     duration_ms = fields.Integer()
-    response = fields.String(metadata={"description": "Los primeros 2 KB de tu respuesta."})
+    response_bytes = fields.Integer(allow_none=True, metadata={
+        "description": "El largo en bytes del cuerpo de tu respuesta (su Content-Length, o contado si no lo "
+                       "declara y no pasa de 2 KB; si no, null). El cuerpo no se guarda ni se muestra."})
     error = fields.String()
 
 

@@ -119,6 +119,7 @@ def test_production_needs_a_web_secret_and_sends_secure_cookies(monkeypatch):
         with pytest.raises(ConfigurationError, match="ENCOLA_WEB_SECRET"):
             create_app()
         monkeypatch.setenv("ENCOLA_WEB_SECRET", "s" * 40)
+        monkeypatch.setenv("ENCOLA_METRICS_TOKEN", "m" * 40)  # production's web needs it too
         get_settings.cache_clear()
         with served_in_thread(create_app()) as url:
             login = requests.get(f"{url}{PAGE}/ingresar", timeout=10)
