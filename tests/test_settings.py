@@ -64,7 +64,8 @@ def test_explicit_urls_win(clean_env):
     ("PORT", "eighty", "PORT must be a whole number"),
     ("ENCOLA_WEB_SECRET", "corto", "ENCOLA_WEB_SECRET must have at least 32 characters"),
     ("ENCOLA_REDIS_DURABILITY", "yolo", "ENCOLA_REDIS_DURABILITY must be check or accept-risk"),
-    ("ENCOLA_WEBHOOK_PRIVATE_NETWORKS", "127.0.0.0/8,intranet", "ENCOLA_WEBHOOK_PRIVATE_NETWORKS must be a comma"),
+    ("ENCOLA_WEBHOOK_PRIVATE_NETWORKS", "127.0.0.0/8,intranet",
+     "ENCOLA_WEBHOOK_PRIVATE_NETWORKS must be addresses or networks separated by commas"),
     ("ENCOLA_FLOWER_AUTH_PROXY", "quizas", "ENCOLA_FLOWER_AUTH_PROXY must be true or false"),
 ])
 def test_bad_values_name_the_variable(clean_env, name, value, message):
