@@ -2,7 +2,8 @@
 
 A point of sale is what TusFacturas' `apikey`/`apitoken`/`usertoken` identify. The tokens are stored
 only as SHA-256 digests and compared in constant time; the webhook secret is kept in clear because
-every delivery is signed with it.
+every delivery is signed with it. The tokens and the webhook token rotate (the new ones shown once); a
+rotation of the tokens raises `credentials_version`, which ends the page's sessions opened before it.
 """
 
 from __future__ import annotations
@@ -58,6 +59,11 @@ class PointOfSale:
     # URL changes or an operator enables it again.
     webhook_disabled_at: float = 0.0
     webhook_disabled_reason: str = ""
+    # Caps on what the point of sale may hold waiting in Redis (producers/limits.py); 0 = the global default.
+    max_waiting_comprobantes: int = 0
+    max_waiting_hooks: int = 0
+    # Raised by each rotation of the API credentials: page sessions opened under an older one end.
+    credentials_version: int = 0
 
     def to_redis(self) -> dict[str, str]:
         return {k: _encode(v) for k, v in asdict(self).items()}
@@ -71,9 +77,12 @@ class PointOfSale:
         return cls(**values)
 
     def public_view(self) -> dict:
-        """What may be shown to the owner: everything but secrets and token digests."""
+        """What may be shown to the owner: everything but secrets and token digests. The webhook token is
+        a secret too (receivers that check only TF-WebhookToken take it as proof): it is shown at creation
+        and rotation only."""
         view = asdict(self)
-        for hidden in ("webhook_secret", "webhook_secret_previous", "apitoken_sha256", "usertoken_sha256"):
+        for hidden in ("webhook_secret", "webhook_secret_previous", "apitoken_sha256", "usertoken_sha256",
+                       "webhook_token"):
             view.pop(hidden)
         return view
 
@@ -112,6 +121,15 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def _new_tokens() -> tuple[str, str]:
+    """A new apitoken and usertoken."""
+    return secrets.token_hex(16), secrets.token_hex(20)
+
+
+def new_webhook_token() -> str:
+    return secrets.token_hex(16)
+
+
 def new_webhook_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
@@ -140,7 +158,7 @@ def create_point_of_sale(
         raise ValueError("batch_size must be 0 (AFIP's RegXReq) or a number of comprobantes per request")
     _check_url(webhook_url)
     ident = pdv_id(cuit, pto_vta)
-    apitoken, usertoken = secrets.token_hex(16), secrets.token_hex(20)
+    apitoken, usertoken = _new_tokens()
     while True:
         apikey = str(secrets.randbelow(900000) + 100000)
         if r.set(key("cred", apikey), ident, nx=True):
@@ -153,7 +171,7 @@ def create_point_of_sale(
         condicion_iva=condicion_iva,
         concepto=concepto,
         webhook_url=webhook_url,
-        webhook_token=secrets.token_hex(16),
+        webhook_token=new_webhook_token(),
         webhook_secret=new_webhook_secret(),
         cert_path=cert_path,
         key_path=key_path,
@@ -229,3 +247,26 @@ def authenticate(r, apikey, apitoken, usertoken) -> PointOfSale | None:
     if pdv is not None and ok_api and ok_user:
         return pdv
     return None
+
+
+def rotate_credentials(r, ident: str) -> dict[str, str]:
+    """New apitoken and usertoken for the point of sale (its apikey stays: it names the account); the old
+    ones open nothing from now on, and page sessions opened with them end (credentials_version).
+    Returns the credentials, shown this once only. Raises UnknownPointOfSale."""
+    pdv = get_point_of_sale(r, ident)
+    apitoken, usertoken = _new_tokens()
+    pipe = r.pipeline()  # MULTI: a reader sees the old tokens and version or the new ones, never a mix
+    pipe.hset(pdv_key(ident), mapping={"apitoken_sha256": _digest(apitoken), "usertoken_sha256": _digest(usertoken)})
+    pipe.hincrby(pdv_key(ident), "credentials_version", 1)
+    pipe.execute()
+    return {"apikey": pdv.apikey, "apitoken": apitoken, "usertoken": usertoken}
+
+
+def rotate_webhook_token(r, ident: str) -> str:
+    """A new TF-WebhookToken for the point of sale, shown this once only. It has no grace period: the
+    token is read at each delivery attempt, so every attempt made after the rotation (a retry of an older
+    hook included) carries the new one. Raises UnknownPointOfSale."""
+    get_point_of_sale(r, ident)
+    token = new_webhook_token()
+    r.hset(pdv_key(ident), "webhook_token", token)
+    return token

@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from cli.demo import LOOPBACK_NETWORKS
 from cli.local_redis import LocalRedis, free_port
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -42,6 +43,7 @@ class BenchStack:
             # Every point of sale's hooks go to the one local receiver: one origin. The default cap of
             # concurrent deliveries per origin would measure the cap, not the service.
             "ENCOLA_WEBHOOK_MAX_PER_ENDPOINT": "32",
+            "ENCOLA_WEBHOOK_PRIVATE_NETWORKS": LOOPBACK_NETWORKS,  # the receiver listens on loopback
         }
         os.environ.update({k: v for k, v in env.items() if k.startswith("ENCOLA_")})
         from config.settings import get_settings

@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 HOOK_PATH = "/hooks/encola"
 STARTUP_TIMEOUT = 60.0
 RESULT_TIMEOUT = 60.0
+LOOPBACK_NETWORKS = "127.0.0.0/8,::1/128"
 
 
 def demo_items(today_ddmmyyyy: str, count: int = 3) -> list[dict]:
@@ -93,6 +94,8 @@ class Demo:
             "ENCOLA_REDIS_URL": redis_url, "ENCOLA_ENV": "development", "ENCOLA_AFIP": "simulador",
             "ENCOLA_AFIP_SIM_PORT": str(sim_port), "ENCOLA_AFIP_SIM_ADMIN_PORT": str(sim_admin),
             "ENCOLA_DATA_DIR": str(self.data_dir), "PORT": str(web_port), "FLOWER_PORT": str(flower_port),
+            # The demo's webhook receiver listens on loopback, which only the operator's allowlist opens.
+            "ENCOLA_WEBHOOK_PRIVATE_NETWORKS": LOOPBACK_NETWORKS,
             # The Procfile's commands (celery, gunicorn, encola) live beside this interpreter.
             "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
         }

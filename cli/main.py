@@ -9,6 +9,8 @@ import redis
 
 from afip.simulator.options import add_arguments as add_simulator_arguments
 from afip.simulator.options import run as run_simulator
+from cli.flower import add_arguments as add_flower_arguments
+from cli.flower import run as run_flower
 from cli.pdv import add_arguments as add_pdv_arguments
 from cli.pdv import run as run_pdv
 from cli.operator import EXIT_USAGE, UsageError, add_operator_commands
@@ -60,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     supervisor = commands.add_parser("supervisor-config", help="print a supervisord configuration that runs the "
                                                                "Procfile's processes and starts again what exits")
     add_supervisor_arguments(supervisor)
+
+    flower = commands.add_parser("flower", help="run Flower over the workers; in production only behind "
+                                                "FLOWER_BASIC_AUTH or an authenticating proxy")
+    add_flower_arguments(flower)
+    flower.set_defaults(handler=run_flower)
     return parser
 
 

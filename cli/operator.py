@@ -267,7 +267,7 @@ def status(args) -> int:
     from config.celery_app import EMISION_QUEUE, WEBHOOKS_QUEUE, app
     from config.redis_client import get_redis
     from config.settings import get_settings
-    from monitoring import liveness_view
+    from monitoring import liveness_view, redis_memory
     from webhook_dispatch.outbox import pending_count
 
     r = get_redis()
@@ -281,6 +281,8 @@ def status(args) -> int:
     afip = _afip_health()
     seen = liveness_view.read(r)
     gate = durability.emission_gate(durability.assess(r), get_settings())
+    memory = redis_memory.read(r)
+    memory_alert = memory.alert(get_settings())
     payload = {
         "time": clock.wall_clock_ar(clock.timestamp()),
         "workers": workers,
@@ -303,6 +305,9 @@ def status(args) -> int:
                              "version": gate.verdict.version, "settings": gate.verdict.settings,
                              "waitaof": gate.verdict.waitaof, "emission_refused": gate.refuses,
                              "policy": gate.policy, "summary": gate.summary()},
+        "redis_memory": {"used_bytes": memory.used, "maxmemory_bytes": memory.maxmemory,
+                         "percent": None if memory.percent is None else round(memory.percent, 1),
+                         "alert": memory_alert},
     }
     lines = [f"encola status at {payload['time']}",
              "workers: " + (", ".join(f"{node} ({','.join(queues)})" for node, queues in workers.items())
@@ -316,8 +321,10 @@ def status(args) -> int:
     lines += [f"webhooks pending: {payload['webhooks_pending']}", f"AFIP: {afip['summary']}"]
     lines += _liveness_lines(seen, clock.wall_clock_ar)
     lines.append(f"Redis: {gate.summary()}")
+    lines.append(f"Redis memory: {memory.summary()}" + (f"\n  ALERT: {memory_alert}" if memory_alert else ""))
     _print(args, payload, "\n".join(lines))
-    return EXIT_OK if workers and afip["ok"] and seen.moving and not gate.refuses else EXIT_REFUSED
+    healthy = workers and afip["ok"] and seen.moving and not gate.refuses and not memory_alert
+    return EXIT_OK if healthy else EXIT_REFUSED
 
 
 def _liveness_lines(seen, wall_clock) -> list[str]:

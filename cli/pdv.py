@@ -20,6 +20,10 @@ def _settings_arguments(parser: argparse.ArgumentParser, *, creating: bool) -> N
                         help="1 productos, 2 servicios, 3 productos y servicios")
     parser.add_argument("--monthly-quota", type=int, help="comprobantes per calendar month; 0 = unlimited")
     parser.add_argument("--batch-size", type=int, help="comprobantes per FECAESolicitar; 0 = AFIP's RegXReq")
+    parser.add_argument("--max-waiting-comprobantes", type=int,
+                        help="comprobantes encolado or procesando at once; 0 = ENCOLA_MAX_WAITING_COMPROBANTES")
+    parser.add_argument("--max-waiting-hooks", type=int,
+                        help="webhooks not yet delivered at once; 0 = ENCOLA_MAX_WAITING_HOOKS")
     parser.add_argument("--idempotent", dest="idempotent_submission", action=argparse.BooleanOptionalAction,
                         help="a queued external_reference is not queued again (default on)")
     parser.add_argument("--active", action=argparse.BooleanOptionalAction,
@@ -36,7 +40,7 @@ def add_arguments(pdv: argparse.ArgumentParser) -> None:
     add = commands.add_parser("add", help="create a point of sale; prints its credentials and webhook secret")
     _identity_arguments(add)
     _settings_arguments(add, creating=True)
-    commands.add_parser("list", help="every point of sale, without secrets")
+    commands.add_parser("list", help="every point of sale, without secrets (nor webhook token)")
     show = commands.add_parser("show", help="one point of sale, without secrets")
     _identity_arguments(show)
     set_webhook = commands.add_parser("set-webhook", help="change the webhook URL")
@@ -47,10 +51,16 @@ def add_arguments(pdv: argparse.ArgumentParser) -> None:
     _settings_arguments(change, creating=False)
     enable = commands.add_parser("enable-webhook", help="enable a webhook endpoint disabled after failing for a day")
     _identity_arguments(enable)
+    rotate = commands.add_parser("rotate-credentials", help="new apitoken and usertoken, printed once; the old "
+                                                            "ones and the page's sessions end at once")
+    _identity_arguments(rotate)
+    rotate = commands.add_parser("rotate-webhook-token", help="a new TF-WebhookToken, printed once; every delivery "
+                                                              "attempt from now on carries it")
+    _identity_arguments(rotate)
 
 
 SETTINGS = ("webhook_url", "cert_path", "key_path", "razon_social", "condicion_iva", "concepto", "monthly_quota",
-            "batch_size", "idempotent_submission", "active")
+            "batch_size", "idempotent_submission", "active", "max_waiting_comprobantes", "max_waiting_hooks")
 
 
 def _body(args) -> dict:
@@ -70,7 +80,8 @@ def run(args) -> int:
 
     call = {"add": operator.alta, "list": operator.listado, "show": operator.consulta,
             "set-webhook": operator.modificar, "set": operator.modificar,
-            "enable-webhook": operator.habilitar_webhook}[args.pdv_command]
+            "enable-webhook": operator.habilitar_webhook, "rotate-credentials": operator.rotar_credenciales,
+            "rotate-webhook-token": operator.rotar_token_webhook}[args.pdv_command]
     answer = call(_body(args))
     print(json.dumps(answer, ensure_ascii=False, indent=2))
     return 0 if answer["error"] == "N" else 1

@@ -39,6 +39,9 @@ UNAVAILABLE = Kind("TFC-1009", "Redis unreachable (HTTP 503, Retry-After): send 
                    "external_reference is not queued twice.")
 ADMIN_OFF = Kind("TFC-1010", "The admin API is off: ENCOLA_ADMIN_TOKEN is not set (HTTP 403).")
 ADMIN_TOKEN = Kind("TFC-1011", "The operator token is missing or wrong (HTTP 401).")
+SLOW_REQUEST = Kind("TFC-1012", "The request's head or body took longer than ENCOLA_HTTP_HEAD_TIMEOUT or "
+                                "ENCOLA_HTTP_BODY_TIMEOUT to arrive (HTTP 408, connection closed).")
+ADMIN_NETWORK = Kind("TFC-1020", "The admin API refuses addresses outside ENCOLA_ADMIN_NETWORKS (HTTP 403).")
 CHARACTER = Kind("TFC-1030", "A text field holds a character XML cannot carry or no invoice has: a control character "
                              "other than tab and line breaks (C0, DEL, C1), a lone surrogate, U+FFFE or U+FFFF.")
 
@@ -65,6 +68,10 @@ LOTE_FECHA_ENVIO = Kind("TFC-8015", "Legacy lote: fecha_envio_inicial not dd/mm/
 BATCH_CREDENTIALS = Kind("TFC-8016", "A request inside a batch carries credentials that are not the batch's.")
 LOTE_REFERENCE = Kind("TFC-8017", "Legacy lote: a request without facturacion_lote_id_referencia.")
 LOTE_BEFORE_START = Kind("TFC-8018", "Legacy lote: a comprobante dated before fecha_envio_inicial.")
+WAITING_COMPROBANTES = Kind("TFC-8019", "The point of sale has as many comprobantes waiting (encolado or procesando) "
+                                        "as its cap allows (ENCOLA_MAX_WAITING_COMPROBANTES).")
+WAITING_HOOKS = Kind("TFC-8020", "The point of sale has as many webhooks not yet delivered as its cap allows "
+                                 "(ENCOLA_MAX_WAITING_HOOKS); refusals then come without their error webhook.")
 
 # The cliente block
 CLIENTE = Kind("TFC-6001", "Closing line whenever the reference or the cliente block failed: the customer "
@@ -99,6 +106,7 @@ PAGOS = Kind("TFC-7017", "pagos whose total is not the sum of formas_pago, or ex
 IMPUESTOS_INTERNOS = Kind("TFC-7018", "impuestos_internos_alicuota on a product: send the amount in the "
                                       "comprobante's impuestos_internos instead.")
 ASOCIADOS_EN_FACTURA = Kind("TFC-7019", "comprobantes_asociados on a factura or recibo (only notes carry them).")
+FECHA_FUTURA = Kind("TFC-7020", "fecha more than ENCOLA_MAX_DAYS_AHEAD days (366 by default) after today.")
 
 CATALOG = [value for value in dict(globals()).values() if isinstance(value, Kind)]
 

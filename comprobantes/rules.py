@@ -113,10 +113,11 @@ class _Judge:
     """One item's rules, over the data of both blocks that loaded and the names of those that did not."""
 
     def __init__(self, cliente: dict, cliente_errors: dict, cbte: dict, cbte_errors: dict, pdv, today: date,
-                 threshold: Decimal, submitted: bool):
+                 threshold: Decimal, days_ahead: int, submitted: bool):
         self.cliente, self.cliente_errors = cliente, cliente_errors
         self.cbte, self.cbte_errors = cbte, cbte_errors
         self.pdv, self.today, self.threshold, self.submitted = pdv, today, threshold, submitted
+        self.days_ahead = days_ahead
         self.problems: list[Problem] = []
         self.tipo: TipoComprobante | None = None
 
@@ -179,6 +180,11 @@ class _Judge:
         if fecha < self.today - timedelta(days=days):
             self.add(P.FECHA(f"La fecha del comprobante ({_day(fecha)}) es anterior a lo que AFIP acepta: hasta {days} "
                              f"dias antes del dia de emision para el concepto de tu punto de venta."))
+        # A queued comprobante waits in Redis until its fecha: years ahead is a mistake, not a plan.
+        latest = self.today + timedelta(days=self.days_ahead)
+        if fecha > latest:
+            self.add(P.FECHA_FUTURA(f"La fecha del comprobante ({_day(fecha)}) es posterior a lo que la cola acepta: "
+                                    f"hasta {self.days_ahead} dias despues de hoy ({_day(latest)})."))
         if self.pdv.concepto == PRODUCTOS:
             return
         desde, hasta = self.cbte.get("periodo_facturado_desde"), self.cbte.get("periodo_facturado_hasta")
@@ -461,7 +467,8 @@ class _Judge:
 
 
 def judge(*, cliente: dict, cliente_errors: dict, comprobante: dict, comprobante_errors: dict, pdv, today: date,
-          threshold: Decimal, submitted: bool = False) -> Judgement:
-    """`submitted`: a client's request, as opposed to a stored comprobante judged again (a new date, an
-    abono's repetition)."""
-    return _Judge(cliente, cliente_errors, comprobante, comprobante_errors, pdv, today, threshold, submitted).run()
+          threshold: Decimal, days_ahead: int, submitted: bool = False) -> Judgement:
+    """`days_ahead`: how many days after `today` fecha may be. `submitted`: a client's request, as opposed
+    to a stored comprobante judged again (a new date, an abono's repetition)."""
+    return _Judge(cliente, cliente_errors, comprobante, comprobante_errors, pdv, today, threshold, days_ahead,
+                  submitted).run()

@@ -103,7 +103,8 @@ def check_item(item, pdv: PointOfSale, *, today: date, envelope: frozenset = fro
     problems += found
     judgement = judge(cliente=cliente, cliente_errors=cliente_errors, comprobante=comprobante,
                       comprobante_errors=comprobante_errors, pdv=pdv, today=today,
-                      threshold=get_settings().consumidor_final_threshold, submitted=submitted)
+                      threshold=get_settings().consumidor_final_threshold,
+                      days_ahead=get_settings().max_days_ahead, submitted=submitted)
     problems += judgement.problems
     if cliente_characters or any(p.code in BEFORE_CLIENTE for p in problems):
         problems.append(P.CLIENTE_NOT_CREATED)

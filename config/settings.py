@@ -6,6 +6,7 @@ in the Procfile's environment reaches all of them. The README documents each var
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -104,6 +105,25 @@ def _bool(name: str, default: bool) -> bool:
     raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
 
 
+ENVIRONMENTS = {
+    "production": "a real deployment: https-only public webhook URLs, AFIP's homologacion or produccion, the "
+                  "real clock, and every secret production needs (README, \"Running in production\")",
+    "development": "a developer's machine: plain-http webhook URLs, the AFIP simulator or AFIP's homologacion, "
+                   "a clock tests can move, and a cookie key drawn at start-up",
+}
+
+
+def _env() -> str:
+    env = os.environ.get("ENCOLA_ENV") or None
+    if env is None:
+        # Forgetting the variable must not quietly give a deployment development's allowances.
+        raise ConfigurationError("ENCOLA_ENV is not set: set it to production (" + ENVIRONMENTS["production"]
+                                 + ") or development (" + ENVIRONMENTS["development"] + ")")
+    if env not in ENVIRONMENTS:
+        raise ConfigurationError(f"ENCOLA_ENV must be development or production, got {env!r}")
+    return env
+
+
 @dataclass(frozen=True)
 class Settings:
     redis_url: str | None
@@ -114,7 +134,6 @@ class Settings:
     wsfe_url: str
     port: int
     data_dir: str
-    webhook_allow_private: bool
     afip_connect_timeout: float
     afip_read_timeout: float
     webhook_connect_timeout: float
@@ -132,6 +151,16 @@ class Settings:
     metrics_token: str | None
     web_secret: str | None
     redis_durability: str
+    http_head_timeout: float
+    http_body_timeout: float
+    max_waiting_comprobantes: int
+    max_waiting_hooks: int
+    max_days_ahead: int
+    redis_memory_alert_percent: float
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    admin_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    webhook_private_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    flower_auth_proxy: bool
 
     @property
     def development(self) -> bool:
@@ -160,6 +189,13 @@ class Settings:
                                      f"cola page's session cookies, the same in every web process {SECRET_HINT}")
         return self.web_secret
 
+    def require_metrics_token(self) -> str | None:
+        """/metrics' token; its labels name CUITs and volumes, so production does not serve them openly."""
+        if self.metrics_token is None and not self.development:
+            raise ConfigurationError("ENCOLA_ENV=production needs ENCOLA_METRICS_TOKEN, the bearer token Prometheus "
+                                     f"presents to read /metrics {SECRET_HINT}")
+        return self.metrics_token
+
 
 # What the emitter does when Redis could lose an acknowledged write (config/durability.py).
 REDIS_DURABILITY_MODES = ("check", "accept-risk")
@@ -172,10 +208,21 @@ def _redis_durability() -> str:
     return mode
 
 
+def _networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """A comma-separated list of addresses or CIDR networks (e.g. 10.0.0.0/8, ::1); empty if unset."""
+    networks = []
+    for part in (os.environ.get(name) or "").split(","):
+        if part.strip():
+            try:
+                networks.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise ConfigurationError(f"{name} must be addresses or networks separated by commas "
+                                         f"(e.g. 10.0.0.0/8,127.0.0.1), got {part.strip()!r}") from None
+    return tuple(networks)
+
+
 def load_settings() -> Settings:
-    env = os.environ.get("ENCOLA_ENV", "development")
-    if env not in ("development", "production"):
-        raise ConfigurationError(f"ENCOLA_ENV must be development or production, got {env!r}")
+    env = _env()
     target = os.environ.get("ENCOLA_AFIP", "simulador")
     if target == "simulador":
         base = f"http://127.0.0.1:{_int('ENCOLA_AFIP_SIM_PORT', DEFAULT_SIMULATOR_PORT)}"
@@ -186,6 +233,11 @@ def load_settings() -> Settings:
         raise ConfigurationError(f"ENCOLA_AFIP must be simulador, homologacion or produccion, got {target!r}")
     if env == "production" and target == "simulador":
         raise ConfigurationError("ENCOLA_ENV=production needs ENCOLA_AFIP=homologacion or produccion")
+    # Homologacion is AFIP's test service and emits nothing real, so development may use it; produccion
+    # from a process with development's allowances (plain http, a movable clock) may not.
+    if env == "development" and target == "produccion":
+        raise ConfigurationError("ENCOLA_AFIP=produccion needs ENCOLA_ENV=production (development may use the "
+                                 "simulador or homologacion)")
     return Settings(
         redis_url=os.environ.get("ENCOLA_REDIS_URL") or None,
         redis_sentinel_master=os.environ.get("ENCOLA_REDIS_SENTINEL_MASTER") or None,
@@ -195,7 +247,6 @@ def load_settings() -> Settings:
         wsfe_url=os.environ.get("ENCOLA_AFIP_WSFE_URL") or default_wsfe,
         port=_int("PORT", 8000),
         data_dir=os.environ.get("ENCOLA_DATA_DIR", ".encola"),
-        webhook_allow_private=_bool("ENCOLA_WEBHOOK_ALLOW_PRIVATE", env == "development"),
         afip_connect_timeout=_float("ENCOLA_AFIP_CONNECT_TIMEOUT", 5.0),
         afip_read_timeout=_float("ENCOLA_AFIP_READ_TIMEOUT", 60.0),
         webhook_connect_timeout=_float("ENCOLA_WEBHOOK_CONNECT_TIMEOUT", 3.0),
@@ -214,6 +265,19 @@ def load_settings() -> Settings:
         metrics_token=os.environ.get("ENCOLA_METRICS_TOKEN") or None,
         web_secret=_web_secret(),
         redis_durability=_redis_durability(),
+        # Totals for all the reads of a request's head and of its body (producers/http/worker.py).
+        http_head_timeout=_at_least(_float, "ENCOLA_HTTP_HEAD_TIMEOUT", 10.0, 1),
+        http_body_timeout=_at_least(_float, "ENCOLA_HTTP_BODY_TIMEOUT", 30.0, 1),
+        # What one point of sale may hold in Redis (producers/limits.py), each settable per point of sale.
+        max_waiting_comprobantes=_at_least(_int, "ENCOLA_MAX_WAITING_COMPROBANTES", 10_000, 1),
+        max_waiting_hooks=_at_least(_int, "ENCOLA_MAX_WAITING_HOOKS", 10_000, 1),
+        # A year of monthly invoices queued at once fits; AFIP itself takes dates within days of emission.
+        max_days_ahead=_at_least(_int, "ENCOLA_MAX_DAYS_AHEAD", 366, 0),
+        redis_memory_alert_percent=_at_least(_float, "ENCOLA_REDIS_MEMORY_ALERT_PERCENT", 80.0, 1),
+        trusted_proxies=_networks("ENCOLA_TRUSTED_PROXIES"),
+        admin_networks=_networks("ENCOLA_ADMIN_NETWORKS"),
+        webhook_private_networks=_networks("ENCOLA_WEBHOOK_PRIVATE_NETWORKS"),
+        flower_auth_proxy=_bool("ENCOLA_FLOWER_AUTH_PROXY", False),
     )
 
 

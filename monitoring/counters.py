@@ -23,6 +23,9 @@ COUNTER_HELP = {
                                  "not_durable (its settings, a lane backs off) or unconfirmed (WAITAOF did not "
                                  "confirm the record).", ("reason",)),
     "encola_webhook_deliveries": ("Webhook delivery attempts by outcome (delivered or failed).", ("outcome",)),
+    "encola_error_hooks_dropped": ("error webhooks of refused requests not stored because the point of sale's "
+                                   "hooks waiting were at their cap (the answer still carried the problems).",
+                                   ("pdv",)),
 }
 
 

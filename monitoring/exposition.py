@@ -1,6 +1,7 @@
 """Prometheus' text format for the web process's /metrics: the counters and latency histogram that
 every process records (monitoring.counters), and gauges read at scrape time from the queue's indices,
-the liveness records (monitoring.liveness_view) and Redis's durability verdict (config.durability)."""
+the liveness records (monitoring.liveness_view), Redis's durability verdict (config.durability) and its
+memory use (monitoring.redis_memory)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 
 from comprobantes.queue_stats import lane_backlogs, state_counts
 from config import clock, durability
-from monitoring import liveness_view
+from config.settings import get_settings
+from monitoring import liveness_view, redis_memory
 from monitoring.counters import COUNTER_HELP, COUNTERS, LATENCY, LATENCY_BUCKETS, SEP
 from webhook_dispatch.outbox import pending_count
 
@@ -25,6 +27,7 @@ class RedisCollector:
         yield self._latency()
         yield from self._gauges()
         yield from self._health()
+        yield from self._memory()
 
     def _counters(self):
         families = {name: CounterMetricFamily(name, help_text, labels=list(labels))
@@ -64,8 +67,7 @@ class RedisCollector:
             if due_count and (oldest_due is None or first_due < oldest_due):
                 oldest_due = first_due
         oldest.add_metric([], max(0.0, now - oldest_due) if oldest_due is not None else 0.0)
-        hooks = GaugeMetricFamily("encola_webhooks_pending", "Webhook deliveries waiting to be attempted.")
-        hooks.add_metric([], pending_count(self.r))
+        hooks = _gauge("encola_webhooks_pending", "Webhook deliveries waiting to be attempted.", pending_count(self.r))
         return [states, backlog, oldest, hooks]
 
     def _health(self):
@@ -74,22 +76,37 @@ class RedisCollector:
                                    labels=["sweep"])
         for name, age in seen.sweep_ages.items():
             sweeps.add_metric([name], age)
-        leader = GaugeMetricFamily("encola_beat_leader", "1 while a beat holds the schedule's lead, 0 when none does.")
-        leader.add_metric([], 1 if seen.leader else 0)
-        stalled = GaugeMetricFamily("encola_lanes_stalled",
-                                    "Lanes with due work that nobody has published for longer than a grace of "
-                                    "a few sweep periods, or with queued work missing from the due set.")
-        stalled.add_metric([], seen.lanes_stalled)
-        overdue = GaugeMetricFamily("encola_webhooks_overdue",
-                                    "Webhook attempts due longer than a grace of a few sweep periods and not "
-                                    "published.")
-        overdue.add_metric([], seen.webhooks_overdue)
-        durable = GaugeMetricFamily("encola_redis_durable",
-                                    "1 when Redis's settings keep every acknowledged write (AOF, fsync, "
-                                    "noeviction), 0 otherwise (production then refuses to emit unless the risk "
-                                    "is accepted).")
-        durable.add_metric([], 1 if durability.verdict(self.r).durable else 0)
+        leader = _gauge("encola_beat_leader", "1 while a beat holds the schedule's lead, 0 when none does.",
+                        1 if seen.leader else 0)
+        stalled = _gauge("encola_lanes_stalled",
+                         "Lanes with due work that nobody has published for longer than a grace of a few sweep "
+                         "periods, or with queued work missing from the due set.", seen.lanes_stalled)
+        overdue = _gauge("encola_webhooks_overdue",
+                         "Webhook attempts due longer than a grace of a few sweep periods and not published.",
+                         seen.webhooks_overdue)
+        durable = _gauge("encola_redis_durable",
+                         "1 when Redis's settings keep every acknowledged write (AOF, fsync, noeviction), 0 "
+                         "otherwise (production then refuses to emit unless the risk is accepted).",
+                         1 if durability.verdict(self.r).durable else 0)
         return [sweeps, leader, stalled, overdue, durable]
+
+    def _memory(self):
+        use = redis_memory.read(self.r)
+        return [
+            _gauge("encola_redis_memory_used_bytes", "Memory Redis uses (INFO used_memory).", use.used),
+            _gauge("encola_redis_memory_max_bytes", "Redis's maxmemory, 0 when none is set (with noeviction, at it "
+                                                    "every write is refused).", use.maxmemory),
+            _gauge("encola_redis_memory_alert", "1 above ENCOLA_REDIS_MEMORY_ALERT_PERCENT of maxmemory, or in "
+                                                "production with no maxmemory; 0 otherwise.",
+                   1 if use.alert(get_settings()) else 0),
+        ]
+
+
+def _gauge(name: str, help_text: str, value: float) -> GaugeMetricFamily:
+    """A gauge without labels, holding one value."""
+    family = GaugeMetricFamily(name, help_text)
+    family.add_metric([], value)
+    return family
 
 
 def exposition(r) -> tuple[bytes, str]:

@@ -16,9 +16,15 @@ from producers.bodies import (
 )
 from webhook_dispatch import endpoints, hook_log, operations
 from webhook_dispatch.endpoints import ROTATION_GRACE_SECONDS
+from webhook_dispatch.events import HOOK_ID_PATTERN
 
 STATES = ("pendiente", "entregado", "fallido")
 MAX_LISTED = 500
+
+
+def _hook_id(description: str):
+    return text(validate=validate.Regexp(HOOK_ID_PATTERN, error="no es un hook_id (hk_ y digitos hexadecimales)."),
+                metadata={"description": description, "example": "hk_0194f0a1b2c3d4e5f6a7b8c9d0e1"})
 
 
 class Moment(fields.Field):
@@ -46,7 +52,7 @@ def _moment(description: str, **kwargs) -> Moment:
 class HooksConsulta(Credenciales):
     external_reference = reference("Los hooks de ese comprobante, del primero al ultimo (el log de hooks de "
                                    "TusFacturas).")
-    hook_id = text(validate=validate.Length(1, 64), metadata={"description": "Un hook, por su hook_id."})
+    hook_id = _hook_id("Un hook, por su hook_id.")
     estado = text(validate=one_of(list(STATES)), metadata={
         "description": "Sin external_reference ni hook_id: solo los de ese estado."})
     desde = _moment("Sin external_reference ni hook_id: solo los creados desde")
@@ -55,8 +61,7 @@ class HooksConsulta(Credenciales):
 
 
 class HooksReenviar(Credenciales):
-    hook_id = text(validate=validate.Length(1, 64), metadata={
-        "description": "El hook a enviar de nuevo ahora: mismos bytes y mismo webhook-id."})
+    hook_id = _hook_id("El hook a enviar de nuevo ahora: mismos bytes y mismo webhook-id.")
     fallidos_desde = _moment("O bien: todos los hooks fallidos creados desde")
 
 

@@ -14,7 +14,7 @@ from marshmallow import validate
 
 from accounts.points_of_sale import (
     CONCEPTOS, ISSUER_CONDITIONS, PointOfSale, PointOfSaleExists, UnknownPointOfSale, create_point_of_sale,
-    get_point_of_sale, list_points_of_sale, pdv_id, update_point_of_sale,
+    get_point_of_sale, list_points_of_sale, pdv_id, rotate_credentials, rotate_webhook_token, update_point_of_sale,
 )
 from config.redis_client import get_redis
 from producers.bodies import Request, between, done, flag, judge, one_of, refused, text, whole
@@ -59,6 +59,10 @@ class Configuracion(Request):
         "description": "Comprobantes por mes calendario; 0 = sin limite."})
     batch_size = whole(validate=between(0, 9998), metadata={
         "description": "Comprobantes por FECAESolicitar; 0 = el maximo de AFIP (RegXReq)."})
+    max_waiting_comprobantes = whole(validate=between(0, 10**9), metadata={
+        "description": "Comprobantes encolados o procesando a la vez; 0 = ENCOLA_MAX_WAITING_COMPROBANTES."})
+    max_waiting_hooks = whole(validate=between(0, 10**9), metadata={
+        "description": "Webhooks sin entregar a la vez; 0 = ENCOLA_MAX_WAITING_HOOKS."})
 
 
 class PuntoVentaId(Request):
@@ -84,7 +88,7 @@ class ListadoPuntosVenta(Request):
 
 
 def view(pdv: PointOfSale) -> dict:
-    """A point of sale as the operator sees it: everything but its secrets."""
+    """A point of sale as the operator sees it: everything but its secrets (its webhook token included)."""
     return pdv.public_view()
 
 
@@ -102,21 +106,24 @@ def _file_problems(data: dict) -> list[str]:
 
 
 def alta(body) -> dict:
-    """Create a point of sale; the answer carries its credentials and webhook secret, shown this once."""
+    """Create a point of sale; the answer carries its credentials, webhook token and webhook secret, shown
+    this once."""
     data, problems = judge(AltaPuntoVenta, body)
     problems = problems or _file_problems(data)
     if problems:
         return refused(*problems)
-    active = data.pop("active", True)
+    later = {name: data.pop(name) for name in ("active", "max_waiting_comprobantes", "max_waiting_hooks")
+             if name in data}
     try:
         pdv, credentials = create_point_of_sale(get_redis(), **data)
     except PointOfSaleExists:
         return refused(f"El punto de venta {data['pto_vta']} del CUIT {data['cuit']} ya existe.")
     except ValueError as exc:
         return refused(f"El punto de venta no se pudo crear: {exc}.")
-    if not active:
-        pdv = update_point_of_sale(get_redis(), pdv.id, active=False)
-    return done(punto_venta=view(pdv), credenciales=credentials, webhook_secret=pdv.webhook_secret)
+    if later:
+        pdv = update_point_of_sale(get_redis(), pdv.id, **later)
+    return done(punto_venta=view(pdv), credenciales=credentials, webhook_token=pdv.webhook_token,
+                webhook_secret=pdv.webhook_secret)
 
 
 def listado(body) -> dict:
@@ -165,3 +172,21 @@ def modificar(body) -> dict:
         return done(punto_venta=view(update_point_of_sale(get_redis(), pdv.id, **changes)))
     except ValueError as exc:
         return refused(f"El punto de venta no se pudo modificar: {exc}.")
+
+
+def rotar_credenciales(body) -> dict:
+    """New apitoken and usertoken for a point of sale, shown this once: the old ones are refused at once
+    and its page sessions end."""
+    _, pdv, refusal = _named(body, PuntoVentaId)
+    if refusal:
+        return refusal
+    return done(credenciales=rotate_credentials(get_redis(), pdv.id))
+
+
+def rotar_token_webhook(body) -> dict:
+    """A new TF-WebhookToken for a point of sale, shown this once; every delivery attempt from now on
+    carries it."""
+    _, pdv, refusal = _named(body, PuntoVentaId)
+    if refusal:
+        return refusal
+    return done(webhook_token=rotate_webhook_token(get_redis(), pdv.id))

@@ -1,6 +1,7 @@
 """A point of sale's own settings, as its client sees and changes them with its credentials:
 TusFacturas' `puntos_venta/administrar` (tusfacturas-and-peers.md §1.6, `webhook` and the rest of
-TusFacturas' fields) and encola's `puntos_venta/consulta`.
+TusFacturas' fields), and encola's `puntos_venta/consulta` and the rotation of its own credentials and
+webhook token.
 
 TusFacturas also creates points of sale through `administrar` (`operacion` A); in encola that is the
 operator's (producers/operator.py), so A is refused with the way to get one. What identifies a point of
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from accounts.points_of_sale import PointOfSale, update_point_of_sale
+from accounts.points_of_sale import PointOfSale, rotate_credentials, rotate_webhook_token, update_point_of_sale
 from producers.bodies import (
     STRING_OR_INTEGER, Credenciales, between, date_field, done, one_of, open_request, refused, text, whole, yes_no,
 )
@@ -113,3 +114,21 @@ def consulta(body) -> dict:
     if pdv is None:
         return data
     return done(punto_venta=client_view(pdv), webhook=endpoints.status(r, pdv.id))
+
+
+def rotar_credenciales(body) -> dict:
+    """`puntos_venta/rotar_credenciales`: new apitoken and usertoken for the credentials' point of sale,
+    shown this once; the ones sent are refused from now on and its page sessions end."""
+    r, pdv, data = open_request(body, Credenciales)
+    if pdv is None:
+        return data
+    return done(credenciales=rotate_credentials(r, pdv.id))
+
+
+def rotar_token_webhook(body) -> dict:
+    """`puntos_venta/rotar_token_webhook`: a new TF-WebhookToken, shown this once; every delivery attempt
+    from now on carries it (there is no grace period: the receiver accepts both while it switches)."""
+    r, pdv, data = open_request(body, Credenciales)
+    if pdv is None:
+        return data
+    return done(webhook_token=rotate_webhook_token(r, pdv.id))

@@ -27,8 +27,10 @@ from config import clock
 from config.redis_client import get_redis
 from config.settings import get_settings
 from emission.schedule import kick_if_due
+from monitoring.counters import count
 from producers import quota
 from producers.access import BAD_CREDENTIALS, point_of_sale
+from producers.limits import Room
 from webhook_dispatch import outbox
 from webhook_dispatch.events import build_event
 
@@ -83,6 +85,12 @@ class Submission:
     due_lanes: dict = field(default_factory=dict)  # lane → when its earliest new comprobante falls due
     rejections: list = field(default_factory=list)  # (external_reference, messages) for `error` webhooks
     pending: list = field(default_factory=list)  # (Outcome, Accepted, lote_ref) to be stored by finish()
+    room: Room | None = None  # what the point of sale may still hold waiting, read at its first need
+
+    def _room(self) -> Room:
+        if self.room is None:
+            self.room = Room.read(self.r, self.pdv)
+        return self.room
 
     def submit(self, item, *, lote_ref: str = "", found: tuple[Problem, ...] = ()) -> Outcome:
         """Judge one item; `found` are problems the caller already saw in it (its batch's rules)."""
@@ -95,10 +103,14 @@ class Submission:
             existing = Store(self.r).by_reference(self.pdv.id, accepted.external_reference)
             if existing:
                 return self._retried(existing[0], accepted)
+        full = self._room().refusal(self.pdv)
+        if full is not None:
+            return Outcome(accepted.external_reference, [full], notify=True)
         if not quota.reserve(self.r, self.pdv, self.today):
             problem = P.QUOTA(f"Se alcanzo el cupo mensual de {self.pdv.monthly_quota} comprobantes de tu suscripcion; "
                               f"este comprobante no se encolara.")
             return Outcome(accepted.external_reference, [problem], notify=True)
+        self._room().take_comprobante()
         outcome = Outcome(accepted.external_reference)
         self.pending.append((outcome, accepted, lote_ref))
         return outcome
@@ -131,7 +143,10 @@ class Submission:
 
     def notify(self, reference: str, messages: list[str]) -> None:
         """Seed 001: a request that meets the basic requirements but fails validation also gets an
-        `error` webhook."""
+        `error` webhook, unless the point of sale's hooks waiting are at their cap (producers/limits.py)."""
+        if not self._room().take_hook():
+            count(self.r, "encola_error_hooks_dropped", pdv=self.pdv.id)
+            return
         self.rejections.append((reference, messages))
 
     def finish(self) -> None:

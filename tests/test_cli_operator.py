@@ -88,6 +88,25 @@ def test_status_shows_workers_queues_and_afip(stack):
     assert set(status["broker"]) == {"emision", "webhooks"}
 
 
+def test_status_shows_redis_memory_and_fails_above_the_alert(stack, r):
+    quiet = as_json(run(stack, "status", "--json"))["redis_memory"]
+    assert quiet["used_bytes"] > 0 and quiet["alert"] is None
+
+    used = int(r.info("memory")["used_memory"])
+    r.config_set("maxmemory", used * 2 + 32 * 1048576)  # far from full (above 1 %): the suite's writes go on
+    try:
+        env = {**stack.env, "ENCOLA_REDIS_MEMORY_ALERT_PERCENT": "1"}
+        result = subprocess.run(encola("status", "--json"), cwd=REPO, env=env, capture_output=True, text=True,
+                                timeout=120)
+        human = subprocess.run(encola("status"), cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    finally:
+        r.config_set("maxmemory", 0)
+    memory = as_json(result)["redis_memory"]
+    assert result.returncode == 1 and memory["maxmemory_bytes"] > 0 and 1 <= memory["percent"] < 50
+    assert "above the alert at 1 %" in memory["alert"]
+    assert "Redis memory:" in human.stdout and "ALERT: Redis uses" in human.stdout
+
+
 def test_status_fails_while_due_work_is_not_moving(stack, pdv, r):
     beat = stack.worker("beat")
     beat.stop()

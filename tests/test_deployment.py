@@ -136,7 +136,8 @@ def _webhooks_worker_answers(redis_url: str) -> bool:
 
 def test_the_procfile_from_a_fresh_clone_runs_with_only_the_documented_variables(tmp_path):
     """README's "Run it yourself", step by step, as an operator on a new server: a fresh clone with no
-    `.encola/`, only PATH and ENCOLA_REDIS_URL set (and free ports), the simulator's certificates and the
+    `.encola/`, only PATH, ENCOLA_ENV, ENCOLA_REDIS_URL and the loopback allowlist for the receiver set (and
+    free ports), the simulator's certificates and the
     first point of sale made with the documented commands, then `honcho start`, which stops everything
     if any process exits. A receiver that fails a hook's first attempt gets it again from beat's sweep."""
     clone = tmp_path / "encola"
@@ -147,6 +148,7 @@ def test_the_procfile_from_a_fresh_clone_runs_with_only_the_documented_variables
     receiver.behaviours["/hooks"] = FailFirst(Behaviour(500), 1)
     web_port = free_port()
     env = with_venv_path({"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ENCOLA_REDIS_URL": redis_server.start(),
+                          "ENCOLA_ENV": "development", "ENCOLA_WEBHOOK_PRIVATE_NETWORKS": "127.0.0.0/8,::1/128",
                           "PORT": str(web_port), "ENCOLA_AFIP_SIM_PORT": str(free_port()),
                           "ENCOLA_AFIP_SIM_ADMIN_PORT": str(free_port())})
 
@@ -195,10 +197,22 @@ def _accepted(web: str, body: dict) -> dict | None:
 
 
 def test_a_celery_process_that_cannot_start_says_why_in_one_line(tmp_path):
-    for process, env in (("beat", {}), ("emision", {"ENCOLA_REDIS_URL": "redis://127.0.0.1:6379/0",
-                                                     "ENCOLA_ENV": "produccion"})):
+    for process, env in (("beat", {"ENCOLA_ENV": "development"}),
+                         ("emision", {"ENCOLA_REDIS_URL": "redis://127.0.0.1:6379/0", "ENCOLA_ENV": "produccion"})):
         done = subprocess.run(["/bin/sh", "-c", f"exec {procfile_command(process)}"], cwd=tmp_path, timeout=60,
                               env=with_venv_path({"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **env}),
                               capture_output=True, text=True)
         assert done.returncode != 0
         assert done.stderr.splitlines() == [done.stderr.strip()] and done.stderr.startswith("encola: "), done.stderr
+
+
+def test_no_process_starts_without_encola_env(tmp_path):
+    """Forgetting ENCOLA_ENV must not give a deployment development's allowances: every process of the
+    Procfile refuses, saying what the two values mean."""
+    env = with_venv_path({"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ENCOLA_REDIS_URL": "redis://127.0.0.1:9/0",
+                          "PORT": str(free_port()), "FLOWER_PORT": str(free_port())})
+    for process in ("web", "emision", "webhooks", "beat", "flower"):
+        done = subprocess.run(["/bin/sh", "-c", f"exec {procfile_command(process)}"], cwd=REPO, env=env, timeout=60,
+                              capture_output=True, text=True)
+        assert done.returncode != 0, process
+        assert "ENCOLA_ENV is not set: set it to production" in done.stderr + done.stdout, (process, done.stderr)

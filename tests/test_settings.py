@@ -4,25 +4,39 @@ from __future__ import annotations
 
 import pytest
 
-from config.settings import AFIP_URLS, ConfigurationError, load_settings
+from config.settings import AFIP_URLS, ConfigurationError, Settings, load_settings
 
 
 @pytest.fixture
 def clean_env(monkeypatch):
     for name in ("ENCOLA_REDIS_URL", "ENCOLA_ENV", "ENCOLA_AFIP", "ENCOLA_AFIP_WSAA_URL", "ENCOLA_AFIP_WSFE_URL",
                  "ENCOLA_AFIP_SIM_PORT", "PORT", "ENCOLA_MAX_ATTEMPTS", "ENCOLA_WEB_SECRET",
-                 "ENCOLA_REDIS_DURABILITY"):
+                 "ENCOLA_REDIS_DURABILITY", "ENCOLA_WEBHOOK_PRIVATE_NETWORKS", "ENCOLA_METRICS_TOKEN",
+                 "ENCOLA_FLOWER_AUTH_PROXY"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ENCOLA_ENV", "development")  # required; the test of its absence removes it
     return monkeypatch
 
 
-def test_defaults_are_development_against_the_local_simulator(clean_env):
+def test_without_encola_env_nothing_starts_and_the_error_explains_both_values(clean_env):
+    for unset in (None, ""):
+        if unset is None:
+            clean_env.delenv("ENCOLA_ENV")
+        else:
+            clean_env.setenv("ENCOLA_ENV", unset)
+        with pytest.raises(ConfigurationError, match="ENCOLA_ENV is not set") as refused:
+            load_settings()
+        assert "production (a real deployment" in str(refused.value)
+        assert "development (a developer's machine" in str(refused.value)
+
+
+def test_defaults_in_development_are_the_local_simulator(clean_env):
     settings = load_settings()
     assert settings.env == "development" and settings.development
     assert settings.wsaa_url == "http://127.0.0.1:8085/ws/services/LoginCms"
     assert settings.wsfe_url == "http://127.0.0.1:8085/wsfev1/service.asmx"
     assert settings.port == 8000 and settings.max_attempts == 100
-    assert settings.webhook_allow_private
+    assert settings.webhook_private_networks == ()
     assert settings.redis_durability == "check"
 
 
@@ -36,7 +50,7 @@ def test_homologacion_and_produccion_use_afips_urls(clean_env):
     clean_env.setenv("ENCOLA_ENV", "production")
     settings = load_settings()
     assert (settings.wsaa_url, settings.wsfe_url) == AFIP_URLS["produccion"]
-    assert not settings.webhook_allow_private
+    assert settings.webhook_private_networks == ()
 
 
 def test_explicit_urls_win(clean_env):
@@ -50,6 +64,9 @@ def test_explicit_urls_win(clean_env):
     ("PORT", "eighty", "PORT must be a whole number"),
     ("ENCOLA_WEB_SECRET", "corto", "ENCOLA_WEB_SECRET must have at least 32 characters"),
     ("ENCOLA_REDIS_DURABILITY", "yolo", "ENCOLA_REDIS_DURABILITY must be check or accept-risk"),
+    ("ENCOLA_WEBHOOK_PRIVATE_NETWORKS", "127.0.0.0/8,intranet",
+     "ENCOLA_WEBHOOK_PRIVATE_NETWORKS must be addresses or networks separated by commas"),
+    ("ENCOLA_FLOWER_AUTH_PROXY", "quizas", "ENCOLA_FLOWER_AUTH_PROXY must be true or false"),
 ])
 def test_bad_values_name_the_variable(clean_env, name, value, message):
     clean_env.setenv(name, value)
@@ -57,17 +74,34 @@ def test_bad_values_name_the_variable(clean_env, name, value, message):
         load_settings()
 
 
-def test_only_development_goes_without_a_web_secret(clean_env):
-    assert load_settings().require_web_secret() is None
+@pytest.mark.parametrize("name,require", [
+    ("ENCOLA_WEB_SECRET", Settings.require_web_secret),
+    ("ENCOLA_METRICS_TOKEN", Settings.require_metrics_token),
+])
+def test_only_development_goes_without_a_secret(clean_env, name, require):
+    assert require(load_settings()) is None
     clean_env.setenv("ENCOLA_ENV", "production")
     clean_env.setenv("ENCOLA_AFIP", "homologacion")
-    with pytest.raises(ConfigurationError, match="production needs ENCOLA_WEB_SECRET"):
-        load_settings().require_web_secret()
-    clean_env.setenv("ENCOLA_WEB_SECRET", "x" * 32)
-    assert load_settings().require_web_secret() == "x" * 32
+    with pytest.raises(ConfigurationError, match=f"production needs {name}"):
+        require(load_settings())
+    clean_env.setenv(name, "x" * 32)
+    assert require(load_settings()) == "x" * 32
 
 
 def test_production_refuses_the_simulator(clean_env):
     clean_env.setenv("ENCOLA_ENV", "production")
     with pytest.raises(ConfigurationError, match="production needs ENCOLA_AFIP"):
         load_settings()
+
+
+def test_development_may_use_homologacion_but_never_afips_produccion(clean_env):
+    clean_env.setenv("ENCOLA_AFIP", "homologacion")
+    assert load_settings().afip_target == "homologacion"
+    clean_env.setenv("ENCOLA_AFIP", "produccion")
+    with pytest.raises(ConfigurationError, match="ENCOLA_AFIP=produccion needs ENCOLA_ENV=production"):
+        load_settings()
+
+
+def test_private_webhook_networks_are_the_operators_list(clean_env):
+    clean_env.setenv("ENCOLA_WEBHOOK_PRIVATE_NETWORKS", " 127.0.0.0/8, ::1/128,10.20.0.0/16 ")
+    assert [str(n) for n in load_settings().webhook_private_networks] == ["127.0.0.0/8", "::1/128", "10.20.0.0/16"]

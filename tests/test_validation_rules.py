@@ -10,6 +10,7 @@ import pytest
 
 from comprobantes import problems as P
 from comprobantes.validation import check_item
+from config.settings import get_settings
 from tests.support.bodies import item, offline_pdv, put, text_fields
 
 TODAY = date(2026, 11, 21)
@@ -97,6 +98,8 @@ REFUSALS = [
     ("a total off by two cents", body(total="139.02"), {}, P.TOTAL),
     ("products dated 6 days back", body(fecha=ddmmyyyy(TODAY - timedelta(days=6))), {}, P.FECHA),
     ("services dated 11 days back", body(fecha=ddmmyyyy(TODAY - timedelta(days=11)), periodo_facturado_desde="01/11/2026", periodo_facturado_hasta="30/11/2026"), {"concepto": 2}, P.FECHA),
+    ("dated 367 days ahead", body(fecha=ddmmyyyy(TODAY + timedelta(days=367))), {}, P.FECHA_FUTURA),
+    ("dated in 2099", body(fecha="01/01/2099"), {}, P.FECHA_FUTURA),
     ("services without a period", body(), {"concepto": 2}, P.PERIODO),
     ("services with half a period", body(periodo_facturado_desde="01/11/2026"), {"concepto": 3}, P.PERIODO),
     ("a period that ends before it starts", body(periodo_facturado_desde="30/11/2026", periodo_facturado_hasta="01/11/2026"), {"concepto": 2}, P.PERIODO),
@@ -154,10 +157,11 @@ def test_every_code_in_the_catalog_is_produced_by_some_test():
     # Produced by the entry points and batches, tested in test_submission.py and test_batches.py.
     elsewhere = {P.CREDENTIALS, P.NOT_AN_OBJECT, P.NO_WEBHOOK, P.SUBSCRIPTION_INACTIVE, P.QUOTA, P.REFERENCE_TAKEN,
                  P.BATCH_SIZE, P.BATCH_EMPTY, P.BATCH_PARTIAL, P.LOTE_WEBHOOK_URL, P.LOTE_FECHA_ENVIO,
-                 P.BATCH_CREDENTIALS, P.LOTE_REFERENCE, P.LOTE_BEFORE_START, P.CLIENTE}
+                 P.BATCH_CREDENTIALS, P.LOTE_REFERENCE, P.LOTE_BEFORE_START, P.CLIENTE, P.WAITING_COMPROBANTES,
+                 P.WAITING_HOOKS}
     # Produced by the HTTP layer, tested in tests/http/.
     elsewhere |= {P.NOT_JSON, P.TOO_LARGE, P.RATE_LIMIT, P.NO_ROUTE, P.METHOD, P.INTERNAL, P.UNAVAILABLE,
-                  P.ADMIN_OFF, P.ADMIN_TOKEN}
+                  P.ADMIN_OFF, P.ADMIN_TOKEN, P.SLOW_REQUEST}
     assert produced | {k.code for k in elsewhere} == {k.code for k in P.CATALOG}
 
 
@@ -195,6 +199,22 @@ def test_a_missing_reference_is_a_basic_failure_and_a_bad_one_is_not():
 
 def test_future_dates_are_scheduled_not_refused():
     assert codes_of(body(fecha=ddmmyyyy(TODAY + timedelta(days=60)))) == []
+    assert codes_of(body(fecha=ddmmyyyy(TODAY + timedelta(days=366)))) == []  # a year of monthly invoices
+
+
+def test_a_date_too_far_ahead_says_the_maximum(monkeypatch):
+    far = check_item(body(fecha="01/01/2099"), offline_pdv(), today=TODAY, submitted=True).problems
+    assert [p.text for p in far] == ["La fecha del comprobante (01/01/2099) es posterior a lo que la cola acepta: "
+                                     "hasta 366 dias despues de hoy (22/11/2027)."]
+
+    monkeypatch.setenv("ENCOLA_MAX_DAYS_AHEAD", "30")
+    get_settings.cache_clear()
+    try:
+        assert codes_of(body(fecha=ddmmyyyy(TODAY + timedelta(days=30)))) == []
+        assert codes_of(body(fecha=ddmmyyyy(TODAY + timedelta(days=31)))) == [P.FECHA_FUTURA.code]
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
 
 
 def test_a_numeric_reference_is_read_as_its_digits():

@@ -3,6 +3,7 @@ point, signatures as a receiver written from the spec checks them, and seed 002'
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import random
 from datetime import datetime, timedelta, timezone
@@ -69,23 +70,45 @@ def test_retry_after_reads_seconds_and_http_dates():
     assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
 
 
+LOOPBACK = tuple(ipaddress.ip_network(n) for n in ("127.0.0.0/8", "::1/128"))
+EVERY_NETWORK = tuple(ipaddress.ip_network(n) for n in ("0.0.0.0/0", "::/0"))
+
+
 @pytest.mark.parametrize("ip", [
     "127.0.0.1", "10.1.2.3", "172.16.0.9", "192.168.1.1", "169.254.169.254", "100.64.0.1", "240.0.0.1",
-    "::1", "fe80::1", "fc00::1", "::ffff:10.0.0.1", "2002:a00:1::1", "64:ff9b::a00:1",
+    "::1", "fe80::1", "fe80::1%eth0", "fc00::1", "fd12:3456::1", "::ffff:10.0.0.1", "::ffff:127.0.0.1",
+    "64:ff9b::a00:1", "64:ff9b:1::a00:1",
+    # Python 3.11 calls these global: IPv4-compatible (::/96), IPv4-translated (::ffff:0:0:0/96, the
+    # ::ffff:0:7f00:1 form of 127.0.0.1) and the deprecated site-local fec0::/10.
+    "::7f00:1", "::a00:1", "::8.8.8.8", "::ffff:0:7f00:1", "::ffff:0:808:808", "fec0::1", "feff::1",
+    # Within 2000::/3 but special: 6to4 and Teredo (both carry an IPv4 address), documentation,
+    # benchmarking, ORCHIDv2, the rest of the IETF block.
+    "2002:a00:1::1", "2002:808:808::1", "2001:0:4136:e378:8000:63bf:3fff:fdd2", "2001:db8::1", "3fff::1",
+    "2001:2::1", "2001:20::1", "2001:1ff::1",
+    # Outside 2000::/3 and not multicast: discard-only, unassigned, SRv6 SIDs.
+    "100::1", "4000::1", "5f00::1", "e000::1",
 ])
-def test_private_loopback_link_local_and_tunnelled_addresses_are_refused(ip):
-    assert refusal(ip, allow_private=False) is not None
-    assert refusal(ip, allow_private=True) is None
+def test_private_loopback_link_local_tunnelled_and_reserved_addresses_are_refused(ip):
+    assert refusal(ip) is not None
+    assert refusal(ip, private_networks=EVERY_NETWORK) is None
 
 
-@pytest.mark.parametrize("ip", ["0.0.0.0", "::", "224.0.0.1", "255.255.255.255", "ff02::1"])
+@pytest.mark.parametrize("ip", ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"])
+def test_the_operators_allowlist_opens_only_its_networks(ip):
+    assert refusal(ip) is not None
+    assert refusal(ip, private_networks=LOOPBACK) is None
+    assert refusal("10.0.0.1", private_networks=LOOPBACK) is not None
+
+
+@pytest.mark.parametrize("ip", ["0.0.0.0", "::", "224.0.0.1", "255.255.255.255", "ff02::1", "ff0e::1"])
 def test_some_addresses_are_never_receivers(ip):
-    assert refusal(ip, allow_private=True) is not None
+    assert refusal(ip, private_networks=EVERY_NETWORK) is not None
 
 
-@pytest.mark.parametrize("ip", ["8.8.8.8", "200.45.1.1", "2800:3f0:4002:800::200e"])
+@pytest.mark.parametrize("ip", ["8.8.8.8", "200.45.1.1", "2800:3f0:4002:800::200e", "2606:4700:4700::1111",
+                                "2a00:1450:4001:80b::200e", "2001:4860:4860::8888", "::ffff:8.8.8.8"])
 def test_public_addresses_are_allowed(ip):
-    assert refusal(ip, allow_private=False) is None
+    assert refusal(ip) is None
 
 
 def test_one_private_address_among_public_ones_refuses_the_host():
@@ -93,7 +116,7 @@ def test_one_private_address_among_public_ones_refuses_the_host():
         return [(2, 1, 6, "", ("200.45.1.1", port)), (2, 1, 6, "", ("10.0.0.5", port))]
 
     with pytest.raises(RefusedAddress, match="10.0.0.5"):
-        checked_addresses("hooks.example.com", 443, allow_private=False, resolve=resolve)
+        checked_addresses("hooks.example.com", 443, resolve=resolve)
 
 
 @pytest.mark.parametrize("url,development,problem", [

@@ -1,6 +1,7 @@
 """The webhook HTTP client against real sockets in this process: refused addresses never get a byte,
 the connection goes to the very address that was checked, redirects are not followed, a dribbling
-receiver is cut at the deadline, and only the first 2 KB of an answer are kept."""
+receiver is cut at the deadline, and an answer's body is measured but kept only as a short excerpt for
+the operator's log, as are the texts of failures that could quote it."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import socket
 import threading
 import time
 
+import ipaddress
+
 import pytest
 
 from cli.webhook_receiver import Behaviour, WebhookReceiver
-from webhook_dispatch.transport import RESPONSE_KEPT_BYTES, WebhookClient
+from webhook_dispatch.transport import LOG_EXCERPT_CHARS, WebhookClient
 
 
 @pytest.fixture
@@ -21,8 +24,12 @@ def receiver():
     running.stop()
 
 
+LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"),)
+
+
 def client(*, allow_private: bool, resolve=socket.getaddrinfo) -> WebhookClient:
-    return WebhookClient(allow_private=allow_private, connect_timeout=1, read_timeout=1, resolve=resolve)
+    return WebhookClient(private_networks=LOOPBACK if allow_private else (), connect_timeout=1, read_timeout=1,
+                         resolve=resolve)
 
 
 def test_loopback_is_refused_unless_allowed_and_nothing_is_sent(receiver):
@@ -53,14 +60,30 @@ def test_the_connection_goes_to_the_address_resolved_and_checked_for_it(receiver
 def test_redirects_are_not_followed(receiver):
     receiver.behaviours["/moved"] = Behaviour(302, headers={"Location": "http://169.254.169.254/latest/meta-data"})
     answer = client(allow_private=True).post(f"{receiver.base_url}/moved", b"{}", {})
-    assert answer.status == 302 and "not followed" in answer.error
+    assert answer.status == 302 and "not followed" in answer.error and "169.254" not in answer.error
+    assert answer.excerpt.startswith("Location: http://169.254.169.254/latest/meta-data")
     assert len(receiver.deliveries) == 1
 
 
-def test_only_the_first_2_kb_of_an_answer_are_kept(receiver):
+def test_an_answer_is_measured_and_only_its_start_kept_for_the_log(receiver):
     receiver.behaviours["/big"] = Behaviour(500, body=b"x" * 100_000)
     answer = client(allow_private=True).post(f"{receiver.base_url}/big", b"{}", {})
-    assert answer.status == 500 and answer.excerpt == "x" * RESPONSE_KEPT_BYTES
+    assert answer.status == 500 and answer.length == 100_000 and answer.excerpt == "x" * LOG_EXCERPT_CHARS
+
+
+def test_an_answer_that_is_not_http_is_not_quoted_in_the_error():
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def answer_garbage():
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"-ERR secreto-interno-99 unknown command\r\n")
+
+    threading.Thread(target=answer_garbage, daemon=True).start()
+    answer = client(allow_private=True).post(f"http://127.0.0.1:{server.getsockname()[1]}/", b"{}", {})
+    server.close()
+    assert answer.status is None and answer.error and "secreto-interno-99" not in answer.error, answer
 
 
 def test_a_receiver_that_dribbles_its_answer_is_cut_at_the_deadline():

@@ -20,7 +20,7 @@ from config.retry_policy import webhook_delay, webhook_line_recheck, webhook_out
 from config.settings import Settings, get_settings
 from monitoring.counters import count
 from webhook_dispatch import endpoints, outbox
-from webhook_dispatch.outbox import DUE, attempts_key, hook_key, retention_seconds
+from webhook_dispatch.outbox import DUE, attempts_key, hook_key, retention_seconds, waiting_hooks_key
 from webhook_dispatch.signing import signature_headers
 from webhook_dispatch.transport import Answer, WebhookClient
 
@@ -37,7 +37,8 @@ ATTEMPTS_KEPT = 100
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
 # Applies an attempt's outcome in one step. A manual request served by this attempt is cleared; one
-# that arrived meanwhile makes the hook due at once. A finished hook starts its retention period.
+# that arrived meanwhile makes the hook due at once. A finished hook starts its retention period and
+# leaves its point of sale's waiting set.
 _FINISH = """
 local fields = cjson.decode(ARGV[1])
 for name, value in pairs(fields) do redis.call('HSET', KEYS[1], name, value) end
@@ -60,14 +61,16 @@ end
 if manual == '' and redis.call('HGET', KEYS[1], 'state') ~= 'pendiente' then
   redis.call('EXPIRE', KEYS[1], ARGV[7])
   redis.call('EXPIRE', KEYS[2], ARGV[7])
+  redis.call('ZREM', KEYS[4], ARGV[6])
 end
 return 1
 """
 
 
 @lru_cache(maxsize=4)
-def _client(allow_private: bool, connect_timeout: float, read_timeout: float) -> WebhookClient:
-    return WebhookClient(allow_private=allow_private, connect_timeout=connect_timeout, read_timeout=read_timeout)
+def _client(private_networks: tuple, connect_timeout: float, read_timeout: float) -> WebhookClient:
+    return WebhookClient(private_networks=private_networks, connect_timeout=connect_timeout,
+                         read_timeout=read_timeout)
 
 
 def deliver(r, hook_id: str) -> str:
@@ -114,6 +117,7 @@ def _deliver_locked(r, hook_id: str, settings: Settings, lease: float) -> str:
             r.zadd(DUE, {hook_id: float(hook["next_at"])})
             return "not-due"
         r.zrem(DUE, hook_id)
+        r.zrem(waiting_hooks_key(hook["pdv"]), hook_id)
         return hook["state"]
     trigger = "manual" if manual else "automatic"
     try:
@@ -152,7 +156,7 @@ def _attempt(r, hook: dict, pdv: PointOfSale | None, settings: Settings, lease: 
 
 
 def _no_attempt(error: str) -> Answer:
-    return Answer(status=None, excerpt="", retry_after=None, error=error, duration_ms=0)
+    return Answer(status=None, length=None, excerpt="", retry_after=None, error=error, duration_ms=0)
 
 
 def _send(pdv: PointOfSale, hook: dict, settings: Settings) -> Answer:
@@ -164,7 +168,8 @@ def _send(pdv: PointOfSale, hook: dict, settings: Settings) -> Answer:
         **signature_headers(hook["id"], hook["body"], endpoints.signing_secrets(pdv, clock.timestamp()),
                             datetime.now(timezone.utc)),
     }
-    client = _client(settings.webhook_allow_private, settings.webhook_connect_timeout, settings.webhook_read_timeout)
+    client = _client(settings.webhook_private_networks, settings.webhook_connect_timeout,
+                     settings.webhook_read_timeout)
     return client.post(pdv.webhook_url, hook["body"].encode("utf-8"), headers)
 
 
@@ -210,12 +215,14 @@ def _record(r, hook: dict, pdv: PointOfSale | None, trigger: str, manual: str, s
         "url": pdv.webhook_url if pdv is not None else "",
         "status": answer.status,
         "duration_ms": answer.duration_ms,
-        "response": answer.excerpt,
+        "response_bytes": answer.length,
         "error": answer.error,
     }
     _finish(r, hook, fields, record=record, due=due, manual=manual)
     count(r, "encola_webhook_deliveries", outcome="delivered" if outcome == "entregado" else "failed")
-    log.info("webhook %s attempt %s: %s", hook["id"], tries, answer.status or answer.error,
+    # The answer's excerpt goes to the operator's log only (the Redactor masks secret-looking text in it),
+    # never into the attempt the client reads.
+    log.info("webhook %s attempt %s: %s; answer %r", hook["id"], tries, answer.status or answer.error, answer.excerpt,
              extra={"hook": hook["id"], "pdv": hook["pdv"], "evento": hook.get("evento"), "state": state})
     if pdv is not None:
         _update_health(r, pdv, outcome, trigger, now, answer)
@@ -236,7 +243,7 @@ def _update_health(r, pdv: PointOfSale, outcome: str, trigger: str, now: float, 
 def _finish(r, hook: dict, fields: dict, *, record: dict | None, due: float | None, manual: str) -> None:
     outbox.publish(endpoints.leave_line(r, hook, cap=get_settings().webhook_max_per_endpoint))
     r.eval(
-        _FINISH, 3, hook_key(hook["id"]), attempts_key(hook["id"]), DUE,
+        _FINISH, 4, hook_key(hook["id"]), attempts_key(hook["id"]), DUE, waiting_hooks_key(hook["pdv"]),
         json.dumps({name: str(value) for name, value in fields.items()}),
         json.dumps(record, ensure_ascii=False) if record is not None else "",
         "" if due is None else repr(due), manual, repr(clock.timestamp()), hook["id"],

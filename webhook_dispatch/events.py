@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -25,6 +26,17 @@ class Event:
 def new_hook_id() -> str:
     """Time-ordered and unique; no '.' so it can head a Standard Webhooks signed content."""
     return f"hk_{int(clock.timestamp() * 1000):012x}{secrets.token_hex(8)}"
+
+
+# The form of every hook id new_hook_id makes (milliseconds in at least 12 hex digits, then 16 random
+# ones). An id of another form names no hook: it is refused before it becomes part of a Redis key, where
+# "…:attempts" would name a hook's attempts list instead.
+HOOK_ID_PATTERN = r"^hk_[0-9a-f]{28,61}$"
+_HOOK_ID = re.compile(HOOK_ID_PATTERN)
+
+
+def is_hook_id(text) -> bool:
+    return isinstance(text, str) and _HOOK_ID.fullmatch(text) is not None
 
 
 def build_event(

@@ -10,9 +10,13 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
+from webhook_dispatch.events import is_hook_id
 from webhook_dispatch.outbox import attempts_key, hook_key, pdv_hooks_key, reference_hooks_key
 
 PAGE = 500
+# What an attempt shows. Attempts stored before answers' bodies stopped being kept carry a `response`
+# too, which must not reach the client either.
+ATTEMPT_FIELDS = ("attempt", "trigger", "at", "url", "status", "duration_ms", "response_bytes", "error")
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,7 @@ class HookEntry:
     next_at: float | None  # the next automatic attempt, while one is to come
     failure: str  # why a fallido hook failed
     payload: dict  # the body sent, parsed
-    attempts: list[dict]  # attempt, trigger, at, url, status, duration_ms, response, error
+    attempts: list[dict]  # ATTEMPT_FIELDS
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -50,12 +54,18 @@ def _entries(r, hook_ids: list[str], pdv_id: str) -> list[HookEntry]:
             state=raw["state"], created=float(raw["created"]),
             next_at=float(raw["next_at"]) if raw["state"] == "pendiente" and raw.get("next_at") else None,
             failure=raw.get("failure", ""), payload=json.loads(raw["body"]),
-            attempts=[json.loads(a) for a in attempts],
+            attempts=[_shown(json.loads(a)) for a in attempts],
         ))
     return entries
 
 
+def _shown(attempt: dict) -> dict:
+    return {name: attempt.get(name) for name in ATTEMPT_FIELDS}
+
+
 def get_hook(r, pdv_id: str, hook_id: str) -> HookEntry | None:
+    if not is_hook_id(hook_id):
+        return None
     found = _entries(r, [hook_id], pdv_id)
     return found[0] if found else None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from accounts.points_of_sale import get_point_of_sale
 from webhook_dispatch import outbox
-from webhook_dispatch.events import build_event
+from webhook_dispatch.events import build_event, is_hook_id
 from webhook_dispatch.hook_log import hooks_for_pdv
 from webhook_dispatch.outbox import hook_key
 
@@ -22,7 +22,7 @@ REDELIVER_LIMIT = 100_000
 
 def redeliver(r, pdv_id: str, hook_id: str) -> bool:
     """Ask for one manual attempt of the hook; False if the point of sale has no such hook."""
-    if r.hget(hook_key(hook_id), "pdv") != pdv_id:
+    if not is_hook_id(hook_id) or r.hget(hook_key(hook_id), "pdv") != pdv_id:
         return False
     return bool(outbox.request_manual(r, [hook_id]))
 

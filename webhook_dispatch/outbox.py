@@ -3,7 +3,8 @@ state change it reports, so a change is never without its webhook and a webhook 
 
 A stored hook is a hash (`hook:{id}`: the body's bytes, state `pendiente` | `entregado` | `fallido`,
 automatic attempts made, when the next one is due, a pending manual request) and a list of its attempts.
-Its id sits in the due set while an attempt is to come, and in the indices per point of sale and per
+Its id sits in the due set while an attempt is to come, in its point of sale's waiting set until it is
+delivered or has failed (what producers/limits.py counts), and in the indices per point of sale and per
 external_reference for the log. A finished hook is kept ENCOLA_WEBHOOK_RETENTION_DAYS after its last
 attempt; the indices drop hooks created longer ago than that.
 """
@@ -35,6 +36,10 @@ def attempts_key(hook_id: str) -> str:
 
 def pdv_hooks_key(pdv_id: str) -> str:
     return key("pdv", pdv_id, "hooks")
+
+
+def waiting_hooks_key(pdv_id: str) -> str:
+    return key("pdv", pdv_id, "hooks", "waiting")
 
 
 def reference_hooks_key(pdv_id: str, external_reference: str) -> str:
@@ -71,6 +76,7 @@ def stage(pipe, event: Event, *, manual: bool = False) -> None:
     forgotten = event.created - retention_seconds()
     pipe.zadd(pdv_hooks_key(event.pdv_id), {event.hook_id: event.created})
     pipe.zremrangebyscore(pdv_hooks_key(event.pdv_id), "-inf", forgotten)
+    pipe.zadd(waiting_hooks_key(event.pdv_id), {event.hook_id: event.created})
     if event.external_reference:
         reference = reference_hooks_key(event.pdv_id, event.external_reference)
         pipe.zadd(reference, {event.hook_id: event.created})

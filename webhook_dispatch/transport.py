@@ -7,7 +7,11 @@ clients choose needs.
 - Connect and read timeouts, plus a deadline for the whole attempt (connect + read timeout): the read
   timeout only bounds each wait for bytes, so a receiver that dribbles its answer a byte at a time
   would otherwise hold a worker thread for as long as it liked.
-- Only the first 2 KB of the answer are read and kept.
+- The answer's body is never stored nor shown to the client, who chose the URL and could point it at
+  an internal service to read its answers: an attempt keeps its status, its length and its timing, and
+  only the operator's log gets a short excerpt. Errors are described in our own words for the same
+  reason (an exception's text can quote what the other end sent, such as a status line that is not
+  HTTP).
 """
 
 from __future__ import annotations
@@ -28,15 +32,19 @@ from urllib3.util import connection
 
 from webhook_dispatch.addresses import RefusedAddress, checked_addresses
 
-RESPONSE_KEPT_BYTES = 2048
+# Read to measure a small answer without a Content-Length, and for the log's excerpt; never more.
+RESPONSE_READ_BYTES = 2048
+LOG_EXCERPT_CHARS = 200
 
 
 @dataclass(frozen=True)
 class Answer:
-    """What one POST got: a status (None when no answer came), the answer's first 2 KB, the seconds of
-    its Retry-After, and an error text when something went wrong."""
+    """What one POST got: a status (None when no answer came), the body's length in bytes (None when
+    unknown), the answer's first characters for the operator's log only, the seconds of its
+    Retry-After, and an error text when something went wrong."""
 
     status: int | None
+    length: int | None
     excerpt: str
     retry_after: float | None
     error: str
@@ -92,12 +100,12 @@ class _GuardedConnection:
     """Mixed into urllib3's connections: connects only to checked addresses, and is watched by the
     attempt's deadline."""
 
-    allow_private: bool
+    private_networks: tuple
     resolve = staticmethod(socket.getaddrinfo)
 
     def _new_conn(self) -> socket.socket:
         try:
-            addresses = checked_addresses(self._dns_host, self.port, allow_private=self.allow_private,
+            addresses = checked_addresses(self._dns_host, self.port, private_networks=self.private_networks,
                                           resolve=self.resolve)
         except socket.gaierror as exc:
             raise NameResolutionError(self.host, self, exc) from exc
@@ -120,8 +128,8 @@ class _GuardedConnection:
 
 
 class _GuardedAdapter(HTTPAdapter):
-    def __init__(self, *, allow_private: bool, resolve):
-        attributes = {"allow_private": allow_private, "resolve": staticmethod(resolve)}
+    def __init__(self, *, private_networks: tuple, resolve):
+        attributes = {"private_networks": private_networks, "resolve": staticmethod(resolve)}
         http = type("GuardedHTTPConnection", (_GuardedConnection, HTTPConnection), attributes)
         https = type("GuardedHTTPSConnection", (_GuardedConnection, HTTPSConnection), attributes)
         self._pools = {
@@ -138,18 +146,18 @@ class _GuardedAdapter(HTTPAdapter):
 class WebhookClient:
     """One per process; safe to share between a worker's threads."""
 
-    def __init__(self, *, allow_private: bool, connect_timeout: float, read_timeout: float,
+    def __init__(self, *, private_networks: tuple = (), connect_timeout: float, read_timeout: float,
                  resolve=socket.getaddrinfo):
         self.timeouts = (connect_timeout, read_timeout)
         self.session = requests.Session()
         self.session.trust_env = False
-        adapter = _GuardedAdapter(allow_private=allow_private, resolve=resolve)
+        adapter = _GuardedAdapter(private_networks=private_networks, resolve=resolve)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
         started = time.monotonic()
-        status, excerpt, retry_after, error = None, "", None, ""
+        status, length, excerpt, retry_after, error = None, None, "", None, ""
         with _Deadline(sum(self.timeouts)) as deadline:
             try:
                 response = self.session.post(url, data=body, headers=headers, timeout=self.timeouts,
@@ -157,20 +165,52 @@ class WebhookClient:
                 status = response.status_code
                 retry_after = retry_after_seconds(response.headers.get("Retry-After"))
                 if response.is_redirect:
-                    error = f"redirect to {response.headers.get('Location', '?')} not followed"
+                    # Where it points is the receiver's answer too: the operator's log has it.
+                    error = f"HTTP {status} redirect not followed"
+                    excerpt = f"Location: {response.headers.get('Location', '')} "
                 try:
-                    excerpt = response.raw.read(RESPONSE_KEPT_BYTES, decode_content=True).decode("utf-8", "replace")
+                    read = response.raw.read(RESPONSE_READ_BYTES + 1, decode_content=True)
                 finally:
                     response.close()
+                length = _length(response.headers.get("Content-Length"), read)
+                excerpt = (excerpt + read.decode("utf-8", "replace"))[:LOG_EXCERPT_CHARS]
             except RefusedAddress as exc:
                 error = f"refused: {exc}"
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-                error = f"{type(exc).__name__}: {exc}"
+                error = self._failure(exc)
         if deadline.expired:
             # Whatever was read before the cut may be a truncated answer: no answer at all.
-            status, retry_after = None, None
+            status, length, retry_after = None, None, None
             error = f"no complete answer within {sum(self.timeouts):g} s; connection closed"
-        return Answer(status, excerpt, retry_after, error, int((time.monotonic() - started) * 1000))
+        return Answer(status, length, excerpt, retry_after, error, int((time.monotonic() - started) * 1000))
+
+    def _failure(self, exc: Exception) -> str:
+        """The failure in our own words, never the exception's text (see the module's docstring)."""
+        connect, read = self.timeouts
+        if isinstance(exc, requests.ConnectTimeout):
+            return f"ConnectTimeout: no connection within {connect:g} s"
+        if isinstance(exc, (requests.ReadTimeout, urllib3.exceptions.ReadTimeoutError, TimeoutError)):
+            return f"ReadTimeout: Read timed out (no answer within {read:g} s)"
+        if isinstance(exc, requests.exceptions.SSLError):
+            return "SSLError: the TLS handshake or the certificate check failed"
+        if isinstance(exc, requests.ConnectionError) and isinstance(_reason(exc), NameResolutionError):
+            return "ConnectionError: the host name does not resolve"
+        if isinstance(exc, requests.ConnectionError) and isinstance(_reason(exc), NewConnectionError):
+            return "ConnectionError: the connection was refused or could not be made"
+        return f"{type(exc).__name__}: the connection failed or closed without a complete HTTP answer"
+
+
+def _reason(exc: requests.ConnectionError) -> BaseException | None:
+    """The urllib3 error under requests' ConnectionError (inside a MaxRetryError)."""
+    inner = exc.args[0] if exc.args else None
+    return getattr(inner, "reason", inner)
+
+
+def _length(declared: str | None, read: bytes) -> int | None:
+    """The body's length: as declared, or as read when the whole body fitted in what is read."""
+    if declared is not None and declared.strip().isdigit():
+        return int(declared)
+    return len(read) if len(read) <= RESPONSE_READ_BYTES else None
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:

@@ -11,6 +11,7 @@ from config.redis_client import get_redis
 from config.settings import get_settings
 from monitoring.exposition import exposition
 from producers.http import errors, openapi, page, routes
+from producers.http.client_address import TrustedProxyFix
 from producers.http.errors import json_response
 
 
@@ -19,10 +20,13 @@ def create_app() -> Flask:
     # One byte over the limit: Werkzeug refuses a longer declared Content-Length at once, but cuts a
     # chunked body silently at the limit, so the body reader must see that one byte to refuse it.
     app.config["MAX_CONTENT_LENGTH"] = get_settings().http_max_body_bytes + 1
+    if get_settings().trusted_proxies:
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, get_settings().trusted_proxies)
     routes.register(app)
     page.register(app)
     openapi.register(app)
     errors.register(app)
+    metrics_token = get_settings().require_metrics_token()
 
     @app.get("/health")
     def health():
@@ -30,11 +34,10 @@ def create_app() -> Flask:
 
     @app.get("/metrics")
     def metrics():
-        # Labels name points of sale (CUIT and punto de venta): with ENCOLA_METRICS_TOKEN set, only a
-        # scraper that presents it may read them.
-        token = get_settings().metrics_token
+        # Labels name points of sale (CUIT and punto de venta): with ENCOLA_METRICS_TOKEN set (always in
+        # production), only a scraper that presents it may read them.
         presented = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        if token and not hmac.compare_digest(presented.encode(), token.encode()):
+        if metrics_token and not hmac.compare_digest(presented.encode(), metrics_token.encode()):
             return json_response({"error": "S", "errores": ["Las métricas requieren el token de métricas."]}, 401)
         text, content_type = exposition(get_redis())
         return Response(text, content_type=content_type)

@@ -37,6 +37,26 @@ class Refusal(Exception):
         self.headers = headers or {}
 
 
+class ReadDeadline(Exception):
+    """The client did not send the request's head or body within its deadline (producers/http/worker.py).
+
+    Deliberately not an OSError: Werkzeug would take one for a client that went away (HTTP 400), and
+    gunicorn for a socket failure worth a traceback.
+    """
+
+    def __init__(self, part: str, seconds: float):
+        super().__init__(f"the request's {part} took more than {seconds:g} s")
+        self.part = part
+        self.seconds = seconds
+
+
+def too_slow(exc: ReadDeadline) -> Refusal:
+    what = "los encabezados" if exc.part == "head" else "el cuerpo"
+    return Refusal(408, P.SLOW_REQUEST(f"El request tardo mas de {exc.seconds:g} segundos en enviar {what}; se "
+                                       f"cerro la conexion. Envia el request completo de una vez."),
+                   {"Connection": "close"})
+
+
 def too_large(limit: int) -> Refusal:
     return Refusal(413, P.TOO_LARGE(f"El cuerpo del request supera el maximo de {limit} bytes "
                                     f"({limit / 1048576:.1f} MB). Envia lotes mas chicos."))
@@ -99,6 +119,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(Refusal)
     def _refused(exc: Refusal):
         return refusal_response(exc)
+
+    @app.errorhandler(ReadDeadline)
+    def _slow(exc: ReadDeadline):
+        log.warning("closed a request from %s: %s", request.remote_addr, exc)
+        return refusal_response(too_slow(exc))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -3,15 +3,22 @@
 It shows the queue (what is not emitted yet, with its last error), what was emitted today, and each
 comprobante's history and webhook log; its buttons run the same Python API as the HTTP methods and the
 CLI (producers' queue operations, webhook_dispatch's redelivery) and show their answer after a
-POST-redirect-GET. Every POST carries the session's form token; Jinja escapes everything shown.
+POST-redirect-GET. Every POST carries the session's form token; Jinja escapes everything shown. Every
+answer forbids framing, sniffing, referrers and caching, and its Content-Security-Policy lets only the
+page's own style block (by a nonce drawn for each answer) run.
+
+Wrong credentials at the sign-in spend the same budget of failures per address as wrong credentials at
+the API (producers/http/callers.py); over it the form answers 429 without checking them.
 """
 
 from __future__ import annotations
 
 import functools
+import re
+import secrets
 from datetime import date, datetime
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
 
 import producers
 from comprobantes.answers import comprobante_nro
@@ -21,6 +28,7 @@ from config import clock
 from config.redis_client import get_redis
 from producers.access import BAD_CREDENTIALS, point_of_sale
 from producers.http import page_session
+from producers.http.callers import CREDENTIAL_FAILURES, count_failure, failures_wait, retry_after
 from producers.queue_listing import IN_QUEUE, emitted_since, queue_page
 from webhook_dispatch import hook_log, operations as hook_operations
 
@@ -28,6 +36,12 @@ PATH = "/ventas-en-cola"
 SHOWN = 200  # rows of each table; the counts above them say how many there are
 EXPIRED = "Tu sesión venció o no es válida: ingresá de nuevo con tus credenciales."
 STALE_FORM = "El formulario venció (falta su token o no corresponde a tu sesión): volvé a intentarlo."
+TOO_MANY = "Demasiados intentos fallidos desde tu dirección: esperá {seconds} segundos y volvé a intentarlo."
+INACTIVE = ("Tu punto de venta está desactivado: la página de ventas en cola se abre de nuevo cuando el operador "
+            "de encola lo active.")
+# A place on this page to come back to after a form: its path and the query as a browser sends it
+# (printable ASCII, no backslash), so a redirect never leaves the page nor splits its header.
+BACK = re.compile(re.escape(PATH) + r"(/[A-Za-z0-9_-]*)*(\?[!-\[\]-~]*)?")
 ACTIONS = {
     "reenviar": producers.reenviar_encolado,
     "eliminar": producers.eliminar_encolado,
@@ -57,7 +71,7 @@ def _day(text: str | None) -> date | None:
 def _back() -> str:
     """Where a form asked to come back to, if it is a place on this page (never another site)."""
     wanted = request.form.get("volver", "")
-    return wanted if wanted.startswith(PATH) else url_for(".cola")
+    return wanted if BACK.fullmatch(wanted) else url_for(".cola")
 
 
 def _refuse_stale_form():
@@ -79,7 +93,7 @@ def _signed_in(*, posted: bool):
             pdv = page_session.signed_in(r)
             if pdv is None:
                 lapsed = page_session.lapsed()
-                page_session.sign_out()  # before the flash, which lives in the session too
+                page_session.sign_out(r)  # before the flash, which lives in the session too
                 if lapsed:
                     flash(EXPIRED, "error")
                 return redirect(url_for(".ingresar"), 303)
@@ -98,10 +112,31 @@ page.add_app_template_filter(ddmmyyyy, "dia")
 page.add_app_template_filter(clock.wall_clock_ar, "momento")
 
 
+def _style_nonce() -> str:
+    """This answer's Content-Security-Policy nonce for the page's style block, drawn on first use."""
+    if "style_nonce" not in g:
+        g.style_nonce = secrets.token_urlsafe(16)
+    return g.style_nonce
+
+
 @page.context_processor
 def _template_helpers():
     return {"form_token": page_session.form_token, "form_token_field": page_session.FORM_TOKEN_FIELD,
-            "status_text": status_text, "comprobante_nro": comprobante_nro, "cae_vto": yyyymmdd_to_ddmmyyyy}
+            "status_text": status_text, "comprobante_nro": comprobante_nro, "cae_vto": yyyymmdd_to_ddmmyyyy,
+            "style_nonce": _style_nonce}
+
+
+@page.after_request
+def _security_headers(response):
+    response.headers.update({
+        "Content-Security-Policy": f"default-src 'none'; style-src 'nonce-{_style_nonce()}'; form-action 'self'; "
+                                   f"base-uri 'none'; frame-ancestors 'none'",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        # Queues, credentials' forms and form tokens: no copy in any cache, the browser's back button included.
+        "Cache-Control": "no-store",
+    })
+    return response
 
 
 @page.get("/ingresar")
@@ -116,12 +151,21 @@ def ingresar_enviar():
     if not page_session.form_token_ok():
         flash(STALE_FORM, "error")
         return redirect(url_for(".ingresar"), 303)
-    pdv = point_of_sale(get_redis(), {name: request.form.get(name, "").strip()
-                                      for name in ("apikey", "apitoken", "usertoken")})
+    r = get_redis()
+    failures = f"{CREDENTIAL_FAILURES}:{request.remote_addr}"
+    wait = failures_wait(r, failures)
+    if wait:
+        flash(TOO_MANY.format(seconds=retry_after(wait)), "error")
+        return render_template("ventas/ingresar.html"), 429, {"Retry-After": retry_after(wait)}
+    pdv = point_of_sale(r, {name: request.form.get(name, "").strip() for name in ("apikey", "apitoken", "usertoken")})
     if pdv is None:
+        count_failure(r, failures)
         flash(BAD_CREDENTIALS.text, "error")
         return redirect(url_for(".ingresar"), 303)
-    page_session.sign_in(pdv)
+    if not pdv.active:
+        flash(INACTIVE, "error")
+        return redirect(url_for(".ingresar"), 303)
+    page_session.sign_in(r, pdv)
     return redirect(url_for(".cola"), 303)
 
 
@@ -130,7 +174,7 @@ def salir():
     refused = _refuse_stale_form()
     if refused:
         return refused
-    page_session.sign_out()
+    page_session.sign_out(get_redis())
     flash("Saliste de la página de ventas en cola.", "ok")
     return redirect(url_for(".ingresar"), 303)
 

@@ -95,6 +95,16 @@ ENDPOINTS = (
              answers.RespuestaSecreto, "Rotar el secreto de los webhooks",
              "Un nuevo secreto de firma (Standard Webhooks); el anterior sigue firmando durante la gracia, asi tu "
              "receptor cambia de secreto sin perder hooks.", ENCOLA),
+    Endpoint("puntos_venta/rotar_credenciales", pdv_settings.rotar_credenciales, bodies.Credenciales,
+             answers.RespuestaCredenciales, "Rotar tus credenciales",
+             "Un apitoken y un usertoken nuevos (el apikey no cambia), que se muestran solo esta vez: los "
+             "enviados dejan de valer en el acto y se cierran las sesiones de la pagina de ventas en cola.",
+             ENCOLA),
+    Endpoint("puntos_venta/rotar_token_webhook", pdv_settings.rotar_token_webhook, bodies.Credenciales,
+             answers.RespuestaTokenWebhook, "Rotar el token de los webhooks",
+             "Un TF-WebhookToken nuevo, que se muestra solo esta vez. No hay gracia: todo intento de entrega "
+             "desde ahora lleva el nuevo (tambien los reintentos de hooks anteriores), asi que tu receptor "
+             "acepta los dos mientras cambia.", ENCOLA),
     Endpoint("hooks/consulta", hooks.hooks_consulta, hooks.HooksConsulta, answers.RespuestaHooks, "Log de hooks",
              "Los hooks de un comprobante (por external_reference), uno (por hook_id), o los ultimos del punto de "
              "venta, con cada intento de entrega: cuando, status, duracion y el comienzo de tu respuesta.", ENCOLA),
@@ -106,10 +116,11 @@ ENDPOINTS = (
              "Envia ahora a tu webhook un evento test (recurso test), firmado como los demas.", ENCOLA),
     Endpoint("admin/puntos_venta/alta", operator.alta, operator.AltaPuntoVenta, answers.RespuestaAlta,
              "Alta de un punto de venta",
-             "Crea el punto de venta de un CUIT y responde sus credenciales y su secreto de webhooks, que solo "
-             "se muestran esta vez.", OPERATOR),
+             "Crea el punto de venta de un CUIT y responde sus credenciales, su token y su secreto de webhooks, "
+             "que solo se muestran esta vez.", OPERATOR),
     Endpoint("admin/puntos_venta/listado", operator.listado, operator.ListadoPuntosVenta, answers.RespuestaListado,
-             "Listado de puntos de venta", "Todos los puntos de venta, sin sus secretos.", OPERATOR),
+             "Listado de puntos de venta", "Todos los puntos de venta, sin sus secretos ni su token de webhooks.",
+             OPERATOR),
     Endpoint("admin/puntos_venta/consulta", operator.consulta, operator.PuntoVentaId, answers.RespuestaPuntoVenta,
              "Ver un punto de venta", "Un punto de venta por CUIT y numero, sin sus secretos.", OPERATOR),
     Endpoint("admin/puntos_venta/modificar", operator.modificar, operator.ModificarPuntoVenta,
@@ -120,6 +131,14 @@ ENDPOINTS = (
              answers.RespuestaPuntoVenta, "Habilitar un webhook deshabilitado",
              "Vuelve a intentar las entregas a un webhook deshabilitado tras fallar un dia; sus hooks fallidos "
              "se reenvian con hooks/reenviar.", OPERATOR),
+    Endpoint("admin/puntos_venta/rotar_credenciales", operator.rotar_credenciales, operator.PuntoVentaId,
+             answers.RespuestaCredenciales, "Rotar las credenciales de un punto de venta",
+             "Un apitoken y un usertoken nuevos, que se muestran solo esta vez: los anteriores dejan de valer en "
+             "el acto y se cierran las sesiones de su pagina de ventas en cola.", OPERATOR),
+    Endpoint("admin/puntos_venta/rotar_token_webhook", operator.rotar_token_webhook, operator.PuntoVentaId,
+             answers.RespuestaTokenWebhook, "Rotar el token de webhooks de un punto de venta",
+             "Un TF-WebhookToken nuevo, que se muestra solo esta vez; todo intento de entrega desde ahora lo "
+             "lleva.", OPERATOR),
 )
 
 

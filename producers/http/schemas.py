@@ -150,7 +150,6 @@ class PuntoDeVenta(Open):
     condicion_iva = fields.String()
     concepto = fields.Integer()
     webhook_url = fields.String()
-    webhook_token = fields.String(metadata={"description": "El token del header TF-WebhookToken de cada webhook."})
     cert_path = fields.String(metadata={"description": "Solo para el operador."})
     key_path = fields.String(metadata={"description": "Solo para el operador."})
     apikey = fields.String()
@@ -162,6 +161,8 @@ class PuntoDeVenta(Open):
     webhook_secret_previous_until = fields.Float()
     webhook_disabled_at = fields.Float()
     webhook_disabled_reason = fields.String()
+    max_waiting_comprobantes = fields.Integer(metadata={"description": "0 = el maximo global."})
+    max_waiting_hooks = fields.Integer(metadata={"description": "0 = el maximo global."})
 
 
 class EstadoWebhook(Open):
@@ -186,8 +187,14 @@ class CredencialesNuevas(Open):
     usertoken = fields.String()
 
 
+def _webhook_token():
+    return fields.String(metadata={"description": "El token del header TF-WebhookToken de cada webhook; se muestra "
+                                                  "solo al crear el punto de venta y al rotarlo."})
+
+
 class RespuestaAlta(RespuestaPuntoVenta):
     credenciales = fields.Nested(CredencialesNuevas, metadata={"description": "Se muestran solo esta vez."})
+    webhook_token = _webhook_token()
     webhook_secret = fields.String(metadata={
         "description": "Secreto whsec_ de la firma Standard Webhooks de cada webhook; se muestra solo esta vez."})
 
@@ -203,7 +210,9 @@ class Intento(Open):
     url = fields.String()
     status = fields.Integer(allow_none=True, metadata={"description": "El HTTP status de tu respuesta, o null."})
     duration_ms = fields.Integer()
-    response = fields.String(metadata={"description": "Los primeros 2 KB de tu respuesta."})
+    response_bytes = fields.Integer(allow_none=True, metadata={
+        "description": "El largo en bytes del cuerpo de tu respuesta (su Content-Length, o contado si no lo "
+                       "declara y no pasa de 2 KB; si no, null). El cuerpo no se guarda ni se muestra."})
     error = fields.String()
 
 
@@ -237,3 +246,12 @@ class RespuestaSecreto(Respuesta):
     webhook_secret = fields.String(metadata={"description": "El nuevo secreto whsec_; se muestra solo esta vez."})
     secreto_anterior_hasta = fields.Float(allow_none=True, metadata={
         "description": "Hasta cuando firma tambien el secreto anterior (epoch, segundos); null si ya no firma."})
+
+
+class RespuestaCredenciales(Respuesta):
+    credenciales = fields.Nested(CredencialesNuevas, metadata={
+        "description": "El mismo apikey y un apitoken y usertoken nuevos; se muestran solo esta vez."})
+
+
+class RespuestaTokenWebhook(Respuesta):
+    webhook_token = _webhook_token()

@@ -4,10 +4,13 @@ sale reaches another's hooks."""
 
 from __future__ import annotations
 
+import socket
+import threading
 from datetime import datetime
 
 from standardwebhooks.webhooks import Webhook
 
+from accounts.points_of_sale import update_point_of_sale
 from cli.webhook_receiver import Behaviour
 from config import clock
 from tests.support.bodies import item
@@ -107,3 +110,53 @@ def test_hook_requests_are_judged_before_anything_is_sent(web, pdv):
                                       "external_reference": ["no", "una lista"]})
     assert both["error"] == neither["error"] == "S" and "hook_id" in both["errores"][0]
     assert len(bad["errores"]) == 4
+
+
+def _not_http_server(answer: bytes) -> tuple[str, socket.socket]:
+    """A loopback service that is not HTTP: it answers every connection with `answer` and closes it."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"http://127.0.0.1:{server.getsockname()[1]}/admin", server
+
+
+def test_a_receivers_answer_never_reaches_the_client(web, stack, r):
+    """An internal service's answer, read back through hooks/consulta, would make any allowed address a
+    window into it: the client sees status, length and timing only, the operator's log an excerpt."""
+    pdv = stack.new_pdv()
+
+    def tried(hook_id: str) -> dict:
+        return wait_until(lambda: (found := hooks_of(web, pdv, hook_id=hook_id)[0]["attempts"]) and found[0],
+                          message=f"{hook_id}'s attempt")
+
+    # A secret-looking token, and past the log's 200 characters a tail the log must not keep either.
+    body = b"<h1>panel interno</h1> secreto-del-panel-4711 whsec_" + b"Q" * 40 + b" " + b"." * 300 + b"cola-4714"
+    stack.receiver.behaviours[pdv.hook_path] = Behaviour(200, body=body)
+    answered = tried(web.call("hooks/test", pdv.credentials)["hook_id"])
+    stack.receiver.behaviours[pdv.hook_path] = Behaviour(
+        302, headers={"Location": "http://10.0.0.1/redireccion-secreta-4712"}, body=b"movido-secreto-4712")
+    redirected = tried(web.call("hooks/test", pdv.credentials)["hook_id"])
+    url, server = _not_http_server(b"SERVICIO-NO-HTTP-secreto-4713\r\n\r\n")
+    try:
+        update_point_of_sale(r, pdv.id, webhook_url=url)
+        not_http = tried(web.call("hooks/test", pdv.credentials)["hook_id"])
+    finally:
+        server.close()
+
+    shown = web.post("hooks/consulta", pdv.credentials).text
+    assert not any(marker in shown for marker in ("4711", "4712", "4713", "4714", "whsec_")), shown
+    assert (answered["status"], answered["response_bytes"]) == (200, len(body)) and "response" not in answered
+    assert redirected["status"] == 302 and not_http["status"] is None
+    logs = "".join(path.read_text(errors="replace") for path in stack.base_dir.glob("webhooks*.log"))
+    assert "secreto-del-panel-4711" in logs and "redireccion-secreta-4712" in logs
+    assert "whsec_QQQQ" not in logs and "cola-4714" not in logs

@@ -37,7 +37,7 @@ def test_a_point_of_sale_created_over_the_admin_api_invoices_and_gets_signed_hoo
     deliveries = wait_until(lambda: len(stack.receiver.received(hook_path)) >= 2 and stack.receiver.received(hook_path),
                             message="the encolado and emitido hooks")
     for delivery in deliveries:
-        assert delivery.headers["tf-webhooktoken"] == answer["punto_venta"]["webhook_token"]
+        assert delivery.headers["tf-webhooktoken"] == answer["webhook_token"]
         Webhook(answer["webhook_secret"]).verify(delivery.body, delivery.headers)
     assert sorted(d.json()["evento"] for d in deliveries) == ["emitido", "encolado"]
 

@@ -1,10 +1,13 @@
-"""The web process exposes the service's Prometheus metrics at /metrics, optionally behind a token."""
+"""The web process exposes the service's Prometheus metrics at /metrics, behind a token when one is set,
+and production's web does not start without one."""
 
 from __future__ import annotations
 
+import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from config.settings import ConfigurationError, get_settings
 from tests.support.web import Web
 
 METRICS_TOKEN = "metrics-token-for-the-tests"
@@ -19,6 +22,15 @@ def test_metrics_are_served_in_prometheus_text_format(web):
             "encola_queue_comprobantes", "encola_webhooks_pending"} <= names
 
 
+def test_redis_memory_is_measured_against_its_maxmemory(web):
+    response = requests.get(f"{web.base_url}/metrics", timeout=10)
+    samples = {sample.name: sample.value for family in text_string_to_metric_families(response.text)
+               for sample in family.samples}
+    assert samples["encola_redis_memory_used_bytes"] > 1_000_000  # a Redis holding the suite's queue
+    assert samples["encola_redis_memory_max_bytes"] >= 0
+    assert samples["encola_redis_memory_alert"] in (0, 1)
+
+
 def test_a_metrics_token_keeps_strangers_out(stack):
     server = Web("web-metrics", stack.env, stack.base_dir, ENCOLA_METRICS_TOKEN=METRICS_TOKEN)
     try:
@@ -29,3 +41,24 @@ def test_a_metrics_token_keeps_strangers_out(stack):
         assert allowed.status_code == 200 and "encola_lane_backlog" in allowed.text
     finally:
         server.stop()
+
+
+def test_production_web_does_not_start_without_a_metrics_token(monkeypatch):
+    from producers.http.app import create_app
+
+    for name, value in (("ENCOLA_ENV", "production"), ("ENCOLA_AFIP", "homologacion"),
+                        ("ENCOLA_WEB_SECRET", "w" * 40)):
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("ENCOLA_METRICS_TOKEN", raising=False)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(ConfigurationError, match="production needs ENCOLA_METRICS_TOKEN"):
+            create_app()
+        monkeypatch.setenv("ENCOLA_METRICS_TOKEN", METRICS_TOKEN)
+        get_settings.cache_clear()
+        with create_app().test_client() as client:
+            assert client.get("/metrics").status_code == 401
+            assert client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).status_code == 200
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()

@@ -68,6 +68,9 @@ def test_a_point_of_sale_fixes_its_queue_from_the_page(stack, web, pdv, r, brows
     wait_state(r, pdv, "ayer", "error")
 
     page = browser.new_page()
+    refused_by_policy = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and refused_by_policy.append(
+        message.text))
     # a wrong token: refused without saying which part failed
     sign_in(page, web.base_url, {**pdv.credentials, "usertoken": "no-es-este"})
     assert page.url.endswith("/ventas-en-cola/ingresar")
@@ -80,6 +83,9 @@ def test_a_point_of_sale_fixes_its_queue_from_the_page(stack, web, pdv, r, brows
     assert "encolado" in row(page, "cola", "futura").inner_text()
     assert re.search(r"\d{5}-00000001\s+\d{14}", row(page, "emitidos", "primera").inner_text())
     shot(page, "ventas-en-cola")
+    # the page's own style block runs under its Content-Security-Policy, and nothing was refused
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(246, 247, 249)"
+    assert refused_by_policy == []
 
     # reprocess: it goes back to the queue, and fails the same way again
     stuck.locator("button:text('Reenviar')").click()

@@ -1,6 +1,6 @@
 """What the "ventas en cola" page refuses, over plain HTTP against the real `web` process: forged
 cookies, forms without their token, bad dates and unknown references all get a clear message (never a
-500), and the session cookie carries no credentials."""
+500), and the session cookie carries neither the point of sale nor its credentials."""
 
 from __future__ import annotations
 
@@ -38,13 +38,13 @@ def queued(pdv, ref: str) -> None:
     assert answer["error"] == "N", answer
 
 
-def test_the_cookie_holds_the_point_of_sale_not_its_credentials(web, pdv):
+def test_the_cookie_holds_a_session_not_the_point_of_sale_nor_its_credentials(web, pdv):
     browser, _ = signed_in(web.base_url, pdv.credentials)
     cookie = next(c for c in browser.cookies if c.name == COOKIE_NAME)
     assert cookie.has_nonstandard_attr("HttpOnly") and not cookie.secure
     payload = cookie.value.split(".")[0]
     decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
-    assert pdv.id in decoded
+    assert pdv.id not in decoded and '"sesion"' in decoded
     assert not any(str(secret) in decoded for secret in pdv.credentials.values())
     login = requests.get(f"{web.base_url}{PAGE}/ingresar", timeout=10)
     assert "SameSite=Lax" in login.headers["Set-Cookie"] and "HttpOnly" in login.headers["Set-Cookie"]
@@ -119,6 +119,7 @@ def test_production_needs_a_web_secret_and_sends_secure_cookies(monkeypatch):
         with pytest.raises(ConfigurationError, match="ENCOLA_WEB_SECRET"):
             create_app()
         monkeypatch.setenv("ENCOLA_WEB_SECRET", "s" * 40)
+        monkeypatch.setenv("ENCOLA_METRICS_TOKEN", "m" * 40)  # production's web needs it too
         get_settings.cache_clear()
         with served_in_thread(create_app()) as url:
             login = requests.get(f"{url}{PAGE}/ingresar", timeout=10)

@@ -13,6 +13,7 @@ import redis
 import requests
 
 from afip.simulator.certs import issue_client_certificate
+from cli.demo import LOOPBACK_NETWORKS
 from cli.development import create_development_pdv, development_certificate
 from cli.local_redis import free_port
 from cli.webhook_receiver import WebhookReceiver
@@ -196,4 +197,5 @@ def stack_environment(redis_url: str) -> dict[str, str]:
         "ENCOLA_WEBHOOK_CONNECT_TIMEOUT": "1",
         "ENCOLA_WEBHOOK_READ_TIMEOUT": "2",
         "PYTHONUNBUFFERED": "1",
+        "ENCOLA_WEBHOOK_PRIVATE_NETWORKS": LOOPBACK_NETWORKS,  # the receivers listen on loopback
     }
