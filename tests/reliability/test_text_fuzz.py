@@ -20,7 +20,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from comprobantes import problems as P
-from comprobantes.schemas import character_problem
 from config import clock
 from tests.support.bodies import item, put, text_fields
 from tests.support.records import wait_all
@@ -45,6 +44,9 @@ TEXT = st.one_of(
     st.text(ANY, max_size=40),
     st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E) | ANY, min_size=240, max_size=1100),
 )
+# What must be refused, written out here rather than taken from the code under test (surrogates aside:
+# those never make it past the body's reading).
+REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 AFIP_SAYS = "AFIP Factura electronica, informa el siguiente error"
 
 
@@ -82,7 +84,7 @@ def test_generated_text_in_any_field_is_refused_cleanly_or_emitted_at_the_first_
         for (path, keys, _), text in changes:
             put(built, keys, {"generada": [text]} if path == "comprobante.fex" else text)
             final[path] = text
-        refused = {path for path, text in final.items() if character_problem(text)}
+        refused = {path for path, text in final.items() if REFUSED.search(text)}
         response = text_web.post("facturacion/nuevo_encola", pdv.body(built))
         answer = response.json()
         codes = [detail["code"] for detail in answer.get("error_details", [])]
