@@ -195,7 +195,7 @@ class LaneEmitter:
 
     def _emit(self, client, state: LaneState, batch: list[Record]) -> None:
         batch_id = self.batch_id
-        batch = self._unbuildable_fail(client, self._date_guard(state, batch, batch_id), batch_id)
+        batch = self._fail_unbuildable(client, self._date_guard(state, batch, batch_id), batch_id)
         if not batch:
             return
         try:
@@ -206,8 +206,9 @@ class LaneEmitter:
                 self._learn_last(client, state, client.ultimo_autorizado(state.pto_vta, state.cbte_tipo))
             numbers = list(range(state.last_numero + 1, state.last_numero + 1 + len(batch)))
             details = [numbered(rec.detail, n) for rec, n in zip(batch, numbers)]
-            # Written out before the in-flight record: what cannot be built never looks like a call
-            # AFIP may have seen (every part built alone above, so only a bug can fail here).
+            # Written out before the in-flight record, so what cannot be built never looks like a call
+            # AFIP may have seen. Every part was built alone above: only a bug can fail here, and then
+            # drain's handler backs the lane off and the next emitter gives the batch back unsent.
             request = client.cae_request(state.pto_vta, state.cbte_tipo, details)
         except AfipError as exc:
             # Nothing was sent. A data error here (e.g. 11002, the point of sale is not enabled for web
@@ -286,7 +287,7 @@ class LaneEmitter:
         self._set_lane(failures=0, probe_first="0")
         state.failures, state.probe_first = 0, False
 
-    def _unbuildable_fail(self, client, batch: list[Record], batch_id: str) -> list[Record]:
+    def _fail_unbuildable(self, client, batch: list[Record], batch_id: str) -> list[Record]:
         """A comprobante whose part of the request cannot be written as XML (text stored before
         submissions were checked for it, or a bug) fails alone and at once, as a data error: AFIP never
         sees it, it takes no number, and the rest of the batch goes on. Never retried: the same data
