@@ -1,6 +1,11 @@
 """WSFEv1 through zeep: the operations encola uses, with answers as plain dicts and failures classified.
 
 The client speaks WSFEv1's own types (FECAEDetRequest dicts) and knows nothing of TusFacturas' format.
+Every call is written out as its SOAP envelope first and then sent exactly as written, so a value XML
+cannot carry (lxml refuses control characters and lone surrogates) fails as `Unbuildable` before
+anything leaves, never as a call AFIP may or may not have seen; the emitter builds FECAESolicitar's
+envelope (`cae_request`) before it records the call, and each comprobante's part alone
+(`detail_problem`) before it numbers a batch.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from collections.abc import Callable
 
 from dataclasses import dataclass, field
 
+from lxml import etree
 from zeep.helpers import serialize_object
 
 from afip.failures import AfipError, AuthError, NotFound, classify_transport, classify_wsfe_errors
@@ -17,6 +23,7 @@ from afip.transport import WSFE_BINDING, soap_service
 from afip.wsaa import Ticket, TicketStore
 
 SERVICE = "wsfe"
+FEV1 = "http://ar.gov.afip.dif.FEV1/"  # the WSDL's target namespace
 
 
 @dataclass
@@ -35,6 +42,21 @@ class CaeResult:
     errors: list[tuple[int, str]]
     events: list[tuple[int, str]]
     fch_proceso: str
+
+
+class Unbuildable(Exception):
+    """The request cannot be written as SOAP XML (a value zeep's types or XML itself cannot carry):
+    nothing was sent, and sending the same data again fails the same way."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One WSFEv1 call written out as its envelope, ready to be sent as it is."""
+
+    operation: str
+    envelope: etree._Element
+    headers: dict[str, str]
+    ticket: Ticket | None
 
 
 def _pairs(block, item_name: str) -> list[tuple[int, str]]:
@@ -71,29 +93,43 @@ class WsfeClient:
         self.key_path = key_path
         self.tickets = tickets
         self.proxy = soap_service("wsfev1.wsdl", WSFE_BINDING, url, timeouts)
+        self._detail_type = self.proxy._encola_client.get_type(f"{{{FEV1}}}FECAEDetRequest")
 
     def _ticket(self) -> Ticket:
         return self.tickets.get(self.cuit, SERVICE, self.cert_path, self.key_path)
 
-    def _call(self, operation: str, *, authorizes: bool = False, authenticated: bool = True, **kwargs) -> dict:
+    def _build(self, operation: str, *, authenticated: bool = True, **kwargs) -> Request:
         ticket = self._ticket() if authenticated else None
         if ticket is not None:
             kwargs["Auth"] = {"Token": ticket.token, "Sign": ticket.sign, "Cuit": self.cuit}
+        try:
+            envelope, headers = self.proxy._binding._create(operation, (), kwargs, client=self.proxy._encola_client)
+        except Exception as exc:  # zeep's checks and lxml's refusals alike: whatever stops the writing
+            raise Unbuildable(f"{type(exc).__name__}: {exc}") from exc
+        return Request(operation, envelope, headers, ticket)
+
+    def _send(self, request: Request, *, authorizes: bool = False) -> dict:
+        binding, soap = self.proxy._binding, self.proxy._encola_client
         started = time.monotonic()
         try:
-            result = getattr(self.proxy, operation)(**kwargs)
+            response = soap.transport.post_xml(self.proxy._binding_options["address"], request.envelope,
+                                               request.headers)
+            result = binding.process_reply(soap, binding.get(request.operation), response)
         except Exception as exc:  # sorted into AFIP's failure classes; anything else is re-raised there
             raise classify_transport(exc, sent_for_authorization=authorizes) from exc
         finally:
             if self.observe is not None:
-                self.observe(operation, time.monotonic() - started)
+                self.observe(request.operation, time.monotonic() - started)
         result = serialize_object(result, dict) or {}
         failure = classify_wsfe_errors(_pairs(result.get("Errors"), "Err"), sent_for_authorization=authorizes)
-        if isinstance(failure, AuthError) and ticket is not None:
-            self.tickets.invalidate(self.cuit, SERVICE, ticket)
+        if isinstance(failure, AuthError) and request.ticket is not None:
+            self.tickets.invalidate(self.cuit, SERVICE, request.ticket)
         if failure is not None and not (authorizes and _any_approved(result)):
             raise failure
         return result
+
+    def _call(self, operation: str, *, authorizes: bool = False, authenticated: bool = True, **kwargs) -> dict:
+        return self._send(self._build(operation, authenticated=authenticated, **kwargs), authorizes=authorizes)
 
     def dummy(self) -> dict[str, str]:
         result = self._call("FEDummy", authenticated=False)
@@ -123,13 +159,29 @@ class WsfeClient:
             return None
         return result.get("ResultGet")
 
-    def solicitar_cae(self, pto_vta: int, cbte_tipo: int, details: list[dict]) -> CaeResult:
-        """FECAESolicitar for 1..RegXReq details of one lane, in order."""
-        request = {
+    def cae_request(self, pto_vta: int, cbte_tipo: int, details: list[dict]) -> Request:
+        """FECAESolicitar for 1..RegXReq numbered details of one lane, in order, written out but not
+        sent. Raises Unbuildable, or an AfipError when no access ticket can be had."""
+        return self._build("FECAESolicitar", FeCAEReq={
             "FeCabReq": {"CantReg": len(details), "PtoVta": pto_vta, "CbteTipo": cbte_tipo},
             "FeDetReq": {"FECAEDetRequest": details},
-        }
-        result = self._call("FECAESolicitar", authorizes=True, FeCAEReq=request)
+        })
+
+    def detail_problem(self, detail: dict) -> str | None:
+        """Why this FECAEDetRequest (numbered or not) cannot be written as XML, or None when it can."""
+        try:
+            self._detail_type.render(etree.Element("FECAEDetRequest"), {"CbteDesde": 0, "CbteHasta": 0, **detail})
+        except Exception as exc:  # the same refusals as in _build, for one comprobante's part alone
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    def solicitar_cae(self, pto_vta: int, cbte_tipo: int, details: list[dict]) -> CaeResult:
+        """FECAESolicitar built and sent at once."""
+        return self.send_cae(self.cae_request(pto_vta, cbte_tipo, details))
+
+    def send_cae(self, request: Request) -> CaeResult:
+        """Send a FECAESolicitar that `cae_request` built."""
+        result = self._send(request, authorizes=True)
         cab = result.get("FeCabResp") or {}
         det_results = []
         for det in (result.get("FeDetResp") or {}).get("FECAEDetResponse") or []:

@@ -28,7 +28,8 @@ UNKNOWN_FIELD = Kind("TFC-1002", "A field that TusFacturas' format does not have
 
 # The HTTP request (producers/http): answered by the HTTP layer with the status in parentheses
 NOT_JSON = Kind("TFC-1003", "The request cannot be read: its body is not JSON in UTF-8, or has NaN, Infinity, a "
-                            "number of thousands of digits or more than 32 levels of nesting (HTTP 400).")
+                            "number of thousands of digits, more than 32 levels of nesting or the escape of a lone "
+                            "surrogate such as \\ud800 (HTTP 400).")
 TOO_LARGE = Kind("TFC-1004", "The body is larger than ENCOLA_HTTP_MAX_BODY_BYTES (HTTP 413).")
 RATE_LIMIT = Kind("TFC-1005", "More requests per second than ENCOLA_HTTP_RATE_LIMIT allows (HTTP 429, Retry-After).")
 NO_ROUTE = Kind("TFC-1006", "No such path (HTTP 404).")
@@ -41,6 +42,8 @@ ADMIN_TOKEN = Kind("TFC-1011", "The operator token is missing or wrong (HTTP 401
 SLOW_REQUEST = Kind("TFC-1012", "The request's head or body took longer than ENCOLA_HTTP_HEAD_TIMEOUT or "
                                 "ENCOLA_HTTP_BODY_TIMEOUT to arrive (HTTP 408, connection closed).")
 ADMIN_NETWORK = Kind("TFC-1020", "The admin API refuses addresses outside ENCOLA_ADMIN_NETWORKS (HTTP 403).")
+CHARACTER = Kind("TFC-1030", "A text field holds a character XML cannot carry or no invoice has: a control character "
+                             "other than tab and line breaks (C0, DEL, C1), a lone surrogate, U+FFFE or U+FFFF.")
 
 # The queue's own rules (seeds 000-002)
 NO_WEBHOOK = Kind("TFC-8001", "The point of sale has no webhook URL (basic requirement: no webhook is sent).")

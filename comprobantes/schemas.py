@@ -9,6 +9,12 @@ examples always carry; TusFacturas' own examples omit several fields its table m
 
 Amounts arrive as JSON numbers or strings and are held as Decimal, never float (a float from a Python
 caller is read through its shortest repr, so 114.88 stays 114.88).
+
+Every text, wherever it sits (`Text` and its kinds, and the free-form `fex`), is refused when it holds a
+character that XML 1.0 cannot carry (https://www.w3.org/TR/xml/#charsets: the C0 controls other than
+tab, line feed and carriage return, lone surrogates, U+FFFE and U+FFFF) or one that XML 1.0 discourages
+and no invoice has: DEL and the C1 controls (U+007F-U+009F), which are mostly text decoded with the wrong
+code page. The request to AFIP is XML, and a comprobante queued with such a text could never be sent.
 """
 
 from __future__ import annotations
@@ -32,6 +38,17 @@ UNKNOWN = "no existe en el formato de TusFacturas."
 NOT_AN_OBJECT = "debe ser un objeto JSON."
 NULL = "no puede ser null."
 _BASE_MESSAGES = {"required": REQUIRED, "null": NULL, "validator_failed": "tiene un valor no valido."}
+CHARACTER = "tiene un caracter no admitido"  # how the message about a refused character starts
+_REFUSED_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def character_problem(text: str) -> str | None:
+    """The message for the first refused character of `text` (see the module docstring), or None."""
+    found = _REFUSED_CHARACTER.search(text)
+    if found is None:
+        return None
+    return (f"{CHARACTER} (U+{ord(found.group()):04X}, en la posicion {found.start() + 1}): caracteres de control, "
+            f"U+FFFE, U+FFFF y sustitutos sueltos no pueden enviarse a AFIP.")
 
 
 class _Field(fields.Field):
@@ -49,6 +66,8 @@ class Text(_Field):
             return str(value)
         if not isinstance(value, str):
             raise self.make_error("invalid")
+        if problem := character_problem(value):
+            raise ValidationError(problem)
         return value
 
 
@@ -158,7 +177,22 @@ class Block(fields.Nested):
 
 
 class Objeto(fields.Dict):
+    """A free-form object, kept as sent; its texts (keys too) are held to the same characters as any."""
+
     default_error_messages = {**_BASE_MESSAGES, "invalid": NOT_AN_OBJECT}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        loaded = super()._deserialize(value, attr, data, **kwargs)
+        pending = [loaded]
+        while pending:
+            current = pending.pop()
+            if isinstance(current, dict):
+                pending.extend([*current, *current.values()])
+            elif isinstance(current, list):
+                pending.extend(current)
+            elif isinstance(current, str) and (problem := character_problem(current)):
+                raise ValidationError(problem)
+        return loaded
 
 
 class WireSchema(Schema):

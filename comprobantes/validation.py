@@ -17,7 +17,7 @@ from comprobantes import problems as P
 from comprobantes.answers import Problem
 from comprobantes.codes import TipoComprobante
 from comprobantes.rules import judge, reference_of
-from comprobantes.schemas import REQUIRED, UNKNOWN, ClienteSchema, ComprobanteSchema, load
+from comprobantes.schemas import CHARACTER, REQUIRED, UNKNOWN, ClienteSchema, ComprobanteSchema, load
 from comprobantes.wsfe_mapping import fe_detail
 from config.settings import get_settings
 
@@ -66,6 +66,8 @@ def field_problems(block: str, messages, path: str | None = None) -> list[Proble
     text = f"El campo {path} {messages}"
     if messages == UNKNOWN:
         return [P.UNKNOWN_FIELD(text)]
+    if messages.startswith(CHARACTER):
+        return [P.CHARACTER(text)]
     if block == "cliente":
         return [(P.CLIENTE_REQUIRED if messages == REQUIRED else P.CLIENTE_INVALID)(text)]
     return [(P.REQUIRED if messages == REQUIRED else P.INVALID)(text)]
@@ -96,6 +98,7 @@ def check_item(item, pdv: PointOfSale, *, today: date, envelope: frozenset = fro
                  for key in item if key not in BLOCKS and key not in envelope]
     cliente, cliente_errors, found = _block(item, "cliente", _CLIENTE)
     problems += found
+    cliente_characters = any(p.code == P.CHARACTER.code for p in found)
     comprobante, comprobante_errors, found = _block(item, "comprobante", _COMPROBANTE)
     problems += found
     judgement = judge(cliente=cliente, cliente_errors=cliente_errors, comprobante=comprobante,
@@ -103,7 +106,7 @@ def check_item(item, pdv: PointOfSale, *, today: date, envelope: frozenset = fro
                       threshold=get_settings().consumidor_final_threshold,
                       days_ahead=get_settings().max_days_ahead, submitted=submitted)
     problems += judgement.problems
-    if any(p.code in BEFORE_CLIENTE for p in problems):
+    if cliente_characters or any(p.code in BEFORE_CLIENTE for p in problems):
         problems.append(P.CLIENTE_NOT_CREATED)
     if problems:
         return Checked(reference, problems, basic, None)

@@ -1,5 +1,6 @@
-"""Draining one lane: claim due comprobantes in (fecha, arrival) order, number them, record the batch
-in flight, call FECAESolicitar, store every outcome; reconcile whatever AFIP's answer left unclear.
+"""Draining one lane: claim due comprobantes in (fecha, arrival) order, fail at once any whose part of
+the request cannot be written as XML, number the rest, write out FECAESolicitar, record the batch in
+flight, send it, store every outcome; reconcile whatever AFIP's answer left unclear.
 
 Exactly-once rests on three things: one emitter per lane (the lock, for efficiency), the in-flight
 record written before each call (so a crash is always followed by reconciliation, never by a blind
@@ -45,6 +46,8 @@ UNANSWERED = "AFIP no respondió al pedido de CAE; se reintentará."
 RENUMBERED = "AFIP no aceptó la numeración del lote (10016); se reintentará con el número siguiente."
 UNCONFIRMED = ("Redis no confirmó que el registro del envío quedara en disco; no se envió a AFIP y se "
                "reintentará.")
+UNBUILDABLE = ("El comprobante tiene datos que no pueden enviarse a AFIP (caracteres de control u otros que XML no "
+               "admite) y no se envió ni se reintentará. Corregí los datos y envialo como un comprobante nuevo.")
 EXHAUSTED = "Se alcanzó el máximo de {n} intentos de emisión. Revisá el error y enviá el comprobante a reprocesar."
 
 
@@ -192,7 +195,7 @@ class LaneEmitter:
 
     def _emit(self, client, state: LaneState, batch: list[Record]) -> None:
         batch_id = self.batch_id
-        batch = self._date_guard(state, batch, batch_id)
+        batch = self._fail_unbuildable(client, self._date_guard(state, batch, batch_id), batch_id)
         if not batch:
             return
         try:
@@ -201,20 +204,24 @@ class LaneEmitter:
             batch = self._fit_to_reg_x_req(client, batch, batch_id)
             if state.last_numero is None:
                 self._learn_last(client, state, client.ultimo_autorizado(state.pto_vta, state.cbte_tipo))
+            numbers = list(range(state.last_numero + 1, state.last_numero + 1 + len(batch)))
+            details = [numbered(rec.detail, n) for rec, n in zip(batch, numbers)]
+            # Written out before the in-flight record, so what cannot be built never looks like a call
+            # AFIP may have seen. Every part was built alone above: only a bug can fail here, and then
+            # drain's handler backs the lane off and the next emitter gives the batch back unsent.
+            request = client.cae_request(state.pto_vta, state.cbte_tipo, details)
         except AfipError as exc:
             # Nothing was sent. A data error here (e.g. 11002, the point of sale is not enabled for web
             # services) is a configuration problem: retried with backoff, counted, until it is fixed.
             self._release(batch, batch_id, "; ".join(exc.messages()), count_attempt=True)
             raise self._backoff(state, exc) from exc
-        numbers = list(range(state.last_numero + 1, state.last_numero + 1 + len(batch)))
-        details = [numbered(rec.detail, n) for rec, n in zip(batch, numbers)]
         entry = {"batch": batch_id, "items": [[rec.id, n] for rec, n in zip(batch, numbers)],
                  "details": details, "sent_at": clock.timestamp(), "answered": False}
         if not self._record_in_flight(entry):
             self._release(batch, batch_id, UNCONFIRMED, count_attempt=False)
             raise _Backoff(clock.timestamp() + durability.CACHE_SECONDS, "Redis did not confirm the in-flight record")
         try:
-            result = client.solicitar_cae(state.pto_vta, state.cbte_tipo, details)
+            result = client.send_cae(request)
         except AfipError as exc:
             count(self.r, "encola_emission_attempts", outcome=_OUTCOMES.get(type(exc), "data"))
             self._settle_failed_call(client, state, batch, batch_id, entry, exc)
@@ -279,6 +286,19 @@ class LaneEmitter:
                 max_attempts=self.settings.max_attempts, exhausted_message=self._exhausted()))
         self._set_lane(failures=0, probe_first="0")
         state.failures, state.probe_first = 0, False
+
+    def _fail_unbuildable(self, client, batch: list[Record], batch_id: str) -> list[Record]:
+        """A comprobante whose part of the request cannot be written as XML (text stored before
+        submissions were checked for it, or a bug) fails alone and at once, as a data error: AFIP never
+        sees it, it takes no number, and the rest of the batch goes on. Never retried: the same data
+        fails the same way."""
+        problems = {rec.id: problem for rec in batch if (problem := client.detail_problem(rec.detail))}
+        for rid, problem in problems.items():
+            log.error("comprobante %s cannot be written into the request to AFIP: %s", rid, problem,
+                      extra={"comprobante": rid, "lane": self.lane})
+        if problems:
+            self.store.transition(list(problems), outcomes.failed(batch_id, {rid: [UNBUILDABLE] for rid in problems}))
+        return [rec for rec in batch if rec.id not in problems]
 
     def _date_guard(self, state: LaneState, batch: list[Record], batch_id: str) -> list[Record]:
         """A comprobante dated before the lane's last one would get AFIP's bare 10016: fail it clearly."""

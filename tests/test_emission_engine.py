@@ -165,18 +165,24 @@ def test_answers_lost_after_commit_are_reconciled_without_a_second_cae(stack, r,
     assert_one_emitido_hook_each(stack, pdv, refs)
 
 
-def test_a_detail_rejected_mid_batch_fails_alone_and_the_rest_go_out_next(stack, r):
-    pdv = stack.new_pdv()
+def emit_one_spoiled(r, pdv, refs: list[str], spoiled: int, **detail) -> None:
+    """Store `refs` in one batch, straight into the store (past validation), the `spoiled`-th with its
+    FECAEDetRequest changed by `detail`, and let the lane emit them."""
     lane = lane_of(pdv)
-    store = Store(r)
     hold(r, lane)
     today = clock.today_ar()
-    for n in range(5):
-        checked = check_item(item(f"b-{n}", today, pto_vta=pdv.pdv.pto_vta), pdv.pdv, today=today)
-        if n == 2:  # an amount AFIP refuses (ImpTotal is not the sum of its parts)
-            checked.accepted.detail["ImpTotal"] = "140.00"
-        store.accept(pdv.pdv, checked.accepted)
+    for n, ref in enumerate(refs):
+        checked = check_item(item(ref, today, pto_vta=pdv.pdv.pto_vta), pdv.pdv, today=today)
+        if n == spoiled:
+            checked.accepted.detail.update(detail)
+        Store(r).accept(pdv.pdv, checked.accepted)
     release(r, lane)
+
+
+def test_a_detail_rejected_mid_batch_fails_alone_and_the_rest_go_out_next(stack, r):
+    pdv = stack.new_pdv()
+    # an amount AFIP refuses (ImpTotal is not the sum of its parts)
+    emit_one_spoiled(r, pdv, [f"b-{n}" for n in range(5)], 2, ImpTotal="140.00")
     records = wait_all(r, pdv, [f"b-{n}" for n in range(5)], states=("emitido", "error"))
     by_ref = {rec.external_reference: rec for rec in records}
     assert by_ref["b-2"].state == "error" and "10048" in by_ref["b-2"].last_error[0]
@@ -295,3 +301,25 @@ def test_a_stale_last_number_never_hands_out_the_cae_of_an_identical_comprobante
     assert sorted(rec.numero for rec in records) == [4, 5, 6]
     assert all("10016" in " ".join(str(entry) for entry in Store(r).audit(rec.id)) for rec in records)
     assert_exactly_once(stack, r, pdv, first + second)
+
+
+def test_a_comprobante_that_cannot_be_written_as_xml_fails_alone_at_once_and_the_rest_go_out(stack, r):
+    # given a batch with a comprobante stored before submissions were checked for control characters,
+    # when the lane is worked
+    pdv = stack.new_pdv()
+    refs = [f"poison-{n}" for n in range(5)]
+    emit_one_spoiled(r, pdv, refs, 2, Opcionales={"Opcional": [{"Id": "2", "Valor": "a\u0001b"}]})
+
+    # then the poison one fails at once as a data error, without a number or a retry, and the others
+    # are emitted with consecutive numbers in the same drain
+    records = wait_all(r, pdv, refs, states=("emitido", "error"), timeout=20)
+    by_ref = {rec.external_reference: rec for rec in records}
+    poison = by_ref.pop("poison-2")
+    assert poison.state == "error" and poison.attempts == 1 and not poison.numero
+    assert "no pueden enviarse a AFIP" in poison.last_error[0]
+    assert [by_ref[ref].numero for ref in sorted(by_ref)] == [1, 2, 3, 4]
+    assert all(rec.attempts == 1 for rec in by_ref.values())
+    assert_exactly_once(stack, r, pdv, list(by_ref))
+    hook = wait_until(lambda: next((h for h in stack.hooks(pdv) if h["evento"] == "error"), None),
+                      message="the error hook")
+    assert hook["external_reference"] == "poison-2" and hook["msg"] == poison.last_error

@@ -11,7 +11,7 @@ import pytest
 from comprobantes import problems as P
 from comprobantes.validation import check_item
 from config.settings import get_settings
-from tests.support.bodies import item, offline_pdv
+from tests.support.bodies import item, offline_pdv, put, text_fields
 
 TODAY = date(2026, 11, 21)
 CUIT_RI = "30712293841"
@@ -131,6 +131,7 @@ REFUSALS = [
     ("an anonymous consumidor final in dollars", body(moneda="DOL", cotizacion="1000", cliente={"documento_tipo": "OTRO", "documento_nro": "0"}, producto={"precio_unitario_sin_iva": "8264.47"}, total="10000.01"), {}, P.CONSUMIDOR_FINAL),
     ("a reference with a space", body(external_reference="ref 1"), {}, P.REFERENCE),
     ("a reference of 256 characters", body(external_reference="r" * 256), {}, P.REFERENCE),
+    ("a control character in an rg_especiales value", body(rg_especiales={"regimen": "x", "datos": [{"id": 2, "valor": "a\u0001b"}]}), {}, P.CHARACTER),
 ]
 
 
@@ -225,3 +226,23 @@ def test_an_abonos_repetition_judged_again_may_use_the_room_left_for_its_month()
     repetition = body(abono="S", abono_frecuencia=1, abono_hasta="12/2027", external_reference="r" * 248 + "-202611")
     assert check_item(repetition, offline_pdv(), today=TODAY).problems == []
     assert P.ABONO.code in codes_of(repetition)  # as a client's own submission it leaves no room
+
+
+TEXT_FIELDS = text_fields()
+
+
+@pytest.mark.parametrize("character", ["\u0000", "\u0001", "\u001f", "\u007f", "\u0085", "\u009f", "\ud800",
+                                       "\udfff", "\ufffe", "\uffff"])
+@pytest.mark.parametrize("path, keys, free", TEXT_FIELDS, ids=[field.path for field in TEXT_FIELDS])
+def test_every_text_field_refuses_control_characters_naming_the_field(path, keys, free, character):
+    value = {"x": ["ok", f"a{character}"]} if path == "comprobante.fex" else f"a{character}"
+    built = put(body(), keys, value)
+    problems = check_item(built, offline_pdv(), today=TODAY, submitted=True).problems
+    expected = f"El campo {path} tiene un caracter no admitido (U+{ord(character):04X}, en la posicion 2)"
+    assert [p.code for p in problems if p.text.startswith(expected)] == [P.CHARACTER.code], problems
+
+
+def test_tabs_line_breaks_and_astral_characters_are_accepted_and_a_cliente_refusal_closes_as_tusfacturas():
+    assert codes_of(body(producto={"descripcion": "Hosting\tmensual\r\n\U0001f600 \u00f1 \u20ac \ufffd"})) == []
+    assert codes_of(body(cliente={"razon_social": "Jos\u0085"})) == [P.CHARACTER.code, P.CLIENTE.code]
+    assert codes_of(body(leyenda_gral="\u0001")) == [P.CHARACTER.code]

@@ -1,10 +1,12 @@
 """Reading a request body the way TusFacturas clients send it: one JSON object in UTF-8. Amounts are
 read as Decimal, never float; what is not plain JSON (NaN, Infinity, numbers of thousands of digits,
-nesting no TusFacturas body has) is refused here, before any code walks it."""
+nesting no TusFacturas body has, and escapes of lone UTF-16 surrogates such as `\ud800`, which no UTF-8
+text can hold: I-JSON, RFC 7493 §2.1) is refused here, before any code walks it or echoes it back."""
 
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 from comprobantes import problems as P
@@ -13,6 +15,7 @@ from producers.http.errors import Refusal, too_large
 # The deepest TusFacturas body is lotes → requests[] → comprobante → detalle[] → producto → value:
 # 6 levels. Far more is allowed, far less than what would exhaust the stack of code walking it.
 MAX_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _unreadable(text: str, kind=P.NOT_JSON) -> Refusal:
@@ -35,6 +38,23 @@ def _depth(value) -> int:
         elif isinstance(current, list):
             pending.extend((inner, level + 1) for inner in current)
     return deepest
+
+
+def _lone_surrogate(body: dict) -> str | None:
+    """Where the body holds a lone surrogate, as a client names it (`comprobante.detalle[0].leyenda`)."""
+    pending = [(body, "")]
+    while pending:
+        value, path = pending.pop()
+        if isinstance(value, str) and _SURROGATE.search(value):
+            return f"el valor de {path}"
+        if isinstance(value, dict):
+            for name, inner in value.items():
+                if _SURROGATE.search(name):
+                    return f"un nombre de campo dentro de {path or 'el cuerpo'}"
+                pending.append((inner, f"{path}.{name}" if path else name))
+        elif isinstance(value, list):
+            pending.extend((inner, f"{path}[{index}]") for index, inner in enumerate(value))
+    return None
 
 
 def _kind(value) -> str:
@@ -76,6 +96,9 @@ def read_body(raw: bytes, limit: int) -> dict:
                           P.NOT_AN_OBJECT)
     if _depth(body) > MAX_DEPTH:
         raise _unreadable(f"El JSON enviado tiene mas de {MAX_DEPTH} niveles de anidamiento.")
+    if where := _lone_surrogate(body):
+        raise _unreadable(f"El cuerpo del request no es texto Unicode valido: {where} tiene un sustituto UTF-16 "
+                          f"suelto (un escape \\ud800-\\udfff sin su par).")
     return body
 
 

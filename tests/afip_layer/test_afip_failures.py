@@ -13,6 +13,7 @@ import requests
 from afip.failures import AmbiguousError, AuthError, DataError, NotFound, SequenceError, TransientError
 from afip.simulator.certs import issue_client_certificate
 from afip.wsaa import Ticket
+from afip.wsfe import Unbuildable
 from tests.support.afip import Taxpayer, detail, ticket_store, wsfe_client
 from tests.support.processes import wait_until
 
@@ -205,6 +206,21 @@ def test_a_malformed_auth_block_is_a_data_error(client):
         client._call("FECompTotXRequest", authenticated=False)
 
     assert refused.value.codes == [(500, "Campo Auth no fue ingresado o esta mal formado.")]
+
+
+@pytest.mark.parametrize("text", ["a\u0001b", "a\ud800b", "a\uffffb"], ids=["control", "surrogate", "nonchar"])
+def test_text_xml_cannot_carry_is_unbuildable_before_anything_is_sent(client, sim, text):
+    poison = detail(6, 1, sim.today(), Opcionales={"Opcional": [{"Id": "2", "Valor": text}]})
+    clean = detail(6, 1, sim.today())
+    sent = len(sim.admin("/authorised"))
+
+    with pytest.raises(Unbuildable):
+        client.cae_request(1, 6, [clean, poison])
+
+    assert client.detail_problem(poison) and client.detail_problem(clean) is None
+    assert client.detail_problem({k: v for k, v in poison.items() if k not in ("CbteDesde", "CbteHasta")})
+    assert len(sim.admin("/authorised")) == sent
+    assert client.send_cae(client.cae_request(1, 6, [clean])).resultado == "A"
 
 
 def test_a_rejected_request_is_a_data_error_with_afips_codes(client, sim):

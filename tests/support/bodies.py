@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 
 def ddmmyyyy(day: date) -> str:
@@ -44,3 +45,47 @@ def offline_pdv(**changes):
                   webhook_secret="whsec_x", cert_path="", key_path="", apikey="100000", apitoken_sha256="",
                   usertoken_sha256="")
     return PointOfSale(**{**fields, **changes})
+
+
+class TextField(NamedTuple):
+    path: str  # as a client writes it, e.g. comprobante.detalle[0].producto.descripcion
+    keys: list  # the keys that reach it in an item
+    free: bool  # any text within its length, rather than a value from a table
+
+
+def _text_fields(schema, prefix: str, keys: list):
+    from marshmallow.validate import OneOf
+
+    from comprobantes.schemas import Code, ListOf, Objeto, Text
+
+    for name, field in schema.fields.items():
+        inner = field.inner if isinstance(field, ListOf) else field
+        reach = [*keys, name, *([0] if isinstance(field, ListOf) else [])]
+        shown = f"{prefix}.{name}" + ("[0]" if isinstance(field, ListOf) else "")
+        if isinstance(inner, Text | Objeto):
+            free = not isinstance(inner, Code) and not any(isinstance(v, OneOf) for v in inner.validators)
+            yield TextField(shown, reach, free)
+        elif hasattr(inner, "schema"):
+            yield from _text_fields(inner.schema, shown, reach)
+
+
+def text_fields() -> list[TextField]:
+    """Every text field of an item, lists entered at their first item."""
+    from comprobantes.schemas import ClienteSchema, ComprobanteSchema
+
+    return [*_text_fields(ClienteSchema(), "cliente", ["cliente"]),
+            *_text_fields(ComprobanteSchema(), "comprobante", ["comprobante"])]
+
+
+def put(built: dict, keys: list, value) -> dict:
+    """`value` at `keys` in `built`, creating the objects and one-item lists on the way."""
+    target = built
+    for key, following in zip(keys, keys[1:]):
+        if isinstance(target, list):
+            target = target[key]
+            continue
+        target = target.setdefault(key, [] if isinstance(following, int) else {})
+        if isinstance(target, list) and not target:
+            target.append({})
+    target[keys[-1]] = value
+    return built
