@@ -161,7 +161,7 @@ def test_every_code_in_the_catalog_is_produced_by_some_test():
                  P.WAITING_HOOKS}
     # Produced by the HTTP layer, tested in tests/http/.
     elsewhere |= {P.NOT_JSON, P.TOO_LARGE, P.RATE_LIMIT, P.NO_ROUTE, P.METHOD, P.INTERNAL, P.UNAVAILABLE,
-                  P.ADMIN_OFF, P.ADMIN_TOKEN, P.SLOW_REQUEST}
+                  P.ADMIN_OFF, P.ADMIN_TOKEN, P.SLOW_REQUEST, P.ADMIN_NETWORK}
     assert produced | {k.code for k in elsewhere} == {k.code for k in P.CATALOG}
 
 
