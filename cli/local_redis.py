@@ -12,7 +12,6 @@ import shutil
 import socket
 import subprocess
 import time
-
 from urllib.parse import urlencode
 
 import redis
@@ -64,11 +63,12 @@ class LocalRedis:
         """redis-server's (and a Sentinel's) TLS settings: its certificate, and clients' required."""
         from afip.simulator.certs import issue_client_certificate, issue_server_certificate
 
-        server = issue_server_certificate(self.tls_dir)
-        if not os.path.exists(self.tls_options()["ssl_certfile"]):
+        cert, key = (os.path.join(self.tls_dir, name) for name in ("server-cert.pem", "server-key.pem"))
+        if not os.path.exists(cert):
+            issue_server_certificate(self.tls_dir)
             issue_client_certificate(self.tls_dir, CLIENT_CERT_CUIT, name="redis-client")
-        return ["--tls-cert-file", server.cert_path, "--tls-key-file", server.key_path,
-                "--tls-ca-cert-file", server.ca_path, "--tls-auth-clients", "yes"]
+        return ["--tls-cert-file", cert, "--tls-key-file", key,
+                "--tls-ca-cert-file", self.tls_options()["ssl_ca_certs"], "--tls-auth-clients", "yes"]
 
     def start(self, timeout: float = 10.0) -> str:
         os.makedirs(self.data_dir, exist_ok=True)

@@ -327,8 +327,8 @@ def status(args) -> int:
     lines += _liveness_lines(seen, clock.wall_clock_ar)
     lines.append(f"Redis: {gate.summary()}")
     lines.append(f"Redis memory: {memory.summary()}" + (f"\n  ALERT: {memory_alert}" if memory_alert else ""))
-    lines.append(f"Redis connection: {connection.describe()}" + (
-        " (WARNING: neither a password nor TLS protects it)" if connection.unprotected and not settings.development else ""))
+    warning = " (WARNING: neither a password nor TLS protects it)" if payload["redis_connection"]["warning"] else ""
+    lines.append(f"Redis connection: {connection.describe()}{warning}")
     _print(args, payload, "\n".join(lines))
     healthy = workers and afip["ok"] and seen.moving and not gate.refuses and not memory_alert
     return EXIT_OK if healthy else EXIT_REFUSED

@@ -46,6 +46,6 @@ def _connect(url: str) -> redis.Redis:
     target = parse(url, settings.redis_sentinel_password)
     sentinels = Sentinel(list(target.sentinels), sentinel_kwargs={"socket_timeout": 5, **target.sentinel_kwargs()},
                          socket_timeout=5)
-    return sentinels.master_for(settings.redis_sentinel_master, db=target.db, password=target.master_password,
-                                decode_responses=True, **target.connection_tls(), **_OPTIONS)
-
+    return sentinels.master_for(settings.redis_sentinel_master, db=target.db, username=target.master_username,
+                                password=target.master_password, decode_responses=True, **target.connection_tls(),
+                                **_OPTIONS)

@@ -47,6 +47,7 @@ class RedisTarget:
     password: bool  # the connection to Redis (the master, with Sentinel) authenticates
     sentinels: tuple[tuple[str, int], ...] = ()
     db: int = 0
+    master_username: str | None = None
     master_password: str | None = None
     sentinel_password: str | None = None
     broker_url: str = ""  # the URL Celery is given, TLS options spelt out
@@ -126,19 +127,23 @@ def _parse_sentinels(url: str, sentinel_password: str | None) -> RedisTarget:
         db = int(path)
     except ValueError:
         raise RedisUrlError(f"the database in ENCOLA_REDIS_URL must be a number, got {path!r}") from None
-    quoted = next((p.password for p in parts if p.password), None)
+    # user:password, as written (still percent-encoded), from whichever part carries it.
+    userinfo = next((p.netloc.rpartition("@")[0] for p in parts if "@" in p.netloc), "")
+    quoted_user, _, quoted = userinfo.partition(":")
     password = unquote(quoted) if quoted else None
     tls = _tls_options(query) if any(k.startswith("ssl_") for k in query) else None
     sentinels = tuple((p.hostname, p.port or DEFAULT_SENTINEL_PORT) for p in parts)
     # kombu reads the master's password and the database from the first part only: every part carries them.
-    auth = f":{quoted}@" if quoted else ""
+    auth = f"{userinfo}@" if userinfo else ""
     broker_url = ";".join(f"sentinel://{auth}{host}:{port}/{db}" for host, port in sentinels)
     return RedisTarget(url=url, tls=tls, password=password is not None, sentinels=sentinels, db=db,
-                       master_password=password, sentinel_password=sentinel_password, broker_url=broker_url)
+                       master_username=unquote(quoted_user) or None, master_password=password,
+                       sentinel_password=sentinel_password, broker_url=broker_url)
 
 
 def with_db(url: str, db: int) -> str:
-    """The same Redis, another database (tests keep quiet data apart this way), options kept."""
+    """The same redis:// or rediss:// Redis, another database (tests keep quiet data apart this way),
+    its TLS options kept."""
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{db}"))
 

@@ -19,7 +19,7 @@ from cli.local_redis import LocalRedis, free_port, redis_server_binary
 from config import clock
 from config.liveness import BEAT_LOCK_KEY
 from config.redis_client import get_redis
-from config.redis_target import RedisUrlError, parse, warn_if_unprotected
+from config.redis_target import RedisUrlError, parse, warn_if_unprotected, with_db
 from config.settings import load_settings
 from tests.support.bodies import item
 from tests.support.processes import REPO, Child, procfile_args, wait_http, wait_until, with_venv_path
@@ -46,6 +46,11 @@ def test_a_rediss_url_verifies_the_server_unless_it_says_otherwise():
     assert not full.unprotected
 
 
+def test_another_database_keeps_the_tls_options():
+    url = "rediss://:pw@h:6380/0?ssl_ca_certs=/etc/a/ca.pem"
+    assert with_db(url, 3) == "rediss://:pw@h:6380/3?ssl_ca_certs=/etc/a/ca.pem"
+
+
 @pytest.mark.parametrize("url, message", [
     ("redis://h:6379/0?ssl_ca_certs=/ca.pem", "write rediss://"),
     ("rediss://h:6379/0?ssl_cert_reqs=maybe", "required, optional or none"),
@@ -67,6 +72,9 @@ def test_sentinels_with_tls_and_passwords():
     # kombu reads the password and the database from the first Sentinel's part only.
     assert target.broker_url == "sentinel://:master%40pw@s1:26380/3;sentinel://:master%40pw@s2:26379/3"
     assert parse("sentinel://s1:26379/0").unprotected
+    user = parse("sentinel://s1;sentinel://encola:pw@s2/1")
+    assert (user.master_username, user.master_password) == ("encola", "pw")
+    assert user.broker_url == "sentinel://encola:pw@s1:26379/1;sentinel://encola:pw@s2:26379/1"
 
 
 @pytest.mark.parametrize("url, unprotected", [
@@ -93,8 +101,9 @@ def test_every_production_process_warns_at_start_about_an_unprotected_redis(tmp_
     WARNING line of their logs."""
     plain = LocalRedis(str(tmp_path / "redis"), appendonly=False)
     env = with_venv_path({**os.environ, "ENCOLA_REDIS_URL": plain.start(), "ENCOLA_ENV": "production",
-                          "ENCOLA_AFIP": "homologacion", "ENCOLA_WEB_SECRET": "w" * 32, "PORT": str(free_port()),
-                          "FLOWER_PORT": str(free_port())})
+                          "ENCOLA_AFIP": "homologacion", "ENCOLA_WEB_SECRET": "w" * 32,
+                          "ENCOLA_METRICS_TOKEN": "m" * 32, "FLOWER_BASIC_AUTH": "operador:clave-de-flower",
+                          "PORT": str(free_port()), "FLOWER_PORT": str(free_port())})
     children = [Child(name, procfile_args(name), env, tmp_path) for name in ("beat", "webhooks", "flower", "web")]
     try:
         def warned(child: Child) -> bool:
@@ -104,7 +113,8 @@ def test_every_production_process_warns_at_start_about_an_unprotected_redis(tmp_
             wait_until(lambda: warned(child), timeout=60, interval=0.5, message=f"{child.name}'s warning")
         wait_http(f"http://127.0.0.1:{env['PORT']}/health", child=children[-1])
         for child in children:
-            lines = [line for line in child.log_path.read_text().splitlines() if "neither a password nor TLS" in line]
+            log = child.log_path.read_text().splitlines()
+            lines = [line for line in log if "neither a password nor TLS" in line]
             level = lines[0][:3] == "[W " if child.name == "flower" else json.loads(lines[0])["level"] == "WARNING"
             assert len(lines) == 1 and level, (child.name, lines)
     finally:
@@ -189,9 +199,9 @@ def test_sentinel_with_tls_and_passwords(tmp_path):
     master.start()
     port = free_port()
     conf = tmp_path / "sentinel.conf"
+    tls = master.tls_server_args()
     conf.write_text(f"port 0\ntls-port {port}\nbind 127.0.0.1\ndir {tmp_path}\n"
-                    + "".join(f"{name.removeprefix('--')} {value}\n"
-                              for name, value in zip(master.tls_server_args()[::2], master.tls_server_args()[1::2]))
+                    + "".join(f"{name.removeprefix('--')} {value}\n" for name, value in zip(tls[::2], tls[1::2]))
                     + "tls-replication yes\nrequirepass sentinel-password\n"
                     f"sentinel monitor encola 127.0.0.1 {master.port} 1\n"
                     f"sentinel auth-pass encola {PASSWORD}\n")
@@ -201,7 +211,6 @@ def test_sentinel_with_tls_and_passwords(tmp_path):
     env = {**os.environ, "ENCOLA_REDIS_URL": f"sentinel://:{PASSWORD}@127.0.0.1:{port}/2?{query}",
            "ENCOLA_REDIS_SENTINEL_MASTER": "encola", "ENCOLA_REDIS_SENTINEL_PASSWORD": "sentinel-password"}
     probe = """
-import kombu
 from config.celery_app import app
 from config.redis_client import get_redis
 
@@ -214,15 +223,25 @@ with app.connection_for_write() as conn:
     queue.close()
 """
     try:
-        plain_sentinel = redis.Redis(port=port, socket_connect_timeout=1)
+        tls_sentinel = redis.Redis("127.0.0.1", port, password="sentinel-password", ssl=True,
+                                   socket_connect_timeout=1, **master.tls_options())
+        wait_until(lambda: _answers(tls_sentinel), message="the Sentinel to answer over TLS")
         with pytest.raises(redis.ConnectionError):
-            plain_sentinel.ping()
-        result = wait_until(lambda: (run := subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env,
-                                                           capture_output=True, text=True, timeout=60))
-                            .returncode == 0 and run, timeout=30, interval=1, message="the probe through Sentinel")
-        assert result.stdout.strip() == "si {'hola': 'mundo'}"
-        assert redis.Redis.from_url(master.url.replace("/0?", "/2?")).get("through-sentinel") == b"si"
+            redis.Redis("127.0.0.1", port, socket_connect_timeout=1).ping()
+        with pytest.raises(redis.AuthenticationError):
+            redis.Redis("127.0.0.1", port, password="wrong", ssl=True, **master.tls_options()).ping()
+        result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True,
+                                timeout=60)
+        assert result.stdout.strip() == "si {'hola': 'mundo'}", result.stderr
+        assert redis.Redis.from_url(with_db(master.url, 2)).get("through-sentinel") == b"si"
     finally:
         sentinel.terminate()
         sentinel.wait()
         master.stop()
+
+
+def _answers(client) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False

@@ -109,7 +109,7 @@ def issue_client_certificate(out_dir: str, cuit: int, name: str | None = None, d
     return ClientCertificate(cert_path=cert_path, key_path=key_path, ca_path=os.path.join(out_dir, CA_FILES[0]))
 
 
-def issue_server_certificate(out_dir: str, host: str = "127.0.0.1", days: int = 30) -> ClientCertificate:
+def issue_server_certificate(out_dir: str, host: str = "127.0.0.1", days: int = 30) -> None:
     """Write (or reuse) the CA in `out_dir` and a server certificate for the IP address `host`, as
     server-cert.pem and server-key.pem (TLS clients check the address against its subjectAltName)."""
     os.makedirs(out_dir, exist_ok=True)
@@ -127,7 +127,5 @@ def issue_server_certificate(out_dir: str, host: str = "127.0.0.1", days: int = 
         .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    cert_path, key_path = os.path.join(out_dir, "server-cert.pem"), os.path.join(out_dir, "server-key.pem")
-    _write(cert_path, cert.public_bytes(serialization.Encoding.PEM))
-    _write(key_path, _key_pem(key), private=True)
-    return ClientCertificate(cert_path=cert_path, key_path=key_path, ca_path=os.path.join(out_dir, CA_FILES[0]))
+    _write(os.path.join(out_dir, "server-cert.pem"), cert.public_bytes(serialization.Encoding.PEM))
+    _write(os.path.join(out_dir, "server-key.pem"), _key_pem(key), private=True)
