@@ -15,7 +15,7 @@ import redis
 import requests
 
 from cli.development import create_development_pdv
-from cli.local_redis import LocalRedis, free_port, redis_server_binary
+from cli.local_redis import LocalRedis, free_port
 from config import clock
 from config.liveness import BEAT_LOCK_KEY
 from config.redis_client import get_redis
@@ -24,6 +24,7 @@ from config.settings import load_settings
 from tests.support.bodies import item
 from tests.support.processes import REPO, Child, procfile_args, wait_http, wait_until, with_venv_path
 from tests.support.records import wait_state
+from tests.support.sentinel import MASTER_NAME, sentinel_watching
 from tests.support.stack import Stack, stack_environment
 from tests.support.web import Web
 
@@ -197,19 +198,7 @@ def test_sentinel_with_tls_and_passwords(tmp_path):
     the app's client and Celery's broker find the master through it and work there."""
     master = LocalRedis(str(tmp_path / "master"), appendonly=False, tls=True, password=PASSWORD)
     master.start()
-    port = free_port()
-    conf = tmp_path / "sentinel.conf"
-    tls = master.tls_server_args()
-    conf.write_text(f"port 0\ntls-port {port}\nbind 127.0.0.1\ndir {tmp_path}\n"
-                    + "".join(f"{name.removeprefix('--')} {value}\n" for name, value in zip(tls[::2], tls[1::2]))
-                    + "tls-replication yes\nrequirepass sentinel-password\n"
-                    f"sentinel monitor encola 127.0.0.1 {master.port} 1\n"
-                    f"sentinel auth-pass encola {PASSWORD}\n")
-    sentinel = subprocess.Popen([redis_server_binary(), str(conf), "--sentinel"], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
     query = "&".join(f"{k}={v}" for k, v in master.tls_options().items())
-    env = {**os.environ, "ENCOLA_REDIS_URL": f"sentinel://:{PASSWORD}@127.0.0.1:{port}/2?{query}",
-           "ENCOLA_REDIS_SENTINEL_MASTER": "encola", "ENCOLA_REDIS_SENTINEL_PASSWORD": "sentinel-password"}
     probe = """
 from config.celery_app import app
 from config.redis_client import get_redis
@@ -223,25 +212,16 @@ with app.connection_for_write() as conn:
     queue.close()
 """
     try:
-        tls_sentinel = redis.Redis("127.0.0.1", port, password="sentinel-password", ssl=True,
-                                   socket_connect_timeout=1, **master.tls_options())
-        wait_until(lambda: _answers(tls_sentinel), message="the Sentinel to answer over TLS")
-        with pytest.raises(redis.ConnectionError):
-            redis.Redis("127.0.0.1", port, socket_connect_timeout=1).ping()
-        with pytest.raises(redis.AuthenticationError):
-            redis.Redis("127.0.0.1", port, password="wrong", ssl=True, **master.tls_options()).ping()
-        result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True,
-                                timeout=60)
+        with sentinel_watching(master, tmp_path, password="sentinel-password") as port:
+            with pytest.raises(redis.ConnectionError):
+                redis.Redis("127.0.0.1", port, socket_connect_timeout=1).ping()
+            with pytest.raises(redis.AuthenticationError):
+                redis.Redis("127.0.0.1", port, password="wrong", ssl=True, **master.tls_options()).ping()
+            env = {**os.environ, "ENCOLA_REDIS_URL": f"sentinel://:{PASSWORD}@127.0.0.1:{port}/2?{query}",
+                   "ENCOLA_REDIS_SENTINEL_MASTER": MASTER_NAME, "ENCOLA_REDIS_SENTINEL_PASSWORD": "sentinel-password"}
+            result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True,
+                                    text=True, timeout=60)
         assert result.stdout.strip() == "si {'hola': 'mundo'}", result.stderr
         assert redis.Redis.from_url(with_db(master.url, 2)).get("through-sentinel") == b"si"
     finally:
-        sentinel.terminate()
-        sentinel.wait()
         master.stop()
-
-
-def _answers(client) -> bool:
-    try:
-        return bool(client.ping())
-    except redis.ConnectionError:
-        return False
