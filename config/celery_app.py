@@ -9,10 +9,11 @@ run. beat keeps its schedule and its leader's lock in Redis too (config.beat), n
 from __future__ import annotations
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import import_modules, setup_logging
 from kombu import Queue
 
 from config.liveness import BEAT_KEY_PREFIX, BEAT_LOCK_KEY, BEAT_LOCK_SECONDS, SWEEP_PERIOD_SECONDS, SWEEP_TASKS
+from config.redis_target import warn_if_unprotected
 from config.settings import ConfigurationError, get_settings
 
 EMISION_QUEUE = "emision"
@@ -21,6 +22,7 @@ WEBHOOKS_QUEUE = "webhooks"
 try:
     _settings = get_settings()
     _redis_url = _settings.require_redis_url()
+    _redis = _settings.redis_target()
 except ConfigurationError as exc:
     # Every celery process (worker, beat, flower) loads this module first: one line an operator can act
     # on, not a traceback from inside Celery's app loading.
@@ -28,7 +30,10 @@ except ConfigurationError as exc:
 
 app = Celery("encola")
 app.conf.update(
-    broker_url=_redis_url,
+    # TLS options spelt out: kombu would not verify a bare rediss:// server, and Flower's broker view
+    # reads them from broker_use_ssl only (config.redis_target).
+    broker_url=_redis.broker_url,
+    broker_use_ssl=_redis.tls,
     broker_connection_retry_on_startup=True,
     broker_transport_options={
         # Longer than the schedule horizon (the longest ETA we publish) plus the longest task run.
@@ -36,7 +41,8 @@ app.conf.update(
         "socket_timeout": 10,
         "socket_connect_timeout": 5,
         "health_check_interval": 25,
-        **({"master_name": _settings.redis_sentinel_master} if _settings.sentinel else {}),
+        **({"master_name": _settings.redis_sentinel_master, "sentinel_kwargs": _redis.sentinel_kwargs()}
+           if _redis.sentinel else {}),
     },
     task_queues=(Queue(EMISION_QUEUE), Queue(WEBHOOKS_QUEUE)),
     task_default_queue=EMISION_QUEUE,
@@ -76,3 +82,10 @@ def _structured_logs(loglevel=None, **kwargs):
     from monitoring.logs import configure
 
     configure(loglevel if isinstance(loglevel, str) else None)
+    warn_if_unprotected(_settings)
+
+
+@import_modules.connect
+def _redis_warning(**kwargs):
+    """Flower sets up its own logging and sends no setup_logging, but imports the app's modules after it."""
+    warn_if_unprotected(_settings)

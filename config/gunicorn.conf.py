@@ -41,3 +41,14 @@ logconfig_dict = {
         "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
     },
 }
+
+
+def when_ready(server):
+    """Once for the whole `web` process (the master, with logging set up), not once per worker."""
+    from config.redis_target import warn_if_unprotected
+    from config.settings import ConfigurationError, get_settings
+
+    try:
+        warn_if_unprotected(get_settings())
+    except ConfigurationError:
+        pass  # each worker refuses to start with the message, loading the app

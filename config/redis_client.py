@@ -1,19 +1,21 @@
-"""The process's Redis connection: one pool per process, shared by the store, the locks and the clock.
+"""The process's Redis connection: one pool per process, shared by the store, the locks, the clock and
+beat's scheduler (RedBeat).
 
-`ENCOLA_REDIS_URL` is a redis:// (or rediss://, unix://) URL, or a list of Sentinels as kombu writes it
-(`sentinel://h1:26379;sentinel://h2:26379/0`) with ENCOLA_REDIS_SENTINEL_MASTER naming the master: the
-client then asks the sentinels where the master is, and again after a failover.
+`ENCOLA_REDIS_URL` is a redis://, rediss:// (TLS) or unix:// URL, or a list of Sentinels as kombu writes
+it (`sentinel://h1:26379;sentinel://h2:26379/0`) with ENCOLA_REDIS_SENTINEL_MASTER naming the master:
+the client then asks the sentinels where the master is, and again after a failover. config.redis_target
+reads the URL's passwords and TLS options.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from urllib.parse import urlsplit
 
 import redis
 from redis.sentinel import Sentinel
 
+from config.redis_target import parse
 from config.settings import get_settings
 
 _OPTIONS = {"socket_timeout": 10, "socket_connect_timeout": 5, "health_check_interval": 25, "retry_on_timeout": True}
@@ -38,12 +40,12 @@ def get_redis(url: str | None = None) -> redis.Redis:
 
 def _connect(url: str) -> redis.Redis:
     if not url.startswith("sentinel://"):
+        # redis-py reads rediss://'s ssl_* parameters itself, and verifies the server by default.
         return redis.Redis.from_url(url, decode_responses=True, **_OPTIONS)
-    parts = [urlsplit(part) for part in url.split(";")]
-    db = int(parts[-1].path.strip("/") or 0)
-    password = next((p.password for p in parts if p.password), None)
-    sentinels = Sentinel([(p.hostname, p.port or 26379) for p in parts],
-                         sentinel_kwargs={"socket_timeout": 5, "password": password},
+    settings = get_settings()
+    target = parse(url, settings.redis_sentinel_password)
+    sentinels = Sentinel(list(target.sentinels), sentinel_kwargs={"socket_timeout": 5, **target.sentinel_kwargs()},
                          socket_timeout=5)
-    return sentinels.master_for(get_settings().redis_sentinel_master, db=db, password=password,
-                                decode_responses=True, **_OPTIONS)
+    return sentinels.master_for(settings.redis_sentinel_master, db=target.db, username=target.master_username,
+                                password=target.master_password, decode_responses=True, **target.connection_tls(),
+                                **_OPTIONS)

@@ -161,6 +161,7 @@ class Settings:
     admin_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     webhook_private_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     flower_auth_proxy: bool
+    redis_sentinel_password: str | None
 
     @property
     def development(self) -> bool:
@@ -179,7 +180,17 @@ class Settings:
                 "ENCOLA_REDIS_URL is not set: point it at the Redis that holds the queue, "
                 "e.g. redis://127.0.0.1:6379/0 (`encola demo` starts a private one by itself)"
             )
+        self.redis_target()
         return self.redis_url
+
+    def redis_target(self):
+        """ENCOLA_REDIS_URL read for its clients (config.redis_target): TLS options, passwords, Sentinels."""
+        from config.redis_target import RedisUrlError, parse
+
+        try:
+            return parse(self.redis_url or "", self.redis_sentinel_password)
+        except RedisUrlError as exc:
+            raise ConfigurationError(str(exc)) from None
 
     def require_web_secret(self) -> str | None:
         """The page's cookie key; only development may go without one (gunicorn's master then draws one
@@ -278,6 +289,7 @@ def load_settings() -> Settings:
         admin_networks=_networks("ENCOLA_ADMIN_NETWORKS"),
         webhook_private_networks=_networks("ENCOLA_WEBHOOK_PRIVATE_NETWORKS"),
         flower_auth_proxy=_bool("ENCOLA_FLOWER_AUTH_PROXY", False),
+        redis_sentinel_password=os.environ.get("ENCOLA_REDIS_SENTINEL_PASSWORD") or None,
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 import redis
 
 from cli.local_redis import LocalRedis
+from config.redis_target import with_db
 from tests.support.stack import Stack, stack_environment
 
 _run: dict = {}
@@ -92,7 +93,7 @@ def redis_server() -> LocalRedis:
 def quiet_db():
     """A database of the run's Redis that no process of the stack works in, so what a test writes there
     stays as written: no beat sweeps it, no worker drains it."""
-    quiet = redis.Redis.from_url(_run["env"]["ENCOLA_REDIS_URL"].rsplit("/", 1)[0] + "/3", decode_responses=True)
+    quiet = redis.Redis.from_url(with_db(_run["env"]["ENCOLA_REDIS_URL"], 3), decode_responses=True)
     quiet.flushdb()
     yield quiet
     quiet.flushdb()

@@ -78,42 +78,24 @@ def test_a_newcomers_first_tour_with_the_demo_left_running():
 def test_the_demo_runs_through_redis_sentinel(tmp_path):
     """ENCOLA_REDIS_URL may name Sentinels: the store, the broker, workers, beat and web all find the
     master through them."""
-    from cli.local_redis import LocalRedis, free_port, redis_server_binary
-    from tests.support.processes import wait_until
+    import redis
+
+    from cli.local_redis import LocalRedis
+    from tests.support.sentinel import sentinel_watching
 
     master = LocalRedis(str(tmp_path / "master"))
     master.start()
-    port = free_port()
-    conf = tmp_path / "sentinel.conf"
-    conf.write_text(f"port {port}\nbind 127.0.0.1\ndir {tmp_path}\n"
-                    f"sentinel monitor encola 127.0.0.1 {master.port} 1\n")
-    sentinel = subprocess.Popen([redis_server_binary(), str(conf), "--sentinel"], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
     try:
-        import redis
-
-        probe = redis.Redis(port=port)
-        wait_until(lambda: _answers(probe), message="the sentinel to answer")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ENCOLA_")}
-        env.update(ENCOLA_REDIS_URL=f"sentinel://127.0.0.1:{port}/0", ENCOLA_REDIS_SENTINEL_MASTER="encola")
-        result = subprocess.run([sys.executable, "-m", "cli.main", "demo"], cwd=REPO, env=env,
-                                capture_output=True, text=True, timeout=170)
+        with sentinel_watching(master, tmp_path) as port:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("ENCOLA_")}
+            env.update(ENCOLA_REDIS_URL=f"sentinel://127.0.0.1:{port}/0", ENCOLA_REDIS_SENTINEL_MASTER="encola")
+            result = subprocess.run([sys.executable, "-m", "cli.main", "demo"], cwd=REPO, env=env,
+                                    capture_output=True, text=True, timeout=170)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "Webhooks received (6)" in result.stdout
         assert redis.Redis(port=master.port).dbsize() > 0, "nothing reached the master behind the sentinel"
     finally:
-        sentinel.terminate()
-        sentinel.wait()
         master.stop()
-
-
-def _answers(client) -> bool:
-    import redis
-
-    try:
-        return bool(client.ping())
-    except redis.ConnectionError:
-        return False
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])

@@ -1,9 +1,11 @@
 """Test certificates for the simulator: a CA standing in for AFIP's "Computadores Test", and client
-certificates that carry `serialNumber=CUIT nnnnnnnnnnn` the way AFIP's do (afip-facts.md §2.2)."""
+certificates that carry `serialNumber=CUIT nnnnnnnnnnn` the way AFIP's do (afip-facts.md §2.2). The same
+CA signs the server certificate of a private TLS Redis (cli.local_redis)."""
 
 from __future__ import annotations
 
 import datetime
+import ipaddress
 import os
 from dataclasses import dataclass
 
@@ -105,3 +107,25 @@ def issue_client_certificate(out_dir: str, cuit: int, name: str | None = None, d
     _write(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     _write(key_path, _key_pem(client_key), private=True)
     return ClientCertificate(cert_path=cert_path, key_path=key_path, ca_path=os.path.join(out_dir, CA_FILES[0]))
+
+
+def issue_server_certificate(out_dir: str, host: str = "127.0.0.1", days: int = 30) -> None:
+    """Write (or reuse) the CA in `out_dir` and a server certificate for the IP address `host`, as
+    server-cert.pem and server-key.pem (TLS clients check the address against its subjectAltName)."""
+    os.makedirs(out_dir, exist_ok=True)
+    ca_cert, ca_key = _load_or_create_ca(out_dir)
+    key = _new_key()
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=days))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    _write(os.path.join(out_dir, "server-cert.pem"), cert.public_bytes(serialization.Encoding.PEM))
+    _write(os.path.join(out_dir, "server-key.pem"), _key_pem(key), private=True)

@@ -28,6 +28,7 @@ from schemathesis.checks import (
 from accounts.points_of_sale import create_point_of_sale
 from afip.simulator.certs import issue_client_certificate
 from config.redis_client import get_redis
+from config.redis_target import with_db
 from producers.http.page import PATH
 from producers.http.page_session import FORM_TOKEN_FIELD
 from producers.http.routes import ENDPOINTS, PREFIXES
@@ -42,7 +43,7 @@ seen: Counter = Counter()
 
 @pytest.fixture(scope="module")
 def fuzz_web(stack):
-    url = stack.env["ENCOLA_REDIS_URL"].rsplit("/", 1)[0] + "/1"
+    url = with_db(stack.env["ENCOLA_REDIS_URL"], 1)
     server = Web("web-fuzz", stack.env, stack.base_dir, ENCOLA_REDIS_URL=url, ENCOLA_HTTP_RATE_LIMIT="0",
                  ENCOLA_ADMIN_TOKEN=ADMIN_TOKEN)
     server.url = url
