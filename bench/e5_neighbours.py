@@ -8,30 +8,16 @@ comprobantes of one date by the thousand, loops on `consulta_avanzada` by that d
 from __future__ import annotations
 
 import argparse
-import statistics
 import threading
 import time
 
 import requests
 
-from bench.harness import BenchStack, save, submit_in_parallel, table
+from bench.harness import BenchStack, percentiles, save, submit_in_parallel, table, timed
 
 
-def _percentiles(seconds: list[float]) -> dict:
-    ordered = sorted(seconds)
-    return {"requests": len(ordered), "p50_ms": 1000 * statistics.median(ordered),
-            "p99_ms": 1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
-            "max_ms": 1000 * ordered[-1]}
-
-
-def _timed(web, path: str, body: dict, times: int) -> list[float]:
-    durations = []
-    for _ in range(times):
-        started = time.perf_counter()
-        answer = web.call(path, body)
-        durations.append(time.perf_counter() - started)
-        assert answer["error"] == "N", answer
-    return durations
+def _ok(answer: dict) -> None:
+    assert answer["error"] == "N", answer
 
 
 def _loop(url: str, body: dict, stop: threading.Event, durations: list[float]) -> None:
@@ -63,23 +49,23 @@ def run(bench: BenchStack, *, comprobantes: int, searchers: int, listings: int) 
     listing = {**quiet.credentials, "limite": 20}
     search = {**busy.credentials, "busqueda_tipo": "F", "limite": 1, "comprobante": {"fecha": ddmmyyyy(fecha)}}
     try:
-        alone = _timed(web, "facturacion/ventas_en_cola", listing, listings)
-        one_search = _timed(web, "facturacion/consulta_avanzada", search, 5)
+        alone = timed(web, "facturacion/ventas_en_cola", [listing] * listings, _ok)
+        one_search = timed(web, "facturacion/consulta_avanzada", [search] * 5, _ok)
         stop, searches = threading.Event(), []
         threads = [threading.Thread(target=_loop, args=(f"{web.base_url}/api/v2/facturacion/consulta_avanzada",
                                                          search, stop, searches)) for _ in range(searchers)]
         for thread in threads:
             thread.start()
         time.sleep(1.0)
-        beside = _timed(web, "facturacion/ventas_en_cola", listing, listings)
+        beside = timed(web, "facturacion/ventas_en_cola", [listing] * listings, _ok)
         stop.set()
         for thread in threads:
             thread.join()
     finally:
         web.stop()
     return {"comprobantes_of_one_date": accepted, "searchers": searchers,
-            "consulta_avanzada_alone": _percentiles(one_search), "consulta_avanzada_looping": _percentiles(searches),
-            "ventas_en_cola_alone": _percentiles(alone), "ventas_en_cola_beside_searches": _percentiles(beside)}
+            "consulta_avanzada_alone": percentiles(one_search), "consulta_avanzada_looping": percentiles(searches),
+            "ventas_en_cola_alone": percentiles(alone), "ventas_en_cola_beside_searches": percentiles(beside)}
 
 
 def main() -> None:
