@@ -56,6 +56,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m bench.e2_acceptance
 	$(BIN)/python -m bench.e3_schedule
 	$(BIN)/python -m bench.e4_webhooks
+	$(BIN)/python -m bench.e5_neighbours
 
 clean:
 	rm -rf $(VENV) .encola .pytest_cache .hypothesis

@@ -8,27 +8,9 @@ API's batch rate (enqueue_batch of 100, in-process).
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
-from bench.harness import BenchStack, save, table
-
-
-def _percentiles(seconds: list[float]) -> dict:
-    ordered = sorted(seconds)
-    return {"requests": len(ordered), "p50_ms": 1000 * statistics.median(ordered),
-            "p99_ms": 1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
-            "max_ms": 1000 * ordered[-1]}
-
-
-def _timed(web, path: str, bodies: list[dict], check) -> list[float]:
-    durations = []
-    for body in bodies:
-        started = time.perf_counter()
-        answer = web.call(path, body)
-        durations.append(time.perf_counter() - started)
-        check(answer)
-    return durations
+from bench.harness import BenchStack, percentiles, save, table, timed
 
 
 def run(bench: BenchStack, *, single: int, batches: int, lotes: int) -> dict:
@@ -51,10 +33,10 @@ def run(bench: BenchStack, *, single: int, batches: int, lotes: int) -> dict:
             assert answer["error"] == "N", answer
 
         singles = [pdv.body(item(f"e2-s-{n}", fecha, pto_vta=pto)) for n in range(single)]
-        nuevo = _timed(web, "facturacion/nuevo_encola", singles, ok)
+        nuevo = timed(web, "facturacion/nuevo_encola", singles, ok)
         bulk = [{**pdv.credentials, "requests": [item(f"e2-b-{b}-{n}", fecha, pto_vta=pto) for n in range(100)]}
                 for b in range(batches)]
-        lotes_encola = _timed(web, "facturacion/lotes_encola", bulk, ok)
+        lotes_encola = timed(web, "facturacion/lotes_encola", bulk, ok)
         legacy = []
         for b in range(lotes):
             rows = []
@@ -67,7 +49,7 @@ def run(bench: BenchStack, *, single: int, batches: int, lotes: int) -> dict:
         def all_processed(answer):
             assert answer["error"] == "N" and answer["procesados"] == 500, answer
 
-        lotes_500 = _timed(web, "facturacion/lotes", legacy, all_processed)
+        lotes_500 = timed(web, "facturacion/lotes", legacy, all_processed)
     finally:
         web.stop()
 
@@ -78,8 +60,8 @@ def run(bench: BenchStack, *, single: int, batches: int, lotes: int) -> dict:
     for body in api_bodies:
         assert producers.enqueue_batch(body)["error"] == "N"
     api_rate = len(api_bodies) * 100 / (time.perf_counter() - started)
-    return {"nuevo_encola": _percentiles(nuevo), "lotes_encola_100": _percentiles(lotes_encola),
-            "lotes_500": _percentiles(lotes_500), "python_api_batch_per_second": api_rate,
+    return {"nuevo_encola": percentiles(nuevo), "lotes_encola_100": percentiles(lotes_encola),
+            "lotes_500": percentiles(lotes_500), "python_api_batch_per_second": api_rate,
             "fecha": fecha.isoformat()}
 
 

@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -91,6 +92,24 @@ def wait_for(predicate, timeout: float, interval: float = 0.2):
             return value
         time.sleep(interval)
     raise TimeoutError("the benchmark did not finish in time")
+
+
+def percentiles(seconds: list[float]) -> dict:
+    ordered = sorted(seconds)
+    return {"requests": len(ordered), "p50_ms": 1000 * statistics.median(ordered),
+            "p99_ms": 1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+            "max_ms": 1000 * ordered[-1]}
+
+
+def timed(web, path: str, bodies: list[dict], check) -> list[float]:
+    """Send each body in turn to the method `path`; the seconds each answer took, checked by `check`."""
+    durations = []
+    for body in bodies:
+        started = time.perf_counter()
+        answer = web.call(path, body)
+        durations.append(time.perf_counter() - started)
+        check(answer)
+    return durations
 
 
 def save(name: str, figures: dict) -> Path:

@@ -1,5 +1,10 @@
 """The queue's system of record in Redis: each comprobante, its state, attempts and audit trail, with
-indices by external_reference, state, fecha and lane.
+indices by external_reference, state (and state and tipo, while it is in the queue), fecha and lane.
+
+Each index is ordered the way its listings read it, so a listing reads one page of it by score
+(config.score_pages), never the whole index: a state index of the queue (encolado, procesando, error) by
+the queue's order (fecha, then arrival: the pending score), the emitted one by emission time, the others
+and the fecha and reference indices by arrival, the numbers' index by number.
 
 States (DESIGN.md): encolado → procesando → emitido | error; encolado/error → eliminado;
 error → encolado. Every transition is one MULTI/EXEC that also stages its webhook event, so a state
@@ -28,6 +33,7 @@ from webhook_dispatch.events import Event, build_event
 log = logging.getLogger("encola.store")
 
 STATES = ("encolado", "procesando", "emitido", "error", "eliminado")
+IN_QUEUE = ("encolado", "procesando", "error")  # not emitted yet: what "ventas en cola" lists
 LANES_DUE = key("lanes", "due")
 DAY = 10**9  # pending score = fecha ordinal * DAY + arrival sequence: (fecha, arrival) order
 
@@ -38,6 +44,11 @@ def lane_key(cuit: int, pto_vta: int, cbte_tipo: int) -> str:
 
 def pending_score(fecha: date, seq: int) -> int:
     return fecha.toordinal() * DAY + seq
+
+
+def fecha_scores(desde: date | None, hasta: date | None) -> tuple[int, int]:
+    """The pending scores of the comprobantes of fecha `desde` to `hasta` (either open)."""
+    return (desde or date.min).toordinal() * DAY, due_score_bound(hasta or date.max) - 1
 
 
 def due_score_bound(today: date) -> int:
@@ -63,6 +74,20 @@ def ref_key(pdv_id: str, external_reference: str) -> str:
 
 def state_key(pdv_id: str, state: str) -> str:
     return key("pdv", pdv_id, "state", state)
+
+
+def queue_tipo_key(pdv_id: str, state: str, cbte_tipo: int) -> str:
+    """A state index of the queue (IN_QUEUE) for one tipo of comprobante."""
+    return key("pdv", pdv_id, "state", state, "tipo", cbte_tipo)
+
+
+def state_score(state: str, record: "Record", fields: dict) -> float:
+    """A comprobante's score in the index of `state` once `fields` are written (module docstring)."""
+    if state in IN_QUEUE:
+        return pending_score(date.fromisoformat(fields["fecha"]) if "fecha" in fields else record.fecha, record.seq)
+    if state == "emitido":
+        return float(fields["emitted_at"])
+    return record.seq
 
 
 def fecha_key(pdv_id: str, fecha: str) -> str:
@@ -287,10 +312,12 @@ class Store:
         count(pipe, "encola_comprobantes_accepted", pdv=pdv.id)
         pipe.rpush(audit_key(rid), to_json(new.audit))
         pipe.zadd(ref_key(pdv.id, new.raw["external_reference"]), {rid: seq})
-        pipe.zadd(state_key(pdv.id, "encolado"), {rid: seq})
+        queued = pending_score(new.fecha, seq)
+        pipe.zadd(state_key(pdv.id, "encolado"), {rid: queued})
+        pipe.zadd(queue_tipo_key(pdv.id, "encolado", new.raw["cbte_tipo"]), {rid: queued})
         pipe.zadd(fecha_key(pdv.id, new.raw["fecha"]), {rid: seq})
         pipe.zadd(all_key(pdv.id), {rid: seq})
-        pipe.zadd(pending_key(new.lane), {rid: pending_score(new.fecha, seq)})
+        pipe.zadd(pending_key(new.lane), {rid: queued})
         pipe.hset(key("lane", new.lane), mapping={"pdv": pdv.id, "cuit": pdv.cuit, "pto_vta": pdv.pto_vta,
                                                   "cbte_tipo": new.raw["cbte_tipo"]})
         pipe.zadd(LANES_DUE, {new.lane: clock.start_of_day_ar(new.fecha)}, lt=True)
@@ -335,14 +362,20 @@ class Store:
 
     @staticmethod
     def stage_state(pipe, record: Record, new_state: str, fields: dict, audit: dict) -> None:
-        """Writes common to every transition: state, version, state index and audit entry."""
+        """Writes common to every transition: state, version, state indices and audit entry. The new
+        state's indices are written even when the state stays, as a new fecha moves it in the queue."""
         now = clock.timestamp()
         pipe.hset(cbte_key(record.id), mapping={**fields, "state": new_state, "version": record.version + 1,
                                                 "updated": repr(now)})
         if new_state != record.state:
             pipe.zrem(state_key(record.pdv, record.state), record.id)
-            pipe.zadd(state_key(record.pdv, new_state), {record.id: record.seq})
+            if record.state in IN_QUEUE:
+                pipe.zrem(queue_tipo_key(record.pdv, record.state, record.cbte_tipo), record.id)
             count(pipe, "encola_comprobante_transitions", pdv=record.pdv, state=new_state)
+        score = state_score(new_state, record, fields)
+        pipe.zadd(state_key(record.pdv, new_state), {record.id: score})
+        if new_state in IN_QUEUE:
+            pipe.zadd(queue_tipo_key(record.pdv, new_state, record.cbte_tipo), {record.id: score})
         pipe.rpush(audit_key(record.id), to_json({"at": now, "estado": new_state, **audit}))
 
 

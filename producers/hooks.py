@@ -17,8 +17,8 @@ from producers.bodies import (
 from webhook_dispatch import endpoints, hook_log, operations
 from webhook_dispatch.endpoints import ROTATION_GRACE_SECONDS
 from webhook_dispatch.events import HOOK_ID_PATTERN
+from webhook_dispatch.outbox import STATES
 
-STATES = ("pendiente", "entregado", "fallido")
 MAX_LISTED = 500
 
 

@@ -14,11 +14,12 @@ from marshmallow import Schema
 
 from comprobantes import queue_changes
 from comprobantes.codes import TIPOS
-from comprobantes.store import Record, Store, fecha_key, numero_key, ref_key, state_key
+from comprobantes.store import IN_QUEUE, Record, Store, fecha_key, numero_key, ref_key, state_key
 from comprobantes.validation import check_item
 from comprobantes.views import consulta_view, emitted_answer
 from config import clock
 from config.redis_client import get_redis
+from config.score_pages import page_by_score
 from config.settings import get_settings
 from emission.emitter import LaneEmitter
 from emission.schedule import kick_if_due
@@ -28,7 +29,6 @@ from producers.bodies import UNKNOWN, unknown_fields
 from producers.submission import CREDENTIALS
 
 NOT_FOUND = "No se han encontrado comprobantes."
-IN_QUEUE_STATES = ("encolado", "procesando", "error")
 SEARCHES = ("EXT_REF", "F", "TN")
 MAX_LIMIT = 1000
 INSTANT_WAIT_SECONDS = 90.0  # TusFacturas' instant path can take up to 1 min 30 s when AFIP is slow
@@ -174,8 +174,8 @@ def eliminar_encolado(r, pdv, body) -> dict:
 
 @_for_point_of_sale(bodies.ConsultaAvanzada)
 def consulta_avanzada(r, pdv, body) -> dict:
-    """Search by external_reference (EXT_REF), fecha (F) or tipo and number range (TN), newest first,
-    queued comprobantes included."""
+    """Search by external_reference (EXT_REF) or fecha (F), the last arrived first, or by tipo and number
+    range (TN), the highest number first; queued comprobantes included. Reads one page of the index."""
     search = body.get("busqueda_tipo")
     criteria = body.get("comprobante") if isinstance(body.get("comprobante"), dict) else {}
     page, limit = body.get("pagina", 0), body.get("limite", MAX_LIMIT)
@@ -188,37 +188,40 @@ def consulta_avanzada(r, pdv, body) -> dict:
         problems.append(f"El campo limite debe ser un numero entero entre 0 y {MAX_LIMIT}.")
     if problems:
         return _error(*problems)
-    ids, problem = _search(r, pdv, search, criteria)
+    found, problem = _search(pdv, search, criteria)
     if problem:
         return _error(problem)
-    records = [rec for rec in Store(r).get_many(ids) if rec.state != "eliminado"]
-    records.sort(key=lambda rec: (rec.fecha, rec.seq), reverse=True)
+    index, low, high = found
     limit = limit or MAX_LIMIT
-    page_records = records[page * limit:(page + 1) * limit]
-    return {"rta": "OK", "error": "N", "total": len(records), "errores": [],
-            "comprobantes": [consulta_view(rec) for rec in page_records]}
+    total, ids = page_by_score(r, [index], low=low, high=high, offset=page * limit, count=limit, highest_first=True)
+    # The reference and fecha indices drop a comprobante when it is eliminated; this catches one
+    # eliminated between the two reads.
+    records = [rec for rec in Store(r).get_many(ids) if rec.state != "eliminado"]
+    return {"rta": "OK", "error": "N", "total": total, "errores": [],
+            "comprobantes": [consulta_view(rec) for rec in records]}
 
 
-def _search(r, pdv, search: str, criteria: dict) -> tuple[list[str], str | None]:
+def _search(pdv, search: str, criteria: dict) -> tuple[tuple[str, int | str, int | str] | None, str | None]:
+    """(the index to read and its score range, None) or (None, what is wrong with the criteria)."""
     if search == "EXT_REF":
         ref = _reference(criteria)
         if ref is None:
-            return [], "Debes enviar el external_reference a buscar (de 1 a 255 caracteres)."
-        return r.zrange(ref_key(pdv.id, ref), 0, -1), None
+            return None, "Debes enviar el external_reference a buscar (de 1 a 255 caracteres)."
+        return (ref_key(pdv.id, ref), "-inf", "+inf"), None
     if search == "F":
         fecha = _date(criteria.get("fecha"))
         if fecha is None:
-            return [], "La fecha no tiene el formato correcto (dd/mm/aaaa)."
-        return r.zrange(fecha_key(pdv.id, fecha.isoformat()), 0, -1), None
+            return None, "La fecha no tiene el formato correcto (dd/mm/aaaa)."
+        return (fecha_key(pdv.id, fecha.isoformat()), "-inf", "+inf"), None
     tipo = TIPOS.get(str(criteria.get("tipo", "")).strip().upper())
     desde, hasta = criteria.get("numero_desde"), criteria.get("numero_hasta")
     if tipo is None:
-        return [], "El tipo de comprobante enviado no es valido."
+        return None, "El tipo de comprobante enviado no es valido."
     if not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 99999999 for n in (desde, hasta)):
-        return [], "Los campos numero_desde y numero_hasta deben ser numeros de hasta 8 digitos."
+        return None, "Los campos numero_desde y numero_hasta deben ser numeros de hasta 8 digitos."
     if criteria.get("punto_venta") not in (None, pdv.pto_vta):
-        return [], "El punto de venta no corresponde a sus credenciales."
-    return r.zrangebyscore(numero_key(pdv.id, tipo.cbte_tipo), desde, hasta), None
+        return None, "El punto de venta no corresponde a sus credenciales."
+    return (numero_key(pdv.id, tipo.cbte_tipo), desde, hasta), None
 
 
 @_for_point_of_sale(bodies.Consulta)
@@ -239,7 +242,7 @@ def consulta(r, pdv, body) -> dict:
 
 def has_queue(r, pdv_id: str) -> bool:
     pipe = r.pipeline(transaction=False)
-    for state in IN_QUEUE_STATES:
+    for state in IN_QUEUE:
         pipe.zcard(state_key(pdv_id, state))
     return any(pipe.execute())
 

@@ -3,7 +3,8 @@ cola): the point of sale's comprobantes that are not emitted yet (encolado, proc
 order the queue takes them (fecha, then arrival), filtered by state, fecha and tipo, a page at a time;
 and the ones emitted since a moment (the page's "emitidos hoy").
 
-Filtering reads a few small fields of each candidate; only the page's comprobantes are read whole.
+Each reads one page of the indices that hold just what it lists (comprobantes.store), so its work is
+bounded by the page's size, not by how many comprobantes the point of sale has.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from datetime import date
 from marshmallow import validate
 
 from comprobantes.codes import TIPOS
-from comprobantes.store import Store, cbte_key, state_key
+from comprobantes.store import IN_QUEUE, Store, fecha_scores, queue_tipo_key, state_key
 from comprobantes.views import consulta_view
+from config.score_pages import page_by_score
 from producers.bodies import Credenciales, between, date_field, done, one_of, open_request, refused, text, whole
 
-IN_QUEUE = ("encolado", "procesando", "error")
 MAX_LIMIT = 1000
 
 
@@ -31,41 +32,27 @@ class VentasEnCola(Credenciales):
     limite = whole(validate=between(0, MAX_LIMIT), metadata={"description": f"De 0 a {MAX_LIMIT} (0: {MAX_LIMIT})."})
 
 
-def _wanted(raw: list, *, desde: date | None, hasta: date | None, cbte_tipo: int | None) -> bool:
-    fecha, tipo = raw
-    if fecha is None:  # gone since its id was read
-        return False
-    day = date.fromisoformat(fecha)
-    return (desde is None or day >= desde) and (hasta is None or day <= hasta) and \
-        (cbte_tipo is None or int(tipo) == cbte_tipo)
-
-
 def queue_page(r, pdv_id: str, *, states=IN_QUEUE, desde: date | None = None, hasta: date | None = None,
                cbte_tipo: int | None = None, pagina: int = 0, limite: int = 0) -> tuple[int, list]:
     """(how many match, the records of one page) of a point of sale's comprobantes not emitted yet."""
-    candidates = [rid for state in states for rid in r.zrange(state_key(pdv_id, state), 0, -1)]
-    pipe = r.pipeline(transaction=False)
-    for rid in candidates:
-        pipe.hmget(cbte_key(rid), "fecha", "cbte_tipo")
-    found = [(raw[0], int(rid), rid) for rid, raw in zip(candidates, pipe.execute())
-             if _wanted(raw, desde=desde, hasta=hasta, cbte_tipo=cbte_tipo)]
-    found.sort()
+    indices = [state_key(pdv_id, state) if cbte_tipo is None else queue_tipo_key(pdv_id, state, cbte_tipo)
+               for state in states]
+    low, high = fecha_scores(desde, hasta)
     limit = limite or MAX_LIMIT
-    start = pagina * limit
-    return len(found), Store(r).get_many([rid for _, _, rid in found[start:start + limit]])
+    total, ids = page_by_score(r, indices, low=low, high=high, offset=pagina * limit, count=limit)
+    return total, _still(Store(r).get_many(ids), states)
 
 
 def emitted_since(r, pdv_id: str, since: float, *, limite: int = MAX_LIMIT) -> tuple[int, list]:
     """(how many, the latest `limite` records) of the point of sale's comprobantes emitted at or after
-    `since` (epoch seconds), the last emitted first. The emitted index is ordered by arrival, not by
-    emission, so each one's emission time is read to choose them."""
-    candidates = r.zrange(state_key(pdv_id, "emitido"), 0, -1)
-    pipe = r.pipeline(transaction=False)
-    for rid in candidates:
-        pipe.hget(cbte_key(rid), "emitted_at")
-    found = sorted(((float(at), rid) for rid, at in zip(candidates, pipe.execute()) if at and float(at) >= since),
-                   reverse=True)
-    return len(found), Store(r).get_many([rid for _, rid in found[:limite]])
+    `since` (epoch seconds), the last emitted first."""
+    total, ids = page_by_score(r, [state_key(pdv_id, "emitido")], low=since, count=limite, highest_first=True)
+    return total, _still(Store(r).get_many(ids), ("emitido",))
+
+
+def _still(records: list, states) -> list:
+    """The records of a page still in the states it was read for (one may change between the two reads)."""
+    return [record for record in records if record.state in states]
 
 
 def ventas_en_cola(body) -> dict:

@@ -20,7 +20,9 @@ from config.retry_policy import webhook_delay, webhook_line_recheck, webhook_out
 from config.settings import Settings, get_settings
 from monitoring.counters import count
 from webhook_dispatch import endpoints, outbox
-from webhook_dispatch.outbox import DUE, attempts_key, hook_key, retention_seconds, waiting_hooks_key
+from webhook_dispatch.outbox import (
+    DUE, attempts_key, hook_key, pdv_state_hooks_key, retention_seconds, waiting_hooks_key,
+)
 from webhook_dispatch.signing import signature_headers
 from webhook_dispatch.transport import Answer, WebhookClient
 
@@ -38,7 +40,8 @@ _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del
 
 # Applies an attempt's outcome in one step. A manual request served by this attempt is cleared; one
 # that arrived meanwhile makes the hook due at once. A finished hook starts its retention period and
-# leaves its point of sale's waiting set.
+# leaves its point of sale's waiting set. A new state moves the hook between its point of sale's state
+# indices, unless retention already dropped it.
 _FINISH = """
 local fields = cjson.decode(ARGV[1])
 for name, value in pairs(fields) do redis.call('HSET', KEYS[1], name, value) end
@@ -62,6 +65,9 @@ if manual == '' and redis.call('HGET', KEYS[1], 'state') ~= 'pendiente' then
   redis.call('EXPIRE', KEYS[1], ARGV[7])
   redis.call('EXPIRE', KEYS[2], ARGV[7])
   redis.call('ZREM', KEYS[4], ARGV[6])
+end
+if KEYS[5] ~= KEYS[6] and redis.call('ZREM', KEYS[5], ARGV[6]) == 1 then
+  redis.call('ZADD', KEYS[6], ARGV[9], ARGV[6])
 end
 return 1
 """
@@ -243,9 +249,10 @@ def _update_health(r, pdv: PointOfSale, outcome: str, trigger: str, now: float, 
 def _finish(r, hook: dict, fields: dict, *, record: dict | None, due: float | None, manual: str) -> None:
     outbox.publish(endpoints.leave_line(r, hook, cap=get_settings().webhook_max_per_endpoint))
     r.eval(
-        _FINISH, 4, hook_key(hook["id"]), attempts_key(hook["id"]), DUE, waiting_hooks_key(hook["pdv"]),
+        _FINISH, 6, hook_key(hook["id"]), attempts_key(hook["id"]), DUE, waiting_hooks_key(hook["pdv"]),
+        pdv_state_hooks_key(hook["pdv"], hook["state"]), pdv_state_hooks_key(hook["pdv"], fields["state"]),
         json.dumps({name: str(value) for name, value in fields.items()}),
         json.dumps(record, ensure_ascii=False) if record is not None else "",
         "" if due is None else repr(due), manual, repr(clock.timestamp()), hook["id"],
-        int(retention_seconds()), ATTEMPTS_KEPT,
+        int(retention_seconds()), ATTEMPTS_KEPT, hook["created"],
     )

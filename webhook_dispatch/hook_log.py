@@ -10,8 +10,11 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
+from config.score_pages import page_by_score
 from webhook_dispatch.events import is_hook_id
-from webhook_dispatch.outbox import attempts_key, hook_key, pdv_hooks_key, reference_hooks_key
+from webhook_dispatch.outbox import (
+    attempts_key, hook_key, pdv_hooks_key, pdv_state_hooks_key, reference_hooks_key,
+)
 
 PAGE = 500
 # What an attempt shows. Attempts stored before answers' bodies stopped being kept carry a `response`
@@ -77,14 +80,15 @@ def hooks_for_reference(r, pdv_id: str, external_reference: str) -> list[HookEnt
 
 def hooks_for_pdv(r, pdv_id: str, *, since: float | None = None, state: str | None = None,
                   limit: int = 100) -> list[HookEntry]:
-    """The point of sale's hooks created at or after `since`, newest first, optionally in one state."""
+    """The point of sale's hooks created at or after `since`, newest first, optionally in one state: read
+    from the index of that state, `PAGE` at a time, so the work is bounded by `limit`."""
+    index = pdv_hooks_key(pdv_id) if state is None else pdv_state_hooks_key(pdv_id, state)
     found: list[HookEntry] = []
-    offset = 0
-    while len(found) < limit:
-        ids = r.zrevrangebyscore(pdv_hooks_key(pdv_id), "+inf", "-inf" if since is None else since,
-                                 start=offset, num=PAGE)
-        if not ids:
-            break
+    for offset in range(0, limit, PAGE):
+        _, ids = page_by_score(r, [index], low="-inf" if since is None else since, offset=offset,
+                               count=min(PAGE, limit - offset), highest_first=True)
+        # One may have changed state between the two reads.
         found.extend(e for e in _entries(r, ids, pdv_id) if state is None or e.state == state)
-        offset += PAGE
-    return found[:limit]
+        if len(ids) < PAGE:
+            break
+    return found

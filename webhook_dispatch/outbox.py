@@ -4,9 +4,10 @@ state change it reports, so a change is never without its webhook and a webhook 
 A stored hook is a hash (`hook:{id}`: the body's bytes, state `pendiente` | `entregado` | `fallido`,
 automatic attempts made, when the next one is due, a pending manual request) and a list of its attempts.
 Its id sits in the due set while an attempt is to come, in its point of sale's waiting set until it is
-delivered or has failed (what producers/limits.py counts), and in the indices per point of sale and per
-external_reference for the log. A finished hook is kept ENCOLA_WEBHOOK_RETENTION_DAYS after its last
-attempt; the indices drop hooks created longer ago than that.
+delivered or has failed (what producers/limits.py counts), and in the indices per point of sale, per
+point of sale and state, and per external_reference for the log (each by creation time). A finished
+hook is kept ENCOLA_WEBHOOK_RETENTION_DAYS after its last attempt; the indices drop hooks created
+longer ago than that.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from config.settings import get_settings
 from webhook_dispatch.events import Event
 
 DUE = key("hooks", "due")
+STATES = ("pendiente", "entregado", "fallido")
 DELIVER_TASK = "encola.webhooks.deliver"
 # How long a published delivery may wait in the broker before the promoter publishes it again (a lost
 # publish, a worker killed with it prefetched); once an attempt starts, the attempt's own lease holds it
@@ -40,6 +42,11 @@ def pdv_hooks_key(pdv_id: str) -> str:
 
 def waiting_hooks_key(pdv_id: str) -> str:
     return key("pdv", pdv_id, "hooks", "waiting")
+
+
+def pdv_state_hooks_key(pdv_id: str, state: str) -> str:
+    """The point of sale's hooks in one state; webhook_dispatch.delivery moves a hook when its state changes."""
+    return key("pdv", pdv_id, "hooks", state)
 
 
 def reference_hooks_key(pdv_id: str, external_reference: str) -> str:
@@ -77,6 +84,9 @@ def stage(pipe, event: Event, *, manual: bool = False) -> None:
     pipe.zadd(pdv_hooks_key(event.pdv_id), {event.hook_id: event.created})
     pipe.zremrangebyscore(pdv_hooks_key(event.pdv_id), "-inf", forgotten)
     pipe.zadd(waiting_hooks_key(event.pdv_id), {event.hook_id: event.created})
+    pipe.zadd(pdv_state_hooks_key(event.pdv_id, "pendiente"), {event.hook_id: event.created})
+    for state in STATES:
+        pipe.zremrangebyscore(pdv_state_hooks_key(event.pdv_id, state), "-inf", forgotten)
     if event.external_reference:
         reference = reference_hooks_key(event.pdv_id, event.external_reference)
         pipe.zadd(reference, {event.hook_id: event.created})

@@ -27,11 +27,18 @@ from producers.http.ratelimit import take, waiting
 CREDENTIAL_FAILURES = "addr"
 
 
-def _spend(r, subject: str, whose: str) -> None:
+def over_budget(r, subject: str) -> float:
+    """Spend one request of `subject`'s budget (ENCOLA_HTTP_RATE_LIMIT and _BURST): 0 if it may go on,
+    else the seconds it has to wait."""
     settings = get_settings()
     if not settings.http_rate_limit:
-        return
-    wait = take(r, subject, rate=settings.http_rate_limit, burst=settings.http_rate_burst)
+        return 0
+    return take(r, subject, rate=settings.http_rate_limit, burst=settings.http_rate_burst)
+
+
+def _spend(r, subject: str, whose: str) -> None:
+    settings = get_settings()
+    wait = over_budget(r, subject)
     if wait:
         raise Refusal(429, P.RATE_LIMIT(
             f"Superaste el limite de {settings.http_rate_limit:g} requests por segundo {whose}. "

@@ -9,6 +9,9 @@ page's own style block (by a nonce drawn for each answer) run.
 
 Wrong credentials at the sign-in spend the same budget of failures per address as wrong credentials at
 the API (producers/http/callers.py); over it the form answers 429 without checking them.
+
+Each session's requests spend a budget like the API's (ENCOLA_HTTP_RATE_LIMIT and _BURST), and each
+table reads one page of its index, so no session can make the page work for others' time.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from config import clock
 from config.redis_client import get_redis
 from producers.access import BAD_CREDENTIALS, point_of_sale
 from producers.http import page_session
-from producers.http.callers import CREDENTIAL_FAILURES, count_failure, failures_wait, retry_after
+from producers.http.callers import CREDENTIAL_FAILURES, count_failure, failures_wait, over_budget, retry_after
 from producers.queue_listing import IN_QUEUE, emitted_since, queue_page
 from webhook_dispatch import hook_log, operations as hook_operations
 
@@ -82,9 +85,20 @@ def _refuse_stale_form():
     return redirect(url_for(".cola"), 303)
 
 
+def _over_budget(r):
+    """The answer to a request over this session's budget (HTTP 429), or None. A signed-in session always
+    holds its form token, drawn at sign-in: the session's name for its budget."""
+    wait = over_budget(r, f"pagina:{page_session.form_token()}")
+    if not wait:
+        return None
+    seconds = retry_after(wait)
+    return render_template("ventas/demasiados.html", seconds=seconds), 429, {"Retry-After": seconds}
+
+
 def _signed_in(*, posted: bool):
-    """The view runs as `view(r, pdv)` for a signed-in point of sale (and, when `posted`, with this
-    session's form token); anyone else goes to the sign-in form, told why when a session lapsed."""
+    """The view runs as `view(r, pdv)` for a signed-in point of sale within its session's budget (and,
+    when `posted`, with this session's form token); anyone else goes to the sign-in form, told why when a
+    session lapsed."""
 
     def decorate(view):
         @functools.wraps(view)
@@ -97,6 +111,9 @@ def _signed_in(*, posted: bool):
                 if lapsed:
                     flash(EXPIRED, "error")
                 return redirect(url_for(".ingresar"), 303)
+            too_many = _over_budget(r)
+            if too_many:
+                return too_many
             if posted:
                 refused = _refuse_stale_form()
                 if refused:

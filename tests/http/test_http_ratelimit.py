@@ -1,5 +1,6 @@
 """The per-credential rate limit: HTTP 429 with Retry-After over the budget, counted in Redis so the two
-gunicorn workers of the `web` process share it, one point of sale's excess never refusing another's."""
+gunicorn workers of the `web` process share it, one point of sale's excess never refusing another's; and
+the same budget for each session of the ventas en cola page."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 import pytest
 
 from producers.http.ratelimit import take
-from tests.support.web import Web
+from tests.support.web import Web, page_sign_in
 
 
 def test_gcra_lets_a_burst_through_then_one_request_per_interval(r):
@@ -53,3 +54,28 @@ def test_a_point_of_sale_over_its_budget_gets_429_and_others_do_not(slow_web, st
     assert consulta(slow_web, {**busy.credentials, "apitoken": "wrong"}).status_code == 200
     time.sleep(1.0)  # one interval
     assert consulta(slow_web, busy.credentials).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def paced_web(stack):
+    # Three requests at once, then one each 5 s: signing in and three loads of the page fit in the
+    # interval even on a loaded machine.
+    server = Web("web-page-paced", stack.env, stack.base_dir, ENCOLA_HTTP_RATE_LIMIT="0.2",
+                 ENCOLA_HTTP_RATE_BURST="3")
+    yield server
+    server.stop()
+
+
+def test_a_page_session_over_its_budget_gets_429_and_another_session_does_not(paced_web, stack):
+    pdv = stack.new_pdv()
+    page = f"{paced_web.base_url}/ventas-en-cola"
+    other, _ = page_sign_in(page, pdv.credentials)
+    busy, _ = page_sign_in(page, pdv.credentials)  # landing on the page is the first of its three
+
+    statuses = [busy.get(page, timeout=10).status_code for _ in range(2)]
+    refused = busy.get(page, timeout=10)
+
+    assert statuses == [200, 200]
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 5
+    assert "Demasiados pedidos seguidos" in refused.text
+    assert other.get(page, timeout=10).status_code == 200

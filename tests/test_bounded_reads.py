@@ -1,0 +1,194 @@
+"""Every listing reads one page, not the whole index: the work of `consulta_avanzada`, "ventas en cola"
+(the HTTP method and the page's two tables) and the hook log filtered by state is bounded by the page's
+size, whatever the point of sale holds. Measured as Redis commands (INFO commandstats, scripts' own
+commands included) on a private redis-server that nothing else uses, never as time; and the pages are
+checked against the whole index sorted in Python.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+import redis
+
+from accounts.points_of_sale import create_point_of_sale, get_point_of_sale
+from cli.local_redis import LocalRedis
+from comprobantes.codes import TIPOS
+from comprobantes.queue_changes import change_date, eliminate
+from comprobantes.store import Store
+from comprobantes.validation import check_item
+from config import clock
+from emission import outcomes
+from producers import consulta_avanzada
+from producers.queue_listing import emitted_since, queue_page
+from tests.support.bodies import ddmmyyyy, item
+from webhook_dispatch import delivery, endpoints, hook_log, outbox
+from webhook_dispatch.events import build_event
+
+MANY = 3000
+# A page of a few sets costs a binary search on the score (about 50 ZCOUNTs a set), whatever their size.
+FEW_COMMANDS = 250
+
+
+@pytest.fixture(scope="module")
+def private(tmp_path_factory):
+    server = LocalRedis(str(tmp_path_factory.mktemp("bounded-redis")), appendonly=False)
+    client = redis.Redis.from_url(server.start(), decode_responses=True)
+    yield client
+    server.stop()
+
+
+@pytest.fixture
+def r(private):
+    private.flushall()
+    return private
+
+
+def new_pdv(r, pto_vta: int = 7):
+    pdv, _ = create_point_of_sale(r, cuit=20111111112, pto_vta=pto_vta, webhook_url="http://127.0.0.1:9/hooks",
+                                  cert_path="", key_path="", idempotent_submission=False)
+    return pdv
+
+
+def accept(r, pdv, refs_and_days: list[tuple[str, int, str]]) -> list:
+    """Queue comprobantes (reference, days from today, tipo) without notifying anyone."""
+    today = clock.today_ar()
+    items = []
+    for ref, days, tipo in refs_and_days:
+        checked = check_item(body(ref, today + timedelta(days=days), tipo, pdv), pdv, today=today)
+        assert not checked.problems, checked.problems
+        items.append((checked.accepted, ""))
+    return [record for record, _ in Store(r).accept_many(pdv, items, notify=False)]
+
+
+def body(ref: str, fecha, tipo: str, pdv) -> dict:
+    if tipo == "FACTURA A":  # to a registered taxpayer
+        return item(ref, fecha, tipo=tipo, pto_vta=pdv.pto_vta, condicion_iva="RI", documento_tipo="CUIT",
+                    documento_nro="30711111111")
+    return item(ref, fecha, tipo=tipo, pto_vta=pdv.pto_vta)
+
+
+def emit(r, records: list, first_numero: int = 1) -> None:
+    store = Store(r)
+    ids = [record.id for record in records]
+    store.transition(ids, outcomes.claim("batch-1"))
+    results = {rid: {"numero": first_numero + n, "cae": "7" * 14, "cae_vto": "20991231", "observaciones": []}
+               for n, rid in enumerate(ids)}
+    assert len(store.transition(ids, outcomes.emitted("batch-1", results))) == len(ids)
+
+
+def work(r, call):
+    """(what `call()` returned, the Redis commands it ran by name)."""
+    r.config_resetstat()
+    result = call()
+    stats = r.info("commandstats")
+    commands = {name.removeprefix("cmdstat_"): entry["calls"] for name, entry in stats.items()}
+    commands.pop("config", None)
+    return result, commands
+
+
+def read_whole(commands: dict) -> int:
+    return sum(commands.get(name, 0) for name in ("hgetall", "hmget", "hget"))
+
+
+def test_consulta_avanzada_by_fecha_or_number_reads_one_page_of_thousands(r):
+    pdv = new_pdv(r)
+    records = accept(r, pdv, [(f"f-{n}", 3, "FACTURA B") for n in range(MANY)])
+    fecha = ddmmyyyy(clock.today_ar() + timedelta(days=3))
+
+    answer, commands = work(r, lambda: consulta_avanzada.as_operator(r, pdv, {
+        "busqueda_tipo": "F", "comprobante": {"fecha": fecha}, "limite": 1}))
+
+    assert answer["total"] == MANY
+    assert [c["comprobante"]["external_reference"] for c in answer["comprobantes"]] == [f"f-{MANY - 1}"]
+    assert read_whole(commands) == 1 and sum(commands.values()) < 20, commands
+
+    deep = consulta_avanzada.as_operator(r, pdv, {"busqueda_tipo": "F", "comprobante": {"fecha": fecha},
+                                                  "pagina": 7, "limite": 9})
+    assert [c["comprobante"]["external_reference"] for c in deep["comprobantes"]] == \
+        [f"f-{n}" for n in range(MANY - 1 - 63, MANY - 1 - 72, -1)]
+
+    emit(r, records)
+    by_number = {"busqueda_tipo": "TN", "comprobante": {"tipo": "FACTURA B", "numero_desde": 10, "numero_hasta": 2000}}
+    answer, commands = work(r, lambda: consulta_avanzada.as_operator(r, pdv, {**by_number, "limite": 1}))
+    assert answer["total"] == 1991 and [c["comprobante"]["numero"] for c in answer["comprobantes"]] == [2000]
+    assert read_whole(commands) == 1 and sum(commands.values()) < 20, commands
+    last = consulta_avanzada.as_operator(r, pdv, {**by_number, "pagina": 199, "limite": 10})
+    assert [c["comprobante"]["numero"] for c in last["comprobantes"]] == [10]
+
+
+def test_the_queue_and_todays_emissions_read_one_page_of_thousands(r):
+    pdv = new_pdv(r)
+    emit(r, accept(r, pdv, [(f"e-{n}", 0, "FACTURA B") for n in range(MANY)]))
+    accept(r, pdv, [(f"q-{n}", 1 + n % 20, "FACTURA B") for n in range(MANY)])
+
+    (total, page), commands = work(r, lambda: queue_page(r, pdv.id, limite=1))
+    assert total == MANY and [record.external_reference for record in page] == ["q-0"]
+    assert read_whole(commands) == 1 and sum(commands.values()) < FEW_COMMANDS, commands
+
+    (total, page), commands = work(r, lambda: emitted_since(r, pdv.id, clock.start_of_day_ar(clock.today_ar()),
+                                                            limite=1))
+    assert total == MANY and [record.external_reference for record in page] == [f"e-{MANY - 1}"]
+    assert read_whole(commands) == 1 and sum(commands.values()) < 20, commands
+
+
+def test_the_queue_pages_in_queue_order_through_every_change(r):
+    """States, tipos, new dates and deletions keep the indices in step: each page is the whole queue,
+    sorted by (fecha, arrival) and filtered in Python, cut at the same place."""
+    chance = random.Random(17)
+    pdv = new_pdv(r)
+    store = Store(r)
+    records = accept(r, pdv, [(f"m-{n}", chance.randint(0, 9), chance.choice(["FACTURA B", "FACTURA A"]))
+                              for n in range(300)])
+    emit(r, records[:40])
+    store.transition([record.id for record in records[40:80]], outcomes.claim("batch-2"))
+    store.transition([record.id for record in records[80:130]],
+                     outcomes.failed(None, {record.id: ["rechazado"] for record in records[80:130]}))
+    for record in records[100:160:3]:  # some in error, some queued: both may change date
+        new_fecha = clock.today_ar() + timedelta(days=chance.randint(0, 9))
+        checked = check_item(body(record.external_reference, new_fecha, record.tipo, pdv), pdv, today=clock.today_ar())
+        assert store.transition([record.id], change_date(checked.accepted))
+    store.transition([record.id for record in records[200:230]], eliminate())
+
+    everything = sorted(store.get_many([record.id for record in records]), key=lambda rec: (rec.fecha, rec.seq))
+    today = clock.today_ar()
+    for states, desde, hasta, tipo in [
+        (("encolado", "procesando", "error"), None, None, None),
+        (("encolado", "error"), today + timedelta(days=2), today + timedelta(days=6), None),
+        (("error",), None, today + timedelta(days=4), "FACTURA A"),
+        (("encolado", "procesando", "error"), today + timedelta(days=5), None, "FACTURA B"),
+    ]:
+        wanted = [rec.id for rec in everything if rec.state in states and (desde is None or rec.fecha >= desde)
+                  and (hasta is None or rec.fecha <= hasta) and (tipo is None or rec.tipo == tipo)]
+        for pagina, limite in ((0, 7), (3, 7), (1, 1000), (0, 1000)):
+            total, page = queue_page(r, pdv.id, states=states, desde=desde, hasta=hasta, pagina=pagina,
+                                     limite=limite, cbte_tipo=TIPOS[tipo].cbte_tipo if tipo else None)
+            assert total == len(wanted)
+            assert [rec.id for rec in page] == wanted[pagina * limite:(pagina + 1) * limite], (states, pagina)
+
+
+def test_the_hook_log_filtered_by_state_reads_only_hooks_in_that_state(r):
+    pdv = new_pdv(r)
+    failing = build_event(pdv_id=pdv.id, evento="encolado", external_reference="failing", intento=1, msg=[])
+    pipe = r.pipeline()
+    outbox.stage(pipe, failing)
+    pipe.execute()
+    endpoints.disable(r, pdv.id, "prueba")
+    assert delivery.deliver(r, failing.hook_id) == "fallido"
+    for start in range(0, MANY, 500):
+        pipe = r.pipeline()
+        for n in range(start, start + 500):
+            outbox.stage(pipe, build_event(pdv_id=pdv.id, evento="encolado", external_reference=f"h-{n}",
+                                           intento=1, msg=[]))
+        pipe.execute()
+    assert get_point_of_sale(r, pdv.id).webhook_disabled_at
+
+    found, commands = work(r, lambda: hook_log.hooks_for_pdv(r, pdv.id, state="fallido", limit=1))
+    assert [entry.hook_id for entry in found] == [failing.hook_id]
+    assert read_whole(commands) == 1 and sum(commands.values()) < 20, commands
+
+    latest, commands = work(r, lambda: hook_log.hooks_for_pdv(r, pdv.id, state="pendiente", limit=3))
+    assert len(latest) == 3 and {entry.state for entry in latest} == {"pendiente"}
+    assert read_whole(commands) == 3 and sum(commands.values()) < 20, commands
