@@ -41,6 +41,15 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 seen: Counter = Counter()
 
 
+def two_points_of_sale(stack, r) -> list[dict]:
+    """The credentials of two new points of sale of a CUIT of their own, so that what the instant `nuevo`
+    emits at the simulator never takes another test's numbers."""
+    cuit = stack.new_cuit()
+    cert = issue_client_certificate(str(stack.base_dir / "certs"), cuit, name=f"cuit{cuit}")
+    return [create_point_of_sale(r, cuit=cuit, pto_vta=n, webhook_url="http://127.0.0.1:9/h",
+                                 cert_path=cert.cert_path, key_path=cert.key_path)[1] for n in (1, 2)]
+
+
 @pytest.fixture(scope="module")
 def fuzz_web(stack):
     url = with_db(stack.env["ENCOLA_REDIS_URL"], 1)
@@ -49,12 +58,8 @@ def fuzz_web(stack):
     server.url = url
     r = get_redis(url)
     r.flushdb()
-    # Valid credentials for most bodies, so the fuzzer reaches past authentication; a CUIT of their own,
-    # so what the instant `nuevo` emits at the simulator never takes another test's numbers.
-    cuit = stack.new_cuit()
-    cert = issue_client_certificate(str(stack.base_dir / "certs"), cuit, name=f"cuit{cuit}")
-    server.credentials = [create_point_of_sale(r, cuit=cuit, pto_vta=n, webhook_url="http://127.0.0.1:9/h",
-                                               cert_path=cert.cert_path, key_path=cert.key_path)[1] for n in (1, 2)]
+    # Valid credentials for most bodies, so the fuzzer reaches past authentication.
+    server.credentials = two_points_of_sale(stack, r)
     yield server
     server.stop()
 
@@ -129,11 +134,18 @@ TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=80)  # what a 
 
 
 @pytest.fixture(scope="module")
-def hook_ids(fuzz_web):
+def hook_owners(stack, fuzz_web):
+    """Two points of sale of their own for the identifier fuzzers: the body fuzzer before them holds the
+    operator's token and may rotate, deactivate or cap the first ones."""
+    return two_points_of_sale(stack, get_redis(fuzz_web.url))
+
+
+@pytest.fixture(scope="module")
+def hook_ids(fuzz_web, hook_owners):
     """Ids of real hooks of the first point of sale, each with an attempt in its log as a delivery leaves
     one (no webhook worker serves this database, so the test writes it as the worker would)."""
     r = get_redis(fuzz_web.url)
-    ids = [fuzz_web.post("hooks/test", fuzz_web.credentials[0]).json()["hook_id"] for _ in range(2)]
+    ids = [fuzz_web.post("hooks/test", hook_owners[0]).json()["hook_id"] for _ in range(2)]
     for hook_id in ids:
         r.rpush(attempts_key(hook_id), json.dumps({"attempt": 1, "trigger": "automatic", "status": None}))
     return ids
@@ -148,7 +160,7 @@ def hook_id_forms(real: list[str]):
 
 
 @pytest.mark.timeout(max(300, EXAMPLES // 10))
-def test_no_hook_id_gets_a_5xx_nor_another_point_of_sale_s_hook(fuzz_web, hook_ids):
+def test_no_hook_id_gets_a_5xx_nor_another_point_of_sale_s_hook(fuzz_web, hook_owners, hook_ids):
     statuses: Counter = Counter()
 
     @settings(max_examples=max(50, EXAMPLES // 4), deadline=None, database=None, derandomize=True,
@@ -158,7 +170,7 @@ def test_no_hook_id_gets_a_5xx_nor_another_point_of_sale_s_hook(fuzz_web, hook_i
     @example(path="hooks/consulta", hook_id=f"{hook_ids[0]}:attempts", whose=1)  # found by the review
     @example(path="hooks/reenviar", hook_id=f"{hook_ids[0]}:attempts", whose=1)
     def fuzz(path, hook_id, whose):
-        response = fuzz_web.post(path, {**fuzz_web.credentials[whose], "hook_id": hook_id})
+        response = fuzz_web.post(path, {**hook_owners[whose], "hook_id": hook_id})
         statuses[response.status_code] += 1
         assert response.status_code == 200, response.text
         answer = response.json()
@@ -171,8 +183,8 @@ def test_no_hook_id_gets_a_5xx_nor_another_point_of_sale_s_hook(fuzz_web, hook_i
 
 
 @pytest.mark.timeout(max(300, EXAMPLES // 10))
-def test_no_volver_nor_hook_id_breaks_the_page(fuzz_web, hook_ids):
-    browser, landed = page_sign_in(f"{fuzz_web.base_url}{PATH}", fuzz_web.credentials[0])
+def test_no_volver_nor_hook_id_breaks_the_page(fuzz_web, hook_owners, hook_ids):
+    browser, landed = page_sign_in(f"{fuzz_web.base_url}{PATH}", hook_owners[0])
     token = re.search(rf'name="{FORM_TOKEN_FIELD}" value="([^"]+)"', landed.text).group(1)
     statuses: Counter = Counter()
 
