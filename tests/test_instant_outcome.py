@@ -1,7 +1,11 @@
-"""The instant `nuevo`'s outcome channel (comprobantes.instant) on a real Redis no process works in."""
+"""The instant `nuevo`'s outcome channel (comprobantes.instant) on a real Redis no process works in, and the web
+application that waits on it without loading any AFIP client."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from types import SimpleNamespace
 
@@ -42,3 +46,12 @@ def test_a_wait_that_hears_nothing_ends_at_its_deadline(quiet_db):
     started = time.monotonic()
     assert wait_for_outcome(quiet_db, "7", 0.3) is None
     assert 0.3 <= time.monotonic() - started < 2
+
+
+def test_the_web_application_loads_no_afip_client():
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, producers.http.app; "
+         "print(sorted(m for m in sys.modules if m.startswith(('afip', 'zeep', 'emission.emitter'))))"],
+        env={**os.environ, "ENCOLA_REDIS_URL": "redis://127.0.0.1:1/0", "ENCOLA_ENV": "development"},
+        capture_output=True, text=True, timeout=60, check=True)
+    assert loaded.stdout.strip() == "[]"
