@@ -22,6 +22,7 @@ from decimal import Decimal
 from redis.exceptions import WatchError
 
 from accounts.points_of_sale import PointOfSale
+from comprobantes.instant import stage_outcome
 from comprobantes.lote_hooks import lote_fields
 from comprobantes.validation import Accepted
 from config import clock
@@ -138,6 +139,7 @@ class Record:
     lote_ref: str = ""
     abono_base: str = ""
     notify: bool = True  # False for instant comprobantes of a point of sale without a webhook URL
+    instant: bool = False  # accepted by the instant `nuevo`, whose request waits for it (comprobantes.instant)
 
     @classmethod
     def from_redis(cls, raw: dict[str, str]) -> "Record":
@@ -172,6 +174,7 @@ class Record:
             lote_ref=raw.get("lote_ref", ""),
             abono_base=raw.get("abono_base", ""),
             notify=raw.get("notify", "1") == "1",
+            instant=raw.get("instant") == "1",
         )
 
     @property
@@ -225,13 +228,13 @@ class Store:
     # Acceptance
 
     def accept(self, pdv: PointOfSale, accepted: Accepted, *, lote_ref: str = "",
-               notify: bool = True) -> tuple[Record, bool]:
+               notify: bool = True, instant: bool = False) -> tuple[Record, bool]:
         """Store a validated comprobante as `encolado`, scheduled in its lane; returns it and whether
         it is new (see accept_many)."""
-        return self.accept_many(pdv, [(accepted, lote_ref)], notify=notify)[0]
+        return self.accept_many(pdv, [(accepted, lote_ref)], notify=notify, instant=instant)[0]
 
     def accept_many(self, pdv: PointOfSale, items: list[tuple[Accepted, str]], *,
-                    notify: bool = True) -> list[tuple[Record, bool]]:
+                    notify: bool = True, instant: bool = False) -> list[tuple[Record, bool]]:
         """Store validated comprobantes (each with its lote reference, or "") in one transaction;
         returns, in order, each one's record and whether it is new.
 
@@ -240,7 +243,7 @@ class Store:
         and nothing is notified.
         """
         first_seq = self.r.incrby(key("seq", "cbte"), len(items)) - len(items) + 1
-        news = [self.prepare(pdv, accepted, lote_ref=lote_ref, notify=notify, seq=first_seq + n)
+        news = [self.prepare(pdv, accepted, lote_ref=lote_ref, notify=notify, instant=instant, seq=first_seq + n)
                 for n, (accepted, lote_ref) in enumerate(items)]
         references = {new.raw["external_reference"]: ref_key(pdv.id, new.raw["external_reference"]) for new in news}
         with self.r.pipeline() as pipe:
@@ -283,7 +286,8 @@ class Store:
         return {reference: ids[0] for reference, ids in zip(references, pipe.execute()) if ids}
 
     def prepare(self, pdv: PointOfSale, accepted: Accepted, *, lote_ref: str = "", origin: str = "",
-                abono_base: str = "", notify: bool = True, seq: int | None = None) -> "NewRecord":
+                abono_base: str = "", notify: bool = True, instant: bool = False,
+                seq: int | None = None) -> "NewRecord":
         """Everything a new comprobante writes, ready to be staged in a transaction."""
         seq = seq or self.r.incr(key("seq", "cbte"))
         rid = str(seq)
@@ -298,6 +302,7 @@ class Store:
             "seq": seq, "attempts": 0, "created": repr(now), "updated": repr(now),
             "body": to_json(accepted.body), "detail": to_json(accepted.detail), "total": str(accepted.total),
             "lote_ref": lote_ref, "abono_base": abono_base, "notify": "1" if notify else "0",
+            **({"instant": "1"} if instant else {}),
         }
         audit = {"at": now, "evento": "aceptado", "estado": "encolado", **({"origen": origin} if origin else {})}
         new = NewRecord(rid, seq, lane, accepted.fecha, pdv, raw, audit, None)
@@ -377,6 +382,7 @@ class Store:
         if new_state in IN_QUEUE:
             pipe.zadd(queue_tipo_key(record.pdv, new_state, record.cbte_tipo), {record.id: score})
         pipe.rpush(audit_key(record.id), to_json({"at": now, "estado": new_state, **audit}))
+        stage_outcome(pipe, record, new_state)
 
 
 def _events(staged) -> list[Event]:

@@ -1,5 +1,6 @@
 """The queue's operations (seed 003 and tusfacturas-and-peers.md §1.1-§1.5): send again after an
-error, change the date, delete, look up; and the instant `nuevo`, which emits through the same lanes.
+error, change the date, delete, look up; and the instant `nuevo`, which the workers emit through the same
+lanes while the request waits.
 
 Each takes the body TusFacturas documents and returns the dict TusFacturas answers.
 """
@@ -7,12 +8,11 @@ Each takes the body TusFacturas documents and returns the dict TusFacturas answe
 from __future__ import annotations
 
 import functools
-import time
 from datetime import date, datetime
 
 from marshmallow import Schema
 
-from comprobantes import queue_changes
+from comprobantes import instant, queue_changes
 from comprobantes.codes import TIPOS
 from comprobantes.store import IN_QUEUE, Record, Store, fecha_key, numero_key, ref_key, state_key
 from comprobantes.validation import check_item
@@ -21,7 +21,6 @@ from config import clock
 from config.redis_client import get_redis
 from config.score_pages import page_by_score
 from config.settings import get_settings
-from emission.emitter import LaneEmitter
 from emission.schedule import kick_if_due
 from producers import bodies
 from producers.access import BAD_CREDENTIALS, point_of_sale
@@ -249,7 +248,8 @@ def has_queue(r, pdv_id: str) -> bool:
 
 @_for_point_of_sale(None)
 def nuevo(r, pdv, body) -> dict:
-    """The instant endpoint: emit now through the lane machinery and answer with the CAE.
+    """The instant endpoint: have the emision workers emit now through the lane machinery, wait for the
+    outcome (comprobantes.instant) and answer with the CAE.
 
     Refused while the point of sale has comprobantes in the queue (seed 000): instant emission would
     take numbers and dates ahead of them.
@@ -268,11 +268,10 @@ def nuevo(r, pdv, body) -> dict:
         return _error("La fecha de un comprobante instantáneo no puede ser posterior a hoy; para emitirlo más "
                       "adelante envialo a la cola con nuevo_encola.")
     store = Store(r)
-    record, _ = store.accept(pdv, checked.accepted, notify=bool(pdv.webhook_url))
-    deadline = time.monotonic() + INSTANT_WAIT_SECONDS
-    emitter = LaneEmitter(r, record.lane)
-    while emitter.drain() == "busy" and time.monotonic() < deadline:
-        time.sleep(0.1)
+    record, _ = store.accept(pdv, checked.accepted, notify=bool(pdv.webhook_url), instant=True)
+    # An emision worker emits it, as any due lane; this process only waits on Redis for the outcome.
+    kick_if_due(r, record.lane, record.due_at, lease=get_settings().lane_lease_seconds)
+    instant.wait_for_outcome(r, record.id, INSTANT_WAIT_SECONDS)
     record = store.get(record.id)
     if record.state == "emitido":
         return emitted_answer(record, pdv)

@@ -6,11 +6,18 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from comprobantes.abonos import add_months
-from comprobantes.store import Store
+from comprobantes.instant import outcome_key
+from comprobantes.store import Store, lane_key
 from config import clock
+from config.settings import get_settings
+from emission.lane_lock import LaneLock
+from producers import operations
 from producers import (cambiar_fecha_encolado, consulta, consulta_avanzada, eliminar_encolado, enqueue, nuevo,
                        reenviar_encolado)
+from producers.operations import INSTANT_WAIT_SECONDS
 from tests.support.bodies import ddmmyyyy, item
 from tests.support.processes import wait_until
 from tests.support.records import one, wait_state
@@ -149,6 +156,39 @@ def test_instant_nuevo_emits_now_and_is_refused_while_the_queue_has_comprobantes
     refused = nuevo(pdv.body(item("inst-2", today, pto_vta=pdv.pdv.pto_vta)))
     assert refused["error"] == "S" and "cola de procesamiento" in refused["errores"][0]
     assert one(r, pdv, "inst-2") is None
+
+
+def test_an_instant_nuevo_afip_does_not_answer_gets_the_time_out_and_is_emitted_later(stack, r, faults):
+    faults(down="refuse")
+    pdv = stack.new_pdv()
+
+    answer = nuevo(pdv.body(item("inst-down", clock.today_ar(), pto_vta=pdv.pdv.pto_vta)))
+
+    assert answer == {"error": "S", "external_reference": "inst-down", "errores": [
+        "AFIP no respondió a tiempo. El comprobante quedó en la cola de procesamiento y se emitirá cuando AFIP "
+        "responda; recibirás un webhook con el resultado."]}
+    record = one(r, pdv, "inst-down")
+    assert not r.exists(outcome_key(record.id))
+    faults(down=None)
+    assert wait_state(r, pdv, "inst-down", "emitido", timeout=60).numero == 1
+
+
+@pytest.mark.parametrize("wait_seconds", [1.0, INSTANT_WAIT_SECONDS])
+def test_an_instant_nuevo_whose_emitter_died_waits_for_the_lane_to_be_reclaimed(stack, r, monkeypatch, wait_seconds):
+    # given a lane whose emitter died holding its lock: the lease lapses, and the sweeps publish it again
+    pdv = stack.new_pdv()
+    assert LaneLock(r, lane_key(pdv.pdv.cuit, pdv.pdv.pto_vta, 6), get_settings().lane_lease_seconds).acquire()
+    monkeypatch.setattr(operations, "INSTANT_WAIT_SECONDS", wait_seconds)
+
+    answer = nuevo(pdv.body(item("inst-dead", clock.today_ar(), pto_vta=pdv.pdv.pto_vta)))
+
+    record = one(r, pdv, "inst-dead")
+    if wait_seconds < get_settings().lane_lease_seconds:  # the request's deadline comes first
+        assert answer["error"] == "S" and answer["errores"][0].startswith("AFIP no respondió a tiempo.")
+    else:
+        assert answer["error"] == "N" and answer["cae"].strip() == record.cae, answer
+    assert not r.exists(outcome_key(record.id))
+    assert wait_state(r, pdv, "inst-dead", "emitido").numero == 1
 
 
 def test_an_abono_queues_its_next_occurrence_after_each_emission(stack, r, move_clock):

@@ -8,12 +8,14 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
+from comprobantes.instant import outcome_key
 from comprobantes.store import Store
 from config import clock
 from tests.support.bodies import ddmmyyyy, item
 from tests.support.processes import wait_until
 from tests.support.records import one, wait_state
 from tests.support.staged_hooks import staged_events
+from tests.support.web import Web
 
 
 def queue(web, pdv, ref, fecha, **kwargs):
@@ -80,6 +82,22 @@ def test_the_instant_nuevo_answers_with_the_cae(web, stack):
 
     assert answer["error"] == "N", answer
     assert answer["comprobante_nro"] == f"{pdv.pdv.pto_vta:05d}-00000001" and re.fullmatch(r"\d{14} ", answer["cae"])
+
+
+def test_the_instant_nuevo_is_emitted_by_a_worker_not_by_the_web_process(stack, r):
+    # given a web process with no route to AFIP: were it to call AFIP itself, the answer would be the time-out
+    nowhere = Web("web-no-afip", stack.env, stack.base_dir, ENCOLA_AFIP_WSAA_URL="https://127.0.0.1:9/wsaa",
+                  ENCOLA_AFIP_WSFE_URL="https://127.0.0.1:9/wsfev1")
+    try:
+        pdv = stack.new_pdv()
+        answer = nowhere.call("facturacion/nuevo", pdv.body(item("lejos", clock.today_ar(), pto_vta=pdv.pdv.pto_vta)))
+    finally:
+        nowhere.stop()
+
+    assert answer["error"] == "N", answer
+    assert answer["comprobante_nro"] == f"{pdv.pdv.pto_vta:05d}-00000001" and re.fullmatch(r"\d{14} ", answer["cae"])
+    # and the list it waited on is gone with the answer
+    assert not r.exists(outcome_key(one(r, pdv, "lejos").id))
 
 
 def test_amounts_written_as_json_numbers_are_kept_digit_for_digit(web, pdv, r):
