@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from config.redis_target import RedisUrlError, parse
+
 
 class ConfigurationError(RuntimeError):
     """A setting is missing or malformed; the message says which and how to fix it."""
@@ -185,8 +187,6 @@ class Settings:
 
     def redis_target(self):
         """ENCOLA_REDIS_URL read for its clients (config.redis_target): TLS options, passwords, Sentinels."""
-        from config.redis_target import RedisUrlError, parse
-
         try:
             return parse(self.redis_url or "", self.redis_sentinel_password)
         except RedisUrlError as exc:
