@@ -12,6 +12,7 @@ from celery import Celery
 from celery.signals import import_modules, setup_logging
 from kombu import Queue
 
+from config.logs import configure
 from config.liveness import BEAT_KEY_PREFIX, BEAT_LOCK_KEY, BEAT_LOCK_SECONDS, SWEEP_PERIOD_SECONDS, SWEEP_TASKS
 from config.redis_target import warn_if_unprotected
 from config.settings import ConfigurationError, get_settings
@@ -93,8 +94,6 @@ app.add_defaults(_configuration)
 @setup_logging.connect
 def _structured_logs(loglevel=None, **kwargs):
     """Workers and beat log JSON lines like every other process (Celery's own formats are bypassed)."""
-    from monitoring.logs import configure
-
     configure(loglevel if isinstance(loglevel, str) else None)
     warn_if_unprotected(get_settings())
 

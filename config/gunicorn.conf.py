@@ -31,8 +31,8 @@ accesslog = "-"
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "monitoring.logs.formatter"}},
-    "filters": {"redact": {"()": "monitoring.logs.Redactor"}},
+    "formatters": {"json": {"()": "config.logs.formatter"}},
+    "filters": {"redact": {"()": "config.logs.Redactor"}},
     "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json",
                             "filters": ["redact"]}},
     "root": {"level": os.environ.get("ENCOLA_LOG_LEVEL", "INFO"), "handlers": ["stdout"]},
