@@ -13,6 +13,7 @@ import pytest
 import redis
 
 from cli.local_redis import LocalRedis
+from config.redis_client import get_redis
 from config.redis_target import with_db
 from tests.support.stack import Stack, stack_environment
 
@@ -98,6 +99,4 @@ def quiet_db():
 
 @pytest.fixture
 def r():
-    from config.redis_client import get_redis
-
     return get_redis()
