@@ -1,6 +1,6 @@
 """The Celery app: broker, the two queues, delivery guarantees and beat's schedule.
 
-Redis is the broker. Far-future work never sits in it (see DESIGN.md "Time"): comprobantes and webhook
+Redis is the broker. Far-future work never sits in it (README, "When it is emitted"): comprobantes and webhook
 retries wait in Redis sorted sets and beat's promote tasks (the sweeps of config.liveness) move what
 falls due into the queues, so the visibility timeout only has to outlast a short ETA plus one task's
 run. beat keeps its schedule and its leader's lock in Redis too (config.beat), never in a local file.
