@@ -35,7 +35,9 @@ define debian_program
 	fi
 endef
 
+# The layers first (README, "Layers"): a wrong-way import fails in a second, before the suite's minutes.
 test: $(BIN)/.installed chromium redis-server
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 chromium:
@@ -59,4 +61,4 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m bench.e5_neighbours
 
 clean:
-	rm -rf $(VENV) .encola .pytest_cache .hypothesis
+	rm -rf $(VENV) .encola .pytest_cache .hypothesis .import_linter_cache

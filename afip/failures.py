@@ -74,16 +74,17 @@ class NotFound(AfipError):
     """602: AFIP has no record for the parameters (a normal answer for FECompConsultar)."""
 
 
-# WSFEv1 codes in <Errors> (afip-facts.md §7).
+# WSFEv1 codes in <Errors> (AFIP's WSFEv1 developer manual, README "Sources").
 _INTERNAL = {500, 501, 502}
 _AUTH = {600, 601}
 _NOT_FOUND = 602
 _SEQUENCE = 10016
 _AUTH_MALFORMED = "campo auth"
-# A 600 that no new ticket can cure: the certificate does not represent that CUIT (afip-facts.md §7).
+# A 600 that no new ticket can cure: the certificate does not represent that CUIT (WSFEv1 developer manual).
 _AUTH_RELATION = "lista de relaciones"
 
-# WSAA faults (afip-facts.md §2.5): these are outages, everything else needs a fix, not a retry.
+# WSAA faults (AFIP's WSAA specification, README "Sources"): these are outages, everything else needs a
+# fix, not a retry.
 _WSAA_TRANSIENT_PREFIXES = ("wsaa.", "wsn.unavailable")
 WSAA_OUTAGE_WAIT_SECONDS = 60.0
 

@@ -1,7 +1,8 @@
 """WSAA: the access ticket (TA) that every WSFEv1 call carries, and its sharing between processes.
 
 Login: build the TRA, sign it as CMS SignedData (content embedded, signer certificate included,
-SHA-256), send it to LoginCms, read token, sign and expiration from the TA (afip-facts.md §2).
+SHA-256), send it to LoginCms, read token, sign and expiration from the TA
+(AFIP's WSAA specification, README "Sources").
 
 Sharing: WSAA refuses a second login for the same certificate while a ticket is fresh
 (`coe.alreadyAuthenticated`), so one ticket per (CUIT, service) lives in Redis for every worker
@@ -33,7 +34,7 @@ from config.keys import key
 RENEW_BEFORE_SECONDS = 30 * 60
 STILL_USABLE_SECONDS = 60
 # After coe.alreadyAuthenticated no process tries again before this; AFIP's window is 10 min in
-# homologación and 2 min in producción (afip-facts.md §2.5).
+# homologación and 2 min in producción, as each answers coe.alreadyAuthenticated.
 ALREADY_AUTHENTICATED_BACKOFF_SECONDS = 120.0
 # The login lock outlives a login (cut at its connect and read timeouts) by this much, so a lock whose
 # holder died frees itself soon after its login could have ended.

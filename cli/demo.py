@@ -14,13 +14,21 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import requests
 
+from accounts.points_of_sale import list_points_of_sale
+from cli.development import create_development_pdv, development_certificate
 from cli.local_redis import LocalRedis, free_port
 from cli.webhook_receiver import WebhookReceiver
+from comprobantes.store import Store
+from config import clock
+from config.celery_app import app
+from config.redis_client import get_redis
+from producers import enqueue
 
 REPO = Path(__file__).resolve().parents[1]
 HOOK_PATH = "/hooks/encola"
@@ -99,13 +107,8 @@ class Demo:
             # The Procfile's commands (celery, gunicorn, encola) live beside this interpreter.
             "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
         }
+        # This process reads the settings from its environment on first use, and honcho's children inherit it.
         os.environ.update(env)
-        from config.settings import get_settings
-
-        get_settings.cache_clear()
-        from cli.development import create_development_pdv, development_certificate
-        from config.redis_client import get_redis
-
         cert = development_certificate(str(self.data_dir / "certs"))
         self.receiver = WebhookReceiver().start()
         r = get_redis()
@@ -118,9 +121,6 @@ class Demo:
         print(f"Processes: web :{web_port}, emision, webhooks, beat, flower :{flower_port}, afip :{sim_port} "
               f"(their output: {log_path})")
         self._wait_ready(sim_port, web_port)
-
-        from config import clock
-        from producers import enqueue
 
         today = clock.today_ar().strftime("%d/%m/%Y")
         print(f"\nSubmitting 3 comprobantes (FACTURA B, fecha {today}) with producers.enqueue:")
@@ -140,8 +140,6 @@ class Demo:
     def _stay_up(self, env: dict, pdv, credentials: dict, web_port: int, flower_port: int) -> None:
         """Leave the stack running for a newcomer to try (README, "A first tour"), until Ctrl-C, SIGTERM
         or SIGHUP."""
-        from config import clock
-
         today = clock.today_ar()
         sample = self.data_dir / "mil.jsonl"
         write_sample(sample, today, pdv.pto_vta)
@@ -174,8 +172,6 @@ In another terminal, from this folder:
         )
 
     def _wait_ready(self, sim_port: int, web_port: int) -> None:
-        from config.celery_app import app
-
         deadline = time.monotonic() + STARTUP_TIMEOUT
         pending = {"afip": f"http://127.0.0.1:{sim_port}/wsfev1/service.asmx?WSDL",
                    "web": f"http://127.0.0.1:{web_port}/health"}
@@ -195,8 +191,6 @@ In another terminal, from this folder:
             time.sleep(0.2)
 
     def _report(self, r, pdv, refs: list[str]) -> int:
-        from comprobantes.store import Store
-
         store = Store(r)
         deadline = time.monotonic() + RESULT_TIMEOUT
         while time.monotonic() < deadline:
@@ -261,8 +255,6 @@ def write_sample(path: Path, today, pto_vta: int, count: int = 1000) -> None:
     """A thousand comprobantes for today, one of them (`mil-ayer`) dated yesterday: the lane has already
     emitted today's demo comprobantes, so that one fails with the date guard's message until its date
     is changed."""
-    from datetime import timedelta
-
     with open(path, "w", encoding="utf-8") as f:
         for n, item in enumerate(demo_items(today.strftime("%d/%m/%Y"), count)):
             item["comprobante"]["punto_venta"] = pto_vta
@@ -274,8 +266,6 @@ def write_sample(path: Path, today, pto_vta: int, count: int = 1000) -> None:
 
 
 def _free_pto_vta(r) -> int:
-    from accounts.points_of_sale import list_points_of_sale
-
     used = {p.pto_vta for p in list_points_of_sale(r)}
     return next(n for n in range(1, 99999) if n not in used)
 

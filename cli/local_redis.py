@@ -16,6 +16,8 @@ from urllib.parse import urlencode
 
 import redis
 
+from afip.simulator.certs import issue_client_certificate, issue_server_certificate
+
 
 # The certificates' helper is AFIP's and names a taxpayer; Redis ignores the name.
 CLIENT_CERT_CUIT = 20000000001
@@ -61,8 +63,6 @@ class LocalRedis:
 
     def tls_server_args(self) -> list[str]:
         """redis-server's (and a Sentinel's) TLS settings: its certificate, and clients' required."""
-        from afip.simulator.certs import issue_client_certificate, issue_server_certificate
-
         cert, key = (os.path.join(self.tls_dir, name) for name in ("server-cert.pem", "server-key.pem"))
         if not os.path.exists(cert):
             issue_server_certificate(self.tls_dir)

@@ -7,8 +7,10 @@ import sys
 
 import redis
 
+from afip.simulator.certs import issue_client_certificate
 from afip.simulator.options import add_arguments as add_simulator_arguments
 from afip.simulator.options import run as run_simulator
+from cli.demo import main as run_demo
 from cli.flower import add_arguments as add_flower_arguments
 from cli.flower import run as run_flower
 from cli.pdv import add_arguments as add_pdv_arguments
@@ -20,8 +22,6 @@ from config.settings import ConfigurationError
 
 def _afip_sim(args) -> int:
     if args.sim_command == "cert":
-        from afip.simulator.certs import issue_client_certificate
-
         issued = issue_client_certificate(args.out, args.cuit, args.name)
         print(f"CA: {issued.ca_path}\ncertificate: {issued.cert_path}\nkey: {issued.key_path}")
         return 0
@@ -29,9 +29,7 @@ def _afip_sim(args) -> int:
 
 
 def _demo(args) -> int:
-    from cli.demo import main
-
-    return main(keep_running=args.keep_running)
+    return run_demo(keep_running=args.keep_running)
 
 
 def build_parser() -> argparse.ArgumentParser:

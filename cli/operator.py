@@ -17,6 +17,26 @@ from itertools import islice
 
 from tqdm import tqdm
 
+import producers
+from accounts.points_of_sale import UnknownPointOfSale, get_point_of_sale, pdv_id
+from afip.failures import AfipError
+from afip.wsaa import TicketStore
+from afip.wsfe import WsfeClient
+from comprobantes.codes import TIPOS
+from comprobantes.queue_stats import lane_backlogs, state_counts
+from comprobantes.store import Store
+from comprobantes.views import status_text
+from config import clock, durability
+from config.celery_app import EMISION_QUEUE, WEBHOOKS_QUEUE, app
+from config.redis_client import get_redis
+from config.settings import get_settings
+from monitoring import liveness_view, redis_memory
+from producers.queue_listing import IN_QUEUE, queue_page
+from producers.submission import Submission, pdv_refusal
+from webhook_dispatch import operations
+from webhook_dispatch.hook_log import hooks_for_reference
+from webhook_dispatch.outbox import pending_count
+
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 CHUNK = 100
 
@@ -30,9 +50,6 @@ def _print(args, payload, human: str) -> None:
 
 
 def _pdv(args):
-    from accounts.points_of_sale import UnknownPointOfSale, get_point_of_sale, pdv_id
-    from config.redis_client import get_redis
-
     cuit, _, punto = args.pdv.partition("-")
     if not (cuit.isdigit() and punto.isdigit()):
         raise UsageError(f"--pdv must be CUIT-PUNTO, e.g. 20111111112-00001 (got {args.pdv!r})")
@@ -82,8 +99,6 @@ def read_items(path: str):
 
 
 def submit(args) -> int:
-    from producers.submission import Submission, pdv_refusal
-
     r, pdv = _pdv(args)
     refusal = pdv_refusal(pdv)
     if refusal is not None:
@@ -128,9 +143,6 @@ def submit(args) -> int:
 # queue, show, hooks
 
 def queue(args) -> int:
-    from comprobantes.codes import TIPOS
-    from producers.queue_listing import IN_QUEUE, queue_page
-
     r, pdv = _pdv(args)
     if not (0 <= args.limit <= 1000 and args.page >= 0):
         raise UsageError("--limit goes from 0 to 1000 (0: 1000) and --page from 0")
@@ -163,10 +175,6 @@ def _day(text: str | None, option: str):
 
 
 def show(args) -> int:
-    from comprobantes.store import Store
-    from comprobantes.views import status_text
-    from config import clock
-
     r, pdv = _pdv(args)
     store = Store(r)
     records = store.by_reference(pdv.id, args.reference)
@@ -203,9 +211,6 @@ def _why(entry: dict) -> str:
 
 
 def hooks(args) -> int:
-    from config import clock
-    from webhook_dispatch.hook_log import hooks_for_reference
-
     r, pdv = _pdv(args)
     entries = hooks_for_reference(r, pdv.id, args.reference)
     lines = [f"{len(entries)} hooks for {args.reference!r}"]
@@ -219,8 +224,6 @@ def hooks(args) -> int:
 
 
 def redeliver(args) -> int:
-    from webhook_dispatch import operations
-
     r, pdv = _pdv(args)
     if args.hook_id:
         ok = operations.redeliver(r, pdv.id, args.hook_id)
@@ -229,8 +232,6 @@ def redeliver(args) -> int:
         return EXIT_OK if ok else EXIT_REFUSED
     if not args.failed_since:
         raise UsageError("give a HOOK_ID, or --failed-since dd/mm/aaaa to send every failed hook again")
-    from config import clock
-
     ids = operations.redeliver_failed(r, pdv.id, clock.start_of_day_ar(_day(args.failed_since, "--failed-since")))
     _print(args, {"redelivered": ids}, f"{len(ids)} failed hooks sent again")
     return EXIT_OK
@@ -240,8 +241,6 @@ def redeliver(args) -> int:
 
 def _operation(name: str, body_of):
     def command(args) -> int:
-        import producers
-
         r, pdv = _pdv(args)
         answer = getattr(producers, name).as_operator(r, pdv, body_of(args))
         human = "done" if answer["error"] == "N" else "\n".join(answer.get("errores", []))
@@ -262,14 +261,6 @@ change_date = _operation("cambiar_fecha_encolado",
 # status
 
 def status(args) -> int:
-    from comprobantes.queue_stats import lane_backlogs, state_counts
-    from config import clock, durability
-    from config.celery_app import EMISION_QUEUE, WEBHOOKS_QUEUE, app
-    from config.redis_client import get_redis
-    from config.settings import get_settings
-    from monitoring import liveness_view, redis_memory
-    from webhook_dispatch.outbox import pending_count
-
     r = get_redis()
     workers = {node: sorted(q["name"] for q in queues)
                for node, queues in (app.control.inspect(timeout=1.0).active_queues() or {}).items()}
@@ -352,12 +343,6 @@ def _liveness_lines(seen, wall_clock) -> list[str]:
 
 
 def _afip_health() -> dict:
-    from afip.failures import AfipError
-    from afip.wsaa import TicketStore
-    from afip.wsfe import WsfeClient
-    from config.redis_client import get_redis
-    from config.settings import get_settings
-
     settings = get_settings()
     timeouts = (settings.afip_connect_timeout, min(settings.afip_read_timeout, 10.0))
     client = WsfeClient(url=settings.wsfe_url, cuit=0, cert_path="", key_path="",

@@ -8,6 +8,8 @@ import argparse
 import json
 import os
 
+from producers import operator
+
 
 def _settings_arguments(parser: argparse.ArgumentParser, *, creating: bool) -> None:
     parser.add_argument("--webhook", dest="webhook_url", required=creating,
@@ -76,8 +78,6 @@ def _body(args) -> dict:
 
 
 def run(args) -> int:
-    from producers import operator
-
     call = {"add": operator.alta, "list": operator.listado, "show": operator.consulta,
             "set-webhook": operator.modificar, "set": operator.modificar,
             "enable-webhook": operator.habilitar_webhook, "rotate-credentials": operator.rotar_credenciales,

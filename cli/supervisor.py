@@ -20,6 +20,7 @@ import sys
 from honcho.environ import parse_procfile
 
 from cli.operator import UsageError
+from config.settings import get_settings
 
 # The AFIP simulator is for the demo and the tests; production never runs it.
 NOT_IN_PRODUCTION = ("afip",)
@@ -45,8 +46,6 @@ def run(args) -> int:
 def render(procfile: str, names: list[str] | None = None) -> str:
     """The configuration, for `names` (default: every process but the simulator). Creates the logs folder
     under ENCOLA_DATA_DIR, which supervisord needs to exist before it starts."""
-    from config.settings import get_settings
-
     try:
         with open(procfile, encoding="utf-8") as f:
             processes = parse_procfile(f.read()).processes

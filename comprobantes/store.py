@@ -27,7 +27,7 @@ from comprobantes.lote_hooks import lote_fields
 from comprobantes.validation import Accepted
 from config import clock
 from config.keys import key
-from monitoring.counters import count
+from config.metrics import count
 from webhook_dispatch import outbox
 from webhook_dispatch.events import Event, build_event
 

@@ -11,6 +11,7 @@ import time
 from datetime import date, datetime, timedelta, timezone
 
 from config.keys import key
+from config.redis_client import get_redis
 from config.settings import get_settings
 
 ARGENTINA = timezone(timedelta(hours=-3), "ART")
@@ -25,8 +26,6 @@ def _offset() -> float:
         return 0.0
     mono = time.monotonic()
     if mono - _cache["read_at"] > CACHE_SECONDS:
-        from config.redis_client import get_redis
-
         _cache["offset"] = float(get_redis().get(OFFSET_KEY) or 0.0)
         _cache["read_at"] = mono
     return _cache["offset"]

@@ -5,6 +5,9 @@ when ENCOLA_WEB_SECRET is not set."""
 import os
 import secrets
 
+from config.redis_target import warn_if_unprotected
+from config.settings import ConfigurationError, get_settings
+
 # Read by the master before it forks: every worker inherits the same key, so a cookie signed by one
 # opens in all (a restart signs everyone out, fine in development; production must set its own). Without
 # ENCOLA_ENV nothing is drawn: the app's settings then refuse to start.
@@ -31,8 +34,8 @@ accesslog = "-"
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "monitoring.logs.formatter"}},
-    "filters": {"redact": {"()": "monitoring.logs.Redactor"}},
+    "formatters": {"json": {"()": "config.logs.formatter"}},
+    "filters": {"redact": {"()": "config.logs.Redactor"}},
     "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json",
                             "filters": ["redact"]}},
     "root": {"level": os.environ.get("ENCOLA_LOG_LEVEL", "INFO"), "handlers": ["stdout"]},
@@ -45,9 +48,6 @@ logconfig_dict = {
 
 def when_ready(server):
     """Once for the whole `web` process (the master, with logging set up), not once per worker."""
-    from config.redis_target import warn_if_unprotected
-    from config.settings import ConfigurationError, get_settings
-
     try:
         warn_if_unprotected(get_settings())
     except ConfigurationError:

@@ -1,7 +1,7 @@
 """Every retry schedule of the service, in one place.
 
-Emission: exponential backoff with bounded jitter per attempt, capped at 15 minutes (DESIGN.md failure
-classes), up to ENCOLA_MAX_ATTEMPTS attempts. Webhooks: which answers count as delivered, 15 attempts
+Emission: exponential backoff with bounded jitter per attempt, capped at 15 minutes (README, "Attempts
+and outages"), up to ENCOLA_MAX_ATTEMPTS attempts. Webhooks: which answers count as delivered, 15 attempts
 spread over about a day, a receiver's Retry-After, how often a hook waiting for a slot at its
 endpoint looks again by itself, and when a failing endpoint is disabled (the README's webhook section
 tells clients).

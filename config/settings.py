@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from config.redis_target import RedisUrlError, parse
+
 
 class ConfigurationError(RuntimeError):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
 
-# AFIP's real endpoints (afip-facts.md §1). The simulator's paths are the same, on a local host.
+# AFIP's real endpoints (its WSAA specification and WSFEv1 developer manual, README "Sources"). The
+# simulator's paths are the same, on a local host.
 AFIP_URLS = {
     "homologacion": (
         "https://wsaahomo.afip.gov.ar/ws/services/LoginCms",
@@ -185,8 +188,6 @@ class Settings:
 
     def redis_target(self):
         """ENCOLA_REDIS_URL read for its clients (config.redis_target): TLS options, passwords, Sentinels."""
-        from config.redis_target import RedisUrlError, parse
-
         try:
             return parse(self.redis_url or "", self.redis_sentinel_password)
         except RedisUrlError as exc:
@@ -267,7 +268,7 @@ def load_settings() -> Settings:
         max_attempts=_int("ENCOLA_MAX_ATTEMPTS", 100),
         lane_lease_seconds=_float("ENCOLA_LANE_LEASE_SECONDS", 30.0),
         schedule_horizon_seconds=_float("ENCOLA_SCHEDULE_HORIZON_SECONDS", 60.0),
-        # RG 5700/2025: above $10,000,000 a consumidor final must be identified (afip-facts.md §6.4).
+        # RG 5700/2025: above $10,000,000 a consumidor final must be identified.
         consumidor_final_threshold=_decimal("ENCOLA_CONSUMIDOR_FINAL_THRESHOLD", "10000000"),
         http_max_body_bytes=_at_least(_int, "ENCOLA_HTTP_MAX_BODY_BYTES", 5 * 1024 * 1024, 1024),
         http_rate_limit=_at_least(_float, "ENCOLA_HTTP_RATE_LIMIT", 10.0, 0),

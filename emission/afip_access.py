@@ -6,7 +6,7 @@ from accounts.points_of_sale import PointOfSale
 from afip.wsaa import TicketStore
 from afip.wsfe import WsfeClient
 from config.settings import get_settings
-from monitoring.counters import observe_afip_latency
+from config.metrics import observe_afip_latency
 
 
 def wsfe_for(r, pdv: PointOfSale) -> WsfeClient:

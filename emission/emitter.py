@@ -30,7 +30,7 @@ from emission.afip_access import wsfe_for
 from emission.lane_lock import LaneLock
 from emission.matching import same_comprobante
 from emission.schedule import LOST, MORE_WORK, YIELDED, finish, inflight_key, lane_key_meta, publish_drain
-from monitoring.counters import count
+from config.metrics import count
 from webhook_dispatch.events import build_event
 
 log = logging.getLogger("encola.emission")

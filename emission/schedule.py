@@ -6,6 +6,7 @@ from __future__ import annotations
 from comprobantes.store import DAY, LANES_DUE, pending_key
 from config import clock
 from config.after_commit import left_to_promoter
+from config.celery_app import app
 from config.due_sets import claim_due
 from config.keys import key
 from emission.lane_lock import lock_key
@@ -24,8 +25,6 @@ def inflight_key(lane: str) -> str:
 
 
 def publish_drain(lanes, *, eta_seconds: dict[str, float] | None = None) -> None:
-    from config.celery_app import app
-
     for lane in lanes:
         options = {}
         if eta_seconds and lane in eta_seconds:

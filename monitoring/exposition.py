@@ -1,5 +1,5 @@
 """Prometheus' text format for the web process's /metrics: the counters and latency histogram that
-every process records (monitoring.counters), and gauges read at scrape time from the queue's indices,
+every process records (config.metrics), and gauges read at scrape time from the queue's indices,
 the liveness records (monitoring.liveness_view), Redis's durability verdict (config.durability) and its
 memory use (monitoring.redis_memory)."""
 
@@ -12,7 +12,7 @@ from comprobantes.queue_stats import lane_backlogs, state_counts
 from config import clock, durability
 from config.settings import get_settings
 from monitoring import liveness_view, redis_memory
-from monitoring.counters import COUNTER_HELP, COUNTERS, LATENCY, LATENCY_BUCKETS, SEP
+from config.metrics import COUNTER_HELP, COUNTERS, LATENCY, LATENCY_BUCKETS, SEP
 from webhook_dispatch.outbox import pending_count
 
 

@@ -27,7 +27,7 @@ from config import clock
 from config.redis_client import get_redis
 from config.settings import get_settings
 from emission.schedule import kick_if_due
-from monitoring.counters import count
+from config.metrics import count
 from producers import quota
 from producers.access import BAD_CREDENTIALS, point_of_sale
 from producers.limits import Room

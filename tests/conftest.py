@@ -1,5 +1,5 @@
-"""Test run set-up: a private redis-server for the whole run (started before any test module is
-imported, so the Celery app finds ENCOLA_REDIS_URL), and the real stack on first use."""
+"""Test run set-up: a private redis-server for the whole run (its URL in this process's environment, where
+the settings and the Celery app read it on first use), and the real stack on first use."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 import redis
 
 from cli.local_redis import LocalRedis
+from config.redis_client import get_redis
 from config.redis_target import with_db
 from tests.support.stack import Stack, stack_environment
 
@@ -24,9 +25,6 @@ def pytest_configure(config):
     redis = LocalRedis(str(base / "redis"), appendonly=False)
     env = stack_environment(redis.start())
     os.environ.update({k: v for k, v in env.items() if k.startswith("ENCOLA_")})
-    from config.settings import get_settings
-
-    get_settings.cache_clear()
     _run.update(base=base, redis=redis, env=env)
 
 
@@ -101,6 +99,4 @@ def quiet_db():
 
 @pytest.fixture
 def r():
-    from config.redis_client import get_redis
-
     return get_redis()

@@ -12,7 +12,7 @@ from comprobantes import problems as P
 from comprobantes.store import Store
 from config import clock
 from config.settings import get_settings
-from monitoring.counters import COUNTERS
+from config.metrics import COUNTERS
 from producers import enqueue, enqueue_batch
 from producers.limits import comprobante_cap, hook_cap, waiting
 from tests.support.bodies import item

@@ -18,7 +18,7 @@ from config import clock
 from config.keys import key
 from config.retry_policy import webhook_delay, webhook_line_recheck, webhook_outcome
 from config.settings import Settings, get_settings
-from monitoring.counters import count
+from config.metrics import count
 from webhook_dispatch import endpoints, outbox
 from webhook_dispatch.outbox import (
     DUE, attempts_key, hook_key, pdv_state_hooks_key, retention_seconds, waiting_hooks_key,

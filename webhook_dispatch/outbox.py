@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from config import clock
 from config.after_commit import left_to_promoter
+from config.celery_app import app
 from config.due_sets import claim_due
 from config.keys import key
 from config.settings import get_settings
@@ -127,8 +128,6 @@ def request_manual(r, hook_ids: list[str]) -> list[str]:
 
 def publish(hook_ids, *, eta_seconds: dict[str, float] | None = None) -> None:
     """Send delivery tasks; a lost publish is repaired by the promoter when the lease runs out."""
-    from config.celery_app import app
-
     if not hook_ids:
         return
     with left_to_promoter(f"{len(hook_ids)} deliveries"), app.producer_or_acquire() as producer:

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 
 class WsaaFault(Exception):
-    """A LoginCms refusal: `code` is WSAA's fault code (afip-facts.md §2.5)."""
+    """A LoginCms refusal: `code` is WSAA's fault code (AFIP's WSAA specification)."""
 
     def __init__(self, code: str, message: str):
         super().__init__(message)

@@ -2,7 +2,7 @@
 
 Where a real answer has been seen, its text is used letter for letter (double spaces and missing accents
 included): 500 Auth, the 600 variants, 602, 10016 and its CbteFch window for Productos, 10246
-(afip-facts.md §4-§7; arcasim's wsfev1-codigos.md §2 and §5). For every other code AFIP's real `Msg`
+(answers from AFIP's homologación; arcasim's wsfev1-codigos.md §2 and §5). For every other code AFIP's real `Msg`
 is unknown, and the text is the condition the developer manual (v4.7) states for that code; the
 window texts for Servicios and for FCE invoices follow the shape of the observed one.
 """

@@ -9,6 +9,7 @@ import os
 from decimal import Decimal, InvalidOperation
 
 from afip.simulator.rules import IDENTIFICATION_THRESHOLD, RuleOptions
+from afip.simulator.server import Faults, serve
 from config.settings import DEFAULT_SIMULATOR_PORT, ConfigurationError
 
 
@@ -58,8 +59,6 @@ def add_arguments(sim: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from afip.simulator.server import Faults, serve
-
     if not os.path.isfile(args.ca):
         # The Procfile's `afip` line on a fresh clone: say what makes the file instead of a traceback.
         folder = os.path.dirname(args.ca) or "."

@@ -7,9 +7,9 @@ A value that is not of its type (a number that is not one) is not lenient at all
 whole request, where zeep would quietly read None.
 
 On output .NET writes every value-type member (int, long, double) even when the answer only carries
-`Errors`: FECompTotXRequest refused for its ticket still says `<RegXReq>0</RegXReq>` (afip-facts.md
-§3 and the live answers quoted by arcasim). The schema marks exactly those members minOccurs=1, so a
-missing one is written as 0.
+`Errors`: FECompTotXRequest refused for its ticket still says `<RegXReq>0</RegXReq>` (AFIP's
+WSFEv1 developer manual and the live answers quoted by arcasim). The schema marks exactly those members
+minOccurs=1, so a missing one is written as 0.
 """
 
 from __future__ import annotations

@@ -180,7 +180,8 @@ class Simulator:
     # WSAA
 
     def handle_wsaa(self, request: soap.SoapRequest) -> tuple[int, str, bytes]:
-        # Axis is lenient: any namespace on loginCms, and in0 qualified or not (afip-facts.md §2.3).
+        # Axis is lenient: any namespace on loginCms, and in0 qualified or not (AFIP's WSAA answers every
+        # client library).
         in0 = next((el for el in request.operation.iter()
                     if isinstance(el.tag, str) and etree.QName(el).localname == "in0"), None)
         if request.operation_name != "loginCms" or in0 is None:

@@ -1,9 +1,9 @@
 """WSFEv1's parameter tables as the simulator serves them (FEParamGet*) and checks requests against them.
 
 Rows are copied from real homologación answers of 2021-07-26 (reingart/pyafipws, tests/cassettes/
-test_wsfev1/test_main_parametros.yaml; afip-facts.md §8), in the order AFIP listed them. `FchHasta` is
+test_wsfev1/test_main_parametros.yaml), in the order AFIP listed them. `FchHasta` is
 the literal string "NULL", as AFIP writes an empty date. The receiver's IVA conditions come from the
-developer manual's table (afip-facts.md §8.6). AFIP publishes no reference exchange rates for tests:
+WSFEv1 developer manual's table (RG 5616). AFIP publishes no reference exchange rates for tests:
 `COTIZACIONES` are the simulator's own figures, changeable at run time through the admin API.
 """
 
@@ -146,7 +146,7 @@ CLASES_CONDICION_IVA = ("A", "ALEY", "B", "C", "49")
 # The simulator's reference exchange rates (pesos per unit), for FEParamGetCotizacion and rule 10119.
 COTIZACIONES = {"DOL": Decimal("1050.5"), "002": Decimal("1075"), "060": Decimal("1210.25"), "012": Decimal("190.4")}
 
-# Classes of comprobante by CbteTipo (afip-facts.md §6.4; code 10007).
+# Classes of comprobante by CbteTipo (WSFEv1 developer manual, code 10007).
 CLASS_A = frozenset({1, 2, 3, 4, 5, 34, 39, 60, 63, 201, 202, 203})
 CLASS_B = frozenset({6, 7, 8, 9, 10, 35, 40, 61, 64, 206, 207, 208})
 CLASS_C = frozenset({11, 12, 13, 15, 211, 212, 213})

@@ -1,5 +1,5 @@
 """The simulator's WSAA LoginCms: checks the signed TRA and issues 12-hour access tickets
-(afip-facts.md §2)."""
+(AFIP's WSAA specification, README "Sources")."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from afip.simulator.state import IssuedTicket, SimulatorState
 
 SERVICES = ("wsfe",)
 TICKET_LIFETIME = timedelta(hours=12)
-# The token inside a TA says 60 s more than the TA's own expirationTime (afip-facts.md §2.4).
+# The token inside a TA says 60 s more than the TA's own expirationTime (AFIP's TAs).
 TOKEN_GRACE = timedelta(seconds=60)
 SOURCE_DN = "CN=wsaahomo, O=AFIP, C=AR, SERIALNUMBER=CUIT 33693450239"
 _SHORT_NAMES = {

@@ -1,4 +1,4 @@
-"""The simulator's WSFEv1 operations and AFIP's answer shapes (afip-facts.md §3-§9).
+"""The simulator's WSFEv1 operations and AFIP's answer shapes (AFIP's WSFEv1 developer manual, README "Sources").
 
 Business errors are answers, not faults: every result carries `Errors`/`Events`, and FECAESolicitar
 reports each detail's `Resultado` and `Observaciones`, processing details in order and cutting the
@@ -27,7 +27,7 @@ ECHOED = (
     "MonCotiz", "CanMisMonExt", "CondicionIVAReceptorId", "CbtesAsoc", "Tributos", "Iva", "Opcionales",
     "Compradores", "PeriodoAsoc", "Actividades",
 )
-# CAEFchVto is CbteFch + 10 days in every answer observed (afip-facts.md §9).
+# CAEFchVto is CbteFch + 10 days in every answer observed from AFIP's homologación.
 CAE_VALIDITY = timedelta(days=10)
 PARAM_TABLES = {
     "FEParamGetTiposCbte": ("CbteTipo", tables.TIPOS_CBTE),
@@ -159,7 +159,7 @@ class WsfeService:
             last_fch = last.cbte_fch if last else ""
             first = details[0]
             if int(first.get("CbteDesde") or 0) != expected or cbte_fch(first, today) < last_fch:
-                # A stale number or date is refused for the whole request (afip-facts.md §5.2).
+                # A stale number or date is refused for the whole request (WSFEv1 developer manual).
                 return self._all_rejected(header, details, [(10016, msg.SEQUENCE)])
             responses, approved = [], 0
             for detail in details:

@@ -16,6 +16,8 @@ from producers.http.errors import json_response
 
 
 def create_app() -> Flask:
+    """The application, built from the settings when gunicorn loads it (`producers.http.app:create_app()`,
+    the Procfile's line), never at import."""
     app = Flask("encola", static_folder=None)
     # One byte over the limit: Werkzeug refuses a longer declared Content-Length at once, but cuts a
     # chunked body silently at the limit, so the body reader must see that one byte to refuse it.
@@ -44,5 +46,3 @@ def create_app() -> Flask:
 
     return app
 
-
-app = create_app()

@@ -144,7 +144,7 @@ def test_wsaa_faults_are_axis_faults_with_http_500(sim, soap12):
 
 
 def test_wsaa_is_lenient_like_axis_and_answers_in_the_requests_namespace(sim, taxpayer):
-    # How pyafipws calls it: the impl namespace, in0 unqualified, SOAPAction "None" (afip-facts.md §2.3).
+    # How pyafipws calls it: the impl namespace, in0 unqualified, SOAPAction "None" (reingart/pyafipws).
     impl = "https://wsaahomo.afip.gov.ar/ws/services/LoginCms"
     answer = soap_post(sim.wsaa_url, f'<ser:loginCms xmlns:ser="{impl}"><in0>{_cms(taxpayer)}</in0></ser:loginCms>',
                        action='"None"')

@@ -1,5 +1,5 @@
 """FECAESolicitar's rules at the simulator, one code at a time, through our client over HTTP: each case
-spoils one field of a detail AFIP approves and expects AFIP's code and text (afip-facts.md §5-§6)."""
+spoils one field of a detail AFIP approves and expects AFIP's code and text (WSFEv1 developer manual)."""
 
 from __future__ import annotations
 

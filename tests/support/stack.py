@@ -11,12 +11,16 @@ from pathlib import Path
 
 import redis
 import requests
+from kombu.exceptions import OperationalError
 
 from afip.simulator.certs import issue_client_certificate
 from cli.demo import LOOPBACK_NETWORKS
 from cli.development import create_development_pdv, development_certificate
 from cli.local_redis import free_port
 from cli.webhook_receiver import WebhookReceiver
+from config import clock
+from config.celery_app import app
+from config.redis_client import get_redis
 from tests.support.processes import Child, celery, encola, procfile_args, wait_http, wait_until, with_venv_path
 
 
@@ -89,8 +93,6 @@ class Stack:
 
     def set_consuming(self, worker: Child, queue: str, consuming: bool) -> None:
         """Stop or resume a worker's consumption of a queue, through Celery's remote control."""
-        from config.celery_app import app
-
         if consuming:
             app.control.add_consumer(queue, destination=[worker.node], reply=True)
         else:
@@ -130,9 +132,6 @@ class Stack:
     def set_clock(self, offset_seconds: float) -> None:
         """Move encola's development clock and the simulator's together, and wait until every process
         reads the new time (each caches the offset briefly)."""
-        from config import clock
-        from config.redis_client import get_redis
-
         clock.set_offset(get_redis(), offset_seconds)
         self.sim_admin("/clock", {"offset_seconds": offset_seconds})
         time.sleep(clock.CACHE_SECONDS + 0.2)
@@ -142,8 +141,6 @@ class Stack:
     def new_pdv(self, *, cuit: int | None = None, **options) -> TestPdv:
         """A point of sale of its own (its own lanes); with `cuit`, of another taxpayer with its own
         certificate, so its AFIP ticket is its own too."""
-        from config.redis_client import get_redis
-
         pto_vta = next(self._pto_vta)
         hook_path = f"/hooks/{pto_vta}"
         cert = self.cert
@@ -162,9 +159,6 @@ class Stack:
 
 
 def _answering_nodes() -> list[str]:
-    from kombu.exceptions import OperationalError
-
-    from config.celery_app import app
 
     try:
         return [node for reply in app.control.ping(timeout=0.5) for node in reply]

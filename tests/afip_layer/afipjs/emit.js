@@ -13,7 +13,7 @@ const Afip = require('@afipsdk/afip.js');
 const env = process.env;
 const afip = new Afip({ CUIT: Number(env.CUIT), cert: env.CERT, key: env.KEY, res_folder: '/', ta_folder: env.TA_DIR,
                         production: false });
-// The addresses are plain fields of afip.js (afip-facts.md §11.2); only they change.
+// The addresses are plain fields of afip.js (afip.js's Afip class); only they change.
 afip.WSAA_URL = env.WSAA_URL;
 afip.ElectronicBilling.URL = env.WSFE_URL;
 
