@@ -16,13 +16,14 @@ if os.environ.get("ENCOLA_ENV") == "development" and not os.environ.get("ENCOLA_
 
 bind = f"{os.environ.get('ENCOLA_WEB_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-# Threads, so that the instant `facturacion/nuevo` (up to 90 s while AFIP is slow) holds one thread,
-# not a whole worker; the timeout is the workers' heartbeat, kept above that wait. The worker class reads
-# every request under a deadline for its head and one for its body (producers/http/worker.py), so a
-# slow client holds a thread for ENCOLA_HTTP_HEAD_TIMEOUT + ENCOLA_HTTP_BODY_TIMEOUT at most. 16 threads,
-# not 8: an idle thread costs little, and it takes twice as many slow clients (or AFIP waits) at once to
-# leave nothing for everyone else; far more would only multiply Redis connections for no throughput,
-# as a request's own work is short. A buffering proxy in front (README) is what keeps slow clients away.
+# Threads, so that the instant `facturacion/nuevo` (up to 90 s waiting on Redis for a worker to emit
+# it) holds one thread, not a whole worker; the timeout is the workers' heartbeat, kept above that wait.
+# The worker class reads every request under a deadline for its head and one for its body
+# (producers/http/worker.py), so a slow client holds a thread for ENCOLA_HTTP_HEAD_TIMEOUT +
+# ENCOLA_HTTP_BODY_TIMEOUT at most. 16 threads, not 8: an idle thread costs little, and it takes twice as
+# many slow clients (or instant waits) at once to leave nothing for everyone else; far more would only
+# multiply Redis connections for no throughput, as a request's own work is short. A buffering proxy in
+# front (README) is what keeps slow clients away.
 worker_class = "producers.http.worker.DeadlineWorker"
 threads = 16
 timeout = 120
