@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from comprobantes.schemas import ClienteSchema, ComprobanteSchema
+from comprobantes import dates
+from comprobantes.schemas import UNKNOWN, ClienteSchema, ComprobanteSchema
 from config.redis_client import get_redis
 from producers.access import BAD_CREDENTIALS, point_of_sale
 from producers.batches import MAX_BATCH, MAX_LOTE
 
-DATE_PATTERN = r"^\s*\d{1,2}/\d{1,2}/\d{4}\s*$"
 STRING_OR_INTEGER = [{"type": "string"}, {"type": "integer"}]
-UNKNOWN = "no existe en el formato de TusFacturas."
 
 
 def spanish_messages(invalid: str) -> dict[str, str]:
@@ -50,11 +49,21 @@ def one_of(choices) -> validate.OneOf:
     return validate.OneOf(choices, error="debe ser uno de: {choices}.")
 
 
-def date_field(description: str, **kwargs) -> fields.Date:
-    """A dd/mm/aaaa date, loaded as a date."""
-    return fields.Date(format="%d/%m/%Y", error_messages=spanish_messages("debe ser una fecha dd/mm/aaaa."),
-                       metadata={"description": f"{description} (dd/mm/aaaa).", "format": "dd/mm/aaaa",
-                                 "pattern": DATE_PATTERN, "example": "21/03/2022"}, **kwargs)
+class Day(fields.Field):
+    """A dd/mm/aaaa date, loaded as a date by the one parser of comprobantes/dates.py."""
+
+    default_error_messages = spanish_messages("debe ser una fecha dd/mm/aaaa.")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = dates.parse(value)
+        if day is None:
+            raise self.make_error("invalid")
+        return day
+
+
+def date_field(description: str, **kwargs) -> Day:
+    return Day(metadata={"description": f"{description} (dd/mm/aaaa).", "format": "dd/mm/aaaa", "type": "string",
+                         "pattern": f"^{dates.DAY_PATTERN}$", "example": "21/03/2022"}, **kwargs)
 
 
 class Reference(fields.Field):
@@ -214,9 +223,9 @@ def _sentences(messages, path: str):
         yield f"El campo {path} {messages}" if path else f"El cuerpo del request {messages}"
 
 
-def refused(*messages: str) -> dict:
+def refused(*messages: str, **extra) -> dict:
     """The answer of TusFacturas' queue methods to a request they do not carry out."""
-    return {"error": "S", "errores": list(messages)}
+    return {"error": "S", "errores": list(messages), **extra}
 
 
 def done(**extra) -> dict:
