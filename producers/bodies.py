@@ -8,6 +8,8 @@ in Spanish, as TusFacturas documents them, for the clients who read /docs.
 
 from __future__ import annotations
 
+import functools
+
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from comprobantes import dates
@@ -191,7 +193,7 @@ class Consulta(Credenciales):
 
 def unknown_fields(body, schema: type[Schema]) -> list[str]:
     """The paths of the fields `body` carries that `schema` does not declare, nested blocks included."""
-    if not isinstance(body, dict):
+    if schema is None or not isinstance(body, dict):
         return []
     declared = schema().fields
     found = []
@@ -232,12 +234,31 @@ def done(**extra) -> dict:
     return {"error": "N", "errores": [], **extra}
 
 
-def open_request(body, schema: type[Schema]):
-    """(redis, the point of sale the credentials open, the loaded body), or (redis, None, the answer that
-    refuses it: wrong credentials first, without a word about the body, else every problem of the body)."""
-    r = get_redis()
-    pdv = point_of_sale(r, body)
-    if pdv is None:
-        return r, None, refused(BAD_CREDENTIALS.text)
-    data, problems = judge(schema, body)
-    return (r, pdv, data) if data is not None else (r, None, refused(*problems))
+def handles(schema: type[Schema] | None, *, load: bool = True, **refused_extra):
+    """The one way a method takes a TusFacturas body: the public function authenticates its credentials
+    (wrong ones are refused without a word about the body), refuses every field `schema` does not declare
+    and, with `load`, every other problem of the body, then calls the handler with (redis, the point of
+    sale, the loaded body). Without `load` the handler gets the body as sent and judges its values itself,
+    in the words its answers have always had (the queue operations); without `schema` it judges every field.
+    `refused_extra` are the keys a refusal carries besides `errores`.
+
+    The handler is also `.as_operator(r, pdv, body)`, for an operator who names the point of sale (the CLI
+    and the page)."""
+
+    def decorate(handler):
+        @functools.wraps(handler)
+        def public(body) -> dict:
+            r = get_redis()
+            pdv = point_of_sale(r, body)
+            if pdv is None:
+                return refused(BAD_CREDENTIALS.text, **refused_extra)
+            if load:
+                data, problems = judge(schema, body)
+            else:
+                data, problems = body, [f"El campo {name} {UNKNOWN}" for name in unknown_fields(body, schema)]
+            return refused(*problems, **refused_extra) if problems else handler(r, pdv, data)
+
+        public.as_operator = handler
+        return public
+
+    return decorate

@@ -7,24 +7,16 @@ Each takes the body TusFacturas documents and returns the dict TusFacturas answe
 
 from __future__ import annotations
 
-import functools
-
-from marshmallow import Schema
-
 from comprobantes import dates, instant, queue_changes
 from comprobantes.codes import TIPOS
 from comprobantes.store import IN_QUEUE, Record, Store, fecha_key, numero_key, ref_key, state_key
-from comprobantes.schemas import UNKNOWN
 from comprobantes.validation import check_item
 from comprobantes.views import consulta_view, emitted_answer
 from config import clock
-from config.redis_client import get_redis
 from config.score_pages import page_by_score
 from config.settings import get_settings
 from emission.schedule import kick_if_due
 from producers import bodies
-from producers.access import BAD_CREDENTIALS, point_of_sale
-from producers.bodies import unknown_fields
 from producers.submission import CREDENTIALS
 
 NOT_FOUND = "No se han encontrado comprobantes."
@@ -36,29 +28,6 @@ INSTANT_WAIT_SECONDS = 90.0  # TusFacturas' instant path can take up to 1 min 30
 MISSING_REFERENCE = "Debes enviar el external_reference del comprobante (hasta 255 caracteres)."
 CHANGED_MEANWHILE = "El comprobante cambió de estado mientras se lo modificaba; consultalo y volvé a intentar."
 NOT_DELETED = {"procesados_cant": 0, "procesados": []}  # eliminar_encolado's answer keys, when it deletes none
-
-
-def _for_point_of_sale(request: type[Schema] | None, **refused_extra):
-    """The public function takes a TusFacturas body, authenticates its credentials and refuses the
-    fields `request` does not declare (without `request` the operation judges every field itself); the
-    same operation is `.as_operator(r, pdv, body)` for an operator who names the point of sale (the CLI)."""
-
-    def decorate(operation):
-        @functools.wraps(operation)
-        def public(body) -> dict:
-            r = get_redis()
-            pdv = point_of_sale(r, body)
-            if pdv is None:
-                return bodies.refused(BAD_CREDENTIALS.text, **refused_extra)
-            unknown = unknown_fields(body, request) if request else []
-            if unknown:
-                return bodies.refused(*[f"El campo {name} {UNKNOWN}" for name in unknown], **refused_extra)
-            return operation(r, pdv, body)
-
-        public.as_operator = operation
-        return public
-
-    return decorate
 
 
 def _reference(body) -> str | None:
@@ -74,7 +43,7 @@ def _kick(r, records: list[Record]) -> None:
         kick_if_due(r, record.lane, record.due_at, lease=lease)
 
 
-@_for_point_of_sale(bodies.ReenviarEncolado)
+@bodies.handles(bodies.ReenviarEncolado, load=False)
 def reenviar_encolado(r, pdv, body) -> dict:
     """Send a comprobante that ended in `error` back to the queue (the first one, if several match)."""
     ref = _reference(body)
@@ -90,7 +59,7 @@ def reenviar_encolado(r, pdv, body) -> dict:
     return bodies.done()
 
 
-@_for_point_of_sale(bodies.CambiarFechaEncolado)
+@bodies.handles(bodies.CambiarFechaEncolado, load=False)
 def cambiar_fecha_encolado(r, pdv, body) -> dict:
     """New fecha and vencimiento for a queued (or failed) comprobante; it is validated again for them."""
     ref = _reference(body)
@@ -125,7 +94,7 @@ def cambiar_fecha_encolado(r, pdv, body) -> dict:
     return bodies.done()
 
 
-@_for_point_of_sale(bodies.EliminarEncolado, **NOT_DELETED)
+@bodies.handles(bodies.EliminarEncolado, load=False, **NOT_DELETED)
 def eliminar_encolado(r, pdv, body) -> dict:
     """Delete every queued or failed comprobante with that reference (and that fecha, when sent)."""
     ref = _reference(body)
@@ -155,7 +124,7 @@ def eliminar_encolado(r, pdv, body) -> dict:
     return {"error": status, "errores": refused, "procesados_cant": len(done), "procesados": done}
 
 
-@_for_point_of_sale(bodies.ConsultaAvanzada)
+@bodies.handles(bodies.ConsultaAvanzada, load=False)
 def consulta_avanzada(r, pdv, body) -> dict:
     """Search by external_reference (EXT_REF) or fecha (F), the last arrived first, or by tipo and number
     range (TN), the highest number first; queued comprobantes included. Reads one page of the index."""
@@ -207,7 +176,7 @@ def _search(pdv, search: str, criteria: dict) -> tuple[tuple[str, int | str, int
     return (numero_key(pdv.id, tipo.cbte_tipo), desde, hasta), None
 
 
-@_for_point_of_sale(bodies.Consulta)
+@bodies.handles(bodies.Consulta, load=False)
 def consulta(r, pdv, body) -> dict:
     """One emitted comprobante by tipo, punto de venta and number."""
     wanted = body.get("comprobante") if isinstance(body.get("comprobante"), dict) else {}
@@ -230,7 +199,7 @@ def has_queue(r, pdv_id: str) -> bool:
     return any(pipe.execute())
 
 
-@_for_point_of_sale(None)
+@bodies.handles(None, load=False)
 def nuevo(r, pdv, body) -> dict:
     """The instant endpoint: have the emision workers emit now through the lane machinery, wait for the
     outcome (comprobantes.instant) and answer with the CAE.
@@ -239,8 +208,8 @@ def nuevo(r, pdv, body) -> dict:
     take numbers and dates ahead of them.
     """
     if has_queue(r, pdv.id):
-        return bodies.refused("Existen comprobantes en la cola de procesamiento de este punto de venta: mientras existan, "
-                      "solo podés enviar comprobantes a la cola (nuevo_encola o lotes_encola).")
+        return bodies.refused("Existen comprobantes en la cola de procesamiento de este punto de venta: mientras "
+                              "existan, solo podés enviar comprobantes a la cola (nuevo_encola o lotes_encola).")
     sent = body.get("comprobante")
     if isinstance(sent, dict) and not sent.get("external_reference"):
         body = {**body, "comprobante": dict(sent, external_reference=f"nuevo-{int(clock.timestamp() * 1000)}")}
@@ -249,8 +218,8 @@ def nuevo(r, pdv, body) -> dict:
         return {**bodies.refused(*[p.text for p in checked.problems]),
                 "error_details": [{"code": p.code, "text": p.text} for p in checked.problems]}
     if checked.accepted.fecha > clock.today_ar():
-        return bodies.refused("La fecha de un comprobante instantáneo no puede ser posterior a hoy; para emitirlo más "
-                      "adelante envialo a la cola con nuevo_encola.")
+        return bodies.refused("La fecha de un comprobante instantáneo no puede ser posterior a hoy; para emitirlo "
+                              "más adelante envialo a la cola con nuevo_encola.")
     store = Store(r)
     record, _ = store.accept(pdv, checked.accepted, notify=bool(pdv.webhook_url), instant=True)
     # An emision worker emits it, as any due lane; this process only waits on Redis for the outcome.
