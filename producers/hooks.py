@@ -11,9 +11,8 @@ from datetime import datetime
 from marshmallow import fields, validate
 
 from config import clock
-from producers.bodies import (
-    Credenciales, between, done, handles, one_of, reference, refused, spanish_messages, text, whole,
-)
+from producers.bodies import Credenciales, done, handles, refused
+from producers.fields import between, one_of, reference, spanish_messages, text, whole
 from webhook_dispatch import endpoints, hook_log, operations
 from webhook_dispatch.endpoints import ROTATION_GRACE_SECONDS
 from webhook_dispatch.events import HOOK_ID_PATTERN

@@ -15,9 +15,8 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from accounts.points_of_sale import PointOfSale, rotate_credentials, rotate_webhook_token, update_point_of_sale
-from producers.bodies import (
-    STRING_OR_INTEGER, Credenciales, between, date_field, done, handles, one_of, refused, text, whole, yes_no,
-)
+from producers.bodies import Credenciales, done, handles, refused
+from producers.fields import STRING_OR_INTEGER, between, date_field, one_of, text, whole, yes_no
 from webhook_dispatch import endpoints
 
 CONCEPTOS_TIPO = {"P": 1, "S": 2, "PS": 3}

@@ -17,7 +17,8 @@ from comprobantes.codes import TIPOS
 from comprobantes.store import IN_QUEUE, Store, fecha_scores, queue_tipo_key, state_key
 from comprobantes.views import consulta_view
 from config.score_pages import page_by_score
-from producers.bodies import Credenciales, between, date_field, done, handles, one_of, refused, text, whole
+from producers.bodies import Credenciales, done, handles, refused
+from producers.fields import between, date_field, one_of, text, whole
 
 MAX_LIMIT = 1000
 

@@ -6,8 +6,8 @@ import pytest
 from marshmallow import ValidationError
 
 from comprobantes import dates
-from comprobantes.schemas import Fecha, MesAnio
-from producers.bodies import Day
+from comprobantes.schemas import Fecha, Integer, MesAnio
+from producers.fields import Day, whole
 
 
 @pytest.mark.parametrize(("text", "day"), [
@@ -46,3 +46,9 @@ def test_the_bodies_date_field_uses_the_same_parser():
     assert Day().deserialize(" 21/03/2022 ") == date(2022, 3, 21)
     with pytest.raises(ValidationError, match="debe ser una fecha dd/mm/aaaa."):
         Day().deserialize("2022-03-21")
+
+
+def test_paging_fields_stay_strict_where_a_comprobantes_integer_reads_digits():
+    assert Integer().deserialize("0002") == 2
+    with pytest.raises(ValidationError, match="debe ser un numero entero."):
+        whole().deserialize("2")
