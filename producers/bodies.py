@@ -1,5 +1,6 @@
 """The request bodies of the Python API as marshmallow schemas, one per TusFacturas method (and ours),
-and the steps every method takes with one: open it with its credentials, judge it, answer.
+and the steps every method takes with one (`handles`): open it with its credentials, judge it, answer
+with `refused()` or `done()`. The field types are in producers/fields.py, the dates in comprobantes/dates.py.
 
 The OpenAPI document is generated from them, and the functions refuse any field they do not declare:
 a misspelt field (`limit` for `limite`) must not silently fall back to a default. Fields are described
