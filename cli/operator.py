@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from datetime import datetime
 from decimal import Decimal
 from itertools import islice
 
@@ -22,6 +21,7 @@ from accounts.points_of_sale import UnknownPointOfSale, get_point_of_sale, pdv_i
 from afip.failures import AfipError
 from afip.wsaa import TicketStore
 from afip.wsfe import WsfeClient
+from comprobantes import dates
 from comprobantes.codes import TIPOS
 from comprobantes.queue_stats import lane_backlogs, state_counts
 from comprobantes.store import Store
@@ -168,10 +168,10 @@ def queue(args) -> int:
 def _day(text: str | None, option: str):
     if not text:
         return None
-    try:
-        return datetime.strptime(text, "%d/%m/%Y").date()
-    except ValueError:
-        raise UsageError(f"{option} takes a date as dd/mm/aaaa") from None
+    day = dates.parse(text)
+    if day is None:
+        raise UsageError(f"{option} takes a date as dd/mm/aaaa")
+    return day
 
 
 def show(args) -> int:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import calendar
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from accounts.points_of_sale import PointOfSale
 from comprobantes.answers import Problem
+from comprobantes.dates import ddmmyyyy, parse
 from comprobantes.store import Record
 from comprobantes.validation import Accepted, check_item
 
@@ -29,10 +30,9 @@ def add_months(day: date, months: int) -> date:
 
 
 def _shift(text, months: int) -> str:
-    try:
-        return add_months(datetime.strptime(str(text).strip(), "%d/%m/%Y").date(), months).strftime("%d/%m/%Y")
-    except ValueError:
-        return text
+    """A dd/mm/aaaa `text` moved `months` later; anything else as it came, for validation to refuse."""
+    day = parse(text)
+    return ddmmyyyy(add_months(day, months)) if day else text
 
 
 def _until(text) -> tuple[int, int] | None:
@@ -73,7 +73,7 @@ def next_occurrence(record: Record, pdv: PointOfSale) -> Occurrence | None:
     if (fecha.year, fecha.month) > until:
         return None
     reference = f"{base_reference(record)}-{fecha:%Y%m}"
-    following = dict(sent, fecha=fecha.strftime("%d/%m/%Y"), external_reference=reference)
+    following = dict(sent, fecha=ddmmyyyy(fecha), external_reference=reference)
     for name in ("vencimiento", "periodo_facturado_desde", "periodo_facturado_hasta"):
         if sent.get(name):
             following[name] = _shift(sent[name], months)

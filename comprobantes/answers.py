@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from comprobantes.dates import ddmmyyyy
+
 # A placeholder date TusFacturas writes where a queued comprobante has no CAE yet (seed 001).
 NO_DATE = "01/01/2000"
 SAVED = "El comprobante  se ha guardado correctamente "  # sic, two spaces: seed 001
@@ -38,10 +40,6 @@ def comprobante_nro(pto_vta: int, numero: int) -> str:
     return f"{pto_vta:05d}-{numero:08d}"
 
 
-def _ddmmyyyy(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
-
-
 @dataclass(frozen=True)
 class Standing:
     """What the client is told about a comprobante it submitted: queued, or already emitted when an
@@ -70,8 +68,8 @@ def queued(standing: Standing) -> dict:
         "tfc_generacion_tipo": 6,
         "rta": SAVED,
         "cae": standing.cae or " ",
-        "vencimiento_cae": _ddmmyyyy(standing.cae_vto) or NO_DATE,
-        "vencimiento_pago": _ddmmyyyy(standing.vencimiento),
+        "vencimiento_cae": ddmmyyyy(standing.cae_vto) or NO_DATE,
+        "vencimiento_pago": ddmmyyyy(standing.vencimiento),
         "comprobante_nro": comprobante_nro(standing.pto_vta, standing.numero),
         "comprobante_tipo": standing.tipo,
         "afip_codigo_barras": "",

@@ -17,6 +17,7 @@ from comprobantes.amounts import (
     MAX_AMOUNT, Line, Totals, Tributo, cents, compute_totals, group_nets, subtotal, within_tolerance,
 )
 from comprobantes.answers import Problem
+from comprobantes.dates import ddmmyyyy
 from comprobantes.codes import (
     ALICUOTAS, CONDICIONES_IVA, CONDICIONES_POR_CLASE, DOCUMENTO_TIPOS, EXENTO, IMPUESTOS_INTERNOS, NO_GRAVADO,
     NOT_QUEUEABLE, PERCEPCION_IIBB, PERCEPCION_IVA, PESOS, PRODUCTOS, REGIMENES, REMITOS_Y_PEDIDOS, TIPOS,
@@ -40,10 +41,6 @@ def days_back(concepto: int) -> int:
 
 def _money(value: Decimal) -> str:
     return f"{value:.2f}"
-
-
-def _day(value: date) -> str:
-    return value.strftime("%d/%m/%Y")
 
 
 def reference_of(raw_cbte) -> tuple[str, list[Problem]]:
@@ -178,13 +175,13 @@ class _Judge:
         fecha = self.cbte["fecha"]
         days = days_back(self.pdv.concepto)
         if fecha < self.today - timedelta(days=days):
-            self.add(P.FECHA(f"La fecha del comprobante ({_day(fecha)}) es anterior a lo que AFIP acepta: hasta {days} "
+            self.add(P.FECHA(f"La fecha del comprobante ({ddmmyyyy(fecha)}) es anterior a lo que AFIP acepta: hasta {days} "
                              f"dias antes del dia de emision para el concepto de tu punto de venta."))
         # A queued comprobante waits in Redis until its fecha: years ahead is a mistake, not a plan.
         latest = self.today + timedelta(days=self.days_ahead)
         if fecha > latest:
-            self.add(P.FECHA_FUTURA(f"La fecha del comprobante ({_day(fecha)}) es posterior a lo que la cola acepta: "
-                                    f"hasta {self.days_ahead} dias despues de hoy ({_day(latest)})."))
+            self.add(P.FECHA_FUTURA(f"La fecha del comprobante ({ddmmyyyy(fecha)}) es posterior a lo que la cola acepta: "
+                                    f"hasta {self.days_ahead} dias despues de hoy ({ddmmyyyy(latest)})."))
         if self.pdv.concepto == PRODUCTOS:
             return
         desde, hasta = self.cbte.get("periodo_facturado_desde"), self.cbte.get("periodo_facturado_hasta")
@@ -193,14 +190,14 @@ class _Judge:
                 self.add(P.PERIODO("Para conceptos tipo servicios debe existir el periodo facturado "
                                    "(periodo_facturado_desde y periodo_facturado_hasta)."))
             elif desde > hasta:
-                self.add(P.PERIODO(f"El periodo facturado termina ({_day(hasta)}) antes de empezar ({_day(desde)})."))
+                self.add(P.PERIODO(f"El periodo facturado termina ({ddmmyyyy(hasta)}) antes de empezar ({ddmmyyyy(desde)})."))
         if "vencimiento" not in self.cbte_errors:
             vencimiento = self.cbte.get("vencimiento")
             if vencimiento is None:
                 self.add(P.VENCIMIENTO("Para conceptos tipo servicios debe informarse el vencimiento del pago."))
             elif vencimiento < fecha:
-                self.add(P.VENCIMIENTO(f"El vencimiento del pago ({_day(vencimiento)}) no puede ser anterior a la "
-                                       f"fecha del comprobante ({_day(fecha)})."))
+                self.add(P.VENCIMIENTO(f"El vencimiento del pago ({ddmmyyyy(vencimiento)}) no puede ser anterior a la "
+                                       f"fecha del comprobante ({ddmmyyyy(fecha)})."))
 
     # Currency
 
@@ -281,10 +278,10 @@ class _Judge:
             periodo = self.cbte["comprobantes_asociados_periodo"]
             desde, hasta = periodo["fecha_desde"], periodo["fecha_hasta"]
             if desde > hasta:
-                self.add(P.ASOCIADO(f"El periodo asociado termina ({_day(hasta)}) antes de empezar ({_day(desde)})."))
+                self.add(P.ASOCIADO(f"El periodo asociado termina ({ddmmyyyy(hasta)}) antes de empezar ({ddmmyyyy(desde)})."))
             if self.has("fecha") and hasta > self.cbte["fecha"]:
-                self.add(P.ASOCIADO(f"El periodo asociado ({_day(hasta)}) no puede terminar despues de la fecha del "
-                                    f"comprobante ({_day(self.cbte['fecha'])})."))
+                self.add(P.ASOCIADO(f"El periodo asociado ({ddmmyyyy(hasta)}) no puede terminar despues de la fecha del "
+                                    f"comprobante ({ddmmyyyy(self.cbte['fecha'])})."))
         return asociados
 
     def _asociado(self, index: int, raw: dict) -> Asociado | None:
@@ -307,8 +304,8 @@ class _Judge:
                                 f"de clase {self.tipo.clase}."))
             found = True
         if self.has("fecha") and raw["comprobante_fecha"] > self.cbte["fecha"]:
-            self.add(P.ASOCIADO(f"{where} tiene fecha {_day(raw['comprobante_fecha'])}, posterior a la del comprobante "
-                                f"({_day(self.cbte['fecha'])})."))
+            self.add(P.ASOCIADO(f"{where} tiene fecha {ddmmyyyy(raw['comprobante_fecha'])}, posterior a la del comprobante "
+                                f"({ddmmyyyy(self.cbte['fecha'])})."))
             found = True
         cuit = raw.get("cuit", self.pdv.cuit)
         if cuit != self.pdv.cuit:

@@ -20,11 +20,11 @@ code page. The request to AFIP is XML, and a comprobante queued with such a text
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from comprobantes import dates
 from comprobantes.codes import (
     CONDICION_PAGO_OTRA, CONDICIONES_IVA, CONDICIONES_PAGO, DOCUMENTO_TIPOS, MONEDAS, PESOS, PROVINCIAS,
 )
@@ -150,22 +150,20 @@ class Fecha(_Field):
     """dd/mm/aaaa, as every TusFacturas date travels; years 2000-2099 keep date arithmetic in range."""
 
     default_error_messages = {"invalid": "debe ser una fecha con formato dd/mm/aaaa."}
-    FORMAT, PATTERN = "%d/%m/%Y", r"\s*\d{1,2}/\d{1,2}/20\d\d\s*"
+    FORMAT, PATTERN = dates.DAY_FORMAT, r"\s*\d{1,2}/\d{1,2}/20\d\d\s*"
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not re.fullmatch(self.PATTERN, value):
+        day = dates.parse(value, self.FORMAT, self.PATTERN)
+        if day is None:
             raise self.make_error("invalid")
-        try:
-            return datetime.strptime(value.strip(), self.FORMAT).date()
-        except ValueError:
-            raise self.make_error("invalid") from None
+        return day
 
 
 class MesAnio(Fecha):
     """mm/aaaa (abono_hasta)."""
 
     default_error_messages = {"invalid": "debe tener formato mm/aaaa."}
-    FORMAT, PATTERN = "%m/%Y", r"\s*\d{1,2}/20\d\d\s*"
+    FORMAT, PATTERN = dates.MONTH_FORMAT, r"\s*\d{1,2}/20\d\d\s*"
 
 
 class ListOf(fields.List):

@@ -22,6 +22,7 @@ from decimal import Decimal
 from redis.exceptions import WatchError
 
 from accounts.points_of_sale import PointOfSale
+from comprobantes.dates import ddmmyyyy
 from comprobantes.instant import stage_outcome
 from comprobantes.lote_hooks import lote_fields
 from comprobantes.validation import Accepted
@@ -397,7 +398,7 @@ def event_for(record: Record, evento: str, *, intento: int, msg: list[str], extr
     if record.lote_ref:
         extra = lote_fields(
             evento=evento, lote_ref=record.lote_ref, tipo=record.tipo, pto_vta=record.pto_vta,
-            vencimiento_pago=record.vencimiento.strftime("%d/%m/%Y") if record.vencimiento else "",
+            vencimiento_pago=ddmmyyyy(record.vencimiento),
             msg=msg, extra=extra,
         )
     return build_event(

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from accounts.points_of_sale import PointOfSale
 from comprobantes.answers import NO_DATE, comprobante_nro
+from comprobantes.dates import ddmmyyyy, yyyymmdd_to_ddmmyyyy
 from comprobantes.store import Record
 
 STATUS = {
@@ -16,14 +16,6 @@ STATUS = {
     "procesando": "EN COLA, ESPERANDO APROBACION",
     "error": "ENVIADO A PROCESAR - CON ERROR",
 }
-
-
-def ddmmyyyy(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
-
-
-def yyyymmdd_to_ddmmyyyy(value: str) -> str:
-    return f"{value[6:8]}/{value[4:6]}/{value[:4]}" if len(value) == 8 else ""
 
 
 def status_text(record: Record) -> str:

@@ -12,10 +12,7 @@ from decimal import Decimal
 
 from comprobantes.amounts import Totals
 from comprobantes.codes import PESOS, TipoComprobante
-
-
-def yyyymmdd(day: date) -> str:
-    return day.strftime("%Y%m%d")
+from comprobantes.dates import yyyymmdd
 
 
 def plain(number: Decimal) -> str:

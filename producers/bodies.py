@@ -1,5 +1,6 @@
 """The request bodies of the Python API as marshmallow schemas, one per TusFacturas method (and ours),
-and the steps every method takes with one: open it with its credentials, judge it, answer.
+and the steps every method takes with one (`handles`): open it with its credentials, judge it, answer
+with `refused()` or `done()`. The field types are in producers/fields.py, the dates in comprobantes/dates.py.
 
 The OpenAPI document is generated from them, and the functions refuse any field they do not declare:
 a misspelt field (`limit` for `limite`) must not silently fall back to a default. Fields are described
@@ -8,73 +9,15 @@ in Spanish, as TusFacturas documents them, for the clients who read /docs.
 
 from __future__ import annotations
 
+import functools
+
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from comprobantes.schemas import ClienteSchema, ComprobanteSchema
+from comprobantes.schemas import UNKNOWN, ClienteSchema, ComprobanteSchema
 from config.redis_client import get_redis
 from producers.access import BAD_CREDENTIALS, point_of_sale
 from producers.batches import MAX_BATCH, MAX_LOTE
-
-DATE_PATTERN = r"^\s*\d{1,2}/\d{1,2}/\d{4}\s*$"
-STRING_OR_INTEGER = [{"type": "string"}, {"type": "integer"}]
-UNKNOWN = "no existe en el formato de TusFacturas."
-
-
-def spanish_messages(invalid: str) -> dict[str, str]:
-    """A field's error messages in Spanish; the caller prefixes "El campo <path> "."""
-    return {"required": "es obligatorio.", "null": "no puede ser null.", "invalid": invalid,
-            "validator_failed": "tiene un valor no valido."}
-
-
-def text(**kwargs) -> fields.String:
-    return fields.String(error_messages=spanish_messages("debe ser un texto."), **kwargs)
-
-
-def whole(**kwargs) -> fields.Integer:
-    return fields.Integer(strict=True, error_messages=spanish_messages("debe ser un numero entero."), **kwargs)
-
-
-def flag(**kwargs) -> fields.Boolean:
-    return fields.Boolean(error_messages=spanish_messages("debe ser true o false."), **kwargs)
-
-
-def yes_no(**kwargs) -> fields.String:
-    return text(validate=validate.OneOf(["S", "N"], error="debe ser S o N."), **kwargs)
-
-
-def between(low: int, high: int) -> validate.Range:
-    return validate.Range(low, high, error="debe estar entre {min} y {max}.")
-
-
-def one_of(choices) -> validate.OneOf:
-    return validate.OneOf(choices, error="debe ser uno de: {choices}.")
-
-
-def date_field(description: str, **kwargs) -> fields.Date:
-    """A dd/mm/aaaa date, loaded as a date."""
-    return fields.Date(format="%d/%m/%Y", error_messages=spanish_messages("debe ser una fecha dd/mm/aaaa."),
-                       metadata={"description": f"{description} (dd/mm/aaaa).", "format": "dd/mm/aaaa",
-                                 "pattern": DATE_PATTERN, "example": "21/03/2022"}, **kwargs)
-
-
-class Reference(fields.Field):
-    """An external_reference: text of up to 255 characters, or a number (TusFacturas' examples send both)."""
-
-    default_error_messages = spanish_messages("debe ser un texto de hasta 255 caracteres o un numero.")
-
-    def _deserialize(self, value, attr, data, **kwargs) -> str:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        if not isinstance(value, str) or not 0 < len(value) <= 255:
-            raise self.make_error("invalid")
-        return value
-
-
-def reference(description: str, **kwargs) -> Reference:
-    return Reference(metadata={"description": description, "oneOf": [{"type": "string", "maxLength": 255},
-                                                                      {"type": "integer"}], "example": "ABC123"},
-                     **kwargs)
-
+from producers.fields import STRING_OR_INTEGER, between, date_field, one_of, reference, text, whole
 
 class Request(Schema):
     """A body of the TusFacturas format: its fields are exactly those declared."""
@@ -182,7 +125,7 @@ class Consulta(Credenciales):
 
 def unknown_fields(body, schema: type[Schema]) -> list[str]:
     """The paths of the fields `body` carries that `schema` does not declare, nested blocks included."""
-    if not isinstance(body, dict):
+    if schema is None or not isinstance(body, dict):
         return []
     declared = schema().fields
     found = []
@@ -214,21 +157,40 @@ def _sentences(messages, path: str):
         yield f"El campo {path} {messages}" if path else f"El cuerpo del request {messages}"
 
 
-def refused(*messages: str) -> dict:
+def refused(*messages: str, **extra) -> dict:
     """The answer of TusFacturas' queue methods to a request they do not carry out."""
-    return {"error": "S", "errores": list(messages)}
+    return {"error": "S", "errores": list(messages), **extra}
 
 
 def done(**extra) -> dict:
     return {"error": "N", "errores": [], **extra}
 
 
-def open_request(body, schema: type[Schema]):
-    """(redis, the point of sale the credentials open, the loaded body), or (redis, None, the answer that
-    refuses it: wrong credentials first, without a word about the body, else every problem of the body)."""
-    r = get_redis()
-    pdv = point_of_sale(r, body)
-    if pdv is None:
-        return r, None, refused(BAD_CREDENTIALS.text)
-    data, problems = judge(schema, body)
-    return (r, pdv, data) if data is not None else (r, None, refused(*problems))
+def handles(schema: type[Schema] | None, *, load: bool = True, **refused_extra):
+    """The one way a method takes a TusFacturas body: the public function authenticates its credentials
+    (wrong ones are refused without a word about the body), refuses every field `schema` does not declare
+    and, with `load`, every other problem of the body, then calls the handler with (redis, the point of
+    sale, the loaded body). Without `load` the handler gets the body as sent and judges its values itself,
+    in the words its answers have always had (the queue operations); without `schema` it judges every field.
+    `refused_extra` are the keys a refusal carries besides `errores`.
+
+    The handler is also `.as_operator(r, pdv, body)`, for an operator who names the point of sale (the CLI
+    and the page)."""
+
+    def decorate(handler):
+        @functools.wraps(handler)
+        def public(body) -> dict:
+            r = get_redis()
+            pdv = point_of_sale(r, body)
+            if pdv is None:
+                return refused(BAD_CREDENTIALS.text, **refused_extra)
+            if load:
+                data, problems = judge(schema, body)
+            else:
+                data, problems = body, [f"El campo {name} {UNKNOWN}" for name in unknown_fields(body, schema)]
+            return refused(*problems, **refused_extra) if problems else handler(r, pdv, data)
+
+        public.as_operator = handler
+        return public
+
+    return decorate

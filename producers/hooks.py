@@ -11,9 +11,8 @@ from datetime import datetime
 from marshmallow import fields, validate
 
 from config import clock
-from producers.bodies import (
-    Credenciales, between, done, one_of, open_request, reference, refused, spanish_messages, text, whole,
-)
+from producers.bodies import Credenciales, done, handles, refused
+from producers.fields import between, one_of, reference, spanish_messages, text, whole
 from webhook_dispatch import endpoints, hook_log, operations
 from webhook_dispatch.endpoints import ROTATION_GRACE_SECONDS
 from webhook_dispatch.events import HOOK_ID_PATTERN
@@ -71,11 +70,9 @@ class RotarSecreto(Credenciales):
                        "0: deja de firmar ya)."})
 
 
-def hooks_consulta(body) -> dict:
+@handles(HooksConsulta)
+def hooks_consulta(r, pdv, data) -> dict:
     """`hooks/consulta`: the hooks of one comprobante, one hook, or the latest of the point of sale."""
-    r, pdv, data = open_request(body, HooksConsulta)
-    if pdv is None:
-        return data
     if "external_reference" in data and "hook_id" in data:
         return refused("Envia external_reference o hook_id, no los dos.")
     if "hook_id" in data:
@@ -89,11 +86,9 @@ def hooks_consulta(body) -> dict:
     return done(hooks=[entry.to_dict() for entry in entries])
 
 
-def hooks_reenviar(body) -> dict:
+@handles(HooksReenviar)
+def hooks_reenviar(r, pdv, data) -> dict:
     """`hooks/reenviar`: one manual attempt of a hook now, or of every failed hook since a moment."""
-    r, pdv, data = open_request(body, HooksReenviar)
-    if pdv is None:
-        return data
     if ("hook_id" in data) == ("fallidos_desde" in data):
         return refused("Envia hook_id (un hook) o fallidos_desde (todos los fallidos desde esa fecha).")
     if "hook_id" in data:
@@ -103,22 +98,18 @@ def hooks_reenviar(body) -> dict:
     return done(hooks=operations.redeliver_failed(r, pdv.id, data["fallidos_desde"]))
 
 
-def hooks_test(body) -> dict:
+@handles(Credenciales)
+def hooks_test(r, pdv, data) -> dict:
     """`hooks/test`: the `test` event (recurso test) sent to the point of sale's webhook now."""
-    r, pdv, data = open_request(body, Credenciales)
-    if pdv is None:
-        return data
     if not pdv.webhook_url:
         return refused("Tu punto de venta no tiene una direccion de webhook definida.")
     return done(hook_id=operations.send_test_event(r, pdv.id))
 
 
-def rotar_secreto_webhook(body) -> dict:
+@handles(RotarSecreto)
+def rotar_secreto_webhook(r, pdv, data) -> dict:
     """`puntos_venta/rotar_secreto_webhook`: a new signing secret, shown this once; the previous one keeps
     signing too during the grace period, so the receiver can switch without losing a hook."""
-    r, pdv, data = open_request(body, RotarSecreto)
-    if pdv is None:
-        return data
     grace = data.get("gracia_segundos", ROTATION_GRACE_SECONDS)
     secret = endpoints.rotate_secret(r, pdv.id, grace_seconds=grace)
     return done(webhook_secret=secret, secreto_anterior_hasta=clock.timestamp() + grace if grace else None)

@@ -7,24 +7,16 @@ Each takes the body TusFacturas documents and returns the dict TusFacturas answe
 
 from __future__ import annotations
 
-import functools
-from datetime import date, datetime
-
-from marshmallow import Schema
-
-from comprobantes import instant, queue_changes
+from comprobantes import dates, instant, queue_changes
 from comprobantes.codes import TIPOS
 from comprobantes.store import IN_QUEUE, Record, Store, fecha_key, numero_key, ref_key, state_key
 from comprobantes.validation import check_item
 from comprobantes.views import consulta_view, emitted_answer
 from config import clock
-from config.redis_client import get_redis
 from config.score_pages import page_by_score
 from config.settings import get_settings
 from emission.schedule import kick_if_due
 from producers import bodies
-from producers.access import BAD_CREDENTIALS, point_of_sale
-from producers.bodies import UNKNOWN, unknown_fields
 from producers.submission import CREDENTIALS
 
 NOT_FOUND = "No se han encontrado comprobantes."
@@ -35,37 +27,7 @@ INSTANT_WAIT_SECONDS = 90.0  # TusFacturas' instant path can take up to 1 min 30
 
 MISSING_REFERENCE = "Debes enviar el external_reference del comprobante (hasta 255 caracteres)."
 CHANGED_MEANWHILE = "El comprobante cambió de estado mientras se lo modificaba; consultalo y volvé a intentar."
-
-
-def _error(*messages: str, **extra) -> dict:
-    return {"error": "S", "errores": list(messages), **extra}
-
-
-def _for_point_of_sale(request: type[Schema] | None, **refused_extra):
-    """The public function takes a TusFacturas body, authenticates its credentials and refuses the
-    fields `request` does not declare (without `request` the operation judges every field itself); the
-    same operation is `.as_operator(r, pdv, body)` for an operator who names the point of sale (the CLI)."""
-
-    def decorate(operation):
-        @functools.wraps(operation)
-        def public(body) -> dict:
-            r = get_redis()
-            pdv = point_of_sale(r, body)
-            if pdv is None:
-                return _error(BAD_CREDENTIALS.text, **refused_extra)
-            unknown = unknown_fields(body, request) if request else []
-            if unknown:
-                return _error(*[f"El campo {name} {UNKNOWN}" for name in unknown], **refused_extra)
-            return operation(r, pdv, body)
-
-        public.as_operator = operation
-        return public
-
-    return decorate
-
-
-def _ok(**extra) -> dict:
-    return {"error": "N", "errores": [], **extra}
+NOT_DELETED = {"procesados_cant": 0, "procesados": []}  # eliminar_encolado's answer keys, when it deletes none
 
 
 def _reference(body) -> str | None:
@@ -75,86 +37,77 @@ def _reference(body) -> str | None:
     return ref if isinstance(ref, str) and 0 < len(ref) <= 255 else None
 
 
-def _date(value) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.strptime(value.strip(), "%d/%m/%Y").date()
-    except ValueError:
-        return None
-
-
 def _kick(r, records: list[Record]) -> None:
     lease = get_settings().lane_lease_seconds
     for record in records:
         kick_if_due(r, record.lane, record.due_at, lease=lease)
 
 
-@_for_point_of_sale(bodies.ReenviarEncolado)
+@bodies.handles(bodies.ReenviarEncolado, load=False)
 def reenviar_encolado(r, pdv, body) -> dict:
     """Send a comprobante that ended in `error` back to the queue (the first one, if several match)."""
     ref = _reference(body)
     if ref is None:
-        return _error(MISSING_REFERENCE)
+        return bodies.refused(MISSING_REFERENCE)
     store = Store(r)
     candidates = [rec for rec in store.by_reference(pdv.id, ref) if rec.state == "error"]
     if not candidates:
-        return _error(NOT_FOUND)
+        return bodies.refused(NOT_FOUND)
     if not store.transition([candidates[0].id], queue_changes.requeue()):
-        return _error(CHANGED_MEANWHILE)
+        return bodies.refused(CHANGED_MEANWHILE)
     _kick(r, store.get_many([candidates[0].id]))
-    return _ok()
+    return bodies.done()
 
 
-@_for_point_of_sale(bodies.CambiarFechaEncolado)
+@bodies.handles(bodies.CambiarFechaEncolado, load=False)
 def cambiar_fecha_encolado(r, pdv, body) -> dict:
     """New fecha and vencimiento for a queued (or failed) comprobante; it is validated again for them."""
     ref = _reference(body)
-    fecha = _date(body.get("fecha"))
+    fecha = dates.parse(body.get("fecha"))
     problems = []
     if ref is None:
         problems.append(MISSING_REFERENCE)
     if fecha is None:
         problems.append("La fecha no tiene el formato correcto (dd/mm/aaaa).")
     vencimiento = body.get("vencimiento")
-    if vencimiento not in (None, "") and _date(vencimiento) is None:
+    if vencimiento not in (None, "") and dates.parse(vencimiento) is None:
         problems.append("El vencimiento no tiene el formato correcto (dd/mm/aaaa).")
     if problems:
-        return _error(*problems)
+        return bodies.refused(*problems)
     store = Store(r)
     candidates = [rec for rec in store.by_reference(pdv.id, ref) if rec.state in queue_changes.CHANGEABLE]
     if not candidates:
         busy = [rec for rec in store.by_reference(pdv.id, ref) if rec.state == "procesando"]
         if busy:
-            return _error("El comprobante se está emitiendo en este momento; no se puede cambiar su fecha.")
-        return _error(NOT_FOUND)
+            return bodies.refused("El comprobante se está emitiendo en este momento; no se puede cambiar su fecha.")
+        return bodies.refused(NOT_FOUND)
     record = candidates[0]
-    sent = dict(record.body.get("comprobante") or {}, fecha=fecha.strftime("%d/%m/%Y"))
+    sent = dict(record.body.get("comprobante") or {}, fecha=dates.ddmmyyyy(fecha))
     if vencimiento not in (None, ""):
         sent["vencimiento"] = vencimiento
     checked = check_item({"cliente": record.body.get("cliente"), "comprobante": sent}, pdv, today=clock.today_ar())
     if checked.problems:
-        return _error(*[p.text for p in checked.problems])
+        return bodies.refused(*[p.text for p in checked.problems])
     if not store.transition([record.id], queue_changes.change_date(checked.accepted)):
-        return _error(CHANGED_MEANWHILE)
+        return bodies.refused(CHANGED_MEANWHILE)
     _kick(r, store.get_many([record.id]))
-    return _ok()
+    return bodies.done()
 
 
-@_for_point_of_sale(bodies.EliminarEncolado, procesados_cant=0, procesados=[])
+@bodies.handles(bodies.EliminarEncolado, load=False, **NOT_DELETED)
 def eliminar_encolado(r, pdv, body) -> dict:
     """Delete every queued or failed comprobante with that reference (and that fecha, when sent)."""
     ref = _reference(body)
     if ref is None:
-        return _error(MISSING_REFERENCE, procesados_cant=0, procesados=[])
+        return bodies.refused(MISSING_REFERENCE, **NOT_DELETED)
     raw_fecha = body.get("fecha")
-    fecha = _date(raw_fecha)
+    fecha = dates.parse(raw_fecha)
     if raw_fecha not in (None, "") and fecha is None:
-        return _error("La fecha no tiene el formato correcto (dd/mm/aaaa).", procesados_cant=0, procesados=[])
+        return bodies.refused("La fecha no tiene el formato correcto (dd/mm/aaaa).", **NOT_DELETED)
     store = Store(r)
     matches = [rec for rec in store.by_reference(pdv.id, ref) if fecha is None or rec.fecha == fecha]
     if not matches:
-        return _error(NOT_FOUND, procesados_cant=0, procesados=[])
+        return bodies.refused(NOT_FOUND, **NOT_DELETED)
     deletable = [rec for rec in matches if rec.state in queue_changes.CHANGEABLE]
     deleted = set(store.transition([rec.id for rec in deletable], queue_changes.eliminate()))
     done, refused = [], []
@@ -171,7 +124,7 @@ def eliminar_encolado(r, pdv, body) -> dict:
     return {"error": status, "errores": refused, "procesados_cant": len(done), "procesados": done}
 
 
-@_for_point_of_sale(bodies.ConsultaAvanzada)
+@bodies.handles(bodies.ConsultaAvanzada, load=False)
 def consulta_avanzada(r, pdv, body) -> dict:
     """Search by external_reference (EXT_REF) or fecha (F), the last arrived first, or by tipo and number
     range (TN), the highest number first; queued comprobantes included. Reads one page of the index."""
@@ -186,10 +139,10 @@ def consulta_avanzada(r, pdv, body) -> dict:
     if not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= MAX_LIMIT:
         problems.append(f"El campo limite debe ser un numero entero entre 0 y {MAX_LIMIT}.")
     if problems:
-        return _error(*problems)
+        return bodies.refused(*problems)
     found, problem = _search(pdv, search, criteria)
     if problem:
-        return _error(problem)
+        return bodies.refused(problem)
     index, low, high = found
     limit = limit or MAX_LIMIT
     total, ids = page_by_score(r, [index], low=low, high=high, offset=page * limit, count=limit, highest_first=True)
@@ -208,7 +161,7 @@ def _search(pdv, search: str, criteria: dict) -> tuple[tuple[str, int | str, int
             return None, "Debes enviar el external_reference a buscar (de 1 a 255 caracteres)."
         return (ref_key(pdv.id, ref), "-inf", "+inf"), None
     if search == "F":
-        fecha = _date(criteria.get("fecha"))
+        fecha = dates.parse(criteria.get("fecha"))
         if fecha is None:
             return None, "La fecha no tiene el formato correcto (dd/mm/aaaa)."
         return (fecha_key(pdv.id, fecha.isoformat()), "-inf", "+inf"), None
@@ -223,19 +176,19 @@ def _search(pdv, search: str, criteria: dict) -> tuple[tuple[str, int | str, int
     return (numero_key(pdv.id, tipo.cbte_tipo), desde, hasta), None
 
 
-@_for_point_of_sale(bodies.Consulta)
+@bodies.handles(bodies.Consulta, load=False)
 def consulta(r, pdv, body) -> dict:
     """One emitted comprobante by tipo, punto de venta and number."""
     wanted = body.get("comprobante") if isinstance(body.get("comprobante"), dict) else {}
     tipo = TIPOS.get(str(wanted.get("tipo", "")).strip().upper())
     numero = wanted.get("numero")
     if tipo is None or not isinstance(numero, int) or isinstance(numero, bool):
-        return _error("Debes enviar el tipo y el numero del comprobante a consultar.")
+        return bodies.refused("Debes enviar el tipo y el numero del comprobante a consultar.")
     if wanted.get("punto_venta") not in (None, pdv.pto_vta):
-        return _error(NOT_FOUND)
+        return bodies.refused(NOT_FOUND)
     ids = r.zrangebyscore(numero_key(pdv.id, tipo.cbte_tipo), numero, numero)
     if not ids:
-        return _error(NOT_FOUND)
+        return bodies.refused(NOT_FOUND)
     return {"error": "N", "errores": [], "rta": "OK", **consulta_view(Store(r).get(ids[0]))}
 
 
@@ -246,7 +199,7 @@ def has_queue(r, pdv_id: str) -> bool:
     return any(pipe.execute())
 
 
-@_for_point_of_sale(None)
+@bodies.handles(None, load=False)
 def nuevo(r, pdv, body) -> dict:
     """The instant endpoint: have the emision workers emit now through the lane machinery, wait for the
     outcome (comprobantes.instant) and answer with the CAE.
@@ -255,18 +208,18 @@ def nuevo(r, pdv, body) -> dict:
     take numbers and dates ahead of them.
     """
     if has_queue(r, pdv.id):
-        return _error("Existen comprobantes en la cola de procesamiento de este punto de venta: mientras existan, "
-                      "solo podés enviar comprobantes a la cola (nuevo_encola o lotes_encola).")
+        return bodies.refused("Existen comprobantes en la cola de procesamiento de este punto de venta: mientras "
+                              "existan, solo podés enviar comprobantes a la cola (nuevo_encola o lotes_encola).")
     sent = body.get("comprobante")
     if isinstance(sent, dict) and not sent.get("external_reference"):
         body = {**body, "comprobante": dict(sent, external_reference=f"nuevo-{int(clock.timestamp() * 1000)}")}
     checked = check_item(body, pdv, today=clock.today_ar(), envelope=CREDENTIALS, submitted=True)
     if checked.problems:
-        return {**_error(*[p.text for p in checked.problems]),
+        return {**bodies.refused(*[p.text for p in checked.problems]),
                 "error_details": [{"code": p.code, "text": p.text} for p in checked.problems]}
     if checked.accepted.fecha > clock.today_ar():
-        return _error("La fecha de un comprobante instantáneo no puede ser posterior a hoy; para emitirlo más "
-                      "adelante envialo a la cola con nuevo_encola.")
+        return bodies.refused("La fecha de un comprobante instantáneo no puede ser posterior a hoy; para emitirlo "
+                              "más adelante envialo a la cola con nuevo_encola.")
     store = Store(r)
     record, _ = store.accept(pdv, checked.accepted, notify=bool(pdv.webhook_url), instant=True)
     # An emision worker emits it, as any due lane; this process only waits on Redis for the outcome.
@@ -276,8 +229,8 @@ def nuevo(r, pdv, body) -> dict:
     if record.state == "emitido":
         return emitted_answer(record, pdv)
     if record.state == "error":
-        return _error(*record.last_error, external_reference=record.external_reference)
-    return _error(
+        return bodies.refused(*record.last_error, external_reference=record.external_reference)
+    return bodies.refused(
         "AFIP no respondió a tiempo. El comprobante quedó en la cola de procesamiento y se emitirá cuando AFIP "
         "responda" + ("; recibirás un webhook con el resultado." if pdv.webhook_url else
                       "; consultalo con consulta_avanzada por external_reference."),

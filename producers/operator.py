@@ -17,7 +17,8 @@ from accounts.points_of_sale import (
     get_point_of_sale, list_points_of_sale, pdv_id, rotate_credentials, rotate_webhook_token, update_point_of_sale,
 )
 from config.redis_client import get_redis
-from producers.bodies import Request, between, done, flag, judge, one_of, refused, text, whole
+from producers.bodies import Request, done, judge, refused
+from producers.fields import between, flag, one_of, text, whole
 from webhook_dispatch import endpoints
 
 CUIT_RANGE = (20000000000, 34999999999)  # 20, 23, 24, 27 (personas), 30, 33, 34 (empresas)

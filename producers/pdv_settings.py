@@ -15,9 +15,8 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from accounts.points_of_sale import PointOfSale, rotate_credentials, rotate_webhook_token, update_point_of_sale
-from producers.bodies import (
-    STRING_OR_INTEGER, Credenciales, between, date_field, done, one_of, open_request, refused, text, whole, yes_no,
-)
+from producers.bodies import Credenciales, done, handles, refused
+from producers.fields import STRING_OR_INTEGER, between, date_field, one_of, text, whole, yes_no
 from webhook_dispatch import endpoints
 
 CONCEPTOS_TIPO = {"P": 1, "S": 2, "PS": 3}
@@ -90,11 +89,9 @@ def _changes(data: dict) -> dict:
     return changes
 
 
-def administrar(body) -> dict:
+@handles(Administrar)
+def administrar(r, pdv, data) -> dict:
     """`puntos_venta/administrar` with operacion M: the settings of the credentials' point of sale."""
-    r, pdv, data = open_request(body, Administrar)
-    if pdv is None:
-        return data
     if data["operacion"] == "A":
         return refused(CREATION)
     problems = _fixed_problems(data, pdv)
@@ -107,28 +104,22 @@ def administrar(body) -> dict:
     return done(punto_venta=client_view(pdv))
 
 
-def consulta(body) -> dict:
+@handles(Credenciales)
+def consulta(r, pdv, data) -> dict:
     """`puntos_venta/consulta`: the settings of the credentials' point of sale, and the state of its webhook
     endpoint (disabled or not and why, failing since when)."""
-    r, pdv, data = open_request(body, Credenciales)
-    if pdv is None:
-        return data
     return done(punto_venta=client_view(pdv), webhook=endpoints.status(r, pdv.id))
 
 
-def rotar_credenciales(body) -> dict:
+@handles(Credenciales)
+def rotar_credenciales(r, pdv, data) -> dict:
     """`puntos_venta/rotar_credenciales`: new apitoken and usertoken for the credentials' point of sale,
     shown this once; the ones sent are refused from now on and its page sessions end."""
-    r, pdv, data = open_request(body, Credenciales)
-    if pdv is None:
-        return data
     return done(credenciales=rotate_credentials(r, pdv.id))
 
 
-def rotar_token_webhook(body) -> dict:
+@handles(Credenciales)
+def rotar_token_webhook(r, pdv, data) -> dict:
     """`puntos_venta/rotar_token_webhook`: a new TF-WebhookToken, shown this once; every delivery attempt
     from now on carries it (there is no grace period: the receiver accepts both while it switches)."""
-    r, pdv, data = open_request(body, Credenciales)
-    if pdv is None:
-        return data
     return done(webhook_token=rotate_webhook_token(r, pdv.id))

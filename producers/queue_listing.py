@@ -17,7 +17,8 @@ from comprobantes.codes import TIPOS
 from comprobantes.store import IN_QUEUE, Store, fecha_scores, queue_tipo_key, state_key
 from comprobantes.views import consulta_view
 from config.score_pages import page_by_score
-from producers.bodies import Credenciales, between, date_field, done, one_of, open_request, refused, text, whole
+from producers.bodies import Credenciales, done, handles, refused
+from producers.fields import between, date_field, one_of, text, whole
 
 MAX_LIMIT = 1000
 
@@ -55,10 +56,8 @@ def _still(records: list, states) -> list:
     return [record for record in records if record.state in states]
 
 
-def ventas_en_cola(body) -> dict:
-    r, pdv, data = open_request(body, VentasEnCola)
-    if pdv is None:
-        return data
+@handles(VentasEnCola)
+def ventas_en_cola(r, pdv, data) -> dict:
     cbte_tipo = None
     if "tipo" in data:
         tipo = TIPOS.get(data["tipo"].strip().upper())

@@ -26,7 +26,9 @@ from flask import Blueprint, Flask, flash, g, redirect, render_template, request
 import producers
 from comprobantes.answers import comprobante_nro
 from comprobantes.store import Store
-from comprobantes.views import ddmmyyyy, status_text, yyyymmdd_to_ddmmyyyy
+from comprobantes import dates
+from comprobantes.dates import ddmmyyyy, yyyymmdd_to_ddmmyyyy
+from comprobantes.views import status_text
 from config import clock
 from config.redis_client import get_redis
 from producers.access import BAD_CREDENTIALS, point_of_sale
@@ -63,12 +65,10 @@ page = Blueprint("ventas_en_cola", __name__, url_prefix=PATH, template_folder="t
 def _day(text: str | None) -> date | None:
     """A day as a date input sends it (aaaa-mm-dd) or as people write it (dd/mm/aaaa); None if neither."""
     text = (text or "").strip()
-    for form in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, form).date()
-        except ValueError:
-            continue
-    return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()  # what an <input type="date"> sends
+    except ValueError:
+        return dates.parse(text)
 
 
 def _back() -> str:

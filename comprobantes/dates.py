@@ -1,0 +1,41 @@
+"""The dates of the wire format, in one place: TusFacturas sends and answers every day as dd/mm/aaaa
+(abono_hasta as mm/aaaa) and AFIP's WSFEv1 as aaaammdd.
+
+One parser decides what a date is, so every path refuses the same bad input: a string of one or two
+digits for the day and month and four for the year, spaces around it forgiven, naming a day that
+exists. A caller may narrow the pattern (a comprobante's dates keep to 2000-2099) and chooses what to
+say about a date it could not read.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+DAY_FORMAT, DAY_PATTERN = "%d/%m/%Y", r"\s*\d{1,2}/\d{1,2}/\d{4}\s*"
+MONTH_FORMAT = "%m/%Y"
+
+
+def parse(value, form: str = DAY_FORMAT, pattern: str = DAY_PATTERN) -> date | None:
+    """The day `value` writes in `form` (dd/mm/aaaa unless told), or None if it is not one."""
+    if not isinstance(value, str) or not re.fullmatch(pattern, value):
+        return None
+    try:
+        return datetime.strptime(value.strip(), form).date()
+    except ValueError:
+        return None
+
+
+def ddmmyyyy(day: date | None) -> str:
+    """A day as TusFacturas writes it; "" for none."""
+    return day.strftime(DAY_FORMAT) if day else ""
+
+
+def yyyymmdd(day: date) -> str:
+    """A day as AFIP's WSFEv1 writes it."""
+    return day.strftime("%Y%m%d")
+
+
+def yyyymmdd_to_ddmmyyyy(value: str) -> str:
+    """An AFIP day (aaaammdd) as TusFacturas writes it; "" for anything else."""
+    return f"{value[6:8]}/{value[4:6]}/{value[:4]}" if len(value) == 8 else ""

@@ -1,0 +1,54 @@
+"""The one dd/mm/aaaa parser (comprobantes/dates.py) and the paths that now share it."""
+
+from datetime import date
+
+import pytest
+from marshmallow import ValidationError
+
+from comprobantes import dates
+from comprobantes.schemas import Fecha, Integer, MesAnio
+from producers.fields import Day, whole
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("21/03/2022", date(2022, 3, 21)),
+    (" 1/3/2022 ", date(2022, 3, 1)),
+    ("15/03/1995", date(1995, 3, 15)),  # an activity may have started before 2000
+])
+def test_a_day_is_read(text, day):
+    assert dates.parse(text) == day
+
+
+@pytest.mark.parametrize("value", [
+    "31/02/2022", "2022-03-21", "21/03/22", "21-03-2022", "21/03/2022x", "", None, 21032022, ["21/03/2022"],
+])
+def test_anything_else_is_none(value):
+    assert dates.parse(value) is None
+
+
+def test_the_formats_round_trip():
+    day = date(2026, 12, 6)
+    assert dates.parse(dates.ddmmyyyy(day)) == day
+    assert dates.ddmmyyyy(None) == ""
+    assert dates.yyyymmdd_to_ddmmyyyy(dates.yyyymmdd(day)) == "06/12/2026"
+    assert dates.yyyymmdd_to_ddmmyyyy("") == ""
+
+
+def test_a_comprobantes_dates_keep_to_this_century():
+    assert Fecha().deserialize(" 6/12/2026") == date(2026, 12, 6)
+    assert MesAnio().deserialize("12/2026") == date(2026, 12, 1)
+    for field, text in ((Fecha(), "06/12/1999"), (Fecha(), "30/02/2026"), (MesAnio(), "13/2026")):
+        with pytest.raises(ValidationError):
+            field.deserialize(text)
+
+
+def test_the_bodies_date_field_uses_the_same_parser():
+    assert Day().deserialize(" 21/03/2022 ") == date(2022, 3, 21)
+    with pytest.raises(ValidationError, match="debe ser una fecha dd/mm/aaaa."):
+        Day().deserialize("2022-03-21")
+
+
+def test_paging_fields_stay_strict_where_a_comprobantes_integer_reads_digits():
+    assert Integer().deserialize("0002") == 2
+    with pytest.raises(ValidationError, match="debe ser un numero entero."):
+        whole().deserialize("2")
