@@ -1,7 +1,8 @@
 """The state changes of emission, as `Store.transition` change functions.
 
-Each one checks that the comprobante is still where this emitter left it (state and batch id: the
-fence on our side, as AFIP's 10016 is on AFIP's), so a stale emitter's late answer changes nothing.
+Each one starts only from its from-states in comprobantes/lifecycle.py and checks that the comprobante
+is still where this emitter left it (state and batch id: the fence on our side, as AFIP's 10016 is on
+AFIP's), so a stale emitter's late answer changes nothing.
 """
 
 from __future__ import annotations
@@ -9,24 +10,25 @@ from __future__ import annotations
 import json
 
 from comprobantes.answers import comprobante_nro
+from comprobantes.lifecycle import Conflict, State, require
 from comprobantes.qr import afip_qr_url
-from comprobantes.store import Conflict, NewRecord, Record, Store, event_for, numero_key, pending_key, pending_score
+from comprobantes.store import NewRecord, Record, Store, event_for, numero_key, pending_key, pending_score
 from comprobantes.views import yyyymmdd_to_ddmmyyyy
 from config import clock
 from webhook_dispatch.events import Event
 
 
-def _owned(record: Record, batch_id: str) -> None:
-    if record.state != "procesando" or record.batch != batch_id:
+def _owned(change: str, record: Record, batch_id: str) -> None:
+    require(change, record.id, record.state)
+    if record.batch != batch_id:
         raise Conflict(record.id)
 
 
 def claim(batch_id: str):
     def change(pipe, record: Record):
         pipe.zrem(pending_key(record.lane), record.id)
-        if record.state != "encolado":
-            raise Conflict(record.id)
-        Store.stage_state(pipe, record, "procesando", {"batch": batch_id}, {"lote": batch_id})
+        require("claim", record.id, record.state)
+        Store.stage_state(pipe, record, State.PROCESANDO, {"batch": batch_id}, {"lote": batch_id})
         return None
 
     return change
@@ -40,7 +42,7 @@ def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, Ne
     """
 
     def change(pipe, record: Record):
-        _owned(record, batch_id)
+        _owned("emitted", record, batch_id)
         result = results[record.id]
         detail = record.detail
         qr = afip_qr_url(
@@ -51,7 +53,7 @@ def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, Ne
         attempts = record.attempts + 1
         observaciones = [f"{code} - {msg}" for code, msg in result["observaciones"]]
         Store.stage_state(
-            pipe, record, "emitido",
+            pipe, record, State.EMITIDO,
             {"numero": result["numero"], "cae": result["cae"], "cae_vto": result["cae_vto"], "afip_qr": qr,
              "observaciones": _dumps(observaciones), "attempts": attempts, "emitted_at": repr(clock.timestamp()),
              "batch": "", "last_error": "[]"},
@@ -85,15 +87,14 @@ def failed(batch_id: str | None, messages: dict[str, list[str]], *, codes: dict[
 
     def change(pipe, record: Record):
         if batch_id is None:
-            if record.state != "encolado":
-                raise Conflict(record.id)
+            require("failed_unclaimed", record.id, record.state)
             pipe.zrem(pending_key(record.lane), record.id)
         else:
-            _owned(record, batch_id)
+            _owned("failed", record, batch_id)
         attempts = record.attempts + 1
         msg = messages[record.id]
         Store.stage_state(
-            pipe, record, "error", {"attempts": attempts, "last_error": _dumps(msg), "batch": ""},
+            pipe, record, State.ERROR, {"attempts": attempts, "last_error": _dumps(msg), "batch": ""},
             {"intento": attempts, "errores": msg, "codigos": (codes or {}).get(record.id, [])},
         )
         return event_for(record, "error", intento=attempts, msg=msg)
@@ -105,19 +106,19 @@ def released(batch_id: str, *, count_attempt: bool, reason: str, max_attempts: i
     """Back to `encolado` in its lane; a counted failure that spends the last attempt goes to `error`."""
 
     def change(pipe, record: Record):
-        _owned(record, batch_id)
+        _owned("released", record, batch_id)
         attempts = record.attempts + (1 if count_attempt else 0)
         if count_attempt and attempts >= max_attempts:
             msg = [exhausted_message, reason]
             Store.stage_state(
-                pipe, record, "error", {"attempts": attempts, "last_error": _dumps(msg), "batch": ""},
+                pipe, record, State.ERROR, {"attempts": attempts, "last_error": _dumps(msg), "batch": ""},
                 {"intento": attempts, "errores": msg},
             )
             return event_for(record, "error", intento=attempts, msg=msg)
         fields = {"attempts": attempts, "batch": ""}
         if count_attempt:
             fields["last_error"] = _dumps([reason])
-        Store.stage_state(pipe, record, "encolado", fields, {"intento": attempts, "motivo": reason})
+        Store.stage_state(pipe, record, State.ENCOLADO, fields, {"intento": attempts, "motivo": reason})
         pipe.zadd(pending_key(record.lane), {record.id: pending_score(record.fecha, record.seq)})
         return None
 
