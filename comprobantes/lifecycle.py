@@ -2,8 +2,8 @@
 that makes each one and the webhook event (`evento`) it emits.
 
 The store refuses a state change that is not in TRANSITIONS (`check_transition`), and each change
-function refuses a comprobante that is not in one of its from-states (`require`), so the rules live here
-and nowhere else. README.md's "A comprobante's life" holds `readme_table()`'s output (tests/test_lifecycle.py).
+function refuses a comprobante that is not in one of its from-states (`require`) and sends the event the
+table names (`event`), so the rules live here and nowhere else. README.md's "A comprobante's life" holds `readme_table()`'s output (tests/test_lifecycle.py).
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ TRANSITIONS = (
     Transition("eliminate", State.ERROR, State.ELIMINADO, "eliminado"),
 )
 
-INITIAL = State.ENCOLADO  # an accepted comprobante, with its `encolado` event
+INITIAL = State.ENCOLADO  # where an accepted comprobante starts
+INITIAL_EVENT = "encolado"  # the webhook its acceptance sends
 
 
 def from_states(change: str) -> frozenset[State]:
@@ -60,6 +61,14 @@ def from_states(change: str) -> frozenset[State]:
     if not sources:
         raise KeyError(change)
     return sources
+
+
+def event(change: str, target: State) -> str | None:
+    """The webhook `evento` that `change` sends when it takes a comprobante to `target`."""
+    events = {t.event for t in TRANSITIONS if t.change == change and t.target == target}
+    if len(events) != 1:
+        raise KeyError((change, target))
+    return events.pop()
 
 
 def require(change: str, record_id: str, state: str) -> None:

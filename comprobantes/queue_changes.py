@@ -7,7 +7,7 @@ from __future__ import annotations
 from comprobantes.store import (
     LANES_DUE, Record, Store, to_json, event_for, fecha_key, pending_key, pending_score, ref_key,
 )
-from comprobantes.lifecycle import State, require
+from comprobantes.lifecycle import State, event, require
 from comprobantes.validation import Accepted
 from config import clock
 
@@ -25,7 +25,7 @@ def requeue():
         require("requeue", record.id, record.state)
         Store.stage_state(pipe, record, State.ENCOLADO, {"attempts": 0, "last_error": "[]"}, {"motivo": "reenviado"})
         _schedule(pipe, record, record.fecha)
-        return event_for(record, "encolado", intento=1, msg=[])
+        return event_for(record, event("requeue", State.ENCOLADO), intento=1, msg=[])
 
     return change
 
@@ -51,7 +51,7 @@ def change_date(revalidated: Accepted):
         pipe.zrem(fecha_key(record.pdv, record.fecha.isoformat()), record.id)
         pipe.zadd(fecha_key(record.pdv, fields["fecha"]), {record.id: record.seq})
         _schedule(pipe, record, revalidated.fecha)
-        return event_for(record, "cambio_fecha", intento=attempts + 1, msg=[])
+        return event_for(record, event("change_date", State.ENCOLADO), intento=attempts + 1, msg=[])
 
     return change
 
@@ -65,6 +65,6 @@ def eliminate():
         pipe.zrem(pending_key(record.lane), record.id)
         pipe.zrem(ref_key(record.pdv, record.external_reference), record.id)
         pipe.zrem(fecha_key(record.pdv, record.fecha.isoformat()), record.id)
-        return event_for(record, "eliminado", intento=record.attempts + 1, msg=[])
+        return event_for(record, event("eliminate", State.ELIMINADO), intento=record.attempts + 1, msg=[])
 
     return change

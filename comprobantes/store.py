@@ -23,7 +23,7 @@ from redis.exceptions import WatchError
 from accounts.points_of_sale import PointOfSale
 from comprobantes.dates import ddmmyyyy
 from comprobantes.instant import stage_outcome
-from comprobantes.lifecycle import IN_QUEUE, INITIAL, Conflict, State, check_transition
+from comprobantes.lifecycle import IN_QUEUE, INITIAL, INITIAL_EVENT, Conflict, State, check_transition
 from comprobantes.lote_hooks import lote_fields
 from comprobantes.validation import Accepted
 from config import clock
@@ -302,7 +302,7 @@ class Store:
         audit = {"at": now, "evento": "aceptado", "estado": INITIAL, **({"origen": origin} if origin else {})}
         new = NewRecord(rid, seq, lane, accepted.fecha, pdv, raw, audit, None)
         # Built from the new record itself, so its first event is built like all its later ones.
-        new.event = event_for(new.record(), "encolado", intento=1, msg=[])
+        new.event = event_for(new.record(), INITIAL_EVENT, intento=1, msg=[])
         return new
 
     @staticmethod

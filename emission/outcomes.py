@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from comprobantes.answers import comprobante_nro
-from comprobantes.lifecycle import Conflict, State, require
+from comprobantes.lifecycle import Conflict, State, event, require
 from comprobantes.qr import afip_qr_url
 from comprobantes.store import NewRecord, Record, Store, event_for, numero_key, pending_key, pending_score
 from comprobantes.views import yyyymmdd_to_ddmmyyyy
@@ -69,7 +69,7 @@ def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, Ne
         elif following is not None:  # the event saying why the abono could not go on
             events.append(following)
         return [event_for(
-            record, "emitido", intento=attempts, msg=observaciones,
+            record, event("emitted", State.EMITIDO), intento=attempts, msg=observaciones,
             extra={
                 "cae": result["cae"],
                 "vencimiento_cae": yyyymmdd_to_ddmmyyyy(result["cae_vto"]),
@@ -85,19 +85,21 @@ def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, Ne
 def failed(batch_id: str | None, messages: dict[str, list[str]], *, codes: dict[str, list] | None = None):
     """To `error` with the messages the client reads; `batch_id` None for comprobantes not yet claimed."""
 
+    name = "failed_unclaimed" if batch_id is None else "failed"
+
     def change(pipe, record: Record):
         if batch_id is None:
-            require("failed_unclaimed", record.id, record.state)
+            require(name, record.id, record.state)
             pipe.zrem(pending_key(record.lane), record.id)
         else:
-            _owned("failed", record, batch_id)
+            _owned(name, record, batch_id)
         attempts = record.attempts + 1
         msg = messages[record.id]
         Store.stage_state(
             pipe, record, State.ERROR, {"attempts": attempts, "last_error": _dumps(msg), "batch": ""},
             {"intento": attempts, "errores": msg, "codigos": (codes or {}).get(record.id, [])},
         )
-        return event_for(record, "error", intento=attempts, msg=msg)
+        return event_for(record, event(name, State.ERROR), intento=attempts, msg=msg)
 
     return change
 
@@ -114,7 +116,7 @@ def released(batch_id: str, *, count_attempt: bool, reason: str, max_attempts: i
                 pipe, record, State.ERROR, {"attempts": attempts, "last_error": _dumps(msg), "batch": ""},
                 {"intento": attempts, "errores": msg},
             )
-            return event_for(record, "error", intento=attempts, msg=msg)
+            return event_for(record, event("released", State.ERROR), intento=attempts, msg=msg)
         fields = {"attempts": attempts, "batch": ""}
         if count_attempt:
             fields["last_error"] = _dumps([reason])

@@ -29,6 +29,16 @@ def test_every_event_the_table_emits_is_a_webhook_event():
     assert {t.event for t in TRANSITIONS if t.event} <= set(EVENTS)
 
 
+def test_each_change_sends_one_event_per_target():
+    assert lifecycle.event("change_date", State.ENCOLADO) == "cambio_fecha"
+    assert lifecycle.event("released", State.ENCOLADO) is None
+    assert lifecycle.event("released", State.ERROR) == "error"
+    for t in TRANSITIONS:
+        assert lifecycle.event(t.change, t.target) == t.event
+    with pytest.raises(KeyError):
+        lifecycle.event("claim", State.EMITIDO)
+
+
 def test_emitido_and_eliminado_are_final():
     assert not [t for t in TRANSITIONS if t.source in (State.EMITIDO, State.ELIMINADO)]
 
