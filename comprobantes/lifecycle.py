@@ -3,7 +3,8 @@ that makes each one and the webhook event (`evento`) it emits.
 
 The store refuses a state change that is not in TRANSITIONS (`check_transition`), and each change
 function refuses a comprobante that is not in one of its from-states (`require`) and sends the event the
-table names (`event`), so the rules live here and nowhere else. README.md's "A comprobante's life" holds `readme_table()`'s output (tests/test_lifecycle.py).
+table names (`event`), so the rules live here and nowhere else. README.md's "A comprobante's life"
+holds `readme_table()`'s output (tests/test_lifecycle.py).
 """
 
 from __future__ import annotations
