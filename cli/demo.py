@@ -24,6 +24,7 @@ from accounts.points_of_sale import list_points_of_sale
 from cli.development import create_development_pdv, development_certificate
 from cli.local_redis import LocalRedis, free_port
 from cli.webhook_receiver import WebhookReceiver
+from comprobantes.lifecycle import State
 from comprobantes.store import Store
 from config import clock
 from config.celery_app import app
@@ -195,7 +196,7 @@ In another terminal, from this folder:
         deadline = time.monotonic() + RESULT_TIMEOUT
         while time.monotonic() < deadline:
             records = [rec for ref in refs for rec in store.by_reference(pdv.id, ref)]
-            done = all(rec.state in ("emitido", "error") for rec in records) and len(records) == len(refs)
+            done = all(rec.state in (State.EMITIDO, State.ERROR) for rec in records) and len(records) == len(refs)
             if done and len(self.receiver.received(HOOK_PATH)) >= 2 * len(refs):
                 break
             time.sleep(0.2)
@@ -203,7 +204,7 @@ In another terminal, from this folder:
         ok = True
         for ref in refs:
             for rec in store.by_reference(pdv.id, ref):
-                if rec.state == "emitido":
+                if rec.state == State.EMITIDO:
                     vto = f"{rec.cae_vto[6:8]}/{rec.cae_vto[4:6]}/{rec.cae_vto[:4]}"
                     print(f"  {ref}: emitido  {rec.tipo} {rec.pto_vta:05d}-{rec.numero:08d}  CAE {rec.cae}  vto {vto}")
                 else:

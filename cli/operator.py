@@ -23,6 +23,7 @@ from afip.wsaa import TicketStore
 from afip.wsfe import WsfeClient
 from comprobantes import dates
 from comprobantes.codes import TIPOS
+from comprobantes.lifecycle import State
 from comprobantes.queue_stats import lane_backlogs, state_counts
 from comprobantes.store import Store
 from comprobantes.views import status_text
@@ -190,7 +191,7 @@ def show(args) -> int:
                         "cae_vto": rec.cae_vto, "total": rec.total, "last_error": rec.last_error, "audit": audit})
         lines += [f"{rec.external_reference}  {rec.tipo}  fecha {rec.fecha:%d/%m/%Y}  total {rec.total}",
                   f"  state {rec.state} ({status_text(rec)}), attempts {rec.attempts}, lane {rec.lane}"]
-        if rec.state == "emitido":
+        if rec.state == State.EMITIDO:
             lines.append(f"  {rec.pto_vta:05d}-{rec.numero:08d}  CAE {rec.cae}  vto {rec.cae_vto}")
         lines += [f"  error: {message}" for message in rec.last_error]
         lines.append("  history:")
@@ -370,7 +371,7 @@ def add_operator_commands(commands) -> None:
     p.add_argument("file")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p = command("queue", queue, "the comprobantes not emitted yet (ventas en cola), in the order they go out")
-    p.add_argument("--state", choices=("encolado", "procesando", "error"))
+    p.add_argument("--state", choices=[str(state) for state in IN_QUEUE])
     p.add_argument("--tipo", help="one lane of the point of sale, e.g. 'FACTURA B'")
     p.add_argument("--from", dest="desde", help="fecha from, dd/mm/aaaa")
     p.add_argument("--to", dest="hasta", help="fecha up to, dd/mm/aaaa")

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import time
 
+from comprobantes.lifecycle import TRANSITIONS
 from config.keys import key
 
 OUTCOME_SECONDS = 30  # enough for the web to reach its blocking pop after publishing the drain
 _SLICE_SECONDS = 5.0  # each blocking pop stays under the client's socket timeout (config.redis_client)
 _SHORTEST_SECONDS = 0.01  # Redis reads a block shorter than a millisecond as "block for ever"
-_ENDS_AN_ATTEMPT = {("encolado", "emitido"), ("encolado", "error"), ("procesando", "emitido"),
-                    ("procesando", "error"), ("procesando", "encolado")}
+_ENDS_AN_ATTEMPT = {(t.source, t.target) for t in TRANSITIONS if t.change in ("emitted", "failed", "failed_unclaimed",
+                                                                             "released")}
 
 
 def outcome_key(rid: str) -> str:

@@ -6,13 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 from accounts.points_of_sale import list_points_of_sale
+from comprobantes.lifecycle import IN_QUEUE
 from comprobantes.store import DAY, LANES_DUE, due_score_bound, pending_key, state_key
 from config import clock
 
-QUEUED_STATES = ("encolado", "procesando", "error")
-
-
-def state_counts(r, states=QUEUED_STATES) -> dict[tuple[str, str], int]:
+def state_counts(r, states=IN_QUEUE) -> dict[tuple[str, str], int]:
     pdvs = [pdv.id for pdv in list_points_of_sale(r)]
     pipe = r.pipeline(transaction=False)
     for pdv in pdvs:

@@ -6,8 +6,7 @@ Each index is ordered the way its listings read it, so a listing reads one page 
 the queue's order (fecha, then arrival: the pending score), the emitted one by emission time, the others
 and the fecha and reference indices by arrival, the numbers' index by number.
 
-States (DESIGN.md): encolado → procesando → emitido | error; encolado/error → eliminado;
-error → encolado. Every transition is one MULTI/EXEC that also stages its webhook event, so a state
+States and the transitions between them: comprobantes/lifecycle.py. Every transition is one MULTI/EXEC that also stages its webhook event, so a state
 change and its notification are committed together or not at all.
 """
 
@@ -24,6 +23,7 @@ from redis.exceptions import WatchError
 from accounts.points_of_sale import PointOfSale
 from comprobantes.dates import ddmmyyyy
 from comprobantes.instant import stage_outcome
+from comprobantes.lifecycle import IN_QUEUE, INITIAL, INITIAL_EVENT, Conflict, State, check_transition
 from comprobantes.lote_hooks import lote_fields
 from comprobantes.validation import Accepted
 from config import clock
@@ -34,8 +34,6 @@ from webhook_dispatch.events import Event, build_event
 
 log = logging.getLogger("encola.store")
 
-STATES = ("encolado", "procesando", "emitido", "error", "eliminado")
-IN_QUEUE = ("encolado", "procesando", "error")  # not emitted yet: what "ventas en cola" lists
 LANES_DUE = key("lanes", "due")
 DAY = 10**9  # pending score = fecha ordinal * DAY + arrival sequence: (fecha, arrival) order
 
@@ -87,7 +85,7 @@ def state_score(state: str, record: "Record", fields: dict) -> float:
     """A comprobante's score in the index of `state` once `fields` are written (module docstring)."""
     if state in IN_QUEUE:
         return pending_score(date.fromisoformat(fields["fecha"]) if "fecha" in fields else record.fecha, record.seq)
-    if state == "emitido":
+    if state == State.EMITIDO:
         return float(fields["emitted_at"])
     return record.seq
 
@@ -113,7 +111,7 @@ class Record:
     id: str
     pdv: str
     lane: str
-    state: str
+    state: State
     version: int
     external_reference: str
     tipo: str
@@ -148,7 +146,7 @@ class Record:
             id=raw["id"],
             pdv=raw["pdv"],
             lane=raw["lane"],
-            state=raw["state"],
+            state=State(raw["state"]),
             version=int(raw["version"]),
             external_reference=raw["external_reference"],
             tipo=raw["tipo"],
@@ -197,10 +195,6 @@ class NewRecord:
     def record(self) -> "Record":
         """The record as written, without reading it back."""
         return Record.from_redis({name: str(value) for name, value in self.raw.items()})
-
-
-class Conflict(Exception):
-    """The comprobante is not in a state that allows the change."""
 
 
 class Store:
@@ -295,7 +289,7 @@ class Store:
         now = clock.timestamp()
         lane = lane_key(pdv.cuit, pdv.pto_vta, accepted.tipo.cbte_tipo)
         raw = {
-            "id": rid, "pdv": pdv.id, "lane": lane, "state": "encolado", "version": 1,
+            "id": rid, "pdv": pdv.id, "lane": lane, "state": INITIAL, "version": 1,
             "external_reference": accepted.external_reference, "tipo": accepted.tipo.nombre,
             "cbte_tipo": accepted.tipo.cbte_tipo, "pto_vta": pdv.pto_vta, "cuit": pdv.cuit,
             "fecha": accepted.fecha.isoformat(),
@@ -305,10 +299,10 @@ class Store:
             "lote_ref": lote_ref, "abono_base": abono_base, "notify": "1" if notify else "0",
             **({"instant": "1"} if instant else {}),
         }
-        audit = {"at": now, "evento": "aceptado", "estado": "encolado", **({"origen": origin} if origin else {})}
+        audit = {"at": now, "evento": "aceptado", "estado": INITIAL, **({"origen": origin} if origin else {})}
         new = NewRecord(rid, seq, lane, accepted.fecha, pdv, raw, audit, None)
         # Built from the new record itself, so its first event is built like all its later ones.
-        new.event = event_for(new.record(), "encolado", intento=1, msg=[])
+        new.event = event_for(new.record(), INITIAL_EVENT, intento=1, msg=[])
         return new
 
     @staticmethod
@@ -319,8 +313,8 @@ class Store:
         pipe.rpush(audit_key(rid), to_json(new.audit))
         pipe.zadd(ref_key(pdv.id, new.raw["external_reference"]), {rid: seq})
         queued = pending_score(new.fecha, seq)
-        pipe.zadd(state_key(pdv.id, "encolado"), {rid: queued})
-        pipe.zadd(queue_tipo_key(pdv.id, "encolado", new.raw["cbte_tipo"]), {rid: queued})
+        pipe.zadd(state_key(pdv.id, INITIAL), {rid: queued})
+        pipe.zadd(queue_tipo_key(pdv.id, INITIAL, new.raw["cbte_tipo"]), {rid: queued})
         pipe.zadd(fecha_key(pdv.id, new.raw["fecha"]), {rid: seq})
         pipe.zadd(all_key(pdv.id), {rid: seq})
         pipe.zadd(pending_key(new.lane), {rid: queued})
@@ -367,9 +361,11 @@ class Store:
         return changed
 
     @staticmethod
-    def stage_state(pipe, record: Record, new_state: str, fields: dict, audit: dict) -> None:
+    def stage_state(pipe, record: Record, new_state: State, fields: dict, audit: dict) -> None:
         """Writes common to every transition: state, version, state indices and audit entry. The new
-        state's indices are written even when the state stays, as a new fecha moves it in the queue."""
+        state's indices are written even when the state stays, as a new fecha moves it in the queue.
+        A transition the lifecycle's table does not hold is refused (Conflict) before this stages anything."""
+        check_transition(record.id, record.state, new_state)
         now = clock.timestamp()
         pipe.hset(cbte_key(record.id), mapping={**fields, "state": new_state, "version": record.version + 1,
                                                 "updated": repr(now)})

@@ -8,13 +8,14 @@ from decimal import Decimal, InvalidOperation
 from accounts.points_of_sale import PointOfSale
 from comprobantes.answers import NO_DATE, comprobante_nro
 from comprobantes.dates import ddmmyyyy, yyyymmdd_to_ddmmyyyy
+from comprobantes.lifecycle import State
 from comprobantes.store import Record
 
 STATUS = {
-    "emitido": "EMITIDO",
-    "encolado": "APROBADO Y EN COLA. SE EMITE EL {fecha}",
-    "procesando": "EN COLA, ESPERANDO APROBACION",
-    "error": "ENVIADO A PROCESAR - CON ERROR",
+    State.EMITIDO: "EMITIDO",
+    State.ENCOLADO: "APROBADO Y EN COLA. SE EMITE EL {fecha}",
+    State.PROCESANDO: "EN COLA, ESPERANDO APROBACION",
+    State.ERROR: "ENVIADO A PROCESAR - CON ERROR",
 }
 
 
@@ -54,7 +55,7 @@ def consulta_view(record: Record) -> dict:
     """{"cliente": ..., "comprobante": ...} as the consulta simple answers it."""
     cliente = record.body.get("cliente") or {}
     sent = record.body.get("comprobante") or {}
-    emitted = record.state == "emitido"
+    emitted = record.state == State.EMITIDO
     return {
         "cliente": {name: cliente.get(name, "") for name in
                     ("documento_tipo", "documento_nro", "razon_social", "email", "domicilio")},
@@ -97,7 +98,7 @@ def consulta_view(record: Record) -> dict:
             "tags": sent.get("tags") or [],
             "status": status_text(record),
             "ctacte_status": "",
-            "errores": record.last_error if record.state == "error" else [],
+            "errores": record.last_error if record.state == State.ERROR else [],
         },
     }
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from accounts.points_of_sale import get_point_of_sale
 from afip.failures import AfipError, AmbiguousError, AuthError, LoginInProgress, SequenceError, TransientError
 from comprobantes.abonos import base_reference, next_occurrence
+from comprobantes.lifecycle import State
 from comprobantes.store import Record, Store, due_score_bound, pending_key, state_key
 from comprobantes.views import yyyymmdd_to_ddmmyyyy
 from comprobantes.wsfe_mapping import numbered
@@ -190,7 +191,7 @@ class LaneEmitter:
             return []
         self.batch_id = f"b{secrets.token_hex(8)}"
         self.store.transition(rids, outcomes.claim(self.batch_id))
-        claimed = [rec for rec in self.store.get_many(rids) if rec.state == "procesando" and rec.batch == self.batch_id]
+        claimed = [rec for rec in self.store.get_many(rids) if rec.state == State.PROCESANDO and rec.batch == self.batch_id]
         return sorted(claimed, key=lambda rec: (rec.fecha, rec.seq))
 
     def _emit(self, client, state: LaneState, batch: list[Record]) -> None:
@@ -316,7 +317,7 @@ class LaneEmitter:
         """Comprobantes left `procesando` without an in-flight record: their emitter died after claiming
         them and before recording the call, so AFIP never saw them. Holding the lock, give them back."""
         inflight = {json.loads(v)["batch"] for v in self.r.hvals(inflight_key(self.lane))}
-        processing = self.store.get_many(self.r.zrange(state_key(self.pdv.id, "procesando"), 0, -1))
+        processing = self.store.get_many(self.r.zrange(state_key(self.pdv.id, State.PROCESANDO), 0, -1))
         orphans: dict[str, list[str]] = {}
         for rec in processing:
             if rec.lane == self.lane and rec.batch not in inflight:

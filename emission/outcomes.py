@@ -1,7 +1,8 @@
 """The state changes of emission, as `Store.transition` change functions.
 
-Each one checks that the comprobante is still where this emitter left it (state and batch id: the
-fence on our side, as AFIP's 10016 is on AFIP's), so a stale emitter's late answer changes nothing.
+Each one starts only from its from-states in comprobantes/lifecycle.py and checks that the comprobante
+is still where this emitter left it (state and batch id: the fence on our side, as AFIP's 10016 is on
+AFIP's), so a stale emitter's late answer changes nothing.
 """
 
 from __future__ import annotations
@@ -9,24 +10,25 @@ from __future__ import annotations
 import json
 
 from comprobantes.answers import comprobante_nro
+from comprobantes.lifecycle import Conflict, State, event, require
 from comprobantes.qr import afip_qr_url
-from comprobantes.store import Conflict, NewRecord, Record, Store, event_for, numero_key, pending_key, pending_score
+from comprobantes.store import NewRecord, Record, Store, event_for, numero_key, pending_key, pending_score
 from comprobantes.views import yyyymmdd_to_ddmmyyyy
 from config import clock
 from webhook_dispatch.events import Event
 
 
-def _owned(record: Record, batch_id: str) -> None:
-    if record.state != "procesando" or record.batch != batch_id:
+def _owned(change: str, record: Record, batch_id: str) -> None:
+    require(change, record.id, record.state)
+    if record.batch != batch_id:
         raise Conflict(record.id)
 
 
 def claim(batch_id: str):
     def change(pipe, record: Record):
         pipe.zrem(pending_key(record.lane), record.id)
-        if record.state != "encolado":
-            raise Conflict(record.id)
-        Store.stage_state(pipe, record, "procesando", {"batch": batch_id}, {"lote": batch_id})
+        require("claim", record.id, record.state)
+        Store.stage_state(pipe, record, State.PROCESANDO, {"batch": batch_id}, {"lote": batch_id})
         return None
 
     return change
@@ -40,7 +42,7 @@ def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, Ne
     """
 
     def change(pipe, record: Record):
-        _owned(record, batch_id)
+        _owned("emitted", record, batch_id)
         result = results[record.id]
         detail = record.detail
         qr = afip_qr_url(
@@ -51,7 +53,7 @@ def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, Ne
         attempts = record.attempts + 1
         observaciones = [f"{code} - {msg}" for code, msg in result["observaciones"]]
         Store.stage_state(
-            pipe, record, "emitido",
+            pipe, record, State.EMITIDO,
             {"numero": result["numero"], "cae": result["cae"], "cae_vto": result["cae_vto"], "afip_qr": qr,
              "observaciones": _dumps(observaciones), "attempts": attempts, "emitted_at": repr(clock.timestamp()),
              "batch": "", "last_error": "[]"},
@@ -67,7 +69,7 @@ def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, Ne
         elif following is not None:  # the event saying why the abono could not go on
             events.append(following)
         return [event_for(
-            record, "emitido", intento=attempts, msg=observaciones,
+            record, event("emitted", State.EMITIDO), intento=attempts, msg=observaciones,
             extra={
                 "cae": result["cae"],
                 "vencimiento_cae": yyyymmdd_to_ddmmyyyy(result["cae_vto"]),
@@ -83,20 +85,21 @@ def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, Ne
 def failed(batch_id: str | None, messages: dict[str, list[str]], *, codes: dict[str, list] | None = None):
     """To `error` with the messages the client reads; `batch_id` None for comprobantes not yet claimed."""
 
+    name = "failed_unclaimed" if batch_id is None else "failed"
+
     def change(pipe, record: Record):
         if batch_id is None:
-            if record.state != "encolado":
-                raise Conflict(record.id)
+            require(name, record.id, record.state)
             pipe.zrem(pending_key(record.lane), record.id)
         else:
-            _owned(record, batch_id)
+            _owned(name, record, batch_id)
         attempts = record.attempts + 1
         msg = messages[record.id]
         Store.stage_state(
-            pipe, record, "error", {"attempts": attempts, "last_error": _dumps(msg), "batch": ""},
+            pipe, record, State.ERROR, {"attempts": attempts, "last_error": _dumps(msg), "batch": ""},
             {"intento": attempts, "errores": msg, "codigos": (codes or {}).get(record.id, [])},
         )
-        return event_for(record, "error", intento=attempts, msg=msg)
+        return event_for(record, event(name, State.ERROR), intento=attempts, msg=msg)
 
     return change
 
@@ -105,19 +108,19 @@ def released(batch_id: str, *, count_attempt: bool, reason: str, max_attempts: i
     """Back to `encolado` in its lane; a counted failure that spends the last attempt goes to `error`."""
 
     def change(pipe, record: Record):
-        _owned(record, batch_id)
+        _owned("released", record, batch_id)
         attempts = record.attempts + (1 if count_attempt else 0)
         if count_attempt and attempts >= max_attempts:
             msg = [exhausted_message, reason]
             Store.stage_state(
-                pipe, record, "error", {"attempts": attempts, "last_error": _dumps(msg), "batch": ""},
+                pipe, record, State.ERROR, {"attempts": attempts, "last_error": _dumps(msg), "batch": ""},
                 {"intento": attempts, "errores": msg},
             )
-            return event_for(record, "error", intento=attempts, msg=msg)
+            return event_for(record, event("released", State.ERROR), intento=attempts, msg=msg)
         fields = {"attempts": attempts, "batch": ""}
         if count_attempt:
             fields["last_error"] = _dumps([reason])
-        Store.stage_state(pipe, record, "encolado", fields, {"intento": attempts, "motivo": reason})
+        Store.stage_state(pipe, record, State.ENCOLADO, fields, {"intento": attempts, "motivo": reason})
         pipe.zadd(pending_key(record.lane), {record.id: pending_score(record.fecha, record.seq)})
         return None
 

@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from accounts.points_of_sale import PointOfSale
 from comprobantes import problems as P
 from comprobantes.answers import Problem
+from comprobantes.lifecycle import State
 from comprobantes.store import state_key
 from config.settings import get_settings
 from webhook_dispatch.outbox import waiting_hooks_key
 
-WAITING_STATES = ("encolado", "procesando")
+WAITING_STATES = (State.ENCOLADO, State.PROCESANDO)
 
 
 def comprobante_cap(pdv: PointOfSale) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from comprobantes import dates, instant, queue_changes
 from comprobantes.codes import TIPOS
+from comprobantes.lifecycle import State, from_states
 from comprobantes.store import IN_QUEUE, Record, Store, fecha_key, numero_key, ref_key, state_key
 from comprobantes.validation import check_item
 from comprobantes.views import consulta_view, emitted_answer
@@ -50,7 +51,7 @@ def reenviar_encolado(r, pdv, body) -> dict:
     if ref is None:
         return bodies.refused(MISSING_REFERENCE)
     store = Store(r)
-    candidates = [rec for rec in store.by_reference(pdv.id, ref) if rec.state == "error"]
+    candidates = [rec for rec in store.by_reference(pdv.id, ref) if rec.state in from_states("requeue")]
     if not candidates:
         return bodies.refused(NOT_FOUND)
     if not store.transition([candidates[0].id], queue_changes.requeue()):
@@ -75,9 +76,9 @@ def cambiar_fecha_encolado(r, pdv, body) -> dict:
     if problems:
         return bodies.refused(*problems)
     store = Store(r)
-    candidates = [rec for rec in store.by_reference(pdv.id, ref) if rec.state in queue_changes.CHANGEABLE]
+    candidates = [rec for rec in store.by_reference(pdv.id, ref) if rec.state in from_states("change_date")]
     if not candidates:
-        busy = [rec for rec in store.by_reference(pdv.id, ref) if rec.state == "procesando"]
+        busy = [rec for rec in store.by_reference(pdv.id, ref) if rec.state == State.PROCESANDO]
         if busy:
             return bodies.refused("El comprobante se está emitiendo en este momento; no se puede cambiar su fecha.")
         return bodies.refused(NOT_FOUND)
@@ -108,14 +109,14 @@ def eliminar_encolado(r, pdv, body) -> dict:
     matches = [rec for rec in store.by_reference(pdv.id, ref) if fecha is None or rec.fecha == fecha]
     if not matches:
         return bodies.refused(NOT_FOUND, **NOT_DELETED)
-    deletable = [rec for rec in matches if rec.state in queue_changes.CHANGEABLE]
+    deletable = [rec for rec in matches if rec.state in from_states("eliminate")]
     deleted = set(store.transition([rec.id for rec in deletable], queue_changes.eliminate()))
     done, refused = [], []
     for rec in matches:
         name = f"{rec.tipo} {rec.pto_vta:05d}-{rec.numero:08d}"
         if rec.id in deleted:
             done.append(f"El comprobante {name} se ha eliminado correctamente. ")
-        elif rec.state == "emitido":
+        elif rec.state == State.EMITIDO:
             refused.append(f"El comprobante {name} ya fue emitido (tiene CAE) y no puede eliminarse; "
                            "para anularlo emití una nota de crédito.")
         else:
@@ -148,7 +149,7 @@ def consulta_avanzada(r, pdv, body) -> dict:
     total, ids = page_by_score(r, [index], low=low, high=high, offset=page * limit, count=limit, highest_first=True)
     # The reference and fecha indices drop a comprobante when it is eliminated; this catches one
     # eliminated between the two reads.
-    records = [rec for rec in Store(r).get_many(ids) if rec.state != "eliminado"]
+    records = [rec for rec in Store(r).get_many(ids) if rec.state != State.ELIMINADO]
     return {"rta": "OK", "error": "N", "total": total, "errores": [],
             "comprobantes": [consulta_view(rec) for rec in records]}
 
@@ -226,9 +227,9 @@ def nuevo(r, pdv, body) -> dict:
     kick_if_due(r, record.lane, record.due_at, lease=get_settings().lane_lease_seconds)
     instant.wait_for_outcome(r, record.id, INSTANT_WAIT_SECONDS)
     record = store.get(record.id)
-    if record.state == "emitido":
+    if record.state == State.EMITIDO:
         return emitted_answer(record, pdv)
-    if record.state == "error":
+    if record.state == State.ERROR:
         return bodies.refused(*record.last_error, external_reference=record.external_reference)
     return bodies.refused(
         "AFIP no respondió a tiempo. El comprobante quedó en la cola de procesamiento y se emitirá cuando AFIP "

@@ -14,6 +14,7 @@ from datetime import date
 from marshmallow import validate
 
 from comprobantes.codes import TIPOS
+from comprobantes.lifecycle import State
 from comprobantes.store import IN_QUEUE, Store, fecha_scores, queue_tipo_key, state_key
 from comprobantes.views import consulta_view
 from config.score_pages import page_by_score
@@ -47,8 +48,8 @@ def queue_page(r, pdv_id: str, *, states=IN_QUEUE, desde: date | None = None, ha
 def emitted_since(r, pdv_id: str, since: float, *, limite: int = MAX_LIMIT) -> tuple[int, list]:
     """(how many, the latest `limite` records) of the point of sale's comprobantes emitted at or after
     `since` (epoch seconds), the last emitted first."""
-    total, ids = page_by_score(r, [state_key(pdv_id, "emitido")], low=since, count=limite, highest_first=True)
-    return total, _still(Store(r).get_many(ids), ("emitido",))
+    total, ids = page_by_score(r, [state_key(pdv_id, State.EMITIDO)], low=since, count=limite, highest_first=True)
+    return total, _still(Store(r).get_many(ids), (State.EMITIDO,))
 
 
 def _still(records: list, states) -> list:
