@@ -1,4 +1,4 @@
-"""The amounts of a comprobante, computed as AFIP checks them (afip-facts.md §6.3).
+"""The amounts of a comprobante, computed as AFIP checks them (WSFEv1 manual).
 
 Decimal end to end under a context wide enough that nothing is rounded by accident; rounding happens
 only where AFIP's tolerance expects a rounded figure, half-even to cents: each line's net, each share of

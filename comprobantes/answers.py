@@ -1,5 +1,5 @@
 """The answers the seeds show, built in one place so every entry point returns the same shapes:
-nuevo_encola's error and accepted answers (seed 001), lotes_encola's (tusfacturas-and-peers.md §1.7)
+nuevo_encola's error and accepted answers (seed 001), lotes_encola's (developers.tusfacturas.app)
 and the legacy lote's (seed 002)."""
 
 from __future__ import annotations

@@ -1,5 +1,4 @@
-"""Code tables between TusFacturas' wire values and WSFEv1's codes (tusfacturas-and-peers.md §1.9,
-afip-facts.md §8)."""
+"""Code tables between TusFacturas' wire values and WSFEv1's codes (developers.tusfacturas.app; the WSFEv1 manual)."""
 
 from __future__ import annotations
 
@@ -55,7 +54,7 @@ _FCE = ("Los comprobantes de crédito electrónico MiPyME (FCE) solo pueden emit
         "no pueden enviarse a la cola de procesamiento.")
 
 # Tipos TusFacturas knows but the queue refuses (seed 000; FCE is "instant only" in the reference table
-# of tusfacturas-and-peers.md §1.9), keyed by their normalized name.
+# of developers.tusfacturas.app), keyed by their normalized name.
 NOT_QUEUEABLE = {
     "FACTURA E": _EXPORT, "NOTA DE DEBITO E": _EXPORT, "NOTA DE CREDITO E": _EXPORT,
     "FACTURA NO VALIDA EN AFIP": _NOT_AFIP, "NOTA DE CREDITO NO VALIDA EN AFIP": _NOT_AFIP,
@@ -76,10 +75,10 @@ REMITOS_Y_PEDIDOS = {"REMITO", "PEDIDO"}
 DOCUMENTO_TIPOS = {"CUIT": 80, "CUIL": 86, "CDI": 87, "PASAPORTE": 94, "DNI": 96, "OTRO": 99}
 WITH_CHECK_DIGIT = {"CUIT", "CUIL", "CDI"}  # eleven digits, the last a mod-11 check digit
 
-# condicion_iva (receiver) → CondicionIVAReceptorId (RG 5616, afip-facts.md §8.6).
+# condicion_iva (receiver) → CondicionIVAReceptorId (RG 5616).
 CONDICIONES_IVA = {"RI": 1, "E": 4, "CF": 5, "M": 6, "CDEX": 9, "IVNA": 15}
 
-# CondicionIVAReceptorId valid per class of comprobante (afip-facts.md §8.6).
+# CondicionIVAReceptorId valid per class of comprobante (RG 5616).
 CONDICIONES_POR_CLASE = {
     "A": {1, 6, 13, 16},
     "M": {1, 6, 13, 16},
@@ -98,14 +97,14 @@ EXENTO, NO_GRAVADO = Decimal("-1"), Decimal("-2")
 PESOS = "PES"
 MONEDAS = {PESOS, "DOL", "060", "012", "011", "033", "032", "031", "035", "010", "023", "036", "004", "003"}
 
-# WSFEv1 tributo Ids (afip-facts.md §8.4) with the description sent as Tributo.Desc.
+# WSFEv1 tributo Ids (WSFEv1 manual) with the description sent as Tributo.Desc.
 TRIBUTOS = {
     1: "Impuestos nacionales", 2: "Impuestos provinciales", 3: "Impuestos municipales", 4: "Impuestos internos",
     5: "IIBB", 6: "Percepción de IVA", 7: "Percepción de IIBB", 8: "Percepciones por impuestos municipales",
     9: "Otras percepciones", 13: "Percepción de IVA a no categorizado", 99: "Otros tributos",
 }
 PERCEPCION_IVA, PERCEPCION_IIBB, IMPUESTOS_INTERNOS = 6, 7, 4
-# tributos[].regimen (tusfacturas-and-peers.md §1.9): IVA 1-3, IIBB 4-28, nacionales 31-34.
+# tributos[].regimen (developers.tusfacturas.app): IVA 1-3, IIBB 4-28, nacionales 31-34.
 REGIMENES = set(range(1, 29)) | {31, 32, 33, 34}
 
 PROVINCIAS = set(range(1, 27))

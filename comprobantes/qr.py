@@ -1,4 +1,4 @@
-"""The AFIP QR of a comprobante (RG 4291 / RG 4892): a URL carrying base64 JSON (afip-facts.md §9)."""
+"""The AFIP QR of a comprobante (RG 4291 / RG 4892): a URL carrying base64 JSON."""
 
 from __future__ import annotations
 

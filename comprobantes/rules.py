@@ -1,5 +1,5 @@
 """The rules a comprobante must meet beyond its format: the queue's own (seeds 000-002) and pre-flight
-checks that mirror AFIP's (afip-facts.md §6), so that errors come back at submission, not at emission.
+checks that mirror AFIP's (WSFEv1 manual), so that errors come back at submission, not at emission.
 
 Each rule reads only fields that loaded cleanly, so one request gets every problem that can be judged,
 never only the first. `judge` returns the problems and, when there are none, what AFIP will receive.
@@ -33,7 +33,7 @@ ONE = Decimal(1)
 
 
 def days_back(concepto: int) -> int:
-    """How far back AFIP accepts CbteFch from the day the request is sent (afip-facts.md §6.2). The
+    """How far back AFIP accepts CbteFch from the day the request is sent (WSFEv1 manual). The
     emitter sends a comprobante on its own fecha, or today when that has passed: only the past is
     limited."""
     return 5 if concepto == PRODUCTOS else 10

@@ -1,6 +1,6 @@
 """The TusFacturas wire format of `cliente` and `comprobante` as marshmallow schemas.
 
-Every field of TusFacturas' reference (tusfacturas-and-peers.md §1.8) is known here, including those
+Every field of TusFacturas' reference (developers.tusfacturas.app) is known here, including those
 encola only stores (rubro, leyenda, tags…). Unknown fields are refused with TFC-1002 naming the field:
 a field TusFacturas does not define is almost always a typo, and a typo in an amount field silently
 ignored would invoice the wrong amount. Required are the fields AFIP needs and those the seeds'
@@ -29,7 +29,7 @@ from comprobantes.codes import (
     CONDICION_PAGO_OTRA, CONDICIONES_IVA, CONDICIONES_PAGO, DOCUMENTO_TIPOS, MONEDAS, PESOS, PROVINCIAS,
 )
 
-MAX_INTEGER_DIGITS = 13  # AFIP's amounts: 13 integer and 2 decimal digits (afip-facts.md §6.3)
+MAX_INTEGER_DIGITS = 13  # AFIP's amounts: 13 integer and 2 decimal digits (WSFEv1 manual)
 MAX_DECIMAL_PLACES = 20  # room for the float noise of clients that add in binary (0.30000000000000004)
 
 # The predicates every field message ends with; the caller prefixes "El campo <path> ".

@@ -1,5 +1,5 @@
 """How a stored comprobante reads in TusFacturas' `consulta` and `consulta_avanzada` answers
-(tusfacturas-and-peers.md §1.4-§1.5), queued ones included with the queue's status strings."""
+(developers.tusfacturas.app), queued ones included with the queue's status strings."""
 
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ def consulta_view(record: Record) -> dict:
 
 
 def emitted_answer(record: Record, pdv: PointOfSale) -> dict:
-    """The instant endpoint's success answer (tusfacturas-and-peers.md §1.8)."""
+    """The instant endpoint's success answer (developers.tusfacturas.app)."""
     numero = comprobante_nro(record.pto_vta, record.numero)
     return {
         "error": "N",

@@ -1,4 +1,4 @@
-"""From a judged TusFacturas comprobante to the FECAEDetRequest AFIP approves (afip-facts.md §5.1).
+"""From a judged TusFacturas comprobante to the FECAEDetRequest AFIP approves (WSFEv1 manual).
 
 The detail is complete except for its number: CbteDesde/CbteHasta are filled in when the lane assigns
 one (`numbered`). Amounts travel as strings of cents, dates as yyyymmdd, in the WSDL's field order.

@@ -1,7 +1,7 @@
 """Is the comprobante AFIP holds under a number the one we sent? Reconciliation's comparison.
 
 The fields are those FECompConsultar echoes and pyafipws compares when it reprocesses
-(afip-facts.md §10); amounts are compared in cents, whatever the float formatting of the answer.
+(WSFEv1 manual); amounts are compared in cents, whatever the float formatting of the answer.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Batches: `lotes_encola` (up to 100 `{cliente, comprobante}` per call, tusfacturas-and-peers.md §1.7)
+"""Batches: `lotes_encola` (up to 100 `{cliente, comprobante}` per call, developers.tusfacturas.app)
 and the legacy `lotes` of seed 002 (up to 500 requests, each with its own credentials and a
 `facturacion_lote_id_referencia`).
 

@@ -1,4 +1,4 @@
-"""The queue's operations (seed 003 and tusfacturas-and-peers.md §1.1-§1.5): send again after an
+"""The queue's operations (seed 003 and developers.tusfacturas.app): send again after an
 error, change the date, delete, look up; and the instant `nuevo`, which the workers emit through the same
 lanes while the request waits.
 

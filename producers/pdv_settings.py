@@ -1,5 +1,5 @@
 """A point of sale's own settings, as its client sees and changes them with its credentials:
-TusFacturas' `puntos_venta/administrar` (tusfacturas-and-peers.md §1.6, `webhook` and the rest of
+TusFacturas' `puntos_venta/administrar` (developers.tusfacturas.app, `webhook` and the rest of
 TusFacturas' fields), and encola's `puntos_venta/consulta` and the rotation of its own credentials and
 webhook token.
 

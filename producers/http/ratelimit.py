@@ -1,5 +1,5 @@
 """Requests per second per client, counted in Redis so that every gunicorn worker on every machine
-shares one budget; over it, HTTP 429 as TusFacturas answers (tusfacturas-and-peers.md §1.8).
+shares one budget; over it, HTTP 429 as TusFacturas answers (developers.tusfacturas.app).
 
 The algorithm is GCRA (the generic cell rate algorithm, as in redis-cell): one key per client holds the
 theoretical arrival time of its next request. `burst` requests may come at once, then one every
