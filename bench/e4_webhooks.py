@@ -11,7 +11,7 @@ import argparse
 import time
 
 from bench.harness import BenchStack, save, table, wait_for
-from cli.webhook_receiver import Behaviour, WebhookReceiver
+from devtools.webhook_receiver import Behaviour, WebhookReceiver
 
 ANSWER_SECONDS = 0.05
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from cli.demo import LOOPBACK_NETWORKS
-from cli.local_redis import LocalRedis, free_port
+from devtools.local_redis import LocalRedis, free_port
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

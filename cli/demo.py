@@ -21,9 +21,9 @@ from pathlib import Path
 import requests
 
 from accounts.points_of_sale import list_points_of_sale
-from cli.development import create_development_pdv, development_certificate
-from cli.local_redis import LocalRedis, free_port
-from cli.webhook_receiver import WebhookReceiver
+from devtools.development import create_development_pdv, development_certificate
+from devtools.local_redis import LocalRedis, free_port
+from devtools.webhook_receiver import WebhookReceiver
 from comprobantes.lifecycle import State
 from comprobantes.store import Store
 from config import clock

@@ -18,25 +18,20 @@ from tqdm import tqdm
 
 import producers
 from accounts.points_of_sale import UnknownPointOfSale, get_point_of_sale, pdv_id
-from afip.failures import AfipError
-from afip.wsaa import TicketStore
-from afip.wsfe import WsfeClient
 from comprobantes import dates
 from comprobantes.codes import TIPOS
 from comprobantes.lifecycle import State
-from comprobantes.queue_stats import lane_backlogs, state_counts
 from comprobantes.store import Store
 from comprobantes.views import status_text
-from config import clock, durability
-from config.celery_app import EMISION_QUEUE, WEBHOOKS_QUEUE, app
+from config import clock
+from config.celery_app import EMISION_QUEUE, WEBHOOKS_QUEUE
 from config.redis_client import get_redis
 from config.settings import get_settings
-from monitoring import liveness_view, redis_memory
+from monitoring.system_status import SystemStatus, system_status
 from producers.queue_listing import IN_QUEUE, queue_page
 from producers.submission import Submission, pdv_refusal
 from webhook_dispatch import operations
 from webhook_dispatch.hook_log import hooks_for_reference
-from webhook_dispatch.outbox import pending_count
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 CHUNK = 100
@@ -262,29 +257,23 @@ change_date = _operation("cambiar_fecha_encolado",
 # status
 
 def status(args) -> int:
-    r = get_redis()
-    workers = {node: sorted(q["name"] for q in queues)
-               for node, queues in (app.control.inspect(timeout=1.0).active_queues() or {}).items()}
-    per_state = Counter()
-    for (_, state), n in state_counts(r).items():
-        per_state[state] += n
-    lanes = {lane: {"due": due, "oldest_due_since": clock.wall_clock_ar(first) if due else None}
-             for lane, (due, first) in lane_backlogs(r).items()}
-    afip = _afip_health()
-    seen = liveness_view.read(r)
-    settings = get_settings()
-    gate = durability.emission_gate(durability.assess(r), settings)
-    memory = redis_memory.read(r)
-    memory_alert = memory.alert(settings)
-    connection = settings.redis_target()
-    payload = {
-        "time": clock.wall_clock_ar(clock.timestamp()),
-        "workers": workers,
-        "broker": {EMISION_QUEUE: r.llen(EMISION_QUEUE), WEBHOOKS_QUEUE: r.llen(WEBHOOKS_QUEUE)},
-        "comprobantes": dict(per_state),
-        "lanes": lanes,
-        "webhooks_pending": pending_count(r),
-        "afip": afip,
+    now = system_status(get_redis(), probe=True)
+    payload = _status_payload(now, get_settings())
+    _print(args, payload, "\n".join(_status_lines(now, payload)))
+    return EXIT_OK if now.healthy else EXIT_REFUSED
+
+
+def _status_payload(now: SystemStatus, settings) -> dict:
+    seen, gate, memory, connection = now.liveness, now.durability, now.memory, now.connection
+    return {
+        "time": clock.wall_clock_ar(now.at),
+        "workers": now.workers,
+        "broker": now.broker,
+        "comprobantes": dict(now.per_state),
+        "lanes": {lane: {"due": due, "oldest_due_since": clock.wall_clock_ar(first) if due else None}
+                  for lane, (due, first) in now.lanes.items()},
+        "webhooks_pending": now.webhooks_pending,
+        "afip": now.afip,
         "liveness": {
             "moving": seen.moving,
             "beat_leader": seen.leader,
@@ -301,29 +290,32 @@ def status(args) -> int:
                              "policy": gate.policy, "summary": gate.summary()},
         "redis_memory": {"used_bytes": memory.used, "maxmemory_bytes": memory.maxmemory,
                          "percent": None if memory.percent is None else round(memory.percent, 1),
-                         "alert": memory_alert},
+                         "alert": now.memory_alert},
         "redis_connection": {"tls": connection.tls is not None, "password": connection.password,
                              "sentinel": connection.sentinel, "unprotected": connection.unprotected,
                              "warning": connection.unprotected and not settings.development},
     }
+
+
+def _status_lines(now: SystemStatus, payload: dict) -> list[str]:
+    lanes = payload["lanes"]
     lines = [f"encola status at {payload['time']}",
-             "workers: " + (", ".join(f"{node} ({','.join(queues)})" for node, queues in workers.items())
+             "workers: " + (", ".join(f"{node} ({','.join(queues)})" for node, queues in now.workers.items())
                             or "none answering"),
-             f"broker queues: {EMISION_QUEUE} {payload['broker'][EMISION_QUEUE]}, "
-             f"{WEBHOOKS_QUEUE} {payload['broker'][WEBHOOKS_QUEUE]}",
-             "comprobantes: " + (", ".join(f"{k} {v}" for k, v in sorted(per_state.items())) or "none queued"),
+             f"broker queues: {EMISION_QUEUE} {now.broker[EMISION_QUEUE]}, "
+             f"{WEBHOOKS_QUEUE} {now.broker[WEBHOOKS_QUEUE]}",
+             "comprobantes: " + (", ".join(f"{k} {v}" for k, v in sorted(now.per_state.items())) or "none queued"),
              f"lanes with work: {len(lanes)}"]
     lines += [f"  {lane}  due {info['due']}" + (f" since {info['oldest_due_since']}" if info["due"] else "")
               for lane, info in sorted(lanes.items())]
-    lines += [f"webhooks pending: {payload['webhooks_pending']}", f"AFIP: {afip['summary']}"]
-    lines += _liveness_lines(seen, clock.wall_clock_ar)
-    lines.append(f"Redis: {gate.summary()}")
-    lines.append(f"Redis memory: {memory.summary()}" + (f"\n  ALERT: {memory_alert}" if memory_alert else ""))
+    lines += [f"webhooks pending: {now.webhooks_pending}", f"AFIP: {now.afip['summary']}"]
+    lines += _liveness_lines(now.liveness, clock.wall_clock_ar)
+    lines.append(f"Redis: {now.durability.summary()}")
+    alert = f"\n  ALERT: {now.memory_alert}" if now.memory_alert else ""
+    lines.append(f"Redis memory: {now.memory.summary()}{alert}")
     warning = " (WARNING: neither a password nor TLS protects it)" if payload["redis_connection"]["warning"] else ""
-    lines.append(f"Redis connection: {connection.describe()}{warning}")
-    _print(args, payload, "\n".join(lines))
-    healthy = workers and afip["ok"] and seen.moving and not gate.refuses and not memory_alert
-    return EXIT_OK if healthy else EXIT_REFUSED
+    lines.append(f"Redis connection: {now.connection.describe()}{warning}")
+    return lines
 
 
 def _liveness_lines(seen, wall_clock) -> list[str]:
@@ -341,21 +333,6 @@ def _liveness_lines(seen, wall_clock) -> list[str]:
         lines.append(f"  {seen.webhooks_overdue} webhooks overdue, the oldest since "
                      f"{wall_clock(seen.oldest_overdue_hook)}")
     return lines
-
-
-def _afip_health() -> dict:
-    settings = get_settings()
-    timeouts = (settings.afip_connect_timeout, min(settings.afip_read_timeout, 10.0))
-    client = WsfeClient(url=settings.wsfe_url, cuit=0, cert_path="", key_path="",
-                        tickets=TicketStore(get_redis(), wsaa_url=settings.wsaa_url, timeouts=timeouts),
-                        timeouts=timeouts)
-    try:
-        servers = client.dummy()
-    except AfipError as exc:
-        return {"ok": False, "url": settings.wsfe_url, "summary": f"{settings.wsfe_url} does not answer: {exc}"}
-    ok = all(v == "OK" for v in servers.values())
-    described = ", ".join(f"{k} {v}" for k, v in servers.items())
-    return {"ok": ok, "url": settings.wsfe_url, "servers": servers, "summary": f"{settings.wsfe_url}: {described}"}
 
 
 def add_operator_commands(commands) -> None:

@@ -1,19 +1,14 @@
 """Prometheus' text format for the web process's /metrics: the counters and latency histogram that
-every process records (config.metrics), and gauges read at scrape time from the queue's indices,
-the liveness records (monitoring.liveness_view), Redis's durability verdict (config.durability) and its
-memory use (monitoring.redis_memory)."""
+every process records (config.metrics), and gauges of the system's status read at scrape time
+(monitoring.system_status, the same that `encola status` prints)."""
 
 from __future__ import annotations
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
-from comprobantes.queue_stats import lane_backlogs, state_counts
-from config import clock, durability
-from config.settings import get_settings
-from monitoring import liveness_view, redis_memory
 from config.metrics import COUNTER_HELP, COUNTERS, LATENCY, LATENCY_BUCKETS, SEP
-from webhook_dispatch.outbox import pending_count
+from monitoring.system_status import SystemStatus, system_status
 
 
 class RedisCollector:
@@ -25,9 +20,10 @@ class RedisCollector:
     def collect(self):
         yield from self._counters()
         yield self._latency()
-        yield from self._gauges()
-        yield from self._health()
-        yield from self._memory()
+        status = system_status(self.r)
+        yield from _gauges(status)
+        yield from _health(status)
+        yield from _memory(status)
 
     def _counters(self):
         families = {name: CounterMetricFamily(name, help_text, labels=list(labels))
@@ -53,53 +49,53 @@ class RedisCollector:
             family.add_metric([operation], buckets, slots.get("sum", 0.0))
         return family
 
-    def _gauges(self):
-        states = GaugeMetricFamily("encola_queue_comprobantes", "Comprobantes per point of sale and state.",
-                                   labels=["pdv", "state"])
-        for (pdv, state), n in state_counts(self.r).items():
-            states.add_metric([pdv, state], n)
-        backlog = GaugeMetricFamily("encola_lane_backlog", "Due comprobantes waiting in each lane.", labels=["lane"])
-        oldest = GaugeMetricFamily("encola_oldest_due_seconds",
-                                   "How long the oldest due comprobante has been waiting (0 when none is due).")
-        now, oldest_due = clock.timestamp(), None
-        for lane, (due_count, first_due) in lane_backlogs(self.r).items():
-            backlog.add_metric([lane], due_count)
-            if due_count and (oldest_due is None or first_due < oldest_due):
-                oldest_due = first_due
-        oldest.add_metric([], max(0.0, now - oldest_due) if oldest_due is not None else 0.0)
-        hooks = _gauge("encola_webhooks_pending", "Webhook deliveries waiting to be attempted.", pending_count(self.r))
-        return [states, backlog, oldest, hooks]
 
-    def _health(self):
-        seen = liveness_view.read(self.r)
-        sweeps = GaugeMetricFamily("encola_sweep_age_seconds", "Seconds since each of beat's sweeps last ran.",
-                                   labels=["sweep"])
-        for name, age in seen.sweep_ages.items():
-            sweeps.add_metric([name], age)
-        leader = _gauge("encola_beat_leader", "1 while a beat holds the schedule's lead, 0 when none does.",
-                        1 if seen.leader else 0)
-        stalled = _gauge("encola_lanes_stalled",
-                         "Lanes with due work that nobody has published for longer than a grace of a few sweep "
-                         "periods, or with queued work missing from the due set.", seen.lanes_stalled)
-        overdue = _gauge("encola_webhooks_overdue",
-                         "Webhook attempts due longer than a grace of a few sweep periods and not published.",
-                         seen.webhooks_overdue)
-        durable = _gauge("encola_redis_durable",
-                         "1 when Redis's settings keep every acknowledged write (AOF, fsync, noeviction), 0 "
-                         "otherwise (production then refuses to emit unless the risk is accepted).",
-                         1 if durability.verdict(self.r).durable else 0)
-        return [sweeps, leader, stalled, overdue, durable]
+def _gauges(status: SystemStatus):
+    states = GaugeMetricFamily("encola_queue_comprobantes", "Comprobantes per point of sale and state.",
+                               labels=["pdv", "state"])
+    for (pdv, state), n in status.states.items():
+        states.add_metric([pdv, state], n)
+    backlog = GaugeMetricFamily("encola_lane_backlog", "Due comprobantes waiting in each lane.", labels=["lane"])
+    for lane, (due_count, _) in status.lanes.items():
+        backlog.add_metric([lane], due_count)
+    oldest_due = status.oldest_due
+    oldest = _gauge("encola_oldest_due_seconds",
+                    "How long the oldest due comprobante has been waiting (0 when none is due).",
+                    max(0.0, status.at - oldest_due) if oldest_due is not None else 0.0)
+    hooks = _gauge("encola_webhooks_pending", "Webhook deliveries waiting to be attempted.", status.webhooks_pending)
+    return [states, backlog, oldest, hooks]
 
-    def _memory(self):
-        use = redis_memory.read(self.r)
-        return [
-            _gauge("encola_redis_memory_used_bytes", "Memory Redis uses (INFO used_memory).", use.used),
-            _gauge("encola_redis_memory_max_bytes", "Redis's maxmemory, 0 when none is set (with noeviction, at it "
-                                                    "every write is refused).", use.maxmemory),
-            _gauge("encola_redis_memory_alert", "1 above ENCOLA_REDIS_MEMORY_ALERT_PERCENT of maxmemory, or in "
-                                                "production with no maxmemory; 0 otherwise.",
-                   1 if use.alert(get_settings()) else 0),
-        ]
+
+def _health(status: SystemStatus):
+    seen = status.liveness
+    sweeps = GaugeMetricFamily("encola_sweep_age_seconds", "Seconds since each of beat's sweeps last ran.",
+                               labels=["sweep"])
+    for name, age in seen.sweep_ages.items():
+        sweeps.add_metric([name], age)
+    leader = _gauge("encola_beat_leader", "1 while a beat holds the schedule's lead, 0 when none does.",
+                    1 if seen.leader else 0)
+    stalled = _gauge("encola_lanes_stalled",
+                     "Lanes with due work that nobody has published for longer than a grace of a few sweep "
+                     "periods, or with queued work missing from the due set.", seen.lanes_stalled)
+    overdue = _gauge("encola_webhooks_overdue",
+                     "Webhook attempts due longer than a grace of a few sweep periods and not published.",
+                     seen.webhooks_overdue)
+    durable = _gauge("encola_redis_durable",
+                     "1 when Redis's settings keep every acknowledged write (AOF, fsync, noeviction), 0 "
+                     "otherwise (production then refuses to emit unless the risk is accepted).",
+                     1 if status.durability.verdict.durable else 0)
+    return [sweeps, leader, stalled, overdue, durable]
+
+
+def _memory(status: SystemStatus):
+    return [
+        _gauge("encola_redis_memory_used_bytes", "Memory Redis uses (INFO used_memory).", status.memory.used),
+        _gauge("encola_redis_memory_max_bytes", "Redis's maxmemory, 0 when none is set (with noeviction, at it "
+                                                "every write is refused).", status.memory.maxmemory),
+        _gauge("encola_redis_memory_alert", "1 above ENCOLA_REDIS_MEMORY_ALERT_PERCENT of maxmemory, or in "
+                                            "production with no maxmemory; 0 otherwise.",
+               1 if status.memory_alert else 0),
+    ]
 
 
 def _gauge(name: str, help_text: str, value: float) -> GaugeMetricFamily:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from cli.local_redis import LocalRedis
+from devtools.local_redis import LocalRedis
 from config.redis_client import get_redis
 from config.redis_target import with_db
 from tests.support.stack import Stack, stack_environment

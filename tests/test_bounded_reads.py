@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from accounts.points_of_sale import create_point_of_sale, get_point_of_sale
-from cli.local_redis import LocalRedis
+from devtools.local_redis import LocalRedis
 from comprobantes.codes import TIPOS
 from comprobantes.queue_changes import change_date, eliminate
 from comprobantes.store import Store

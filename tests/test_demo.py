@@ -80,7 +80,7 @@ def test_the_demo_runs_through_redis_sentinel(tmp_path):
     master through them."""
     import redis
 
-    from cli.local_redis import LocalRedis
+    from devtools.local_redis import LocalRedis
     from tests.support.sentinel import sentinel_watching
 
     master = LocalRedis(str(tmp_path / "master"))

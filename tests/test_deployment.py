@@ -17,8 +17,8 @@ import psutil
 import requests
 from celery import Celery
 
-from cli.local_redis import LocalRedis, free_port
-from cli.webhook_receiver import Behaviour, WebhookReceiver
+from devtools.local_redis import LocalRedis, free_port
+from devtools.webhook_receiver import Behaviour, WebhookReceiver
 from config.clock import ARGENTINA
 from tests.reliability.flapping import FailFirst
 from tests.support.bodies import item

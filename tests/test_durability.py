@@ -10,7 +10,7 @@ import subprocess
 import pytest
 import redis
 
-from cli.local_redis import LocalRedis
+from devtools.local_redis import LocalRedis
 from comprobantes.store import Store, lane_key
 from config import clock, durability
 from config.settings import get_settings

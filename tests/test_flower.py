@@ -8,7 +8,7 @@ import subprocess
 import psutil
 import requests
 
-from cli.local_redis import free_port
+from devtools.local_redis import free_port
 from config import clock
 from producers import enqueue
 from tests.support.bodies import item

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from accounts.points_of_sale import update_point_of_sale
-from cli.local_redis import free_port
+from devtools.local_redis import free_port
 from comprobantes import problems as P
 from comprobantes.store import Store
 from config import clock

@@ -9,7 +9,7 @@ import time
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from cli.development import create_development_pdv
+from devtools.development import create_development_pdv
 from comprobantes.store import LANES_DUE, lane_key, pending_key, pending_score
 from config import clock
 from config.keys import key

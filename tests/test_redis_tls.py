@@ -14,8 +14,8 @@ import pytest
 import redis
 import requests
 
-from cli.development import create_development_pdv
-from cli.local_redis import LocalRedis, free_port
+from devtools.development import create_development_pdv
+from devtools.local_redis import LocalRedis, free_port
 from config import clock
 from config.liveness import BEAT_LOCK_KEY
 from config.redis_client import get_redis

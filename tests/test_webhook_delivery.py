@@ -8,7 +8,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from accounts.points_of_sale import get_point_of_sale, update_point_of_sale
-from cli.webhook_receiver import Behaviour, WebhookReceiver
+from devtools.webhook_receiver import Behaviour, WebhookReceiver
 from comprobantes.store import Store
 from comprobantes.validation import check_item
 from config import clock

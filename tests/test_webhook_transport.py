@@ -13,7 +13,7 @@ import ipaddress
 
 import pytest
 
-from cli.webhook_receiver import Behaviour, WebhookReceiver
+from devtools.webhook_receiver import Behaviour, WebhookReceiver
 from webhook_dispatch.transport import LOG_EXCERPT_CHARS, WebhookClient
 
 

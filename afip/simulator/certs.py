@@ -1,6 +1,6 @@
 """Test certificates for the simulator: a CA standing in for AFIP's "Computadores Test", and client
 certificates that carry `serialNumber=CUIT nnnnnnnnnnn` the way AFIP's do (WSAA specification). The same
-CA signs the server certificate of a private TLS Redis (cli.local_redis)."""
+CA signs the server certificate of a private TLS Redis (devtools.local_redis)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 import requests
 
-from cli.local_redis import free_port
+from devtools.local_redis import free_port
 from tests.support.afip import detail, wsfe_client
 from tests.support.processes import REPO, Child, encola, wait_http
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from standardwebhooks.webhooks import Webhook
 
 from accounts.points_of_sale import update_point_of_sale
-from cli.webhook_receiver import Behaviour
+from devtools.webhook_receiver import Behaviour
 from config import clock
 from tests.support.bodies import item
 from tests.support.processes import wait_until

@@ -85,7 +85,7 @@ def test_huge_and_mistyped_fields_are_answered_by_the_method_with_200(web, pdv):
 
 
 def test_redis_unreachable_gets_503_and_retry_after(stack):
-    from cli.local_redis import free_port
+    from devtools.local_redis import free_port
 
     down = Web("web-no-redis", stack.env, stack.base_dir, ENCOLA_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     try:

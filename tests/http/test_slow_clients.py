@@ -13,7 +13,7 @@ import time
 
 import requests
 
-from cli.local_redis import free_port
+from devtools.local_redis import free_port
 from tests.support.web import Web
 
 DEADLINE = 3  # seconds, for the head and for the body

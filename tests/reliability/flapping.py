@@ -13,7 +13,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 
-from cli.webhook_receiver import Behaviour, Delivery
+from devtools.webhook_receiver import Behaviour, Delivery
 from comprobantes.store import Store
 from config import clock
 from producers import enqueue

@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from cli.webhook_receiver import Behaviour
+from devtools.webhook_receiver import Behaviour
 from comprobantes.store import Store
 from config import clock
 from config.celery_app import EMISION_QUEUE, WEBHOOKS_QUEUE

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import redis
 
-from cli.local_redis import LocalRedis, free_port, redis_server_binary
+from devtools.local_redis import LocalRedis, free_port, redis_server_binary
 from tests.support.processes import wait_until
 
 MASTER_NAME = "encola"

@@ -15,9 +15,9 @@ from kombu.exceptions import OperationalError
 
 from afip.simulator.certs import issue_client_certificate
 from cli.demo import LOOPBACK_NETWORKS
-from cli.development import create_development_pdv, development_certificate
-from cli.local_redis import free_port
-from cli.webhook_receiver import WebhookReceiver
+from devtools.development import create_development_pdv, development_certificate
+from devtools.local_redis import free_port
+from devtools.webhook_receiver import WebhookReceiver
 from config import clock
 from config.celery_app import app
 from config.redis_client import get_redis

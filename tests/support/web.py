@@ -11,7 +11,7 @@ from pathlib import Path
 import requests
 from werkzeug.serving import make_server
 
-from cli.local_redis import free_port
+from devtools.local_redis import free_port
 from tests.support.processes import Child, procfile_args, wait_http, with_venv_path
 
 ADMIN_TOKEN = "test-operator-token-0123456789abcdef"
