@@ -27,7 +27,8 @@ from config import clock
 from config.celery_app import EMISION_QUEUE, WEBHOOKS_QUEUE
 from config.redis_client import get_redis
 from config.settings import get_settings
-from monitoring.system_status import SystemStatus, system_status
+from monitoring.operator_status import operator_status
+from monitoring.system_status import SystemStatus
 from producers.queue_listing import IN_QUEUE, queue_page
 from producers.submission import Submission, pdv_refusal
 from webhook_dispatch import operations
@@ -257,7 +258,7 @@ change_date = _operation("cambiar_fecha_encolado",
 # status
 
 def status(args) -> int:
-    now = system_status(get_redis(), probe=True)
+    now = operator_status(get_redis())
     payload = _status_payload(now, get_settings())
     _print(args, payload, "\n".join(_status_lines(now, payload)))
     return EXIT_OK if now.healthy else EXIT_REFUSED

@@ -3,10 +3,10 @@
 
 It reads the queue's indices, the broker's queues, the outbox, the liveness records
 (monitoring.liveness_view), Redis's durability verdict (config.durability), its memory use
-(monitoring.redis_memory) and how the connection to it is protected. An operator's look (`probe=True`)
-also asks the Celery workers which queues they consume and AFIP's FEDummy whether its servers answer,
-and reads Redis's persistence settings afresh; a scrape calls nothing outside Redis and uses the
-verdict each process caches.
+(monitoring.redis_memory) and how the connection to it is protected. An operator's look
+(monitoring.operator_status) also asks the Celery workers which queues they consume and AFIP's FEDummy
+whether its servers answer, and reads Redis's persistence settings afresh; a scrape calls nothing outside
+Redis and uses the verdict each process caches.
 """
 
 from __future__ import annotations
@@ -14,9 +14,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from afip.failures import AfipError
-from afip.wsaa import TicketStore
-from afip.wsfe import WsfeClient
 from comprobantes.queue_stats import lane_backlogs, state_counts
 from config import clock, durability
 from config.celery_app import EMISION_QUEUE, WEBHOOKS_QUEUE, app
@@ -39,7 +36,7 @@ class SystemStatus:
     memory_alert: str | None
     connection: RedisTarget
     workers: dict[str, list[str]] | None = None  # node → the queues it consumes; None unless probed
-    afip: dict | None = None  # FEDummy's answer and a summary; None unless probed
+    afip: dict | None = None  # FEDummy's answer and a summary; only in an operator's look
 
     @property
     def per_state(self) -> Counter:
@@ -62,7 +59,9 @@ class SystemStatus:
 
 
 def system_status(r, *, probe: bool = False) -> SystemStatus:
-    """Everything `encola status` and /metrics show, read now; `probe` adds the workers and AFIP."""
+    """Everything /metrics shows, read now; `probe` adds the workers and reads the durability settings
+    afresh. AFIP's part is monitoring.operator_status's, so that the web process never loads an AFIP
+    client."""
     settings = get_settings()
     verdict = durability.assess(r) if probe else durability.verdict(r)
     memory = redis_memory.read(r)
@@ -78,7 +77,6 @@ def system_status(r, *, probe: bool = False) -> SystemStatus:
         memory_alert=memory.alert(settings),
         connection=settings.redis_target(),
         workers=_workers() if probe else None,
-        afip=_afip_health(r, settings) if probe else None,
     )
 
 
@@ -86,18 +84,3 @@ def _workers() -> dict[str, list[str]]:
     """The Celery workers that answer within a second, and the queues each consumes."""
     return {node: sorted(q["name"] for q in queues)
             for node, queues in (app.control.inspect(timeout=1.0).active_queues() or {}).items()}
-
-
-def _afip_health(r, settings) -> dict:
-    """FEDummy's verdict on AFIP's servers (it needs no certificate), with a one-line summary."""
-    timeouts = (settings.afip_connect_timeout, min(settings.afip_read_timeout, 10.0))
-    client = WsfeClient(url=settings.wsfe_url, cuit=0, cert_path="", key_path="",
-                        tickets=TicketStore(r, wsaa_url=settings.wsaa_url, timeouts=timeouts),
-                        timeouts=timeouts)
-    try:
-        servers = client.dummy()
-    except AfipError as exc:
-        return {"ok": False, "url": settings.wsfe_url, "summary": f"{settings.wsfe_url} does not answer: {exc}"}
-    ok = all(v == "OK" for v in servers.values())
-    described = ", ".join(f"{k} {v}" for k, v in servers.items())
-    return {"ok": ok, "url": settings.wsfe_url, "servers": servers, "summary": f"{settings.wsfe_url}: {described}"}

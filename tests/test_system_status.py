@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from monitoring.operator_status import operator_status
 from monitoring.system_status import system_status
 
 
 def test_a_scrape_reads_only_redis_and_an_operators_look_also_asks_the_workers_and_afip(stack, r):
     scrape = system_status(r)
     assert scrape.workers is None and scrape.afip is None and not scrape.healthy
-    look = system_status(r, probe=True)
+    look = operator_status(r)
     assert look.workers and look.afip["ok"]
     assert set(look.broker) == {"emision", "webhooks"}
 
