@@ -107,7 +107,8 @@ ENDPOINTS = (
              "acepta los dos mientras cambia.", ENCOLA),
     Endpoint("hooks/consulta", hooks.hooks_consulta, hooks.HooksConsulta, answers.RespuestaHooks, "Log de hooks",
              "Los hooks de un comprobante (por external_reference), uno (por hook_id), o los ultimos del punto de "
-             "venta, con cada intento de entrega: cuando, status, duracion y el comienzo de tu respuesta.", ENCOLA),
+             "venta, con cada intento de entrega: cuando, status, duracion y largo de tu respuesta (nunca su "
+             "contenido).", ENCOLA),
     Endpoint("hooks/reenviar", hooks.hooks_reenviar, hooks.HooksReenviar, answers.RespuestaReenvio,
              "Reenviar hooks",
              "Un intento manual ahora de un hook (mismos bytes y mismo webhook-id) o de todos los fallidos desde "
