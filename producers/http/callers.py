@@ -70,9 +70,8 @@ def failures_wait(r, subject: str) -> float:
 
 
 def count_failure(r, subject: str) -> None:
-    settings = get_settings()
-    if settings.http_rate_limit:
-        take(r, subject, rate=settings.http_rate_limit, burst=settings.http_rate_burst)
+    # Its wait is read before the next try (failures_wait), not answered now.
+    over_budget(r, subject)
 
 
 def _bearer(request: Request) -> str:
