@@ -37,7 +37,7 @@ _FIXED = dict(
     timezone="UTC",
     worker_send_task_events=True,
     worker_hijack_root_logger=False,
-    imports=("tasks.emision", "webhook_dispatch.tasks"),
+    imports=("tasks.emision", "tasks.webhooks"),
     beat_scheduler="config.beat:Scheduler",
     # A standby beat tries the lock, and the leader ticks, at least this often.
     beat_max_loop_interval=SWEEP_PERIOD_SECONDS,

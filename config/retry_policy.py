@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import random
 
+import redis
+
 EMISSION_BASE_SECONDS = 5.0
 EMISSION_CAP_SECONDS = 15 * 60.0
 JITTER = 0.2  # ±20 %, so retries of many lanes do not arrive at AFIP together
@@ -29,8 +31,11 @@ WEBHOOK_DISABLE_AFTER_SECONDS = 24 * 3600.0
 # in Redis, not as ETA messages held by a worker.
 WEBHOOK_LINE_RECHECK_SECONDS = 120.0
 
-# Celery-level retry of a task that could not reach Redis or the broker at all.
+# Celery-level retry of a task that could not reach Redis at all: nothing was recorded, so running it
+# again later is safe, and it is retried for as long as Redis stays away (the work is still due there).
 INFRASTRUCTURE_RETRY_SECONDS = 5
+INFRASTRUCTURE_RETRY = {"autoretry_for": (redis.RedisError,), "max_retries": None,
+                        "retry_kwargs": {"countdown": INFRASTRUCTURE_RETRY_SECONDS}}
 
 
 def jittered(seconds: float, rng: random.Random = random) -> float:

@@ -1,2 +1,3 @@
-"""Celery tasks of the `emision` queue. Thin: they take ids, call plain functions in `emission`, and sort
-exceptions into retry, fail or ignore. (The `webhooks` queue's tasks live in webhook_dispatch.tasks.)"""
+"""Every Celery task of the service, one module per queue. Thin: they take ids, call plain functions in
+`emission` and `webhook_dispatch`, and leave the retry of an unreachable Redis to Celery's `autoretry_for`
+(config/retry_policy.py)."""

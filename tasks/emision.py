@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import redis
-
 from config.celery_app import EMISION_QUEUE, app
 from config.liveness import SWEEP_TASKS, sweep
 from config.redis_client import get_redis
-from config.retry_policy import INFRASTRUCTURE_RETRY_SECONDS
+from config.retry_policy import INFRASTRUCTURE_RETRY
 from config.settings import get_settings
 from emission import schedule
 from emission.emitter import LaneEmitter
 
 
-@app.task(name="encola.emision.drain_lane", queue=EMISION_QUEUE, bind=True, max_retries=None)
-def drain_lane(self, lane: str) -> str:
-    try:
-        return LaneEmitter(get_redis(), lane).drain()
-    except redis.RedisError as exc:
-        # The store is unreachable: nothing can have changed, and the lane stays due.
-        raise self.retry(exc=exc, countdown=INFRASTRUCTURE_RETRY_SECONDS)
+@app.task(name=schedule.DRAIN_TASK, queue=EMISION_QUEUE, **INFRASTRUCTURE_RETRY)
+def drain_lane(lane: str) -> str:
+    return LaneEmitter(get_redis(), lane).drain()
 
 
 @app.task(name=SWEEP_TASKS[0], queue=EMISION_QUEUE, send_events=False)
