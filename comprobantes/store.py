@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from redis.exceptions import WatchError
-
 from accounts.points_of_sale import PointOfSale
 from comprobantes.dates import ddmmyyyy
 from comprobantes.instant import stage_outcome
@@ -241,26 +239,13 @@ class Store:
         news = [self.prepare(pdv, accepted, lote_ref=lote_ref, notify=notify, instant=instant, seq=first_seq + n)
                 for n, (accepted, lote_ref) in enumerate(items)]
         references = {new.raw["external_reference"]: ref_key(pdv.id, new.raw["external_reference"]) for new in news}
-        with self.r.pipeline() as pipe:
-            while True:
-                try:
-                    pipe.watch(*references.values())
-                    held = self._holders(references) if pdv.idempotent_submission else {}
-                    pipe.multi()
-                    chosen, stored = [], {}
-                    for new in news:
-                        reference = new.raw["external_reference"]
-                        if reference in held or reference in stored:
-                            chosen.append((held.get(reference) or stored[reference], False))
-                            continue
-                        self.stage_new(pipe, new)
-                        if pdv.idempotent_submission:
-                            stored[reference] = new.id
-                        chosen.append((new.id, True))
-                    pipe.execute()
-                    break
-                except WatchError:
-                    continue
+
+        def stage(pipe):
+            held = self._holders(references) if pdv.idempotent_submission else {}
+            pipe.multi()
+            return self._stage_news(pipe, news, held, idempotent=pdv.idempotent_submission)
+
+        chosen = self.r.transaction(stage, *references.values(), value_from_callable=True)
         created = {new.id: new for new in news}
         outbox.publish([created[rid].event.hook_id for rid, is_new in chosen if is_new and created[rid].event])
         for rid, is_new in chosen:
@@ -271,6 +256,23 @@ class Store:
                                                             "external_reference": new.raw["external_reference"]})
         existing = {rec.id: rec for rec in self.get_many([rid for rid, is_new in chosen if not is_new])}
         return [(created[rid].record() if is_new else existing[rid], is_new) for rid, is_new in chosen]
+
+    @classmethod
+    def _stage_news(cls, pipe, news: list["NewRecord"], held: dict[str, str], *,
+                    idempotent: bool) -> list[tuple[str, bool]]:
+        """Stage each new comprobante whose reference no live one holds; (its id or the holder's, is new)."""
+        chosen, stored = [], {}
+        for new in news:
+            reference = new.raw["external_reference"]
+            holder = held.get(reference) or stored.get(reference)
+            if holder:
+                chosen.append((holder, False))
+                continue
+            cls.stage_new(pipe, new)
+            if idempotent:
+                stored[reference] = new.id
+            chosen.append((new.id, True))
+        return chosen
 
     def _holders(self, references: dict[str, str]) -> dict[str, str]:
         """external_reference → the live comprobante holding it (`references`: reference → its index key).
@@ -335,28 +337,14 @@ class Store:
         """
         if not rids:
             return []
-        keys = [cbte_key(rid) for rid in rids]
-        with self.r.pipeline() as pipe:
-            while True:
-                try:
-                    pipe.watch(*keys)
-                    # Read through another connection in one round trip; the WATCH still guards them.
-                    records = self.get_many(rids)
-                    pipe.multi()
-                    events, changed = [], []
-                    for record in records:
-                        try:
-                            staged = change(pipe, record)
-                        except Conflict:
-                            continue
-                        changed.append(record.id)
-                        for event in _events(staged):
-                            outbox.stage(pipe, event)
-                            events.append(event)
-                    pipe.execute()
-                    break
-                except WatchError:
-                    continue
+
+        def stage(pipe):
+            # Read through another connection in one round trip; the WATCH still guards them.
+            records = self.get_many(rids)
+            pipe.multi()
+            return _stage_changes(pipe, records, change)
+
+        changed, events = self.r.transaction(stage, *(cbte_key(rid) for rid in rids), value_from_callable=True)
         outbox.publish([event.hook_id for event in events])
         return changed
 
@@ -380,6 +368,21 @@ class Store:
             pipe.zadd(queue_tipo_key(record.pdv, new_state, record.cbte_tipo), {record.id: score})
         pipe.rpush(audit_key(record.id), to_json({"at": now, "estado": new_state, **audit}))
         stage_outcome(pipe, record, new_state)
+
+
+def _stage_changes(pipe, records: list[Record], change) -> tuple[list[str], list[Event]]:
+    """Stage `change` for each record that it does not refuse with Conflict, and the events it returns."""
+    changed, events = [], []
+    for record in records:
+        try:
+            staged = change(pipe, record)
+        except Conflict:
+            continue
+        changed.append(record.id)
+        for event in _events(staged):
+            outbox.stage(pipe, event)
+            events.append(event)
+    return changed, events
 
 
 def _events(staged) -> list[Event]:
