@@ -62,37 +62,46 @@ def _pdv(args):
 def read_items(path: str):
     """The {cliente, comprobante} items of a JSON file (one body, a list, or a lotes body with
     `requests`) or of a JSON Lines file, streamed line by line."""
-    def expand(doc):
-        if isinstance(doc, dict) and isinstance(doc.get("requests"), list):
-            yield from doc["requests"]
-        elif isinstance(doc, list):
-            yield from doc
-        else:
-            yield doc
-
     try:
         with open(path, encoding="utf-8") as f:
-            text_head = f.read(1 << 16)
-            f.seek(0)
-            try:
-                if text_head.lstrip().startswith("["):
-                    yield from expand(json.load(f, parse_float=Decimal))
-                    return
-                first = json.loads(text_head, parse_float=Decimal)
-                yield from expand(first)
-                return
-            except json.JSONDecodeError:
-                f.seek(0)
-            for number, line in enumerate(f, start=1):
-                if line.strip():
-                    try:
-                        yield from expand(json.loads(line, parse_float=Decimal))
-                    except json.JSONDecodeError as exc:
-                        raise UsageError(f"{path}, line {number}: not JSON ({exc.msg})") from None
+            document = _one_json_document(f)
+            documents = [document] if document is not None else _json_lines(f, path)
+            for doc in documents:
+                yield from _items_of(doc)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise UsageError(f"{path} is not UTF-8 text") from None
+
+
+def _items_of(doc):
+    if isinstance(doc, dict) and isinstance(doc.get("requests"), list):
+        return doc["requests"]
+    return doc if isinstance(doc, list) else [doc]
+
+
+def _one_json_document(f):
+    """The file as one JSON document (a list is read whole), or None (and the file rewound) when its
+    first 64 KiB are not one: then it is JSON Lines."""
+    head = f.read(1 << 16)
+    f.seek(0)
+    try:
+        if head.lstrip().startswith("["):
+            return json.load(f, parse_float=Decimal)
+        return json.loads(head, parse_float=Decimal)
+    except json.JSONDecodeError:
+        f.seek(0)
+        return None
+
+
+def _json_lines(f, path: str):
+    for number, line in enumerate(f, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield json.loads(line, parse_float=Decimal)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{path}, line {number}: not JSON ({exc.msg})") from None
 
 
 def submit(args) -> int:
