@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from config.redis_target import RedisUrlError, parse
+from config.smtp_target import SmtpTarget, SmtpUrlError, parse_smtp_url
 
 
 class ConfigurationError(RuntimeError):
@@ -127,6 +128,10 @@ def _env() -> str:
     return env
 
 
+# The sender of comprobantes e-mailed by a point of sale without a `mail_from` of its own.
+DEFAULT_MAIL_FROM = "encola@localhost"
+
+
 @dataclass(frozen=True)
 class Settings:
     redis_url: str | None
@@ -165,6 +170,8 @@ class Settings:
     webhook_private_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     flower_auth_proxy: bool
     redis_sentinel_password: str | None
+    smtp: SmtpTarget | None = None  # None: no mail server, comprobantes are not e-mailed (README, "E-mail")
+    mail_from: str = DEFAULT_MAIL_FROM
 
     @property
     def development(self) -> bool:
@@ -233,6 +240,16 @@ def _networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network,
     return tuple(networks)
 
 
+def _smtp() -> SmtpTarget | None:
+    url = os.environ.get("ENCOLA_SMTP_URL") or None
+    if url is None:
+        return None
+    try:
+        return parse_smtp_url(url)
+    except SmtpUrlError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
 def load_settings() -> Settings:
     env = _env()
     target = os.environ.get("ENCOLA_AFIP", "simulador")
@@ -291,6 +308,7 @@ def load_settings() -> Settings:
         webhook_private_networks=_networks("ENCOLA_WEBHOOK_PRIVATE_NETWORKS"),
         flower_auth_proxy=_bool("ENCOLA_FLOWER_AUTH_PROXY", False),
         redis_sentinel_password=os.environ.get("ENCOLA_REDIS_SENTINEL_PASSWORD") or None,
+        smtp=_smtp(), mail_from=os.environ.get("ENCOLA_MAIL_FROM") or DEFAULT_MAIL_FROM,
     )
 
 
