@@ -64,6 +64,8 @@ class PointOfSale:
     max_waiting_hooks: int = 0
     # Raised by each rotation of the API credentials: page sessions opened under an older one end.
     credentials_version: int = 0
+    # The sender of the comprobantes it e-mails; "" = ENCOLA_MAIL_FROM (mailing.message).
+    mail_from: str = ""
 
     def to_redis(self) -> dict[str, str]:
         return {k: _encode(v) for k, v in asdict(self).items()}

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from comprobantes.dates import ddmmyyyy
+from comprobantes.mail_request import MailRequest
 
 # A placeholder date TusFacturas writes where a queued comprobante has no CAE yet (seed 001).
 NO_DATE = "01/01/2000"
@@ -53,6 +54,7 @@ class Standing:
     cae: str = ""
     cae_vto: date | None = None
     afip_qr: str = ""
+    mail: MailRequest = MailRequest()  # not e-mailed
 
 
 def queued(standing: Standing) -> dict:
@@ -64,7 +66,7 @@ def queued(standing: Standing) -> dict:
         "error_details": [],
         "external_reference": standing.external_reference,
         "requiere_fec": "NO",
-        "observaciones": "",
+        "observaciones": "; ".join(standing.mail.notices()),
         "tfc_generacion_tipo": 6,
         "rta": SAVED,
         "cae": standing.cae or " ",
@@ -74,8 +76,7 @@ def queued(standing: Standing) -> dict:
         "comprobante_tipo": standing.tipo,
         "afip_codigo_barras": "",
         "afip_qr": standing.afip_qr,
-        "envio_x_mail": "N",
-        "envio_x_mail_direcciones": "",
+        **standing.mail.answer_fields(),
         "micrositios": {"cliente": "", "descarga": ""},
         "comprobante_pdf_url": "",
     }
@@ -89,9 +90,7 @@ def batch_item_queued(standing: Standing) -> dict:
         "errores": [],
         "cae": answer["cae"],
         "cae_vencimiento": None,
-        "observaciones": "",
-        "envio_x_mail": "N",
-        "envio_x_mail_direcciones": "",
+        **{k: answer[k] for k in ("observaciones", "envio_x_mail", "envio_x_mail_direcciones")},
         "tfc_generacion_tipo": 3,
         "external_reference": standing.external_reference,
         "rta": SAVED,

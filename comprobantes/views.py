@@ -106,6 +106,7 @@ def consulta_view(record: Record) -> dict:
 def emitted_answer(record: Record, pdv: PointOfSale) -> dict:
     """The instant endpoint's success answer (developers.tusfacturas.app)."""
     numero = comprobante_nro(record.pto_vta, record.numero)
+    mail = record.mail_request.answer_fields()
     return {
         "error": "N",
         "errores": [],
@@ -118,11 +119,11 @@ def emitted_answer(record: Record, pdv: PointOfSale) -> dict:
         "comprobante_ticket_url": "",
         "afip_qr": f"{record.afip_qr} ",
         "afip_codigo_barras": "",
-        "envio_x_mail": "N",
+        "envio_x_mail": mail["envio_x_mail"],
         "external_reference": record.external_reference,
         "comprobante_nro": numero,
         "comprobante_tipo": record.tipo,
         "micrositios": {"cliente": "", "descarga": ""},
-        "envio_x_mail_direcciones": "",
-        "observaciones": "; ".join(record.observaciones),
+        "envio_x_mail_direcciones": mail["envio_x_mail_direcciones"],
+        "observaciones": "; ".join([*record.observaciones, *record.mail_request.notices()]),
     }

@@ -64,6 +64,9 @@ class Configuracion(Request):
         "description": "Comprobantes encolados o procesando a la vez; 0 = ENCOLA_MAX_WAITING_COMPROBANTES."})
     max_waiting_hooks = whole(validate=between(0, 10**9), metadata={
         "description": "Webhooks sin entregar a la vez; 0 = ENCOLA_MAX_WAITING_HOOKS."})
+    mail_from = text(
+        validate=validate.Regexp(r"^([^@\s]{1,64}@[^@\s]{1,190})?$", error="debe ser una direccion de e-mail."),
+        metadata={"description": "Remitente de los comprobantes enviados por e-mail; vacio = ENCOLA_MAIL_FROM."})
 
 
 class PuntoVentaId(Request):
@@ -113,8 +116,8 @@ def alta(body) -> dict:
     problems = problems or _file_problems(data)
     if problems:
         return refused(*problems)
-    later = {name: data.pop(name) for name in ("active", "max_waiting_comprobantes", "max_waiting_hooks")
-             if name in data}
+    later = {name: data.pop(name) for name in ("active", "max_waiting_comprobantes", "max_waiting_hooks",
+                                               "mail_from") if name in data}
     try:
         pdv, credentials = create_point_of_sale(get_redis(), **data)
     except PointOfSaleExists:
