@@ -1,0 +1,70 @@
+"""A real SMTP server for the tests (aiosmtpd, https://aiosmtpd.aio-libs.org/), listening on loopback in
+the test process: it keeps every message it accepts, and answers a recipient's messages as a test
+scripts it (a 451 now, a 550 next, 250 when the script is used up)."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+ACCEPTED = "250 2.0.0 OK"
+
+
+@dataclass(frozen=True)
+class Received:
+    sender: str
+    recipients: tuple[str, ...]
+    message: EmailMessage
+
+    def pdf_attachments(self) -> list[tuple[str, bytes]]:
+        return [(part.get_filename(), part.get_content()) for part in self.message.iter_attachments()
+                if part.get_content_type() == "application/pdf"]
+
+
+class _Handler:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.received: list[Received] = []
+        self.scripts: dict[str, deque[str]] = defaultdict(deque)
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            for recipient in envelope.rcpt_tos:
+                if self.scripts[recipient]:
+                    return self.scripts[recipient].popleft()
+            self.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos),
+                                          message_from_bytes(envelope.original_content, policy=policy.default)))
+        return ACCEPTED
+
+
+def smtp_url(port: int) -> str:
+    """ENCOLA_SMTP_URL for a test server on `port`: plain SMTP on loopback, without credentials."""
+    return f"smtp://127.0.0.1:{port}?starttls=false&timeout=5"
+
+
+class SmtpServer:
+    def __init__(self, port: int):
+        self.port = port
+        self._handler = _Handler()
+        self._controller = Controller(self._handler, hostname="127.0.0.1", port=port)
+
+    def start(self) -> "SmtpServer":
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def answer(self, recipient: str, *replies: str) -> None:
+        """The next messages to `recipient` get these replies, one each, before it accepts again."""
+        with self._handler.lock:
+            self._handler.scripts[recipient].extend(replies)
+
+    def received_by(self, recipient: str) -> list[Received]:
+        with self._handler.lock:
+            return [m for m in self._handler.received if recipient in m.recipients]
