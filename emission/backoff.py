@@ -24,7 +24,8 @@ class Backoff(Exception):
 
 
 # The label of each failure class in the emission counters (README, "Metrics").
-FAILURE_LABELS = {SequenceError: "sequence", AmbiguousError: "ambiguous", TransientError: "transient", AuthError: "auth"}
+FAILURE_LABELS = {SequenceError: "sequence", AmbiguousError: "ambiguous", TransientError: "transient",
+                  AuthError: "auth"}
 
 
 def attempt_label(exc: AfipError) -> str:

@@ -80,7 +80,8 @@ def emit(ctx: LaneContext, batch: Batch, gate: durability.Gate) -> None:
         count(ctx.r, "encola_emission_attempts", outcome=attempt_label(exc))
         _settle_failed_call(ctx, entry, exc)
         return
-    count(ctx.r, "encola_emission_attempts", outcome={"A": "approved", "P": "partial"}.get(result.resultado, "rejected"))
+    count(ctx.r, "encola_emission_attempts",
+          outcome={"A": "approved", "P": "partial"}.get(result.resultado, "rejected"))
     apply_answer(ctx, entry, records, result)
     inflight.drop(ctx.r, ctx.lane, batch.id)
 

@@ -129,7 +129,8 @@ def test_a_number_afip_holds_for_the_same_comprobante_is_adopted_with_its_cae(qu
               count_attempt=True)
 
     assert states(quiet_db, records) == [("emitido", 1), ("emitido", 1)]
-    assert [(rec.numero, rec.cae) for rec in Store(quiet_db).get_many([rec.id for rec in records])] == [(8, CAE), (9, CAE)]
+    stored = Store(quiet_db).get_many([rec.id for rec in records])
+    assert [(rec.numero, rec.cae) for rec in stored] == [(8, CAE), (9, CAE)]
     assert last_audit(quiet_db, records[0])["reconciliado"] is True
     assert quiet_db.hlen(inflight_key(records[0].lane)) == 0
     meta = quiet_db.hgetall(lane_key_meta(records[0].lane))
@@ -146,7 +147,8 @@ def test_a_number_another_comprobante_holds_is_released_and_recorded_as_an_anoma
     assert states(quiet_db, records) == [("encolado", 1)]
     assert last_audit(quiet_db, records[0])["motivo"] == UNANSWERED
     anomalies = [json.loads(a) for a in quiet_db.lrange(key("lane", records[0].lane, "anomalies"), 0, -1)]
-    assert [(a["numero"], a["comprobante"], a["afip"]["DocNro"]) for a in anomalies] == [(5, records[0].id, 30500010912)]
+    assert [(a["numero"], a["comprobante"], a["afip"]["DocNro"]) for a in anomalies] == [
+        (5, records[0].id, 30500010912)]
     assert quiet_db.hlen(inflight_key(records[0].lane)) == 0
 
 
