@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from accounts.points_of_sale import create_point_of_sale, get_point_of_sale
+from accounts.points_of_sale import get_point_of_sale
 from afip.failures import AuthError, SequenceError, TransientError
 from afip.wsfe import CaeResult, DetailResult
 from comprobantes.emission_messages import AFTER_REJECTED, ORPHANED, RENUMBERED, UNANSWERED, afip_messages
@@ -26,6 +26,7 @@ from emission.emitter import MAX_SEQUENCE_RETRIES, LaneEmitter
 from emission.lane_context import LaneContext
 from emission.lane_state import LaneState
 from emission.reconciliation import reconcile, recover_orphans
+from webhook_dispatch.points_of_sale import create_point_of_sale
 from emission.schedule import inflight_key, lane_key_meta
 from tests.support.bodies import item
 
