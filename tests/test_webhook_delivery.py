@@ -251,24 +251,18 @@ def test_an_endpoint_failing_for_24_hours_is_disabled_until_its_url_changes(stac
     wait_hook(pdv, send_hook(pdv, "un-dia-3"), state="entregado")
 
 
-@pytest.mark.parametrize("environment,refusal", [
+@pytest.mark.parametrize("variables,refusal", [
     ({"ENCOLA_WEBHOOK_PRIVATE_NETWORKS": ""}, "refused: 127.0.0.1 resolves to 127.0.0.1"),
     ({"ENCOLA_ENV": "production", "ENCOLA_AFIP": "homologacion"}, "must use https"),
 ])
-def test_unlisted_private_addresses_and_plain_http_in_production_are_refused(stack, pdv, r, monkeypatch,
-                                                                            environment, refusal):
+def test_unlisted_private_addresses_and_plain_http_in_production_are_refused(stack, pdv, r, environment,
+                                                                            variables, refusal):
     event = build_event(pdv_id=pdv.id, evento="encolado", external_reference="ssrf", intento=1, msg=[])
     pipe = r.pipeline()
     outbox.stage(pipe, event)  # stored but not published: only this process attempts it
     pipe.execute()
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    try:
-        state = delivery.deliver(r, event.hook_id)
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
+    environment(**variables)
+    state = delivery.deliver(r, event.hook_id)
 
     entry = get_hook(r, pdv.id, event.hook_id)
     assert state == "pendiente" and entry.attempts[0]["status"] is None
