@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.points_of_sale import create_point_of_sale, update_point_of_sale
 from comprobantes.answers import queued
 from comprobantes.mail_request import NO_SERVER_NOTICE
 from comprobantes.store import Store
 from comprobantes.validation import check_item
 from config import clock
 from config.retry_policy import MAIL_DELAYS, MAIL_MAX_ATTEMPTS
-from config.settings import DEFAULT_MAIL_FROM, get_settings
+from config.settings import DEFAULT_MAIL_FROM
 from devtools.local_redis import free_port
 from emission import outcomes
 from mailing import delivery, outbox
@@ -23,6 +22,7 @@ from producers.submission import standing
 from tests.support.bodies import item
 from tests.support.smtp_server import SmtpServer, smtp_url
 from tests.support.staged_hooks import staged
+from webhook_dispatch.points_of_sale import create_point_of_sale, update_point_of_sale
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 CAE = "76481234567890"
@@ -33,14 +33,11 @@ def render(record, pdv) -> bytes:
 
 
 @pytest.fixture
-def smtp_server(monkeypatch):
+def smtp_server(environment):
     server = SmtpServer(free_port()).start()
-    monkeypatch.setenv("ENCOLA_SMTP_URL", smtp_url(server.port))
-    get_settings.cache_clear()
+    environment(ENCOLA_SMTP_URL=smtp_url(server.port))
     yield server
     server.stop()
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -146,16 +143,11 @@ def test_every_attempt_failing_ends_the_mail_fallido_after_its_budget(quiet_db, 
 
 
 def test_no_mail_server_the_comprobante_is_emitted_and_every_answer_says_the_mail_is_not_sent(quiet_db, pdv,
-                                                                                              monkeypatch):
-    monkeypatch.delenv("ENCOLA_SMTP_URL", raising=False)
-    get_settings.cache_clear()
-    try:
-        record = accepted(quiet_db, pdv, "mail-5")
-        answer = queued(standing(record))
-        record = emitted(quiet_db, record)
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
+                                                                                              environment):
+    environment(ENCOLA_SMTP_URL=None)
+    record = accepted(quiet_db, pdv, "mail-5")
+    answer = queued(standing(record))
+    record = emitted(quiet_db, record)
     assert (answer["envio_x_mail"], answer["envio_x_mail_direcciones"]) == ("N", "")
     assert answer["observaciones"] == NO_SERVER_NOTICE
     assert record.state == "emitido" and not quiet_db.exists(outbox.mail_key(record.id))

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 import pytest
 
 from config.retry_policy import JITTER, MAIL_DELAYS, MAIL_MAX_ATTEMPTS, mail_delay, mail_outcome
-from config.settings import ConfigurationError, load_settings
+from config.settings import ConfigurationError, get_settings
 from config.smtp_target import SmtpUrlError, parse_smtp_url
 from devtools.local_redis import free_port
 from mailing import smtp
@@ -51,13 +51,13 @@ UNUSABLE = {
 }
 
 
-def test_a_url_that_cannot_be_used_says_why_and_stops_every_process(monkeypatch):
+def test_a_url_that_cannot_be_used_says_why_and_stops_every_process(environment):
     for url, complaint in UNUSABLE.items():
         with pytest.raises(SmtpUrlError, match=complaint):
             parse_smtp_url(url)
-    monkeypatch.setenv("ENCOLA_SMTP_URL", "smtp://user:pass@relay?starttls=false")
+    environment(ENCOLA_SMTP_URL="smtp://user:pass@relay?starttls=false")
     with pytest.raises(ConfigurationError, match="in clear"):
-        load_settings()
+        get_settings()
 
 
 def test_mails_get_10_attempts_over_about_a_day():
