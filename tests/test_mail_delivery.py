@@ -10,6 +10,7 @@ import pytest
 from comprobantes.answers import queued
 from comprobantes.mail_request import NO_SERVER_NOTICE
 from comprobantes.store import Store
+from comprobantes.views import emitted_answer
 from comprobantes.validation import check_item
 from config import clock
 from config.retry_policy import MAIL_DELAYS, MAIL_MAX_ATTEMPTS
@@ -77,9 +78,10 @@ def test_the_mail_arrives_with_the_pdf_attached_from_the_point_of_sales_sender(q
     update_point_of_sale(quiet_db, pdv.id, mail_from="facturas@encola.example")
     record = emitted(quiet_db, accepted(quiet_db, pdv, "mail-1", to="uno@example.com, dos@example.com"))
 
-    answer = queued(standing(record))
-    assert answer["envio_x_mail"] == "S" and answer["envio_x_mail_direcciones"] == "uno@example.com, dos@example.com"
-    assert answer["observaciones"] == ""
+    for answer in (queued(standing(record)), emitted_answer(record, pdv)):  # nuevo_encola's, and nuevo's
+        assert answer["envio_x_mail"] == "S"
+        assert answer["envio_x_mail_direcciones"] == "uno@example.com, dos@example.com"
+        assert answer["observaciones"] == ""
     assert delivery.deliver(quiet_db, record.id, render) == "enviado"
 
     [received] = smtp_server.received_by("uno@example.com")
@@ -151,6 +153,8 @@ def test_no_mail_server_the_comprobante_is_emitted_and_every_answer_says_the_mai
     assert (answer["envio_x_mail"], answer["envio_x_mail_direcciones"]) == ("N", "")
     assert answer["observaciones"] == NO_SERVER_NOTICE
     assert record.state == "emitido" and not quiet_db.exists(outbox.mail_key(record.id))
+    instant = emitted_answer(record, pdv)
+    assert instant["envio_x_mail"] == "N" and instant["observaciones"] == NO_SERVER_NOTICE
     hook = next(h for h in staged(quiet_db, pdv.id) if h["evento"] == "emitido")
     assert hook["envio_x_mail"] == "N" and NO_SERVER_NOTICE in hook["msg"]
 
