@@ -1,1 +1,1 @@
-"""Accounts: points of sale (CUIT + punto de venta), their credentials, settings and webhook secrets."""
+"""Accounts: points of sale (CUIT + punto de venta), their credentials and settings."""

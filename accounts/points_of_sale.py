@@ -1,17 +1,19 @@
-"""Points of sale (CUIT + punto de venta): their settings, credentials and webhook secrets, kept in Redis.
+"""Points of sale (CUIT + punto de venta): their settings and credentials, kept in Redis.
 
 A point of sale is what TusFacturas' `apikey`/`apitoken`/`usertoken` identify. The tokens are stored
-only as SHA-256 digests and compared in constant time; the webhook secret is kept in clear because
-every delivery is signed with it. The tokens and the webhook token rotate (the new ones shown once); a
-rotation of the tokens raises `credentials_version`, which ends the page's sessions opened before it.
+only as SHA-256 digests and compared in constant time. The tokens and the webhook token rotate (the new
+ones shown once); a rotation of the tokens raises `credentials_version`, which ends the page's sessions
+opened before it. Its webhook endpoint (signing secrets, health) is webhook_dispatch's: creating a point of
+sale, or changing it, lets the caller stage that part in the same MULTI (`also`).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
+from copy import copy
 from dataclasses import asdict, dataclass, fields
 
 from accounts.webhook_url import check_webhook_url
@@ -41,7 +43,6 @@ class PointOfSale:
     concepto: int
     webhook_url: str
     webhook_token: str
-    webhook_secret: str
     cert_path: str
     key_path: str
     apikey: str
@@ -52,13 +53,6 @@ class PointOfSale:
     monthly_quota: int = 0  # 0 = unlimited
     batch_size: int = 0  # comprobantes per FECAESolicitar; 0 = AFIP's RegXReq
     created: float = 0.0
-    # Secret rotation: the previous secret still signs until this time (webhook_dispatch.endpoints).
-    webhook_secret_previous: str = ""
-    webhook_secret_previous_until: float = 0.0
-    # Set when the endpoint is disabled after failing for a day (or answering 410); cleared when the
-    # URL changes or an operator enables it again.
-    webhook_disabled_at: float = 0.0
-    webhook_disabled_reason: str = ""
     # Caps on what the point of sale may hold waiting in Redis (producers/limits.py); 0 = the global default.
     max_waiting_comprobantes: int = 0
     max_waiting_hooks: int = 0
@@ -77,12 +71,11 @@ class PointOfSale:
         return cls(**values)
 
     def public_view(self) -> dict:
-        """What may be shown to the owner: everything but secrets and token digests. The webhook token is
-        a secret too (receivers that check only TF-WebhookToken take it as proof): it is shown at creation
-        and rotation only."""
+        """What may be shown to the owner: everything but token digests. The webhook token is a secret
+        too (receivers that check only TF-WebhookToken take it as proof): it is shown at creation and
+        rotation only."""
         view = asdict(self)
-        for hidden in ("webhook_secret", "webhook_secret_previous", "apitoken_sha256", "usertoken_sha256",
-                       "webhook_token"):
+        for hidden in ("apitoken_sha256", "usertoken_sha256", "webhook_token"):
             view.pop(hidden)
         return view
 
@@ -130,8 +123,12 @@ def new_webhook_token() -> str:
     return secrets.token_hex(16)
 
 
-def new_webhook_secret() -> str:
-    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+def _reserve_apikey(r, ident: str) -> str:
+    """A six-digit apikey that no other point of sale has, now naming `ident`."""
+    while True:
+        apikey = str(secrets.randbelow(900000) + 100000)
+        if r.set(key("cred", apikey), ident, nx=True):
+            return apikey
 
 
 def create_point_of_sale(
@@ -148,8 +145,11 @@ def create_point_of_sale(
     idempotent_submission: bool = True,
     monthly_quota: int = 0,
     batch_size: int = 0,
+    also: Callable[..., object],
 ) -> tuple[PointOfSale, dict[str, str]]:
-    """Create a point of sale; returns it and the credentials, which are shown this once only."""
+    """Create a point of sale; returns it and the credentials, which are shown this once only.
+    `also(pipe, ident)` stages, in the MULTI that writes the point of sale, what must exist exactly when
+    it does (webhook_dispatch.points_of_sale: its webhook endpoint and signing secret)."""
     if condicion_iva not in ISSUER_CONDITIONS:
         raise ValueError(f"condicion_iva must be one of {', '.join(ISSUER_CONDITIONS)}")
     if concepto not in CONCEPTOS:
@@ -159,10 +159,7 @@ def create_point_of_sale(
     _check_url(webhook_url)
     ident = pdv_id(cuit, pto_vta)
     apitoken, usertoken = _new_tokens()
-    while True:
-        apikey = str(secrets.randbelow(900000) + 100000)
-        if r.set(key("cred", apikey), ident, nx=True):
-            break
+    apikey = _reserve_apikey(r, ident)
     pdv = PointOfSale(
         id=ident,
         cuit=cuit,
@@ -172,7 +169,6 @@ def create_point_of_sale(
         concepto=concepto,
         webhook_url=webhook_url,
         webhook_token=new_webhook_token(),
-        webhook_secret=new_webhook_secret(),
         cert_path=cert_path,
         key_path=key_path,
         apikey=apikey,
@@ -189,6 +185,7 @@ def create_point_of_sale(
     pipe = r.pipeline()
     pipe.hset(key("pdv", ident), mapping=pdv.to_redis())
     pipe.zadd(key("pdvs"), {ident: pdv.created})
+    also(pipe, ident)
     pipe.execute()
     credentials = {"apikey": apikey, "apitoken": apitoken, "usertoken": usertoken}
     return pdv, credentials
@@ -205,22 +202,25 @@ def list_points_of_sale(r) -> list[PointOfSale]:
     return [get_point_of_sale(r, ident) for ident in r.zrange(key("pdvs"), 0, -1)]
 
 
-def update_point_of_sale(r, ident: str, **changes) -> PointOfSale:
+def update_point_of_sale(r, ident: str, *, also: Callable[..., object] | None = None, **changes) -> PointOfSale:
     """Change some settings; only the changed fields are written, so a concurrent change of another
-    field (a secret rotation, an endpoint being disabled) is never overwritten with an older value."""
-    pdv = get_point_of_sale(r, ident)
-    for name, value in list(changes.items()):
+    field (a credentials rotation) is never overwritten with an older value. `also(pipe, before, after)`
+    stages more writes in the same MULTI (webhook_dispatch.points_of_sale: a new URL enables its endpoint)."""
+    before = get_point_of_sale(r, ident)
+    pdv = copy(before)
+    for name, value in changes.items():
         if not hasattr(pdv, name) or name in ("id", "cuit", "pto_vta", "apikey"):
             raise ValueError(f"{name} cannot be changed")
         if name == "webhook_url" and value != pdv.webhook_url:
             _check_url(value)
-            # A new URL is a new endpoint: whatever disabled the old one says nothing about it.
-            changes.update(webhook_disabled_at=0.0, webhook_disabled_reason="")
-    for name, value in changes.items():
         setattr(pdv, name, value)
     written = pdv.to_redis()
+    pipe = r.pipeline()
     if changes:  # an empty HSET is an error in Redis
-        r.hset(key("pdv", ident), mapping={name: written[name] for name in changes})
+        pipe.hset(key("pdv", ident), mapping={name: written[name] for name in changes})
+    if also is not None:
+        also(pipe, before, pdv)
+    pipe.execute()
     return pdv
 
 

@@ -61,7 +61,7 @@ def run(bench: BenchStack, hooks: int) -> dict:
     try:
         healthy, dead = stack.new_pdv(), stack.new_pdv()
         healthy_receiver.behaviours[healthy.hook_path] = Behaviour(delay=ANSWER_SECONDS)
-        from accounts.points_of_sale import update_point_of_sale
+        from webhook_dispatch.points_of_sale import update_point_of_sale
 
         update_point_of_sale(r, dead.id, webhook_url=dead_receiver.base_url + "/never")
         dead_receiver.behaviours["/never"] = Behaviour(delay=30)

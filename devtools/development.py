@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 
-from accounts.points_of_sale import PointOfSale, create_point_of_sale
+from accounts.points_of_sale import PointOfSale
 from afip.simulator.certs import ClientCertificate, issue_client_certificate
+from webhook_dispatch.points_of_sale import create_point_of_sale
 
 DEV_CUIT = 20111111112  # a valid check digit; no real taxpayer
 DEV_PTO_VTA = 1

@@ -13,13 +13,15 @@ import os
 from marshmallow import validate
 
 from accounts.points_of_sale import (
-    CONCEPTOS, ISSUER_CONDITIONS, PointOfSale, PointOfSaleExists, UnknownPointOfSale, create_point_of_sale,
-    get_point_of_sale, list_points_of_sale, pdv_id, rotate_credentials, rotate_webhook_token, update_point_of_sale,
+    CONCEPTOS, ISSUER_CONDITIONS, PointOfSaleExists, UnknownPointOfSale, get_point_of_sale, list_points_of_sale,
+    pdv_id, rotate_credentials, rotate_webhook_token,
 )
 from config.redis_client import get_redis
 from producers.bodies import Request, done, judge, refused
 from producers.fields import between, flag, one_of, text, whole
+from producers.pdv_views import operator_view
 from webhook_dispatch import endpoints
+from webhook_dispatch.points_of_sale import create_point_of_sale, update_point_of_sale
 
 CUIT_RANGE = (20000000000, 34999999999)  # 20, 23, 24, 27 (personas), 30, 33, 34 (empresas)
 
@@ -88,11 +90,6 @@ class ListadoPuntosVenta(Request):
     """No fields: every point of sale."""
 
 
-def view(pdv: PointOfSale) -> dict:
-    """A point of sale as the operator sees it: everything but its secrets (its webhook token included)."""
-    return pdv.public_view()
-
-
 def _file_problems(data: dict) -> list[str]:
     problems = []
     for name in ("cert_path", "key_path"):
@@ -123,15 +120,18 @@ def alta(body) -> dict:
         return refused(f"El punto de venta no se pudo crear: {exc}.")
     if later:
         pdv = update_point_of_sale(get_redis(), pdv.id, **later)
-    return done(punto_venta=view(pdv), credenciales=credentials, webhook_token=pdv.webhook_token,
-                webhook_secret=pdv.webhook_secret)
+    endpoint = endpoints.read(get_redis(), pdv.id)
+    return done(punto_venta=operator_view(pdv, endpoint), credenciales=credentials, webhook_token=pdv.webhook_token,
+                webhook_secret=endpoint.secret)
 
 
 def listado(body) -> dict:
     data, problems = judge(ListadoPuntosVenta, body)
     if data is None:
         return refused(*problems)
-    return done(puntos_venta=[view(pdv) for pdv in list_points_of_sale(get_redis())])
+    pdvs = list_points_of_sale(get_redis())
+    their_endpoints = endpoints.read_many(get_redis(), [pdv.id for pdv in pdvs])
+    return done(puntos_venta=[operator_view(pdv, endpoint) for pdv, endpoint in zip(pdvs, their_endpoints)])
 
 
 def _named(body, schema: type[Request]):
@@ -151,7 +151,8 @@ def consulta(body) -> dict:
     _, pdv, refusal = _named(body, PuntoVentaId)
     if refusal:
         return refusal
-    return done(punto_venta=view(pdv), webhook=endpoints.status(get_redis(), pdv.id))
+    endpoint = endpoints.read(get_redis(), pdv.id)
+    return done(punto_venta=operator_view(pdv, endpoint), webhook=endpoints.describe(pdv, endpoint))
 
 
 def habilitar_webhook(body) -> dict:
@@ -160,7 +161,7 @@ def habilitar_webhook(body) -> dict:
     _, pdv, refusal = _named(body, PuntoVentaId)
     if refusal:
         return refusal
-    return done(punto_venta=view(endpoints.enable(get_redis(), pdv.id)))
+    return done(punto_venta=operator_view(pdv, endpoints.enable(get_redis(), pdv.id)))
 
 
 def modificar(body) -> dict:
@@ -170,9 +171,10 @@ def modificar(body) -> dict:
         return refusal
     changes = {name: value for name, value in data.items() if name not in ("cuit", "pto_vta")}
     try:
-        return done(punto_venta=view(update_point_of_sale(get_redis(), pdv.id, **changes)))
+        pdv = update_point_of_sale(get_redis(), pdv.id, **changes)
     except ValueError as exc:
         return refused(f"El punto de venta no se pudo modificar: {exc}.")
+    return done(punto_venta=operator_view(pdv, endpoints.read(get_redis(), pdv.id)))
 
 
 def rotar_credenciales(body) -> dict:

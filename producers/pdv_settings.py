@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from accounts.points_of_sale import PointOfSale, rotate_credentials, rotate_webhook_token, update_point_of_sale
+from accounts.points_of_sale import PointOfSale, rotate_credentials, rotate_webhook_token
 from producers.bodies import Credenciales, done, handles, refused
 from producers.fields import STRING_OR_INTEGER, between, date_field, one_of, text, whole, yes_no
+from producers.pdv_views import client_view
 from webhook_dispatch import endpoints
+from webhook_dispatch.points_of_sale import update_point_of_sale
 
 CONCEPTOS_TIPO = {"P": 1, "S": 2, "PS": 3}
 CREATION = ("En encola los puntos de venta los da de alta el operador del servicio (encola pdv add o la API de "
@@ -54,14 +56,6 @@ class Administrar(Credenciales):
     mercadopago = fields.Dict()
     xero = fields.Dict()
     reg_transparencia_provincial = fields.Dict()
-
-
-def client_view(pdv: PointOfSale) -> dict:
-    """The point of sale as its client sees it: no secrets, and no paths of the server's files."""
-    view = pdv.public_view()
-    for hidden in ("cert_path", "key_path"):
-        view.pop(hidden)
-    return view
 
 
 def _fixed_problems(data: dict, pdv: PointOfSale) -> list[str]:
@@ -101,14 +95,15 @@ def administrar(r, pdv, data) -> dict:
         pdv = update_point_of_sale(r, pdv.id, **_changes(data))
     except ValueError as exc:
         return refused(f"El punto de venta no se pudo modificar: {exc}.")
-    return done(punto_venta=client_view(pdv))
+    return done(punto_venta=client_view(pdv, endpoints.read(r, pdv.id)))
 
 
 @handles(Credenciales)
 def consulta(r, pdv, data) -> dict:
     """`puntos_venta/consulta`: the settings of the credentials' point of sale, and the state of its webhook
     endpoint (disabled or not and why, failing since when)."""
-    return done(punto_venta=client_view(pdv), webhook=endpoints.status(r, pdv.id))
+    endpoint = endpoints.read(r, pdv.id)
+    return done(punto_venta=client_view(pdv, endpoint), webhook=endpoints.describe(pdv, endpoint))
 
 
 @handles(Credenciales)

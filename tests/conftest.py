@@ -14,6 +14,7 @@ import redis
 
 from devtools.local_redis import LocalRedis
 from config.redis_client import get_redis
+from config.settings import get_settings
 from config.redis_target import with_db
 from tests.support.stack import Stack, stack_environment
 
@@ -100,3 +101,20 @@ def quiet_db():
 @pytest.fixture
 def r():
     return get_redis()
+
+
+@pytest.fixture
+def environment(monkeypatch):
+    """Change this process's variables within a test: `environment(NAME=value, OTHER=None)` sets or
+    removes them and has the settings read again; after the test both are as they were."""
+    def change(**variables):
+        for name, value in variables.items():
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+
+    yield change
+    monkeypatch.undo()
+    get_settings.cache_clear()

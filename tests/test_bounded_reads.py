@@ -13,7 +13,6 @@ from datetime import timedelta
 import pytest
 import redis
 
-from accounts.points_of_sale import create_point_of_sale, get_point_of_sale
 from devtools.local_redis import LocalRedis
 from comprobantes.codes import TIPOS
 from comprobantes.queue_changes import change_date, eliminate
@@ -26,6 +25,7 @@ from producers.queue_listing import emitted_since, queue_page
 from tests.support.bodies import ddmmyyyy, item
 from webhook_dispatch import delivery, endpoints, hook_log, outbox
 from webhook_dispatch.events import build_event
+from webhook_dispatch.points_of_sale import create_point_of_sale
 
 MANY = 3000
 # A page of a few sets costs a binary search on the score (about 50 ZCOUNTs a set), whatever their size.
@@ -183,7 +183,7 @@ def test_the_hook_log_filtered_by_state_reads_only_hooks_in_that_state(r):
             outbox.stage(pipe, build_event(pdv_id=pdv.id, evento="encolado", external_reference=f"h-{n}",
                                            intento=1, msg=[]))
         pipe.execute()
-    assert get_point_of_sale(r, pdv.id).webhook_disabled_at
+    assert endpoints.read(r, pdv.id).disabled_at
 
     found, commands = work(r, lambda: hook_log.hooks_for_pdv(r, pdv.id, state="fallido", limit=1))
     assert [entry.hook_id for entry in found] == [failing.hook_id]

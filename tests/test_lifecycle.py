@@ -7,7 +7,6 @@ import itertools
 
 import pytest
 
-from accounts.points_of_sale import create_point_of_sale
 from comprobantes import lifecycle, queue_changes
 from comprobantes.lifecycle import TRANSITIONS, Conflict, State
 from comprobantes.store import Store, state_key
@@ -17,6 +16,7 @@ from emission import outcomes
 from tests.support.bodies import item
 from tests.support.processes import REPO
 from webhook_dispatch.events import EVENTS
+from webhook_dispatch.points_of_sale import create_point_of_sale
 
 ALLOWED = {(t.source, t.target) for t in TRANSITIONS}
 

@@ -11,7 +11,6 @@ from devtools.local_redis import free_port
 from comprobantes import problems as P
 from comprobantes.store import Store
 from config import clock
-from config.settings import get_settings
 from config.metrics import COUNTERS
 from producers import enqueue, enqueue_batch
 from producers.limits import comprobante_cap, hook_cap, waiting
@@ -86,16 +85,10 @@ def test_delivered_hooks_leave_the_count(stack, r):
     assert len(stack.hooks(pdv)) == 2
 
 
-def test_caps_default_to_the_global_settings_and_a_point_of_sale_may_have_its_own(stack, r, monkeypatch):
+def test_caps_default_to_the_global_settings_and_a_point_of_sale_may_have_its_own(stack, r, environment):
     pdv = stack.new_pdv()
     assert (comprobante_cap(pdv.pdv), hook_cap(pdv.pdv)) == (10_000, 10_000)
-    monkeypatch.setenv("ENCOLA_MAX_WAITING_COMPROBANTES", "50")
-    monkeypatch.setenv("ENCOLA_MAX_WAITING_HOOKS", "60")
-    get_settings.cache_clear()
-    try:
-        assert (comprobante_cap(pdv.pdv), hook_cap(pdv.pdv)) == (50, 60)
-        own = update_point_of_sale(r, pdv.id, max_waiting_comprobantes=5, max_waiting_hooks=6)
-        assert (comprobante_cap(own), hook_cap(own)) == (5, 6)
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
+    environment(ENCOLA_MAX_WAITING_COMPROBANTES="50", ENCOLA_MAX_WAITING_HOOKS="60")
+    assert (comprobante_cap(pdv.pdv), hook_cap(pdv.pdv)) == (50, 60)
+    own = update_point_of_sale(r, pdv.id, max_waiting_comprobantes=5, max_waiting_hooks=6)
+    assert (comprobante_cap(own), hook_cap(own)) == (5, 6)

@@ -57,7 +57,7 @@ def test_logs_are_json_lines_with_ids_and_without_secrets(stack, pdv, r):
     assert all({"time", "level", "logger", "message"} <= set(rec) for rec in found)
 
     ticket = r.get(key("wsaa", "ta", pdv.pdv.cuit, "wsfe"))
-    secrets = [pdv.credentials["apitoken"], pdv.credentials["usertoken"], pdv.pdv.webhook_secret,
+    secrets = [pdv.credentials["apitoken"], pdv.credentials["usertoken"], pdv.webhook_secret,
                pdv.pdv.webhook_token, json.loads(ticket)["token"], json.loads(ticket)["sign"]]
     text = "\n".join(path.read_text(errors="replace") for path in stack.base_dir.glob("*.log"))
     for secret in secrets:

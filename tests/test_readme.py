@@ -25,3 +25,13 @@ def test_every_variable_is_in_the_readme_table():
     missing = variables_in_use() - documented
     assert not missing, f"not documented in the README: {sorted(missing)}"
     assert {"ENCOLA_REDIS_URL", "ENCOLA_AFIP_WSAA_URL", "ENCOLA_AFIP_WSFE_URL", "ENCOLA_ENV", "PORT"} <= documented
+
+
+def test_every_file_the_documentation_names_exists():
+    """The README and docs/ point readers at modules and tests; a file moved must take its mentions along."""
+    missing = []
+    for page in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        for path in re.findall(r"`((?:[a-z_]+/)+[a-z_0-9]+\.(?:py|md|html))`", page.read_text()):
+            if not (REPO / path).exists():
+                missing.append(f"{page.name}: {path}")
+    assert not missing, missing

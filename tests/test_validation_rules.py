@@ -10,7 +10,6 @@ import pytest
 
 from comprobantes import problems as P
 from comprobantes.validation import check_item
-from config.settings import get_settings
 from tests.support.bodies import item, offline_pdv, put, text_fields
 
 TODAY = date(2026, 11, 21)
@@ -202,19 +201,14 @@ def test_future_dates_are_scheduled_not_refused():
     assert codes_of(body(fecha=ddmmyyyy(TODAY + timedelta(days=366)))) == []  # a year of monthly invoices
 
 
-def test_a_date_too_far_ahead_says_the_maximum(monkeypatch):
+def test_a_date_too_far_ahead_says_the_maximum(environment):
     far = check_item(body(fecha="01/01/2099"), offline_pdv(), today=TODAY, submitted=True).problems
     assert [p.text for p in far] == ["La fecha del comprobante (01/01/2099) es posterior a lo que la cola acepta: "
                                      "hasta 366 dias despues de hoy (22/11/2027)."]
 
-    monkeypatch.setenv("ENCOLA_MAX_DAYS_AHEAD", "30")
-    get_settings.cache_clear()
-    try:
-        assert codes_of(body(fecha=ddmmyyyy(TODAY + timedelta(days=30)))) == []
-        assert codes_of(body(fecha=ddmmyyyy(TODAY + timedelta(days=31)))) == [P.FECHA_FUTURA.code]
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
+    environment(ENCOLA_MAX_DAYS_AHEAD="30")
+    assert codes_of(body(fecha=ddmmyyyy(TODAY + timedelta(days=30)))) == []
+    assert codes_of(body(fecha=ddmmyyyy(TODAY + timedelta(days=31)))) == [P.FECHA_FUTURA.code]
 
 
 def test_a_numeric_reference_is_read_as_its_digits():

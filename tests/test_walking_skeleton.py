@@ -48,6 +48,6 @@ def test_one_comprobante_goes_from_the_python_api_to_afip_and_back_by_webhook(st
         assert payload["recurso"] == "facturacion" and payload["external_reference"] == "skeleton-1"
         assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d", payload["creado"])
         assert delivery.headers["tf-webhooktoken"] == pdv.pdv.webhook_token
-        assert Webhook(pdv.pdv.webhook_secret).verify(delivery.body, delivery.headers) == payload
+        assert Webhook(pdv.webhook_secret).verify(delivery.body, delivery.headers) == payload
     assert payloads[1]["cae"] == record.cae
     assert payloads[1]["comprobante_nro"] == f"{pdv.pdv.pto_vta:05d}-00000001"

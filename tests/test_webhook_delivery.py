@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from accounts.points_of_sale import get_point_of_sale, update_point_of_sale
 from devtools.webhook_receiver import Behaviour, WebhookReceiver
 from comprobantes.store import Store
 from comprobantes.validation import check_item
@@ -22,6 +21,7 @@ from webhook_dispatch import delivery, endpoints, outbox
 from webhook_dispatch.events import build_event
 from webhook_dispatch.hook_log import get_hook, hooks_for_pdv, hooks_for_reference
 from webhook_dispatch.operations import redeliver, redeliver_failed, send_test_event
+from webhook_dispatch.points_of_sale import update_point_of_sale
 
 SEED_HOOK_KEYS = {"creado", "evento", "recurso", "external_reference", "intento", "msg", "hook_id"}
 HOUR = 3600.0
@@ -79,8 +79,8 @@ def test_every_attempt_sends_the_same_signed_bytes_and_201_counts_as_delivered(s
         assert d.headers["tf-webhooktoken"] == pdv.pdv.webhook_token
         assert d.headers["user-agent"] == delivery.USER_AGENT
         assert d.headers["content-type"] == "application/json; charset=utf-8"
-        assert spec_verifier.verify(pdv.pdv.webhook_secret, d.headers, d.body)
-        assert Webhook(pdv.pdv.webhook_secret).verify(d.body, d.headers) == d.json()
+        assert spec_verifier.verify(pdv.webhook_secret, d.headers, d.body)
+        assert Webhook(pdv.webhook_secret).verify(d.body, d.headers) == d.json()
     payload = deliveries[0].json()
     assert SEED_HOOK_KEYS <= set(payload) and payload["hook_id"] == hook_id
     assert (payload["evento"], payload["recurso"], payload["intento"]) == ("encolado", "facturacion", 1)
@@ -131,15 +131,15 @@ def test_a_hook_is_redelivered_on_demand_with_its_id_and_bytes(stack, pdv, r):
     assert [(a["trigger"], a["status"]) for a in entry.attempts] == [("automatic", 500), ("manual", 200)]
     first, second = stack.receiver.received(pdv.hook_path)
     assert first.body == second.body and first.headers["webhook-id"] == second.headers["webhook-id"] == hook_id
-    assert spec_verifier.verify(pdv.pdv.webhook_secret, second.headers, second.body)
+    assert spec_verifier.verify(pdv.webhook_secret, second.headers, second.body)
 
 
 def test_410_disables_the_endpoint_and_its_failed_hooks_can_be_redelivered_then_it_is_enabled(stack, pdv, r):
     stack.receiver.behaviours[pdv.hook_path] = Behaviour(410)
     gone = send_hook(pdv, "gone-0")
     assert wait_hook(pdv, gone, state="fallido").failure == "the receiver answered 410 Gone"
-    disabled = get_point_of_sale(r, pdv.id)
-    assert endpoints.is_disabled(disabled) and "410 Gone" in disabled.webhook_disabled_reason
+    disabled = endpoints.read(r, pdv.id)
+    assert endpoints.is_disabled(disabled) and "410 Gone" in disabled.disabled_reason
 
     since = clock.timestamp()
     held = [send_hook(pdv, f"gone-{n}") for n in (1, 2)]
@@ -154,7 +154,7 @@ def test_410_disables_the_endpoint_and_its_failed_hooks_can_be_redelivered_then_
     for hook_id in held:
         entry = wait_hook(pdv, hook_id, state="entregado")
         assert [a["trigger"] for a in entry.attempts] == ["manual"]
-    assert endpoints.is_disabled(get_point_of_sale(r, pdv.id))  # a manual success does not enable it
+    assert endpoints.is_disabled(endpoints.read(r, pdv.id))  # a manual success does not enable it
 
     endpoints.enable(r, pdv.id)
     after = wait_hook(pdv, send_hook(pdv, "gone-3"), state="entregado")
@@ -175,7 +175,7 @@ def test_a_test_event_is_one_manual_attempt_never_retried(stack, pdv):
 
 
 def test_during_rotation_both_secrets_sign_and_after_the_grace_only_the_new_one(stack, pdv, r, move_clock):
-    old = pdv.pdv.webhook_secret
+    old = pdv.webhook_secret
     new = endpoints.rotate_secret(r, pdv.id, grace_seconds=HOUR)
     wait_hook(pdv, send_hook(pdv, "rotando-1"), state="entregado")
     move_clock(clock.timestamp() + 2 * HOUR)
@@ -230,45 +230,39 @@ def test_an_endpoint_failing_for_24_hours_is_disabled_until_its_url_changes(stac
     first = wait_hook(pdv, hook_id, attempts=1).attempts[0]
     move_clock(first["at"] + 13 * HOUR)
     wait_hook(pdv, hook_id, attempts=2)
-    assert not endpoints.is_disabled(get_point_of_sale(r, pdv.id))
+    assert not endpoints.is_disabled(endpoints.read(r, pdv.id))
     move_clock(first["at"] + 25 * HOUR)
     wait_hook(pdv, hook_id, attempts=3)
 
     def disabled_pdv():
-        found = get_point_of_sale(r, pdv.id)
+        found = endpoints.read(r, pdv.id)
         return found if endpoints.is_disabled(found) else None
 
     # The attempt is logged before its outcome disables the endpoint.
     disabled = wait_until(disabled_pdv, timeout=10, message="the endpoint to be disabled")
-    assert "has failed since" in disabled.webhook_disabled_reason and "HTTP 503" in disabled.webhook_disabled_reason
+    assert "has failed since" in disabled.disabled_reason and "HTTP 503" in disabled.disabled_reason
     assert endpoints.status(r, pdv.id)["disabled"]
     held = wait_hook(pdv, send_hook(pdv, "un-dia-2"), state="fallido")
     assert held.attempts == []
 
     stack.receiver.behaviours["/hooks/nueva"] = Behaviour(200)
     update_point_of_sale(r, pdv.id, webhook_url=stack.receiver.base_url + "/hooks/nueva")
-    assert not endpoints.is_disabled(get_point_of_sale(r, pdv.id))
+    assert not endpoints.is_disabled(endpoints.read(r, pdv.id))
     wait_hook(pdv, send_hook(pdv, "un-dia-3"), state="entregado")
 
 
-@pytest.mark.parametrize("environment,refusal", [
+@pytest.mark.parametrize("variables,refusal", [
     ({"ENCOLA_WEBHOOK_PRIVATE_NETWORKS": ""}, "refused: 127.0.0.1 resolves to 127.0.0.1"),
     ({"ENCOLA_ENV": "production", "ENCOLA_AFIP": "homologacion"}, "must use https"),
 ])
-def test_unlisted_private_addresses_and_plain_http_in_production_are_refused(stack, pdv, r, monkeypatch,
-                                                                            environment, refusal):
+def test_unlisted_private_addresses_and_plain_http_in_production_are_refused(stack, pdv, r, environment,
+                                                                            variables, refusal):
     event = build_event(pdv_id=pdv.id, evento="encolado", external_reference="ssrf", intento=1, msg=[])
     pipe = r.pipeline()
     outbox.stage(pipe, event)  # stored but not published: only this process attempts it
     pipe.execute()
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    try:
-        state = delivery.deliver(r, event.hook_id)
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
+    environment(**variables)
+    state = delivery.deliver(r, event.hook_id)
 
     entry = get_hook(r, pdv.id, event.hook_id)
     assert state == "pendiente" and entry.attempts[0]["status"] is None

@@ -12,7 +12,6 @@ from email.utils import format_datetime
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from accounts.points_of_sale import new_webhook_secret
 from accounts.webhook_url import BadWebhookUrl, check_webhook_url
 from comprobantes.lote_hooks import lote_fields
 from config.retry_policy import (JITTER, WEBHOOK_DELAYS, WEBHOOK_RETRY_AFTER_CAP_SECONDS, webhook_delay,
@@ -20,7 +19,7 @@ from config.retry_policy import (JITTER, WEBHOOK_DELAYS, WEBHOOK_RETRY_AFTER_CAP
 from config.settings import ConfigurationError, load_settings
 from tests.support import spec_verifier
 from webhook_dispatch.addresses import RefusedAddress, checked_addresses, refusal
-from webhook_dispatch.signing import signature_headers
+from webhook_dispatch.signing import new_webhook_secret, signature_headers
 from webhook_dispatch.transport import retry_after_seconds
 
 ART = timezone(timedelta(hours=-3))

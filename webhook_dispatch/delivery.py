@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from accounts.points_of_sale import PointOfSale, UnknownPointOfSale, get_point_of_sale
+from accounts.points_of_sale import PointOfSale, UnknownPointOfSale
 from accounts.webhook_url import BadWebhookUrl, check_webhook_url
 from config import clock
 from config.keys import key
@@ -20,6 +20,7 @@ from config.retry_policy import webhook_delay, webhook_line_recheck, webhook_out
 from config.settings import Settings, get_settings
 from config.metrics import count
 from webhook_dispatch import endpoints, outbox
+from webhook_dispatch.endpoints import Endpoint
 from webhook_dispatch.outbox import (
     DUE, attempts_key, hook_key, pdv_state_hooks_key, retention_seconds, waiting_hooks_key,
 )
@@ -127,21 +128,22 @@ def _deliver_locked(r, hook_id: str, settings: Settings, lease: float) -> str:
         return hook["state"]
     trigger = "manual" if manual else "automatic"
     try:
-        pdv = get_point_of_sale(r, hook["pdv"])
+        pdv, endpoint = endpoints.load(r, hook["pdv"])
     except UnknownPointOfSale:
-        pdv = None
-    if pdv is not None and trigger == "automatic" and endpoints.is_disabled(pdv):
-        _finish(r, hook, {"state": "fallido", "failure": f"endpoint disabled: {pdv.webhook_disabled_reason}"},
+        pdv = endpoint = None
+    if endpoint is not None and trigger == "automatic" and endpoints.is_disabled(endpoint):
+        _finish(r, hook, {"state": "fallido", "failure": f"endpoint disabled: {endpoint.disabled_reason}"},
                 record=None, due=None, manual="")
         return "fallido"
     started = clock.timestamp()
-    answer = _attempt(r, hook, pdv, settings, lease)
+    answer = _attempt(r, hook, pdv, endpoint, settings, lease)
     if answer is None:
         return _wait(r, hook)
-    return _record(r, hook, pdv, trigger, manual, started, answer)
+    return _record(r, hook, pdv, endpoint, trigger, manual, started, answer)
 
 
-def _attempt(r, hook: dict, pdv: PointOfSale | None, settings: Settings, lease: float) -> Answer | None:
+def _attempt(r, hook: dict, pdv: PointOfSale | None, endpoint: Endpoint | None, settings: Settings,
+             lease: float) -> Answer | None:
     """Send the hook unless something stops it first; None when its origin is at its cap."""
     if pdv is None:
         return _no_attempt("the point of sale no longer exists")
@@ -156,7 +158,7 @@ def _attempt(r, hook: dict, pdv: PointOfSale | None, settings: Settings, lease: 
     if slot is None:
         return None
     try:
-        return _send(pdv, hook, settings)
+        return _send(pdv, endpoint, hook, settings)
     finally:
         outbox.publish(endpoints.release_slot(r, pdv.webhook_url, slot, cap=settings.webhook_max_per_endpoint))
 
@@ -165,13 +167,13 @@ def _no_attempt(error: str) -> Answer:
     return Answer(status=None, length=None, excerpt="", retry_after=None, error=error, duration_ms=0)
 
 
-def _send(pdv: PointOfSale, hook: dict, settings: Settings) -> Answer:
+def _send(pdv: PointOfSale, endpoint: Endpoint, hook: dict, settings: Settings) -> Answer:
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": USER_AGENT,
         "TF-WebhookToken": pdv.webhook_token,
         # The real time, not the development clock: receivers check it against their own clocks.
-        **signature_headers(hook["id"], hook["body"], endpoints.signing_secrets(pdv, clock.timestamp()),
+        **signature_headers(hook["id"], hook["body"], endpoints.signing_secrets(endpoint, clock.timestamp()),
                             datetime.now(timezone.utc)),
     }
     client = _client(settings.webhook_private_networks, settings.webhook_connect_timeout,
@@ -186,8 +188,8 @@ def _wait(r, hook: dict) -> str:
     return "waiting"
 
 
-def _record(r, hook: dict, pdv: PointOfSale | None, trigger: str, manual: str, started: float,
-            answer: Answer) -> str:
+def _record(r, hook: dict, pdv: PointOfSale | None, endpoint: Endpoint | None, trigger: str, manual: str,
+            started: float, answer: Answer) -> str:
     now = clock.timestamp()
     outcome = webhook_outcome(answer.status)
     state, attempts, next_at = hook["state"], int(hook["attempts"]), hook["next_at"]
@@ -231,11 +233,12 @@ def _record(r, hook: dict, pdv: PointOfSale | None, trigger: str, manual: str, s
     log.info("webhook %s attempt %s: %s; answer %r", hook["id"], tries, answer.status or answer.error, answer.excerpt,
              extra={"hook": hook["id"], "pdv": hook["pdv"], "evento": hook.get("evento"), "state": state})
     if pdv is not None:
-        _update_health(r, pdv, outcome, trigger, now, answer)
+        _update_health(r, pdv, endpoint, outcome, trigger, now, answer)
     return state
 
 
-def _update_health(r, pdv: PointOfSale, outcome: str, trigger: str, now: float, answer: Answer) -> None:
+def _update_health(r, pdv: PointOfSale, endpoint: Endpoint, outcome: str, trigger: str, now: float,
+                   answer: Answer) -> None:
     if outcome == "entregado":
         endpoints.record_success(r, pdv.id)
     elif outcome == "abandonar":
@@ -243,7 +246,7 @@ def _update_health(r, pdv: PointOfSale, outcome: str, trigger: str, now: float, 
                                      "operator, enables it again.", now=now)
     elif trigger == "automatic":
         # Manual attempts are someone testing the endpoint: they neither start nor extend the streak.
-        endpoints.record_failure(r, pdv, now=now, error=answer.error or f"HTTP {answer.status}")
+        endpoints.record_failure(r, pdv, endpoint, now=now, error=answer.error or f"HTTP {answer.status}")
 
 
 def _finish(r, hook: dict, fields: dict, *, record: dict | None, due: float | None, manual: str) -> None:

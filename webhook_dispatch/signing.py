@@ -1,11 +1,18 @@
-"""Standard Webhooks v1 signatures (HMAC-SHA256 over `id.timestamp.body`), through the official
-`standardwebhooks` package so receivers can verify with any of its libraries."""
+"""Standard Webhooks v1 signatures (HMAC-SHA256 over `id.timestamp.body`) and the secrets they are made
+with, through the official `standardwebhooks` package so receivers can verify with any of its libraries."""
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timezone
+from secrets import token_bytes
 
 from standardwebhooks.webhooks import Webhook
+
+
+def new_webhook_secret() -> str:
+    """A signing secret as Standard Webhooks writes them: `whsec_` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(token_bytes(32)).decode("ascii")
 
 
 def signature_headers(hook_id: str, body: str, secrets: list[str], timestamp: datetime) -> dict[str, str]:

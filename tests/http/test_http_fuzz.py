@@ -25,7 +25,6 @@ from schemathesis.checks import (
     content_type_conformance, not_a_server_error, response_schema_conformance, status_code_conformance,
 )
 
-from accounts.points_of_sale import create_point_of_sale
 from afip.simulator.certs import issue_client_certificate
 from config.redis_client import get_redis
 from config.redis_target import with_db
@@ -35,6 +34,7 @@ from producers.http.routes import ENDPOINTS, PREFIXES
 from tests.support.web import ADMIN_TOKEN, Web, page_sign_in
 from webhook_dispatch.events import HOOK_ID_PATTERN
 from webhook_dispatch.outbox import attempts_key
+from webhook_dispatch.points_of_sale import create_point_of_sale
 
 EXAMPLES = int(os.environ.get("ENCOLA_FUZZ_EXAMPLES", "400"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -77,7 +77,7 @@ def test_a_disabled_endpoint_is_enabled_by_the_operator_and_its_failed_hooks_sen
 
 def test_a_test_event_arrives_signed_and_a_rotated_secret_signs_beside_the_old_one(web, stack):
     pdv = stack.new_pdv()
-    old_secret = pdv.pdv.webhook_secret
+    old_secret = pdv.webhook_secret
 
     rotated = web.call("puntos_venta/rotar_secreto_webhook", {**pdv.credentials, "gracia_segundos": 3600})
     sent = web.call("hooks/test", pdv.credentials)

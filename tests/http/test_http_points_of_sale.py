@@ -57,7 +57,7 @@ def test_the_operator_lists_shows_and_changes_points_of_sale(web, stack, pdv):
 
     assert pdv.id in [p["id"] for p in listed["puntos_venta"]]
     assert shown["punto_venta"]["webhook_url"] == pdv.pdv.webhook_url
-    assert pdv.pdv.webhook_secret not in shown_raw.text and not any("sha256" in name for name in shown["punto_venta"])
+    assert pdv.webhook_secret not in shown_raw.text and not any("sha256" in name for name in shown["punto_venta"])
     assert (changed["punto_venta"]["monthly_quota"], changed["punto_venta"]["active"]) == (5, False)
     missing = web.operator("puntos_venta/consulta", {**identity, "pto_vta": 99990}).json()
     assert missing["error"] == "S" and "No existe el punto de venta 99990" in missing["errores"][0]

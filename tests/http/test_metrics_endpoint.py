@@ -7,7 +7,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from config.settings import ConfigurationError, get_settings
+from config.settings import ConfigurationError
 from tests.support.web import Web
 
 METRICS_TOKEN = "metrics-token-for-the-tests"
@@ -43,22 +43,14 @@ def test_a_metrics_token_keeps_strangers_out(stack):
         server.stop()
 
 
-def test_production_web_does_not_start_without_a_metrics_token(monkeypatch):
+def test_production_web_does_not_start_without_a_metrics_token(environment):
     from producers.http.app import create_app
 
-    for name, value in (("ENCOLA_ENV", "production"), ("ENCOLA_AFIP", "homologacion"),
-                        ("ENCOLA_WEB_SECRET", "w" * 40)):
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("ENCOLA_METRICS_TOKEN", raising=False)
-    get_settings.cache_clear()
-    try:
-        with pytest.raises(ConfigurationError, match="production needs ENCOLA_METRICS_TOKEN"):
-            create_app()
-        monkeypatch.setenv("ENCOLA_METRICS_TOKEN", METRICS_TOKEN)
-        get_settings.cache_clear()
-        with create_app().test_client() as client:
-            assert client.get("/metrics").status_code == 401
-            assert client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).status_code == 200
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
+    environment(ENCOLA_ENV="production", ENCOLA_AFIP="homologacion", ENCOLA_WEB_SECRET="w" * 40,
+                ENCOLA_METRICS_TOKEN=None)
+    with pytest.raises(ConfigurationError, match="production needs ENCOLA_METRICS_TOKEN"):
+        create_app()
+    environment(ENCOLA_METRICS_TOKEN=METRICS_TOKEN)
+    with create_app().test_client() as client:
+        assert client.get("/metrics").status_code == 401
+        assert client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).status_code == 200

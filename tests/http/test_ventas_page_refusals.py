@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from config import clock
-from config.settings import ConfigurationError, get_settings
+from config.settings import ConfigurationError
 from producers import enqueue
 from producers.http.page import EXPIRED, STALE_FORM
 from producers.http.page_session import COOKIE_NAME, FORM_TOKEN_FIELD
@@ -108,22 +108,14 @@ def test_bad_input_gets_a_message_not_an_error_page(web, pdv, r):
     assert "No se encontró el hook hk_x." in gone.text
 
 
-def test_production_needs_a_web_secret_and_sends_secure_cookies(monkeypatch):
+def test_production_needs_a_web_secret_and_sends_secure_cookies(environment):
     from producers.http.app import create_app
 
-    monkeypatch.setenv("ENCOLA_ENV", "production")
-    monkeypatch.setenv("ENCOLA_AFIP", "homologacion")
-    monkeypatch.delenv("ENCOLA_WEB_SECRET", raising=False)
-    get_settings.cache_clear()
-    try:
-        with pytest.raises(ConfigurationError, match="ENCOLA_WEB_SECRET"):
-            create_app()
-        monkeypatch.setenv("ENCOLA_WEB_SECRET", "s" * 40)
-        monkeypatch.setenv("ENCOLA_METRICS_TOKEN", "m" * 40)  # production's web needs it too
-        get_settings.cache_clear()
-        with served_in_thread(create_app()) as url:
-            login = requests.get(f"{url}{PAGE}/ingresar", timeout=10)
-        assert "Secure" in login.headers["Set-Cookie"]
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
+    environment(ENCOLA_ENV="production", ENCOLA_AFIP="homologacion", ENCOLA_WEB_SECRET=None)
+    with pytest.raises(ConfigurationError, match="ENCOLA_WEB_SECRET"):
+        create_app()
+    # production's web needs a metrics token too
+    environment(ENCOLA_WEB_SECRET="s" * 40, ENCOLA_METRICS_TOKEN="m" * 40)
+    with served_in_thread(create_app()) as url:
+        login = requests.get(f"{url}{PAGE}/ingresar", timeout=10)
+    assert "Secure" in login.headers["Set-Cookie"]

@@ -16,7 +16,6 @@ import requests
 from itsdangerous import base64_decode
 
 from accounts.points_of_sale import rotate_credentials, update_point_of_sale
-from config.settings import get_settings
 from producers.http.page import EXPIRED, INACTIVE, PATH, TOO_MANY
 from producers.http.page_session import COOKIE_NAME, FORM_TOKEN_FIELD, SESSION_FIELD, SESSION_HOURS, _key
 from producers.access import BAD_CREDENTIALS
@@ -142,23 +141,15 @@ def test_a_volver_of_another_form_comes_back_to_the_queue(web, pdv, volver):
 
 
 @pytest.fixture
-def behind_a_proxy(monkeypatch):
+def behind_a_proxy(environment):
     """The app served in this process as production serves it behind a proxy at 127.0.0.1, with a
     budget of three failures and then one every ten seconds; yields its URL."""
-    monkeypatch.setenv("ENCOLA_TRUSTED_PROXIES", "127.0.0.1/32")
-    monkeypatch.setenv("ENCOLA_HTTP_RATE_LIMIT", "0.1")
-    monkeypatch.setenv("ENCOLA_HTTP_RATE_BURST", "3")
-    monkeypatch.setenv("ENCOLA_ADMIN_TOKEN", "t" * 40)
-    monkeypatch.setenv("ENCOLA_ADMIN_NETWORKS", "192.0.2.0/24,2001:db8::/32")
-    get_settings.cache_clear()
+    environment(ENCOLA_TRUSTED_PROXIES="127.0.0.1/32", ENCOLA_HTTP_RATE_LIMIT="0.1", ENCOLA_HTTP_RATE_BURST="3",
+                ENCOLA_ADMIN_TOKEN="t" * 40, ENCOLA_ADMIN_NETWORKS="192.0.2.0/24,2001:db8::/32")
     from producers.http.app import create_app
 
-    try:
-        with served_in_thread(create_app()) as url:
-            yield url
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
+    with served_in_thread(create_app()) as url:
+        yield url
 
 
 def random_address() -> str:
@@ -200,18 +191,11 @@ def test_the_admin_api_counts_failures_only_per_real_address_and_listens_to_its_
     assert outside.status_code == 403 and outside.json()["error_details"][0]["code"] == "TFC-1020"
 
 
-def test_forwarded_addresses_are_believed_only_from_trusted_proxies(monkeypatch):
-    monkeypatch.setenv("ENCOLA_ADMIN_TOKEN", "t" * 40)
-    monkeypatch.setenv("ENCOLA_ADMIN_NETWORKS", "192.0.2.0/24")
-    monkeypatch.setenv("ENCOLA_TRUSTED_PROXIES", "10.9.9.9")
-    get_settings.cache_clear()
+def test_forwarded_addresses_are_believed_only_from_trusted_proxies(environment):
+    environment(ENCOLA_ADMIN_TOKEN="t" * 40, ENCOLA_ADMIN_NETWORKS="192.0.2.0/24", ENCOLA_TRUSTED_PROXIES="10.9.9.9")
     from producers.http.app import create_app
 
-    try:
-        with served_in_thread(create_app()) as url:
-            spoofed = requests.post(f"{url}/api/v2/admin/puntos_venta/listado", json={}, timeout=10,
-                                    headers={"Authorization": f"Bearer {'t' * 40}", "X-Forwarded-For": "192.0.2.1"})
-        assert spoofed.status_code == 403 and "127.0.0.1" in spoofed.json()["errores"][0]
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
+    with served_in_thread(create_app()) as url:
+        spoofed = requests.post(f"{url}/api/v2/admin/puntos_venta/listado", json={}, timeout=10,
+                                headers={"Authorization": f"Bearer {'t' * 40}", "X-Forwarded-For": "192.0.2.1"})
+    assert spoofed.status_code == 403 and "127.0.0.1" in spoofed.json()["errores"][0]

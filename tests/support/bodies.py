@@ -42,7 +42,7 @@ def offline_pdv(**changes):
 
     fields = dict(id="20111111112-00001", cuit=20111111112, pto_vta=1, razon_social="Encola Desarrollo SRL",
                   condicion_iva="RI", concepto=1, webhook_url="http://127.0.0.1:9/hooks", webhook_token="t",
-                  webhook_secret="whsec_x", cert_path="", key_path="", apikey="100000", apitoken_sha256="",
+                  cert_path="", key_path="", apikey="100000", apitoken_sha256="",
                   usertoken_sha256="")
     return PointOfSale(**{**fields, **changes})
 

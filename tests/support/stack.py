@@ -22,6 +22,7 @@ from config import clock
 from config.celery_app import app
 from config.redis_client import get_redis
 from tests.support.processes import Child, celery, encola, procfile_args, wait_http, wait_until, with_venv_path
+from webhook_dispatch import endpoints
 
 
 @dataclass
@@ -29,6 +30,7 @@ class TestPdv:
     pdv: object
     credentials: dict
     hook_path: str
+    webhook_secret: str  # as creation gave it
 
     @property
     def id(self) -> str:
@@ -149,7 +151,7 @@ class Stack:
             options["cuit"] = cuit
         pdv, credentials = create_development_pdv(
             get_redis(), cert=cert, webhook_url=self.receiver.base_url + hook_path, pto_vta=pto_vta, **options)
-        return TestPdv(pdv, credentials, hook_path)
+        return TestPdv(pdv, credentials, hook_path, endpoints.read(get_redis(), pdv.id).secret)
 
     def new_cuit(self) -> int:
         return valid_cuit(20_000_000_00 + next(self._cuits))
