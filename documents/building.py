@@ -75,7 +75,7 @@ def _currency(detail: dict) -> dict:
     moneda = detail.get("MonId", PESOS)
     if moneda == PESOS:
         return {}
-    return {"moneda": names.MONEDA.get(moneda, moneda), "cotizacion": fmt.amount(detail["MonCotiz"], 6)}
+    return {"moneda": names.MONEDA.get(moneda, moneda), "cotizacion": fmt.quantity(detail["MonCotiz"])}
 
 
 def document_of(record: Record, issuer: Issuer) -> Document:

@@ -64,7 +64,7 @@ def _receptor(doc: Document) -> list[Block]:
     blocks += [_labelled("Condición frente al IVA", receptor.condicion_iva), _labelled("Domicilio", receptor.domicilio),
                _labelled("Condición de venta", doc.condicion_venta)]
     if doc.moneda:
-        blocks.append(_labelled("Moneda", f"{doc.moneda}, cotización {doc.cotizacion}"))
+        blocks += [_labelled("Moneda", doc.moneda), _labelled("Cotización", doc.cotizacion)]
     if doc.asociados:
         blocks.append(_labelled("Comprobantes asociados", "; ".join(doc.asociados)))
     return blocks

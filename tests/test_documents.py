@@ -39,7 +39,7 @@ EXPECTED = {
     "nota_credito_a": {"numero": "00001-00000045", "receptor": ["Ñandú Ingeniería S.R.L.", "30-71229384-1"],
                        "figures": ["NOTA DE CRÉDITO", "Factura A 00001-00000007 del 20/11/2026", "24,12", "139,00"]},
     "factura_dolares": {"numero": "00001-00000124", "receptor": ["Ñandú Ingeniería S.R.L.", "30-71229384-1"],
-                        "figures": ["Dólar Estadounidense", "1.050,250000", "210,00", "1.210,00"]},
+                        "figures": ["Dólar Estadounidense", "Cotización: 1.050,25", "210,00", "1.210,00"]},
     "factura_200_lineas": {"numero": "00001-00000125", "receptor": ["José Pérez Ørsted", "23456789"],
                            "figures": ["Artículo 1", "Artículo 200", "242,00", "42,00"]},
 }
