@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timezone
 
-from comprobantes.codes import BY_CBTE_TIPO, PESOS
+from comprobantes.codes import BY_CBTE_TIPO, CONDICION_PAGO_OTRA, CONDICIONES_PAGO, PESOS
 from comprobantes.store import Record
 from documents import formatting as fmt
 from documents import names
@@ -17,7 +17,6 @@ from documents.totals import totals_of, transparencia_of
 
 IDENTIFIED_BY_CUIT = {80, 86, 87}  # CUIT, CUIL, CDI: printed with their dashes
 CONSUMIDOR_FINAL = 5  # CondicionIVAReceptorId
-CONDICION_PAGO_OTRA = 214
 
 
 def _receptor(record: Record) -> Receptor:
@@ -32,13 +31,13 @@ def _receptor(record: Record) -> Receptor:
 
 
 def _condicion_venta(record: Record) -> str:
-    """TusFacturas' condicion_pago is a code of its own table; its text is printed when the client wrote one."""
+    """The name of TusFacturas' condicion_pago code, or the client's own text for "Otra"."""
     cliente = record.body.get("cliente") or {}
     code = int(cliente.get("condicion_pago") or 0)
     written = str(cliente.get("condicion_pago_otra") or "").strip()
     if code == CONDICION_PAGO_OTRA and written:
         return written
-    return f"código {code}" if code else ""
+    return CONDICIONES_PAGO.get(code, "")
 
 
 def _asociado(asociado: dict) -> str:

@@ -29,7 +29,7 @@ def _price(value: Decimal) -> str:
     return fmt.amount(value, 3 if value != value.quantize(Decimal("0.01")) else 2)
 
 
-def with_iva(value: Decimal, rate: Decimal) -> Decimal:
+def _with_iva(value: Decimal, rate: Decimal) -> Decimal:
     """A class B price: the net plus its IVA (nothing for exento and no gravado lines)."""
     with localcontext(EXACT):
         return value * (HUNDRED + max(rate, Decimal(0))) / HUNDRED
@@ -42,7 +42,7 @@ def _line(item: dict, clase: str) -> Line:
                       alicuota=_decimal(producto.get("alicuota")))
     price, subtotal = unit_price(amounts.precio), amounts.net
     if clase == "B":
-        price, subtotal = cents(with_iva(price, amounts.alicuota)), cents(with_iva(subtotal, amounts.alicuota))
+        price, subtotal = cents(_with_iva(price, amounts.alicuota)), cents(_with_iva(subtotal, amounts.alicuota))
     return Line(codigo=str(producto.get("codigo") or ""), descripcion=str(producto.get("descripcion") or ""),
                 cantidad=fmt.quantity(amounts.cantidad), unidad=names.unidad(producto.get("unidad_medida")),
                 precio=_price(price), bonificacion=fmt.quantity(amounts.bonificacion_porcentaje),

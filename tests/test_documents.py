@@ -13,11 +13,13 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from functools import cache
 
 import pypdfium2
 import pytest
 import zxingcpp
+from PIL import Image
 from pypdf import PdfReader
 
 from documents import document_of, render_a4, render_ticket
@@ -61,6 +63,12 @@ def page_image(pdf: bytes, scale: float = 3.0):
         document.close()
 
 
+def keep(pdf: bytes, name: str) -> None:
+    """The first page as a PNG beside the page's screenshots, for a person to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page_image(pdf, scale=1.5).save(SCREENSHOTS / f"{name}.png")
+
+
 def text_of(pdf: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
@@ -71,12 +79,10 @@ def test_each_sample_prints_what_afip_holds(name, kind):
     record, pdfs = sample(name)
     printed = " ".join(text_of(pdfs[kind]).split())  # a wrapped value reads across its line break
     expected = EXPECTED[name]
-    for shown in [CAE, "01/12/2026", expected["numero"], "21/11/2026", "ORIGINAL", "20-11111111-2",
+    for shown in [CAE, "01/12/2026", expected["numero"], "21/11/2026", "ORIGINAL", "20-11111111-2", "Contado",
                   *expected["receptor"], *expected["figures"]]:
         assert shown in printed, f"{shown!r} missing from the {kind} of {name}"
-    image = page_image(pdfs[kind], scale=1.5)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    image.save(SCREENSHOTS / f"documento_{name}_{kind}.png")
+    keep(pdfs[kind], f"documento_{name}_{kind}")
 
 
 @pytest.mark.parametrize("kind", RENDERERS)
@@ -146,6 +152,16 @@ def test_two_hundred_lines_take_several_numbered_pages_with_the_header_repeated(
     assert CAE in texts[-1] and CAE not in texts[0]
     everything = "\n".join(texts)
     assert all(f"Artículo {n}\n" in everything or f"Artículo {n} " in everything for n in range(1, 201))
+
+
+@pytest.mark.parametrize("kind", RENDERERS)
+def test_the_issuer_logo_is_drawn_when_given(kind):
+    picture = io.BytesIO()
+    Image.new("RGB", (300, 100), (20, 90, 160)).save(picture, format="PNG")
+    pdf = RENDERERS[kind](document_of(SAMPLES["factura_a"](), replace(ISSUER, logo=picture.getvalue())))
+    assert len(PdfReader(io.BytesIO(pdf)).pages[0].images) == 1
+    assert not PdfReader(io.BytesIO(sample("factura_a")[1][kind])).pages[0].images
+    keep(pdf, f"documento_con_logo_{kind}")
 
 
 def test_a4_pdfs_stay_small():
