@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, time, timezone
 
 from comprobantes.codes import BY_CBTE_TIPO, CONDICION_PAGO_OTRA, CONDICIONES_PAGO, PESOS
+from comprobantes.lifecycle import State
 from comprobantes.store import Record
 from documents import formatting as fmt
 from documents import names
@@ -78,7 +79,9 @@ def _currency(detail: dict) -> dict:
 
 
 def document_of(record: Record, issuer: Issuer) -> Document:
-    """The printable document of an emitted comprobante."""
+    """The printable document of an emitted comprobante; one not emitted has no number nor CAE to print."""
+    if record.state != State.EMITIDO:
+        raise ValueError(f"comprobante {record.id} is {record.state}, not emitido: it has no document")
     tipo = BY_CBTE_TIPO[record.cbte_tipo]
     detail = record.detail
     sent = record.body.get("comprobante") or {}

@@ -12,8 +12,8 @@ from documents import names
 from documents.model import SHOWS_IVA, Line
 
 
-def _decimal(value, default: str = "0") -> Decimal:
-    return Decimal(str(value if value not in (None, "") else default))
+def _decimal(value) -> Decimal:
+    return Decimal(str(value if value not in (None, "") else 0))
 
 
 def _alicuota(rate: Decimal) -> str:

@@ -22,6 +22,7 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
+from comprobantes.lifecycle import State
 from documents import document_of, render_a4, render_ticket
 from tests.support.emitted import CAE
 from tests.support.invoices import ISSUER, LONG_DESCRIPTION, MONOTRIBUTISTA, SAMPLES
@@ -162,6 +163,12 @@ def test_the_issuer_logo_is_drawn_when_given(kind):
     assert len(PdfReader(io.BytesIO(pdf)).pages[0].images) == 1
     assert not PdfReader(io.BytesIO(sample("factura_a")[1][kind])).pages[0].images
     keep(pdf, f"documento_con_logo_{kind}")
+
+
+def test_a_comprobante_not_emitted_has_no_document():
+    queued = replace(SAMPLES["factura_b"](), state=State.ENCOLADO, numero=0, cae="", cae_vto="", afip_qr="")
+    with pytest.raises(ValueError, match="not emitido"):
+        document_of(queued, ISSUER)
 
 
 def test_a4_pdfs_stay_small():
