@@ -11,7 +11,7 @@ comprobante. Deleting the key invalidates every link handed out.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from functools import cached_property
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
@@ -42,23 +42,28 @@ def _signer(r) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=_SALT, signer=_ServiceClockSigner)
 
 
-@dataclass(frozen=True)
 class DocumentLinks:
-    """Signs the links of many comprobantes with one read of the key."""
+    """Signs the links of many comprobantes with one read of the key, made only once one is signed."""
 
-    signer: URLSafeTimedSerializer
-    base_url: str | None
+    def __init__(self, r):
+        self.r = r
+        self.base_url = get_settings().document_base_url
 
-    @classmethod
-    def of(cls, r) -> "DocumentLinks":
-        return cls(_signer(r), get_settings().document_base_url)
+    @cached_property
+    def signer(self) -> URLSafeTimedSerializer:
+        return _signer(self.r)
 
     def for_record(self, record) -> dict[str, str]:
-        """Fresh links to an emitted comprobante's documents; empty ones while it has no CAE, or when the
-        web process's public address is unknown (a production worker without ENCOLA_PUBLIC_URL)."""
-        if record.state != State.EMITIDO or self.base_url is None:
+        """Fresh links to an emitted comprobante's documents; empty ones while it has no CAE."""
+        return self.for_emitted(record.pdv, record.id) if record.state == State.EMITIDO else dict(NO_LINKS)
+
+    def for_emitted(self, pdv_id: str, rid: str) -> dict[str, str]:
+        """Fresh links to the documents of a comprobante being stored as emitted (its `emitido` hook);
+        empty ones when the web process's public address is unknown (a production worker without
+        ENCOLA_PUBLIC_URL)."""
+        if self.base_url is None:
             return dict(NO_LINKS)
-        token = self.signer.dumps([record.pdv, record.id])
+        token = self.signer.dumps([pdv_id, rid])
         return {field: f"{self.base_url}/documentos/{token}/{name}" for name, field in DOCUMENTS.items()}
 
 

@@ -263,8 +263,8 @@ def _networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network,
     return tuple(networks)
 
 
-def load_settings() -> Settings:
-    env = _env()
+def _afip(env: str) -> tuple[str, str, str]:
+    """ENCOLA_AFIP and the WSAA and WSFEv1 addresses it means, unless ENCOLA_AFIP_*_URL say otherwise."""
     target = os.environ.get("ENCOLA_AFIP", "simulador")
     if target == "simulador":
         base = f"http://127.0.0.1:{_int('ENCOLA_AFIP_SIM_PORT', DEFAULT_SIMULATOR_PORT)}"
@@ -280,6 +280,12 @@ def load_settings() -> Settings:
     if env == "development" and target == "produccion":
         raise ConfigurationError("ENCOLA_AFIP=produccion needs ENCOLA_ENV=production (development may use the "
                                  "simulador or homologacion)")
+    return target, default_wsaa, default_wsfe
+
+
+def load_settings() -> Settings:
+    env = _env()
+    target, default_wsaa, default_wsfe = _afip(env)
     return Settings(
         redis_url=os.environ.get("ENCOLA_REDIS_URL") or None,
         redis_sentinel_master=os.environ.get("ENCOLA_REDIS_SENTINEL_MASTER") or None,
