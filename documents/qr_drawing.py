@@ -6,9 +6,6 @@ from __future__ import annotations
 import segno
 from reportlab.pdfgen.canvas import Canvas
 
-QUIET_ZONE = 4  # modules of white around the symbol, as ISO/IEC 18004 asks: the layout leaves that room
-
-
 def _runs(row) -> list[tuple[int, int]]:
     """(start, length) of each run of dark modules in a row."""
     runs, start = [], None
@@ -22,7 +19,8 @@ def _runs(row) -> list[tuple[int, int]]:
 
 
 def draw_qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
-    """The QR of `url` in the square of side `size` whose lower left corner is (x, y)."""
+    """The QR of `url` in the square of side `size` whose lower left corner is (x, y). The symbol is drawn
+    without its quiet zone (four modules of white, ISO/IEC 18004): the caller leaves that room around it."""
     symbol = segno.make(url, error="m", micro=False)
     rows = list(symbol.matrix_iter(border=0))
     module = size / len(rows)
