@@ -9,7 +9,7 @@ import io
 from reportlab.lib.pagesizes import A4
 
 from documents import formatting as fmt
-from documents.a4_table import COLUMN_GAP, table_head, table_row
+from documents.a4_table import table_head, table_row
 from documents.layout import Block, amounts, boxed, labelled, logo, paragraph, side_by_side, space, stacked, text
 from documents.model import Document
 from documents.pdf import new_canvas
@@ -24,6 +24,7 @@ PAD = 6.0
 SIZE = 8.0
 LETTER_BOX = 44.0
 QR_SIZE = 88.0
+QR_QUIET = 8.0  # white around the QR: more than the four modules ISO/IEC 18004 asks
 
 
 def _issuer(doc: Document, x: float, room: float) -> Block:
@@ -135,7 +136,7 @@ def _totals(doc: Document) -> Block:
 
 
 def _authorization(doc: Document) -> Block:
-    x = MARGIN + QR_SIZE + 16
+    x = MARGIN + QR_SIZE + 2 * QR_QUIET
     lines = stacked([
         paragraph("Comprobante autorizado", x=x, room=200, size=10, font=BOLD, after=4),
         labelled("CAE N°", doc.cae, x=x, room=200, size=9),
@@ -143,10 +144,10 @@ def _authorization(doc: Document) -> Block:
     ])
 
     def draw(canvas, top: float) -> None:
-        draw_qr(canvas, doc.qr, MARGIN + 8, top - 8 - QR_SIZE, QR_SIZE)
-        lines.draw(canvas, top - 12)
+        draw_qr(canvas, doc.qr, MARGIN + QR_QUIET, top - QR_QUIET - QR_SIZE, QR_SIZE)
+        lines.draw(canvas, top - QR_QUIET)
 
-    return Block(QR_SIZE + 16, draw)
+    return Block(QR_SIZE + 2 * QR_QUIET, draw)
 
 
 def _pages(doc: Document) -> list[list[Block]]:
@@ -162,7 +163,7 @@ def _pages(doc: Document) -> list[list[Block]]:
             room = usable - sum(block.height for block in pages[-1])
         pages[-1].append(row)
         room -= row.height
-    closing = [space(COLUMN_GAP), _totals(doc), _authorization(doc)]
+    closing = [space(PAD), _totals(doc), _authorization(doc)]
     if sum(block.height for block in closing) > room:
         pages.append([_continued(doc)])
     pages[-1] += closing

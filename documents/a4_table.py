@@ -12,7 +12,6 @@ from documents.typography import BOLD, REGULAR, wrap
 
 SIZE = 7.5
 CELL_PAD = 3.0
-COLUMN_GAP = 6.0
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ MARGIN = 3 * mm
 ROOM = WIDTH - 2 * MARGIN
 SIZE = 7.5
 QR_SIZE = 40 * mm
+QR_QUIET = 3 * mm  # white above and below the QR: more than the four modules ISO/IEC 18004 asks
 
 
 def _labelled(label: str, value: str) -> Block:
@@ -86,10 +87,10 @@ def _closing(doc: Document) -> list[Block]:
     if doc.transparencia:
         blocks += [space(4), _centred("Régimen de Transparencia Fiscal al Consumidor (Ley 27.743)", size=6.5),
                    amounts(doc.transparencia, x=MARGIN, room=ROOM, size=SIZE, bold_last=False)]
-    qr = Block(QR_SIZE + 8, lambda canvas, top: draw_qr(canvas, doc.qr, (WIDTH - QR_SIZE) / 2, top - QR_SIZE - 4,
-                                                          QR_SIZE))
+    qr = Block(QR_SIZE + 2 * QR_QUIET, lambda canvas, top: draw_qr(canvas, doc.qr, (WIDTH - QR_SIZE) / 2,
+                                                                   top - QR_QUIET - QR_SIZE, QR_SIZE))
     return [*blocks, _separator(), _labelled("CAE N°", doc.cae), _labelled("Fecha de Vto. de CAE", doc.cae_vto),
-            space(4), qr, _centred("Comprobante autorizado", size=7)]
+            qr, _centred("Comprobante autorizado", size=7)]
 
 
 def render_ticket(doc: Document) -> bytes:
