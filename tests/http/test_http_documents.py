@@ -31,6 +31,8 @@ def _path(url: str) -> str:
 
 def test_the_links_of_an_emitted_comprobante_open_its_pdf_and_its_ticket(web, stack):
     pdv = stack.new_pdv()
+    issuer = {"direccion": "Calle Falsa 123, Springfield", "iibb": "901-123456-7", "fecha_inicio": "01/03/2019"}
+    assert web.call("puntos_venta/administrar", {**pdv.credentials, "operacion": "M", **issuer})["error"] == "N"
     answer = web.call("facturacion/nuevo", pdv.body(item("con-pdf", clock.today_ar(), pto_vta=pdv.pdv.pto_vta)))
     assert answer["error"] == "N", answer
     cae = answer["cae"].strip()
@@ -41,6 +43,7 @@ def test_the_links_of_an_emitted_comprobante_open_its_pdf_and_its_ticket(web, st
         opened = web.session.get(url, timeout=30)
         text = _pdf_text(opened)
         assert cae in text and answer["comprobante_nro"] in text
+        assert "Calle Falsa 123, Springfield" in text and "901-123456-7" in text and "01/03/2019" in text
         assert opened.headers["Content-Disposition"].startswith('inline; filename="FACTURA_B_')
 
     found = web.call("facturacion/consulta_avanzada", {**pdv.credentials, "busqueda_tipo": "EXT_REF",
