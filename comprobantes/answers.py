@@ -53,6 +53,7 @@ class Standing:
     cae: str = ""
     cae_vto: date | None = None
     afip_qr: str = ""
+    pdf_url: str = ""  # the link to its A4 PDF, once it has a CAE
 
 
 def queued(standing: Standing) -> dict:
@@ -77,7 +78,7 @@ def queued(standing: Standing) -> dict:
         "envio_x_mail": "N",
         "envio_x_mail_direcciones": "",
         "micrositios": {"cliente": "", "descarga": ""},
-        "comprobante_pdf_url": "",
+        "comprobante_pdf_url": standing.pdf_url,
     }
 
 

@@ -11,6 +11,7 @@ from comprobantes import dates, instant, queue_changes
 from comprobantes.lifecycle import State, from_states
 from comprobantes.store import IN_QUEUE, Record, Store, fecha_key, numero_key, ref_key, state_key
 from comprobantes.validation import check_item
+from comprobantes.document_links import DocumentLinks
 from comprobantes.views import consulta_view, emitted_answer
 from config import clock
 from config.score_pages import page_by_score
@@ -109,8 +110,9 @@ def consulta_avanzada(r, pdv, body) -> dict:
     # The reference and fecha indices drop a comprobante when it is eliminated; this catches one
     # eliminated between the two reads.
     records = [rec for rec in Store(r).get_many(ids) if rec.state != State.ELIMINADO]
+    links = DocumentLinks(r)
     return {"rta": "OK", "error": "N", "total": total, "errores": [],
-            "comprobantes": [consulta_view(rec) for rec in records]}
+            "comprobantes": [consulta_view(rec, links.for_record(rec)) for rec in records]}
 
 
 def _index(pdv, search: str, criteria: dict) -> tuple[str, int | str, int | str]:
@@ -132,7 +134,8 @@ def consulta(r, pdv, body) -> dict:
     ids = r.zrangebyscore(numero_key(pdv.id, wanted["tipo"].cbte_tipo), numero, numero)
     if not ids:
         return bodies.refused(NOT_FOUND)
-    return {"error": "N", "errores": [], "rta": "OK", **consulta_view(Store(r).get(ids[0]))}
+    record = Store(r).get(ids[0])
+    return {"error": "N", "errores": [], "rta": "OK", **consulta_view(record, DocumentLinks(r).for_record(record))}
 
 
 def has_queue(r, pdv_id: str) -> bool:
@@ -170,7 +173,7 @@ def nuevo(r, pdv, body) -> dict:
     instant.wait_for_outcome(r, record.id, INSTANT_WAIT_SECONDS)
     record = store.get(record.id)
     if record.state == State.EMITIDO:
-        return emitted_answer(record, pdv)
+        return emitted_answer(record, pdv, DocumentLinks(r).for_record(record))
     if record.state == State.ERROR:
         return bodies.refused(*record.last_error, external_reference=record.external_reference)
     return bodies.refused(
