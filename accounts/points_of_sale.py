@@ -58,6 +58,12 @@ class PointOfSale:
     max_waiting_hooks: int = 0
     # Raised by each rotation of the API credentials: page sessions opened under an older one end.
     credentials_version: int = 0
+    # The issuer's data a printed comprobante carries besides razón social, CUIT and IVA condition (RG 1415):
+    # domicilio comercial, ingresos brutos, inicio de actividades (yyyy-mm-dd), and a logo's file, if any.
+    domicilio: str = ""
+    iibb: str = ""
+    inicio_actividades: str = ""
+    logo_path: str = ""
     # The sender of the comprobantes it e-mails; "" = ENCOLA_MAIL_FROM (mailing.message).
     mail_from: str = ""
 

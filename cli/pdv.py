@@ -31,6 +31,10 @@ def _settings_arguments(parser: argparse.ArgumentParser, *, creating: bool) -> N
                         help="a queued external_reference is not queued again (default on)")
     parser.add_argument("--active", action=argparse.BooleanOptionalAction,
                         help="subscription active; --no-active stops the point of sale from queueing")
+    parser.add_argument("--domicilio", help="the issuer's domicilio comercial, printed on its comprobantes")
+    parser.add_argument("--iibb", help="the issuer's ingresos brutos (number, Exento, Convenio Multilateral...)")
+    parser.add_argument("--inicio-actividades", metavar="DD/MM/AAAA", help="the issuer's inicio de actividades")
+    parser.add_argument("--logo", dest="logo_path", help="a PNG or JPEG printed on its comprobantes' PDFs")
 
 
 def _identity_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,7 +68,7 @@ def add_arguments(pdv: argparse.ArgumentParser) -> None:
 
 SETTINGS = ("webhook_url", "cert_path", "key_path", "razon_social", "condicion_iva", "concepto", "monthly_quota",
             "batch_size", "idempotent_submission", "active", "max_waiting_comprobantes", "max_waiting_hooks",
-            "mail_from")
+            "domicilio", "iibb", "inicio_actividades", "logo_path", "mail_from")
 
 
 def _body(args) -> dict:
@@ -73,7 +77,7 @@ def _body(args) -> dict:
         value = getattr(args, name, None)
         if value is not None:
             # The API wants absolute paths: the emitters read them from their own working directory.
-            body[name] = os.path.abspath(value) if name in ("cert_path", "key_path") else value
+            body[name] = os.path.abspath(value) if name in ("cert_path", "key_path", "logo_path") else value
     if getattr(args, "url", None) is not None:
         body["webhook_url"] = args.url
     return body

@@ -54,6 +54,7 @@ class Standing:
     cae: str = ""
     cae_vto: date | None = None
     afip_qr: str = ""
+    pdf_url: str = ""  # the link to its A4 PDF, once it has a CAE
     mail: MailRequest = MailRequest()  # not e-mailed
 
 
@@ -78,7 +79,7 @@ def queued(standing: Standing) -> dict:
         "afip_qr": standing.afip_qr,
         **standing.mail.answer_fields(),
         "micrositios": {"cliente": "", "descarga": ""},
-        "comprobante_pdf_url": "",
+        "comprobante_pdf_url": standing.pdf_url,
     }
 
 

@@ -109,8 +109,14 @@ REGIMENES = set(range(1, 29)) | {31, 32, 33, 34}
 
 PROVINCIAS = set(range(1, 27))
 
-# condicion_pago codes (informational only: printed on TusFacturas' PDF, never sent to AFIP).
-CONDICIONES_PAGO = set(range(201, 218))
+# condicion_pago codes and the condición de venta each prints (TusFacturas' "Tablas de referencia",
+# condiciones_venta, developers.tusfacturas.app): informational only, printed on the document, never sent to AFIP.
+CONDICIONES_PAGO = {
+    201: "Contado", 202: "30 días", 203: "60 días", 204: "90 días", 205: "Cuenta corriente", 206: "10 días",
+    207: "15 días", 208: "45 días", 209: "20 días", 210: "Transferencia bancaria", 211: "Tarjeta de crédito",
+    212: "Tarjeta de débito", 213: "5 días", 214: "Otra", 215: "Otros medios de pago electrónico",
+    216: "MercadoPago", 217: "Payway",
+}
 CONDICION_PAGO_OTRA = 214
 
 # WSFEv1's Concepto 1 (the point of sale's configuration); 2 servicios and 3 both bill a period.

@@ -51,8 +51,9 @@ def _line(item: dict) -> dict:
     }
 
 
-def consulta_view(record: Record) -> dict:
-    """{"cliente": ..., "comprobante": ...} as the consulta simple answers it."""
+def consulta_view(record: Record, links: dict[str, str]) -> dict:
+    """{"cliente": ..., "comprobante": ...} as the consulta simple answers it; `links` to its documents
+    (comprobantes/document_links.py)."""
     cliente = record.body.get("cliente") or {}
     sent = record.body.get("comprobante") or {}
     emitted = record.state == State.EMITIDO
@@ -91,8 +92,7 @@ def consulta_view(record: Record) -> dict:
             "afip_observaciones": record.observaciones,
             "vencimiento_cae": yyyymmdd_to_ddmmyyyy(record.cae_vto) if emitted else NO_DATE,
             "vencimiento_pago": ddmmyyyy(record.vencimiento),
-            "comprobante_pdf_url": "",
-            "comprobante_ticket_url": "",
+            **links,
             "micrositios": {"cliente": "", "descarga": ""},
             "external_reference": record.external_reference,
             "tags": sent.get("tags") or [],
@@ -103,8 +103,8 @@ def consulta_view(record: Record) -> dict:
     }
 
 
-def emitted_answer(record: Record, pdv: PointOfSale) -> dict:
-    """The instant endpoint's success answer (developers.tusfacturas.app)."""
+def emitted_answer(record: Record, pdv: PointOfSale, links: dict[str, str]) -> dict:
+    """The instant endpoint's success answer (developers.tusfacturas.app), with `links` to its documents."""
     numero = comprobante_nro(record.pto_vta, record.numero)
     mail = record.mail_request.answer_fields()
     return {
@@ -115,8 +115,7 @@ def emitted_answer(record: Record, pdv: PointOfSale) -> dict:
         "requiere_fec": "NO",
         "vencimiento_cae": yyyymmdd_to_ddmmyyyy(record.cae_vto),
         "vencimiento_pago": ddmmyyyy(record.vencimiento),
-        "comprobante_pdf_url": "",
-        "comprobante_ticket_url": "",
+        **links,
         "afip_qr": f"{record.afip_qr} ",
         "afip_codigo_barras": "",
         "envio_x_mail": mail["envio_x_mail"],

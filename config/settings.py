@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from config.redis_target import RedisUrlError, parse
 from config.smtp_target import SmtpTarget, SmtpUrlError, parse_smtp_url
@@ -109,6 +110,19 @@ def _bool(name: str, default: bool) -> bool:
     raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
 
 
+def _public_url() -> str | None:
+    """Where clients reach the web process from outside, e.g. https://facturas.example.com; the links to
+    invoice documents start with it."""
+    raw = (os.environ.get("ENCOLA_PUBLIC_URL") or "").strip().rstrip("/")
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigurationError(f"ENCOLA_PUBLIC_URL must be the http(s) address clients reach the web process "
+                                 f"at, e.g. https://facturas.example.com, got {raw!r}")
+    return raw
+
+
 ENVIRONMENTS = {
     "production": "a real deployment: https-only public webhook URLs, AFIP's homologacion or produccion, the "
                   "real clock, and every secret production needs (README, \"Running in production\")",
@@ -170,6 +184,8 @@ class Settings:
     webhook_private_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     flower_auth_proxy: bool
     redis_sentinel_password: str | None
+    public_url: str | None
+    document_link_seconds: float
     smtp: SmtpTarget | None = None  # None: no mail server, comprobantes are not e-mailed (README, "E-mail")
     mail_from: str = DEFAULT_MAIL_FROM
 
@@ -207,6 +223,20 @@ class Settings:
             raise ConfigurationError("ENCOLA_ENV=production needs ENCOLA_WEB_SECRET, the key that signs the ventas en "
                                      f"cola page's session cookies, the same in every web process {SECRET_HINT}")
         return self.web_secret
+
+    @property
+    def document_base_url(self) -> str | None:
+        """ENCOLA_PUBLIC_URL; in development, the web process on this machine when it is not set."""
+        return self.public_url or (f"http://127.0.0.1:{self.port}" if self.development else None)
+
+    def require_public_url(self) -> str | None:
+        """The web process serves the invoice documents whose links the answers and hooks carry: in
+        production those links must work from outside, so it needs to know its own public address."""
+        if self.document_base_url is None:
+            raise ConfigurationError("ENCOLA_ENV=production needs ENCOLA_PUBLIC_URL, the https address clients "
+                                     "reach the web process at (e.g. https://facturas.example.com): the links to "
+                                     "the invoices' PDFs start with it")
+        return self.document_base_url
 
     def require_metrics_token(self) -> str | None:
         """/metrics' token; its labels name CUITs and volumes, so production does not serve them openly."""
@@ -250,8 +280,8 @@ def _smtp() -> SmtpTarget | None:
         raise ConfigurationError(str(exc)) from None
 
 
-def load_settings() -> Settings:
-    env = _env()
+def _afip(env: str) -> tuple[str, str, str]:
+    """ENCOLA_AFIP and the WSAA and WSFEv1 addresses it means, unless ENCOLA_AFIP_*_URL say otherwise."""
     target = os.environ.get("ENCOLA_AFIP", "simulador")
     if target == "simulador":
         base = f"http://127.0.0.1:{_int('ENCOLA_AFIP_SIM_PORT', DEFAULT_SIMULATOR_PORT)}"
@@ -267,6 +297,12 @@ def load_settings() -> Settings:
     if env == "development" and target == "produccion":
         raise ConfigurationError("ENCOLA_AFIP=produccion needs ENCOLA_ENV=production (development may use the "
                                  "simulador or homologacion)")
+    return target, default_wsaa, default_wsfe
+
+
+def load_settings() -> Settings:
+    env = _env()
+    target, default_wsaa, default_wsfe = _afip(env)
     return Settings(
         redis_url=os.environ.get("ENCOLA_REDIS_URL") or None,
         redis_sentinel_master=os.environ.get("ENCOLA_REDIS_SENTINEL_MASTER") or None,
@@ -308,6 +344,9 @@ def load_settings() -> Settings:
         webhook_private_networks=_networks("ENCOLA_WEBHOOK_PRIVATE_NETWORKS"),
         flower_auth_proxy=_bool("ENCOLA_FLOWER_AUTH_PROXY", False),
         redis_sentinel_password=os.environ.get("ENCOLA_REDIS_SENTINEL_PASSWORD") or None,
+        public_url=_public_url(),
+        # TusFacturas' links to a comprobante's PDF last a day; a consulta always answers fresh ones.
+        document_link_seconds=_at_least(_float, "ENCOLA_DOCUMENT_LINK_SECONDS", 86400.0, 60),
         smtp=_smtp(), mail_from=os.environ.get("ENCOLA_MAIL_FROM") or DEFAULT_MAIL_FROM,
     )
 

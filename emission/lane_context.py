@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accounts.points_of_sale import PointOfSale
+from comprobantes.document_links import DocumentLinks
 from comprobantes.emission_messages import EXHAUSTED
 from comprobantes.store import Store
 from config.settings import Settings
@@ -42,7 +43,8 @@ class LaneContext:
     def store_emitted(self, batch_id: str, emitted: dict[str, dict]) -> None:
         """Store the CAEs (`emitted[rid]` as outcomes.emitted takes it), with each abono's continuation."""
         following = continuations(self.store, self.pdv, self.store.get_many(list(emitted)))
-        self.store.transition(list(emitted), outcomes.emitted(batch_id, emitted, following))
+        self.store.transition(list(emitted), outcomes.emitted(batch_id, emitted, following,
+                                                              links=DocumentLinks(self.r)))
 
     def afip_fecha(self, numero: int) -> str:
         """The date (yyyymmdd) of the comprobante AFIP holds at `numero` in this lane; "" if none."""

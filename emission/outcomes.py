@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from comprobantes.answers import comprobante_nro
+from comprobantes.document_links import NO_LINKS, DocumentLinks
 from comprobantes.lifecycle import Conflict, State, event, require
 from comprobantes.qr import afip_qr_url
 from comprobantes.store import NewRecord, Record, Store, event_for, numero_key, pending_key, pending_score
@@ -35,8 +36,10 @@ def claim(batch_id: str):
     return change
 
 
-def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, NewRecord | Event] | None = None):
+def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, NewRecord | Event] | None = None, *,
+            links: DocumentLinks | None = None):
     """`results[rid]`: numero, cae, cae_vto (yyyymmdd), observaciones [(code, msg)], reconciled (bool).
+    `links` signs the links to its documents that the `emitido` hook carries.
 
     `continuations[rid]`: an abono's next occurrence, created in the same transaction so that a crash
     can never leave an emitted abono without its successor, or the `error` event saying why it ends.
@@ -79,6 +82,7 @@ def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, Ne
                 "comprobante_tipo": record.tipo,
                 "afip_qr": qr,
                 **mail.answer_fields(),
+                **(links.for_emitted(record.pdv, record.id) if links else NO_LINKS),
             },
         ), *events]
 

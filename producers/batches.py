@@ -21,6 +21,7 @@ from marshmallow import ValidationError
 from comprobantes import answers
 from comprobantes import problems as P
 from comprobantes.answers import Problem
+from comprobantes.document_links import DocumentLinks
 from comprobantes.schemas import Fecha
 from config.redis_client import get_redis
 from producers.access import BAD_CREDENTIALS, point_of_sale
@@ -71,7 +72,8 @@ def enqueue_batch(body) -> dict:
             submission.notify(outcome.reference, answers.batch_item_refused(order, outcome.problems,
                                                                              outcome.reference)["errores"])
     submission.finish()
-    response = [answers.batch_item_queued(standing(outcome.record)) if outcome.record is not None
+    links = DocumentLinks(r)
+    response = [answers.batch_item_queued(standing(outcome.record, links)) if outcome.record is not None
                 else answers.batch_item_refused(order, outcome.problems, outcome.reference)
                 for order, outcome in enumerate(outcomes)]
     accepted = sum(outcome.record is not None for outcome in outcomes)

@@ -1,6 +1,7 @@
 """The request bodies of the Python API as marshmallow schemas, one per TusFacturas method (and ours),
 and the steps every method takes with one (`handles`): open it with its credentials, judge it, answer
-with `refused()` or `done()`. The field types are in producers/fields.py, the dates in comprobantes/dates.py.
+with `refused()` or `done()`. The field types are in producers/fields.py, the dates in comprobantes/dates.py,
+the queue operations' bodies in producers/queue_bodies.py.
 
 The OpenAPI document is generated from them, and the functions refuse any field they do not declare:
 a misspelt field (`limit` for `limite`) must not silently fall back to a default. Fields are described
@@ -17,7 +18,9 @@ from comprobantes.schemas import UNKNOWN, ClienteSchema, ComprobanteSchema
 from config.redis_client import get_redis
 from producers.access import BAD_CREDENTIALS, point_of_sale
 from producers.batches import MAX_BATCH, MAX_LOTE
-from producers.fields import STRING_OR_INTEGER, between, date_field, one_of, reference, text, whole
+from producers.fields import STRING_OR_INTEGER, date_field, text
+from producers.submission import CREDENTIALS
+
 
 class Request(Schema):
     """A body of the TusFacturas format: its fields are exactly those declared."""
@@ -78,49 +81,9 @@ class Lotes(Credenciales):
                            metadata={"description": f"De 1 a {MAX_LOTE} comprobantes."})
 
 
-class ReenviarEncolado(Credenciales):
-    external_reference = reference("El comprobante con error a reenviar (el primero, si hay varios).",
-                                    required=True)
-
-
-class CambiarFechaEncolado(Credenciales):
-    external_reference = reference("El comprobante encolado (o con error) a cambiar.", required=True)
-    fecha = date_field("Nueva fecha del comprobante: el dia en que se emitira", required=True)
-    vencimiento = date_field("Nueva fecha de vencimiento del pago")
-
-
-class EliminarEncolado(Credenciales):
-    external_reference = reference("Los comprobantes encolados o con error a eliminar.", required=True)
-    fecha = date_field("Si se envia, solo los de esa fecha")
-
-
-class CriterioConsultaAvanzada(Request):
-    external_reference = reference("Para busqueda_tipo EXT_REF.")
-    operacion = text(validate=one_of(["V", "C"]), metadata={"description": "V (venta) o C (compra)."})
-    fecha = date_field("Para busqueda_tipo F")
-    tipo = text(metadata={"description": "Para busqueda_tipo TN: el tipo, ej. FACTURA B."})
-    punto_venta = whole(metadata={"description": "Para busqueda_tipo TN: tu punto de venta."})
-    numero_desde = whole(validate=between(0, 99999999), metadata={"description": "Para TN."})
-    numero_hasta = whole(validate=between(0, 99999999), metadata={"description": "Para TN."})
-
-
-class ConsultaAvanzada(Credenciales):
-    busqueda_tipo = text(required=True, validate=one_of(["EXT_REF", "F", "TN"]), metadata={
-        "description": "EXT_REF (por external_reference), F (por fecha) o TN (por tipo y rango de numeros)."})
-    pagina = whole(validate=validate.Range(min=0), metadata={"description": "Desde 0."})
-    limite = whole(validate=between(0, 1000), metadata={"description": "De 0 a 1000 (0: 1000)."})
-    comprobante = fields.Nested(CriterioConsultaAvanzada, required=True)
-
-
-class CriterioConsulta(Request):
-    tipo = text(required=True, metadata={"example": "FACTURA B"})
-    operacion = text(validate=one_of(["V", "C"]))
-    punto_venta = whole()
-    numero = whole(required=True, validate=between(0, 99999999))
-
-
-class Consulta(Credenciales):
-    comprobante = fields.Nested(CriterioConsulta, required=True)
+class OneProblem(Request):
+    """A body answered one problem at a time, the first of its fields in their order: as these methods
+    have always answered, and clients may read only the first."""
 
 
 def unknown_fields(body, schema: type[Schema]) -> list[str]:
@@ -138,21 +101,37 @@ def unknown_fields(body, schema: type[Schema]) -> list[str]:
     return found
 
 
-def judge(schema: type[Schema], body) -> tuple[dict | None, list[str]]:
-    """The loaded body, or every problem with it as a Spanish sentence naming the field."""
+def judge(schema: type[Schema], body, partial: frozenset[str] = frozenset()) -> tuple[dict | None, list[str]]:
+    """The loaded body, or every problem with it as a Spanish sentence naming the field (the first only, for
+    a OneProblem); a field declared with a `message` says that instead (producers/fields.py)."""
+    reader = schema(partial=partial)
     try:
-        return schema().load(body), []
+        return reader.load(body), []
     except ValidationError as exc:
-        return None, list(_sentences(exc.messages, ""))
+        return None, list(dict.fromkeys(_sentences(answered(reader, exc.messages), "", reader)))
 
 
-def _sentences(messages, path: str):
+def answered(reader: Schema, messages):
+    """The problems a body is answered with: all of them, or the first of its fields for a OneProblem."""
+    if isinstance(reader, OneProblem) and isinstance(messages, dict):
+        first = next(iter(messages))
+        return {first: messages[first]}
+    return messages
+
+
+def _sentences(messages, path: str, schema: Schema | None):
     if isinstance(messages, dict):
         for name, inner in messages.items():
-            yield from _sentences(inner, path if name == "_schema" else f"{path}.{name}" if path else str(name))
+            field = schema.fields.get(name) if schema is not None else None
+            if field is not None and "message" in field.metadata:
+                yield field.metadata["message"]
+            else:
+                nested = field.schema if isinstance(field, fields.Nested) else None
+                yield from _sentences(inner, path if name == "_schema" else f"{path}.{name}" if path else str(name),
+                                      nested)
     elif isinstance(messages, list):
         for inner in messages:
-            yield from _sentences(inner, path)
+            yield from _sentences(inner, path, schema)
     else:
         yield f"El campo {path} {messages}" if path else f"El cuerpo del request {messages}"
 
@@ -166,31 +145,36 @@ def done(**extra) -> dict:
     return {"error": "N", "errores": [], **extra}
 
 
-def handles(schema: type[Schema] | None, *, load: bool = True, **refused_extra):
+def handles(schema: type[Schema] | None, **refused_extra):
     """The one way a method takes a TusFacturas body: the public function authenticates its credentials
     (wrong ones are refused without a word about the body), refuses every field `schema` does not declare
-    and, with `load`, every other problem of the body, then calls the handler with (redis, the point of
-    sale, the loaded body). Without `load` the handler gets the body as sent and judges its values itself,
-    in the words its answers have always had (the queue operations); without `schema` it judges every field.
+    (before any other problem: a misspelt field explains the one missing), then every other problem of the
+    body, and calls the handler with (redis, the point of sale, the loaded body). Without a schema the
+    handler gets the body as sent and judges it whole (`nuevo`, by the comprobante's own rules).
     `refused_extra` are the keys a refusal carries besides `errores`.
 
-    The handler is also `.as_operator(r, pdv, body)`, for an operator who names the point of sale (the CLI
-    and the page)."""
+    `.as_operator(r, pdv, body)` takes the same body without credentials, for an operator who names the
+    point of sale (the CLI and the page)."""
 
     def decorate(handler):
+        def answer(r, pdv, body, partial: frozenset[str] = frozenset()) -> dict:
+            if schema is None:
+                return handler(r, pdv, body)
+            problems = [f"El campo {name} {UNKNOWN}" for name in unknown_fields(body, schema)]
+            data = None
+            if not problems:
+                data, problems = judge(schema, body, partial)
+            return refused(*problems, **refused_extra) if problems else handler(r, pdv, data)
+
         @functools.wraps(handler)
         def public(body) -> dict:
             r = get_redis()
             pdv = point_of_sale(r, body)
             if pdv is None:
                 return refused(BAD_CREDENTIALS.text, **refused_extra)
-            if load:
-                data, problems = judge(schema, body)
-            else:
-                data, problems = body, [f"El campo {name} {UNKNOWN}" for name in unknown_fields(body, schema)]
-            return refused(*problems, **refused_extra) if problems else handler(r, pdv, data)
+            return answer(r, pdv, body)
 
-        public.as_operator = handler
+        public.as_operator = functools.partial(answer, partial=CREDENTIALS)
         return public
 
     return decorate

@@ -1,6 +1,10 @@
 """The field types of the producers' own request bodies (comprobantes/schemas.py has those of `cliente`
 and `comprobante`), each with its Spanish messages; the caller prefixes "El campo <path> ".
 
+A field declared with a `message` (in its metadata) is answered with that whole sentence instead, for
+whatever is wrong with it: the queue operations have always said "Debes enviar el external_reference…"
+rather than naming the field, and clients match those texts.
+
 `whole` takes JSON integers only (`"pagina": "2"` is refused) where a comprobante's `Integer` also reads
 digits in a string ("0002", as TusFacturas' comprobante examples send them). The producers' own fields
 (paging, search, settings) have always been strict; relaxing them would change answers clients have.
@@ -11,6 +15,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from comprobantes import dates
+from comprobantes.codes import TIPOS, TipoComprobante
 from comprobantes.schemas import NULL, REQUIRED
 
 STRING_OR_INTEGER = [{"type": "string"}, {"type": "integer"}]
@@ -47,20 +52,31 @@ def one_of(choices) -> validate.OneOf:
 
 
 class Day(fields.Field):
-    """A dd/mm/aaaa date, loaded as a date by the one parser of comprobantes/dates.py."""
+    """A dd/mm/aaaa date, loaded as a date by the one parser of comprobantes/dates.py. A `blank` one reads
+    "" and null as not sent (None), as the queue operations have always taken an optional date."""
 
     default_error_messages = spanish_messages("debe ser una fecha dd/mm/aaaa.")
 
+    def __init__(self, *, blank: bool = False, **kwargs):
+        super().__init__(allow_none=blank, **kwargs)
+        self.blank = blank
+
     def _deserialize(self, value, attr, data, **kwargs):
+        if self.blank and value == "":
+            return None
         day = dates.parse(value)
         if day is None:
             raise self.make_error("invalid")
         return day
 
 
-def date_field(description: str, **kwargs) -> Day:
+def date_field(description: str, *, message: str | None = None, **kwargs) -> Day:
     return Day(metadata={"description": f"{description} (dd/mm/aaaa).", "format": "dd/mm/aaaa", "type": "string",
-                         "pattern": f"^{dates.DAY_PATTERN}$", "example": "21/03/2022"}, **kwargs)
+                         "pattern": f"^{dates.DAY_PATTERN}$", "example": "21/03/2022", **_said(message)}, **kwargs)
+
+
+def _said(message: str | None) -> dict[str, str]:
+    return {} if message is None else {"message": message}
 
 
 class Reference(fields.Field):
@@ -76,7 +92,25 @@ class Reference(fields.Field):
         return value
 
 
-def reference(description: str, **kwargs) -> Reference:
+def reference(description: str, *, message: str | None = None, **kwargs) -> Reference:
     return Reference(metadata={"description": description, "oneOf": [{"type": "string", "maxLength": 255},
-                                                                      {"type": "integer"}], "example": "ABC123"},
-                     **kwargs)
+                                                                      {"type": "integer"}], "example": "ABC123",
+                               **_said(message)}, **kwargs)
+
+
+class Tipo(fields.Field):
+    """A comprobante's tipo by its name (FACTURA B), in any case and with spaces around it forgiven; loaded
+    as its entry of comprobantes/codes.py's TIPOS."""
+
+    default_error_messages = spanish_messages("debe ser un tipo de comprobante, ej. FACTURA B.")
+
+    def _deserialize(self, value, attr, data, **kwargs) -> TipoComprobante:
+        tipo = TIPOS.get(str(value).strip().upper())
+        if tipo is None:
+            raise self.make_error("invalid")
+        return tipo
+
+
+def comprobante_tipo(description: str, *, message: str | None = None, **kwargs) -> Tipo:
+    return Tipo(metadata={"description": description, "type": "string", "example": "FACTURA B", **_said(message)},
+                **kwargs)

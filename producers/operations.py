@@ -8,34 +8,24 @@ Each takes the body TusFacturas documents and returns the dict TusFacturas answe
 from __future__ import annotations
 
 from comprobantes import dates, instant, queue_changes
-from comprobantes.codes import TIPOS
 from comprobantes.lifecycle import State, from_states
 from comprobantes.store import IN_QUEUE, Record, Store, fecha_key, numero_key, ref_key, state_key
 from comprobantes.validation import check_item
+from comprobantes.document_links import DocumentLinks
 from comprobantes.views import consulta_view, emitted_answer
 from config import clock
 from config.score_pages import page_by_score
 from config.settings import get_settings
 from emission.schedule import kick_if_due
-from producers import bodies
+from producers import bodies, queue_bodies
+from producers.queue_bodies import NOT_FOUND
 from producers.submission import CREDENTIALS
 
-NOT_FOUND = "No se han encontrado comprobantes."
-SEARCHES = ("EXT_REF", "F", "TN")
-MAX_LIMIT = 1000
 INSTANT_WAIT_SECONDS = 90.0  # TusFacturas' instant path can take up to 1 min 30 s when AFIP is slow
 
 
-MISSING_REFERENCE = "Debes enviar el external_reference del comprobante (hasta 255 caracteres)."
 CHANGED_MEANWHILE = "El comprobante cambió de estado mientras se lo modificaba; consultalo y volvé a intentar."
 NOT_DELETED = {"procesados_cant": 0, "procesados": []}  # eliminar_encolado's answer keys, when it deletes none
-
-
-def _reference(body) -> str | None:
-    ref = body.get("external_reference") if isinstance(body, dict) else None
-    if isinstance(ref, int) and not isinstance(ref, bool):
-        ref = str(ref)
-    return ref if isinstance(ref, str) and 0 < len(ref) <= 255 else None
 
 
 def _kick(r, records: list[Record]) -> None:
@@ -44,14 +34,12 @@ def _kick(r, records: list[Record]) -> None:
         kick_if_due(r, record.lane, record.due_at, lease=lease)
 
 
-@bodies.handles(bodies.ReenviarEncolado, load=False)
+@bodies.handles(queue_bodies.ReenviarEncolado)
 def reenviar_encolado(r, pdv, body) -> dict:
     """Send a comprobante that ended in `error` back to the queue (the first one, if several match)."""
-    ref = _reference(body)
-    if ref is None:
-        return bodies.refused(MISSING_REFERENCE)
     store = Store(r)
-    candidates = [rec for rec in store.by_reference(pdv.id, ref) if rec.state in from_states("requeue")]
+    candidates = [rec for rec in store.by_reference(pdv.id, body["external_reference"])
+                  if rec.state in from_states("requeue")]
     if not candidates:
         return bodies.refused(NOT_FOUND)
     if not store.transition([candidates[0].id], queue_changes.requeue()):
@@ -60,32 +48,20 @@ def reenviar_encolado(r, pdv, body) -> dict:
     return bodies.done()
 
 
-@bodies.handles(bodies.CambiarFechaEncolado, load=False)
+@bodies.handles(queue_bodies.CambiarFechaEncolado)
 def cambiar_fecha_encolado(r, pdv, body) -> dict:
     """New fecha and vencimiento for a queued (or failed) comprobante; it is validated again for them."""
-    ref = _reference(body)
-    fecha = dates.parse(body.get("fecha"))
-    problems = []
-    if ref is None:
-        problems.append(MISSING_REFERENCE)
-    if fecha is None:
-        problems.append("La fecha no tiene el formato correcto (dd/mm/aaaa).")
-    vencimiento = body.get("vencimiento")
-    if vencimiento not in (None, "") and dates.parse(vencimiento) is None:
-        problems.append("El vencimiento no tiene el formato correcto (dd/mm/aaaa).")
-    if problems:
-        return bodies.refused(*problems)
     store = Store(r)
-    candidates = [rec for rec in store.by_reference(pdv.id, ref) if rec.state in from_states("change_date")]
+    matches = store.by_reference(pdv.id, body["external_reference"])
+    candidates = [rec for rec in matches if rec.state in from_states("change_date")]
     if not candidates:
-        busy = [rec for rec in store.by_reference(pdv.id, ref) if rec.state == State.PROCESANDO]
-        if busy:
+        if any(rec.state == State.PROCESANDO for rec in matches):
             return bodies.refused("El comprobante se está emitiendo en este momento; no se puede cambiar su fecha.")
         return bodies.refused(NOT_FOUND)
     record = candidates[0]
-    sent = dict(record.body.get("comprobante") or {}, fecha=dates.ddmmyyyy(fecha))
-    if vencimiento not in (None, ""):
-        sent["vencimiento"] = vencimiento
+    sent = dict(record.body.get("comprobante") or {}, fecha=dates.ddmmyyyy(body["fecha"]))
+    if body.get("vencimiento"):
+        sent["vencimiento"] = dates.ddmmyyyy(body["vencimiento"])
     checked = check_item({"cliente": record.body.get("cliente"), "comprobante": sent}, pdv, today=clock.today_ar())
     if checked.problems:
         return bodies.refused(*[p.text for p in checked.problems])
@@ -95,18 +71,13 @@ def cambiar_fecha_encolado(r, pdv, body) -> dict:
     return bodies.done()
 
 
-@bodies.handles(bodies.EliminarEncolado, load=False, **NOT_DELETED)
+@bodies.handles(queue_bodies.EliminarEncolado, **NOT_DELETED)
 def eliminar_encolado(r, pdv, body) -> dict:
     """Delete every queued or failed comprobante with that reference (and that fecha, when sent)."""
-    ref = _reference(body)
-    if ref is None:
-        return bodies.refused(MISSING_REFERENCE, **NOT_DELETED)
-    raw_fecha = body.get("fecha")
-    fecha = dates.parse(raw_fecha)
-    if raw_fecha not in (None, "") and fecha is None:
-        return bodies.refused("La fecha no tiene el formato correcto (dd/mm/aaaa).", **NOT_DELETED)
+    fecha = body.get("fecha")
     store = Store(r)
-    matches = [rec for rec in store.by_reference(pdv.id, ref) if fecha is None or rec.fecha == fecha]
+    matches = [rec for rec in store.by_reference(pdv.id, body["external_reference"])
+               if fecha is None or rec.fecha == fecha]
     if not matches:
         return bodies.refused(NOT_FOUND, **NOT_DELETED)
     deletable = [rec for rec in matches if rec.state in from_states("eliminate")]
@@ -125,72 +96,46 @@ def eliminar_encolado(r, pdv, body) -> dict:
     return {"error": status, "errores": refused, "procesados_cant": len(done), "procesados": done}
 
 
-@bodies.handles(bodies.ConsultaAvanzada, load=False)
+@bodies.handles(queue_bodies.ConsultaAvanzada)
 def consulta_avanzada(r, pdv, body) -> dict:
     """Search by external_reference (EXT_REF) or fecha (F), the last arrived first, or by tipo and number
     range (TN), the highest number first; queued comprobantes included. Reads one page of the index."""
-    search = body.get("busqueda_tipo")
-    criteria = body.get("comprobante") if isinstance(body.get("comprobante"), dict) else {}
-    page, limit = body.get("pagina", 0), body.get("limite", MAX_LIMIT)
-    problems = []
-    if search not in SEARCHES:
-        problems.append("El campo busqueda_tipo debe ser EXT_REF, F o TN.")
-    if not isinstance(page, int) or isinstance(page, bool) or page < 0:
-        problems.append("El campo pagina debe ser un numero entero desde 0.")
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= MAX_LIMIT:
-        problems.append(f"El campo limite debe ser un numero entero entre 0 y {MAX_LIMIT}.")
-    if problems:
-        return bodies.refused(*problems)
-    found, problem = _search(pdv, search, criteria)
-    if problem:
-        return bodies.refused(problem)
-    index, low, high = found
-    limit = limit or MAX_LIMIT
-    total, ids = page_by_score(r, [index], low=low, high=high, offset=page * limit, count=limit, highest_first=True)
+    criteria = body["comprobante"]
+    if criteria.get("punto_venta") not in (None, pdv.pto_vta):
+        return bodies.refused("El punto de venta no corresponde a sus credenciales.")
+    index, low, high = _index(pdv, body["busqueda_tipo"], criteria)
+    limit = body["limite"]
+    total, ids = page_by_score(r, [index], low=low, high=high, offset=body["pagina"] * limit, count=limit,
+                               highest_first=True)
     # The reference and fecha indices drop a comprobante when it is eliminated; this catches one
     # eliminated between the two reads.
     records = [rec for rec in Store(r).get_many(ids) if rec.state != State.ELIMINADO]
+    links = DocumentLinks(r)
     return {"rta": "OK", "error": "N", "total": total, "errores": [],
-            "comprobantes": [consulta_view(rec) for rec in records]}
+            "comprobantes": [consulta_view(rec, links.for_record(rec)) for rec in records]}
 
 
-def _search(pdv, search: str, criteria: dict) -> tuple[tuple[str, int | str, int | str] | None, str | None]:
-    """(the index to read and its score range, None) or (None, what is wrong with the criteria)."""
+def _index(pdv, search: str, criteria: dict) -> tuple[str, int | str, int | str]:
+    """The index a search reads, and its score range."""
     if search == "EXT_REF":
-        ref = _reference(criteria)
-        if ref is None:
-            return None, "Debes enviar el external_reference a buscar (de 1 a 255 caracteres)."
-        return (ref_key(pdv.id, ref), "-inf", "+inf"), None
+        return ref_key(pdv.id, criteria["external_reference"]), "-inf", "+inf"
     if search == "F":
-        fecha = dates.parse(criteria.get("fecha"))
-        if fecha is None:
-            return None, "La fecha no tiene el formato correcto (dd/mm/aaaa)."
-        return (fecha_key(pdv.id, fecha.isoformat()), "-inf", "+inf"), None
-    tipo = TIPOS.get(str(criteria.get("tipo", "")).strip().upper())
-    desde, hasta = criteria.get("numero_desde"), criteria.get("numero_hasta")
-    if tipo is None:
-        return None, "El tipo de comprobante enviado no es valido."
-    if not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 99999999 for n in (desde, hasta)):
-        return None, "Los campos numero_desde y numero_hasta deben ser numeros de hasta 8 digitos."
-    if criteria.get("punto_venta") not in (None, pdv.pto_vta):
-        return None, "El punto de venta no corresponde a sus credenciales."
-    return (numero_key(pdv.id, tipo.cbte_tipo), desde, hasta), None
+        return fecha_key(pdv.id, criteria["fecha"].isoformat()), "-inf", "+inf"
+    return numero_key(pdv.id, criteria["tipo"].cbte_tipo), criteria["numero_desde"], criteria["numero_hasta"]
 
 
-@bodies.handles(bodies.Consulta, load=False)
+@bodies.handles(queue_bodies.Consulta)
 def consulta(r, pdv, body) -> dict:
     """One emitted comprobante by tipo, punto de venta and number."""
-    wanted = body.get("comprobante") if isinstance(body.get("comprobante"), dict) else {}
-    tipo = TIPOS.get(str(wanted.get("tipo", "")).strip().upper())
-    numero = wanted.get("numero")
-    if tipo is None or not isinstance(numero, int) or isinstance(numero, bool):
-        return bodies.refused("Debes enviar el tipo y el numero del comprobante a consultar.")
+    wanted = body["comprobante"]
     if wanted.get("punto_venta") not in (None, pdv.pto_vta):
         return bodies.refused(NOT_FOUND)
-    ids = r.zrangebyscore(numero_key(pdv.id, tipo.cbte_tipo), numero, numero)
+    numero = wanted["numero"]
+    ids = r.zrangebyscore(numero_key(pdv.id, wanted["tipo"].cbte_tipo), numero, numero)
     if not ids:
         return bodies.refused(NOT_FOUND)
-    return {"error": "N", "errores": [], "rta": "OK", **consulta_view(Store(r).get(ids[0]))}
+    record = Store(r).get(ids[0])
+    return {"error": "N", "errores": [], "rta": "OK", **consulta_view(record, DocumentLinks(r).for_record(record))}
 
 
 def has_queue(r, pdv_id: str) -> bool:
@@ -200,7 +145,7 @@ def has_queue(r, pdv_id: str) -> bool:
     return any(pipe.execute())
 
 
-@bodies.handles(None, load=False)
+@bodies.handles(None)
 def nuevo(r, pdv, body) -> dict:
     """The instant endpoint: have the emision workers emit now through the lane machinery, wait for the
     outcome (comprobantes.instant) and answer with the CAE.
@@ -228,7 +173,7 @@ def nuevo(r, pdv, body) -> dict:
     instant.wait_for_outcome(r, record.id, INSTANT_WAIT_SECONDS)
     record = store.get(record.id)
     if record.state == State.EMITIDO:
-        return emitted_answer(record, pdv)
+        return emitted_answer(record, pdv, DocumentLinks(r).for_record(record))
     if record.state == State.ERROR:
         return bodies.refused(*record.last_error, external_reference=record.external_reference)
     return bodies.refused(

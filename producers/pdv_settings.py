@@ -6,8 +6,9 @@ webhook token.
 TusFacturas also creates points of sale through `administrar` (`operacion` A); in encola that is the
 operator's (producers/operator.py), so A is refused with the way to get one. What identifies a point of
 sale (CUIT, number, IVA condition) and its subscription (`esta_activo`) may be sent, as a client that
-re-sends its whole record does, but only with the values it has. TusFacturas' fields for its PDFs,
-e-mails and integrations (MercadoPago, Xero…) are accepted and have no effect: encola has none of those.
+re-sends its whole record does, but only with the values it has. The issuer's data its PDFs print
+(`direccion`, `iibb`, `fecha_inicio`) are kept; TusFacturas' other settings for its PDFs, e-mails and
+integrations (MercadoPago, Xero…) are accepted and have no effect: encola has none of those.
 """
 
 from __future__ import annotations
@@ -43,15 +44,16 @@ class Administrar(Credenciales):
     punto_venta = fields.Raw(metadata={"oneOf": STRING_OR_INTEGER, "description": "Su numero (no cambia)."})
     iva_condicion = text(validate=validate.Length(max=10), metadata={"description": "Su condicion de IVA (no cambia)."})
     esta_activo = yes_no(metadata={"description": "Su suscripcion esta activa (la decide el operador)."})
+    # What the comprobantes' PDFs print of the issuer.
+    direccion = text(validate=validate.Length(max=255), metadata={"description": "Domicilio comercial."})
+    iibb = text(validate=validate.Length(max=255), metadata={"description": "Ingresos brutos."})
+    fecha_inicio = date_field("Inicio de actividades")
     # TusFacturas' settings for what encola does not do: accepted, without effect.
     es_predeterminado = yes_no()
     es_agente_retencion = yes_no()
     factura_afip = yes_no()
     actividad_enviar_arca = yes_no()
-    fecha_inicio = date_field("Inicio de actividades")
-    iibb = text(validate=validate.Length(max=255))
     iva_emails = text(validate=validate.Length(max=4096))
-    direccion = text(validate=validate.Length(max=255))
     factura = fields.Dict()
     mercadopago = fields.Dict()
     xero = fields.Dict()
@@ -80,6 +82,11 @@ def _changes(data: dict) -> dict:
         changes["idempotent_submission"] = data["idempotencia"] == "S"
     if "tamano_lote_afip" in data:
         changes["batch_size"] = data["tamano_lote_afip"]
+    for sent, kept in (("direccion", "domicilio"), ("iibb", "iibb")):
+        if sent in data:
+            changes[kept] = data[sent].strip()
+    if data.get("fecha_inicio") is not None:
+        changes["inicio_actividades"] = data["fecha_inicio"].isoformat()
     return changes
 
 

@@ -16,6 +16,7 @@ from marshmallow import validate
 from comprobantes.codes import TIPOS
 from comprobantes.lifecycle import State
 from comprobantes.store import IN_QUEUE, Store, fecha_scores, queue_tipo_key, state_key
+from comprobantes.document_links import DocumentLinks
 from comprobantes.views import consulta_view
 from config.score_pages import page_by_score
 from producers.bodies import Credenciales, done, handles, refused
@@ -68,5 +69,7 @@ def ventas_en_cola(r, pdv, data) -> dict:
     total, page = queue_page(r, pdv.id, states=[data["estado"]] if "estado" in data else IN_QUEUE,
                              desde=data.get("fecha_desde"), hasta=data.get("fecha_hasta"), cbte_tipo=cbte_tipo,
                              pagina=data.get("pagina", 0), limite=data.get("limite", 0))
+    links = DocumentLinks(r)
     return done(total=total, comprobantes=[
-        {**consulta_view(record), "cola": {"estado": record.state, "intentos": record.attempts}} for record in page])
+        {**consulta_view(record, links.for_record(record)), "cola": {"estado": record.state, "intentos": record.attempts}}
+        for record in page])

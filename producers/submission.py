@@ -20,6 +20,7 @@ from accounts.points_of_sale import PointOfSale
 from comprobantes import answers
 from comprobantes import problems as P
 from comprobantes.answers import Problem, Standing
+from comprobantes.document_links import DocumentLinks
 from comprobantes.rules import reference_of
 from comprobantes.store import Record, Store
 from comprobantes.validation import Accepted, check_item
@@ -50,10 +51,11 @@ def pdv_refusal(pdv: PointOfSale) -> Problem | None:
     return None
 
 
-def standing(record: Record) -> Standing:
+def standing(record: Record, links: DocumentLinks) -> Standing:
     cae_vto = datetime.strptime(record.cae_vto, "%Y%m%d").date() if record.cae_vto else None
     return Standing(record.external_reference, record.tipo, record.pto_vta, record.vencimiento, record.numero,
-                    record.cae, cae_vto, record.afip_qr, record.mail_request)
+                    record.cae, cae_vto, record.afip_qr, links.for_record(record)["comprobante_pdf_url"],
+                    record.mail_request)
 
 
 def _same_comprobante(record: Record, accepted: Accepted) -> bool:
@@ -182,4 +184,4 @@ def enqueue(body) -> dict:
     submission.finish()
     if outcome.problems:
         return answers.error(outcome.problems, outcome.reference)
-    return answers.queued(standing(outcome.record))
+    return answers.queued(standing(outcome.record, DocumentLinks(r)))

@@ -47,6 +47,26 @@ def test_add_prints_credentials_that_open_the_new_point_of_sale(tmp_path, r):
             changed["punto_venta"]["idempotent_submission"]) == (False, 0, False)
 
 
+def test_the_operator_sets_the_issuers_printed_data(tmp_path, r):
+    for name in ("cert.pem", "key.pem", "logo.png"):
+        (tmp_path / name).write_text(name)
+    cuit = str(valid_cuit(2044444444))
+    identity = ("--cuit", cuit, "--pto-vta", "3")
+    code, added = pdv("add", *identity, "--webhook", "https://hooks.example/encola", "--cert", "cert.pem",
+                      "--key", "key.pem", "--domicilio", "Av. Siempreviva 742, Springfield", cwd=tmp_path)
+    assert code == 0 and added["punto_venta"]["domicilio"] == "Av. Siempreviva 742, Springfield", added
+
+    code, changed = pdv("set", *identity, "--iibb", "Convenio Multilateral 901-123456-7", "--inicio-actividades",
+                        "01/03/2019", "--logo", "logo.png", cwd=tmp_path)
+    assert code == 0, changed
+    shown = changed["punto_venta"]
+    assert (shown["iibb"], shown["inicio_actividades"], shown["logo_path"]) == (
+        "Convenio Multilateral 901-123456-7", "2019-03-01", str(tmp_path / "logo.png"))
+    assert get_point_of_sale(r, shown["id"]).inicio_actividades == "2019-03-01"
+    code, missing = pdv("set", *identity, "--logo", "no-such.png", cwd=tmp_path)
+    assert code == 1 and "logo_path" in missing["errores"][0]
+
+
 def test_rotations_print_the_new_credentials_and_token_once(tmp_path, r):
     (tmp_path / "cert.pem").write_text("cert")
     (tmp_path / "key.pem").write_text("key")

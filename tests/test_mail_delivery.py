@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from comprobantes.answers import queued
+from comprobantes.document_links import NO_LINKS, DocumentLinks
 from comprobantes.mail_request import NO_SERVER_NOTICE
 from comprobantes.store import Store
 from comprobantes.views import emitted_answer
@@ -78,7 +79,7 @@ def test_the_mail_arrives_with_the_pdf_attached_from_the_point_of_sales_sender(q
     update_point_of_sale(quiet_db, pdv.id, mail_from="facturas@encola.example")
     record = emitted(quiet_db, accepted(quiet_db, pdv, "mail-1", to="uno@example.com, dos@example.com"))
 
-    for answer in (queued(standing(record)), emitted_answer(record, pdv)):  # nuevo_encola's, and nuevo's
+    for answer in (queued(standing(record, DocumentLinks(quiet_db))), emitted_answer(record, pdv, NO_LINKS)):  # nuevo_encola's, and nuevo's
         assert answer["envio_x_mail"] == "S"
         assert answer["envio_x_mail_direcciones"] == "uno@example.com, dos@example.com"
         assert answer["observaciones"] == ""
@@ -148,12 +149,12 @@ def test_no_mail_server_the_comprobante_is_emitted_and_every_answer_says_the_mai
                                                                                               environment):
     environment(ENCOLA_SMTP_URL=None)
     record = accepted(quiet_db, pdv, "mail-5")
-    answer = queued(standing(record))
+    answer = queued(standing(record, DocumentLinks(quiet_db)))
     record = emitted(quiet_db, record)
     assert (answer["envio_x_mail"], answer["envio_x_mail_direcciones"]) == ("N", "")
     assert answer["observaciones"] == NO_SERVER_NOTICE
     assert record.state == "emitido" and not quiet_db.exists(outbox.mail_key(record.id))
-    instant = emitted_answer(record, pdv)
+    instant = emitted_answer(record, pdv, NO_LINKS)
     assert instant["envio_x_mail"] == "N" and instant["observaciones"] == NO_SERVER_NOTICE
     hook = next(h for h in staged(quiet_db, pdv.id) if h["evento"] == "emitido")
     assert hook["envio_x_mail"] == "N" and NO_SERVER_NOTICE in hook["msg"]
@@ -161,7 +162,7 @@ def test_no_mail_server_the_comprobante_is_emitted_and_every_answer_says_the_mai
 
 def test_a_comprobante_not_asking_for_mail_gets_none(quiet_db, smtp_server, pdv):
     record = emitted(quiet_db, accepted(quiet_db, pdv, "mail-6", envia="N"))
-    answer = queued(standing(record))
+    answer = queued(standing(record, DocumentLinks(quiet_db)))
     assert (answer["envio_x_mail"], answer["envio_x_mail_direcciones"], answer["observaciones"]) == ("N", "", "")
     assert not quiet_db.exists(outbox.mail_key(record.id)) and mails_for_reference(quiet_db, pdv.id, "mail-6") == []
     hook = next(h for h in staged(quiet_db, pdv.id) if h["evento"] == "emitido")

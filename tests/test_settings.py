@@ -67,6 +67,10 @@ def test_explicit_urls_win(clean_env):
     ("ENCOLA_WEBHOOK_PRIVATE_NETWORKS", "127.0.0.0/8,intranet",
      "ENCOLA_WEBHOOK_PRIVATE_NETWORKS must be addresses or networks separated by commas"),
     ("ENCOLA_FLOWER_AUTH_PROXY", "quizas", "ENCOLA_FLOWER_AUTH_PROXY must be true or false"),
+    ("ENCOLA_PUBLIC_URL", "facturas.example.com", "ENCOLA_PUBLIC_URL must be the http\\(s\\) address"),
+    ("ENCOLA_PUBLIC_URL", "ftp://facturas.example.com", "ENCOLA_PUBLIC_URL must be the http\\(s\\) address"),
+    ("ENCOLA_PUBLIC_URL", "https://facturas.example.com/?a=1", "ENCOLA_PUBLIC_URL must be the http\\(s\\) address"),
+    ("ENCOLA_DOCUMENT_LINK_SECONDS", "30", "ENCOLA_DOCUMENT_LINK_SECONDS must be at least 60"),
 ])
 def test_bad_values_name_the_variable(clean_env, name, value, message):
     clean_env.setenv(name, value)
@@ -86,6 +90,18 @@ def test_only_development_goes_without_a_secret(clean_env, name, require):
         require(load_settings())
     clean_env.setenv(name, "x" * 32)
     assert require(load_settings()) == "x" * 32
+
+
+def test_document_links_start_with_the_public_address_which_only_development_may_leave_unset(clean_env):
+    assert load_settings().require_public_url() == "http://127.0.0.1:8000"
+    clean_env.setenv("ENCOLA_PUBLIC_URL", "https://facturas.example.com/")
+    assert load_settings().require_public_url() == "https://facturas.example.com"
+    clean_env.delenv("ENCOLA_PUBLIC_URL")
+    clean_env.setenv("ENCOLA_ENV", "production")
+    clean_env.setenv("ENCOLA_AFIP", "homologacion")
+    assert load_settings().document_base_url is None
+    with pytest.raises(ConfigurationError, match="production needs ENCOLA_PUBLIC_URL"):
+        load_settings().require_public_url()
 
 
 def test_production_refuses_the_simulator(clean_env):

@@ -10,7 +10,7 @@ from flask import Flask, Response, request
 from config.redis_client import get_redis
 from config.settings import get_settings
 from monitoring.exposition import exposition
-from producers.http import errors, openapi, page, routes
+from producers.http import documents, errors, openapi, page, routes
 from producers.http.client_address import TrustedProxyFix
 from producers.http.errors import json_response
 
@@ -24,7 +24,10 @@ def create_app() -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = get_settings().http_max_body_bytes + 1
     if get_settings().trusted_proxies:
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, get_settings().trusted_proxies)
+    # The links to invoice documents in every answer and hook start with the public address.
+    get_settings().require_public_url()
     routes.register(app)
+    documents.register(app)
     page.register(app)
     openapi.register(app)
     errors.register(app)

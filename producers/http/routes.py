@@ -14,7 +14,7 @@ import producers
 from config.redis_client import get_redis
 from config.settings import get_settings
 from producers import hooks, operator, pdv_settings, queue_listing
-from producers import bodies
+from producers import bodies, queue_bodies
 from producers.http import schemas as answers
 from producers.http.body import read_body
 from producers.http.callers import count_client_request, require_operator
@@ -58,22 +58,22 @@ ENDPOINTS = (
              "Lote de comprobantes (metodo anterior)",
              "El metodo de lotes anterior de TusFacturas: hasta 500 requests, cada uno con las credenciales del "
              "lote y su facturacion_lote_id_referencia; responde procesados y las validaciones por fila."),
-    Endpoint("facturacion/reenviar_encolado", producers.reenviar_encolado, bodies.ReenviarEncolado,
+    Endpoint("facturacion/reenviar_encolado", producers.reenviar_encolado, queue_bodies.ReenviarEncolado,
              answers.Respuesta, "Reenviar a procesar un comprobante con error",
              "Devuelve a la cola un comprobante que termino con error; llega un webhook encolado."),
-    Endpoint("facturacion/cambiar_fecha_encolado", producers.cambiar_fecha_encolado, bodies.CambiarFechaEncolado,
+    Endpoint("facturacion/cambiar_fecha_encolado", producers.cambiar_fecha_encolado, queue_bodies.CambiarFechaEncolado,
              answers.Respuesta, "Cambiar la fecha de un comprobante encolado",
              "Nueva fecha (y vencimiento) para un comprobante en cola o con error, que se valida de nuevo y "
              "vuelve a la cola; llega un webhook cambio_fecha."),
-    Endpoint("facturacion/eliminar_encolado", producers.eliminar_encolado, bodies.EliminarEncolado,
+    Endpoint("facturacion/eliminar_encolado", producers.eliminar_encolado, queue_bodies.EliminarEncolado,
              answers.RespuestaEliminar, "Eliminar comprobantes encolados",
              "Elimina los comprobantes en cola o con error de esa external_reference; un comprobante emitido no "
              "se puede eliminar. Llega un webhook eliminado por cada uno."),
-    Endpoint("facturacion/consulta_avanzada", producers.consulta_avanzada, bodies.ConsultaAvanzada,
+    Endpoint("facturacion/consulta_avanzada", producers.consulta_avanzada, queue_bodies.ConsultaAvanzada,
              answers.RespuestaConsultaAvanzada, "Consulta avanzada",
              "Busca por external_reference (EXT_REF), fecha (F) o tipo y rango de numeros (TN), del mas nuevo "
              "al mas viejo, incluidos los que estan en cola."),
-    Endpoint("facturacion/consulta", producers.consulta, bodies.Consulta, answers.RespuestaConsulta,
+    Endpoint("facturacion/consulta", producers.consulta, queue_bodies.Consulta, answers.RespuestaConsulta,
              "Consulta de un comprobante", "Un comprobante emitido, por tipo, punto de venta y numero."),
     Endpoint("facturacion/nuevo", producers.nuevo, bodies.Nuevo, answers.RespuestaComprobante,
              "Nuevo comprobante instantaneo",

@@ -134,3 +134,14 @@ def test_the_subscription_the_operator_sets_is_checked_at_submission(web, stack)
         "error"] == "N"
     inactive = submit("cupo-3")
     assert [d["code"] for d in inactive["error_details"]] == ["TFC-8006"]
+
+
+def test_the_issuers_printed_data_is_kept_from_tusfacturas_administrar(web, stack):
+    pdv = stack.new_pdv()
+    answer = web.call("puntos_venta/administrar", {**pdv.credentials, "operacion": "M", "direccion": " AV. 68 N75A ",
+                                                   "iibb": "12345", "fecha_inicio": "12/12/2017"})
+    assert answer["error"] == "N", answer
+    seen = web.call("puntos_venta/consulta", pdv.credentials)["punto_venta"]
+    assert (seen["domicilio"], seen["iibb"], seen["inicio_actividades"]) == ("AV. 68 N75A", "12345", "2017-12-12")
+    wrong = web.call("puntos_venta/administrar", {**pdv.credentials, "operacion": "M", "fecha_inicio": "31/02/2017"})
+    assert wrong["error"] == "S" and "fecha_inicio" in wrong["errores"][0]

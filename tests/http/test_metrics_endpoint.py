@@ -47,7 +47,7 @@ def test_production_web_does_not_start_without_a_metrics_token(environment):
     from producers.http.app import create_app
 
     environment(ENCOLA_ENV="production", ENCOLA_AFIP="homologacion", ENCOLA_WEB_SECRET="w" * 40,
-                ENCOLA_METRICS_TOKEN=None)
+                ENCOLA_METRICS_TOKEN=None, ENCOLA_PUBLIC_URL="https://facturas.example.com")
     with pytest.raises(ConfigurationError, match="production needs ENCOLA_METRICS_TOKEN"):
         create_app()
     environment(ENCOLA_METRICS_TOKEN=METRICS_TOKEN)

@@ -111,7 +111,8 @@ def test_bad_input_gets_a_message_not_an_error_page(web, pdv, r):
 def test_production_needs_a_web_secret_and_sends_secure_cookies(environment):
     from producers.http.app import create_app
 
-    environment(ENCOLA_ENV="production", ENCOLA_AFIP="homologacion", ENCOLA_WEB_SECRET=None)
+    environment(ENCOLA_ENV="production", ENCOLA_AFIP="homologacion", ENCOLA_WEB_SECRET=None,
+                ENCOLA_PUBLIC_URL="https://facturas.example.com")
     with pytest.raises(ConfigurationError, match="ENCOLA_WEB_SECRET"):
         create_app()
     # production's web needs a metrics token too
