@@ -88,11 +88,11 @@ def _attempt(r, mail: dict, render: Render) -> SmtpAnswer:
     except UnknownPointOfSale:
         return SmtpAnswer(None, "the point of sale no longer exists")
     try:
-        pdf = render(record, pdv)
-    except Exception:  # a renderer's bug is this attempt's failure, in the log, not a task failing unseen
-        log.exception("mail %s: the PDF could not be rendered", mail["id"], extra={"mail": mail["id"]})
-        return SmtpAnswer(None, "the PDF could not be rendered")
-    email = message.build(record, pdv, mail["to"], pdf, mail_from=message.sender(pdv, settings.mail_from))
+        email = message.build(record, pdv, mail["to"], render(record, pdv),
+                              mail_from=message.sender(pdv, settings.mail_from))
+    except Exception:  # a renderer's or a header's fault is this attempt's failure, logged, not a task failing unseen
+        log.exception("mail %s: the message could not be prepared", mail["id"], extra={"mail": mail["id"]})
+        return SmtpAnswer(None, "the message could not be prepared (the correo worker's log says why)")
     return smtp.send(settings.smtp, email)
 
 

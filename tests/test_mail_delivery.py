@@ -132,6 +132,28 @@ def test_a_permanent_refusal_ends_the_attempts_at_once_and_an_operator_can_resen
     assert [(a["trigger"], a["smtp_code"]) for a in mail.attempts] == [("automatic", 550), ("manual", 250)]
 
 
+def test_a_server_refusing_some_recipients_sends_to_the_others_and_names_the_refused(quiet_db, smtp_server, pdv):
+    smtp_server.refuse_recipient("nadie@example.com")
+    record = emitted(quiet_db, accepted(quiet_db, pdv, "mail-8", to="alguien@example.com, nadie@example.com"))
+    assert delivery.deliver(quiet_db, record.id, render) == "enviado"
+    [received] = smtp_server.received_by("alguien@example.com")
+    assert received.recipients == ("alguien@example.com",)
+    [mail] = mails_for_reference(quiet_db, pdv.id, "mail-8")
+    assert mail.attempts[0]["refused"] == ["nadie@example.com"]
+
+
+def test_a_message_that_cannot_be_prepared_is_a_failed_attempt_not_a_lost_mail(quiet_db, smtp_server, pdv):
+    record = emitted(quiet_db, accepted(quiet_db, pdv, "mail-9"))
+
+    def broken(record, pdv) -> bytes:
+        raise RuntimeError("no fonts")
+
+    assert delivery.deliver(quiet_db, record.id, broken) == "pendiente"
+    [mail] = mails_for_reference(quiet_db, pdv.id, "mail-9")
+    assert mail.attempts[0]["smtp_code"] is None and "could not be prepared" in mail.attempts[0]["error"]
+    assert mail.next_at is not None and smtp_server.received_by("mail-9@example.com") == []
+
+
 def test_every_attempt_failing_ends_the_mail_fallido_after_its_budget(quiet_db, smtp_server, pdv, later):
     record = emitted(quiet_db, accepted(quiet_db, pdv, "mail-4"))
     smtp_server.answer("mail-4@example.com", *["451 4.3.0 Try again later"] * MAIL_MAX_ATTEMPTS)

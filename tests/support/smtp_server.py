@@ -1,6 +1,6 @@
 """A real SMTP server for the tests (aiosmtpd, https://aiosmtpd.aio-libs.org/), listening on loopback in
-the test process: it keeps every message it accepts, and answers a recipient's messages as a test
-scripts it (a 451 now, a 550 next, 250 when the script is used up)."""
+the test process: it keeps every message it accepts, answers a recipient's messages as a test scripts it
+(a 451 now, a 550 next, 250 when the script is used up), and refuses the recipients a test names."""
 
 from __future__ import annotations
 
@@ -31,6 +31,13 @@ class _Handler:
         self.lock = threading.Lock()
         self.received: list[Received] = []
         self.scripts: dict[str, deque[str]] = defaultdict(deque)
+        self.unknown: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.unknown:
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
@@ -64,6 +71,11 @@ class SmtpServer:
         """The next messages to `recipient` get these replies, one each, before it accepts again."""
         with self._handler.lock:
             self._handler.scripts[recipient].extend(replies)
+
+    def refuse_recipient(self, recipient: str) -> None:
+        """Every message's RCPT TO for `recipient` gets 550, while the other recipients are taken."""
+        with self._handler.lock:
+            self._handler.unknown.add(recipient)
 
     def received_by(self, recipient: str) -> list[Received]:
         with self._handler.lock:
