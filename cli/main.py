@@ -13,8 +13,6 @@ from afip.simulator.options import run as run_simulator
 from cli.demo import main as run_demo
 from cli.flower import add_arguments as add_flower_arguments
 from cli.flower import run as run_flower
-from cli.mails import add_arguments as add_mail_arguments
-from cli.mails import run as run_mails
 from cli.pdv import add_arguments as add_pdv_arguments
 from cli.pdv import run as run_pdv
 from cli.operator import EXIT_USAGE, UsageError, add_operator_commands
@@ -53,9 +51,6 @@ def build_parser() -> argparse.ArgumentParser:
     cert.add_argument("--out", required=True, help="folder for ca.pem, cert.pem and key.pem")
     cert.add_argument("--name", default=None, help="another system's certificate: NAME-cert.pem, NAME-key.pem")
     add_operator_commands(commands)
-    mails = commands.add_parser("mails", help="a comprobante's e-mail: its state and attempts; --resend sends it again")
-    add_mail_arguments(mails)
-    mails.set_defaults(handler=run_mails)
 
     pdv = commands.add_parser("pdv", help="points of sale: add, list, show, set-webhook, set, enable-webhook "
                                            "(JSON output)")
