@@ -18,7 +18,7 @@ from accounts.points_of_sale import (
 )
 from config.redis_client import get_redis
 from producers.bodies import Request, done, judge, refused
-from producers.fields import between, date_field, flag, one_of, text, whole
+from producers.fields import between, date_field, flag, mail_address, one_of, text, whole
 from producers.pdv_views import operator_view
 from webhook_dispatch import endpoints
 from webhook_dispatch.points_of_sale import create_point_of_sale, update_point_of_sale
@@ -80,9 +80,8 @@ class Configuracion(Request):
         if data.get("inicio_actividades") is not None:
             data["inicio_actividades"] = data["inicio_actividades"].isoformat()
         return data
-    mail_from = text(
-        validate=validate.Regexp(r"^([^@\s]{1,64}@[^@\s]{1,190})?$", error="debe ser una direccion de e-mail."),
-        metadata={"description": "Remitente de los comprobantes enviados por e-mail; vacio = ENCOLA_MAIL_FROM."})
+    mail_from = mail_address(metadata={
+        "description": "Remitente de los comprobantes enviados por e-mail; vacio = ENCOLA_MAIL_FROM."})
 
 
 class PuntoVentaId(Request):
