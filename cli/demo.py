@@ -24,6 +24,7 @@ from accounts.points_of_sale import list_points_of_sale
 from devtools.development import create_development_pdv, development_certificate
 from devtools.local_redis import LocalRedis, free_port
 from devtools.webhook_receiver import WebhookReceiver
+from comprobantes.document_links import DocumentLinks
 from comprobantes.lifecycle import State
 from comprobantes.store import Store
 from config import clock
@@ -103,6 +104,9 @@ class Demo:
             "ENCOLA_REDIS_URL": redis_url, "ENCOLA_ENV": "development", "ENCOLA_AFIP": "simulador",
             "ENCOLA_AFIP_SIM_PORT": str(sim_port), "ENCOLA_AFIP_SIM_ADMIN_PORT": str(sim_admin),
             "ENCOLA_DATA_DIR": str(self.data_dir), "PORT": str(web_port), "FLOWER_PORT": str(flower_port),
+            # honcho numbers each process's PORT from web's, so the workers, which sign the hooks' links to
+            # the invoices' PDFs, learn web's address from here.
+            "ENCOLA_PUBLIC_URL": f"http://127.0.0.1:{web_port}",
             # The demo's webhook receiver listens on loopback, which only the operator's allowlist opens.
             "ENCOLA_WEBHOOK_PRIVATE_NETWORKS": LOOPBACK_NETWORKS,
             # The Procfile's commands (celery, gunicorn, encola) live beside this interpreter.
@@ -160,6 +164,7 @@ In another terminal, from this folder:
   .venv/bin/encola queue --pdv {pdv.id} --state error
   .venv/bin/encola show mil-ayer --pdv {pdv.id}
   .venv/bin/encola change-date mil-ayer {today:%d/%m/%Y} --pdv {pdv.id}
+  .venv/bin/encola pdf mil-ayer --pdv {pdv.id}
   .venv/bin/encola status""")
         while self.honcho.poll() is None:
             time.sleep(1)
@@ -202,11 +207,13 @@ In another terminal, from this folder:
             time.sleep(0.2)
         print("\nOutcomes:")
         ok = True
+        links = DocumentLinks(r)
         for ref in refs:
             for rec in store.by_reference(pdv.id, ref):
                 if rec.state == State.EMITIDO:
                     vto = f"{rec.cae_vto[6:8]}/{rec.cae_vto[4:6]}/{rec.cae_vto[:4]}"
                     print(f"  {ref}: emitido  {rec.tipo} {rec.pto_vta:05d}-{rec.numero:08d}  CAE {rec.cae}  vto {vto}")
+                    ok = self._print_documents(links.for_record(rec)) and ok
                 else:
                     ok = False
                     print(f"  {ref}: {rec.state}  {' | '.join(rec.last_error)}")
@@ -220,6 +227,17 @@ In another terminal, from this folder:
         ok = ok and len(hooks) == 2 * len(refs)
         print("\nDemo " + ("finished: 3 comprobantes emitted, 6 webhooks received." if ok else "FAILED."))
         return 0 if ok else 1
+
+    @staticmethod
+    def _print_documents(links: dict[str, str]) -> bool:
+        """Print the links to a comprobante's PDF and ticket, each opened once to show that it does."""
+        opened = True
+        for label, field in (("PDF", "comprobante_pdf_url"), ("ticket", "comprobante_ticket_url")):
+            answer = requests.get(links[field], timeout=30)
+            works = answer.ok and answer.headers.get("Content-Type") == "application/pdf"
+            opened = opened and works
+            print(f"    {label:<7} {links[field]}  ({f'{len(answer.content):,} bytes' if works else answer.status_code})")
+        return opened
 
     def stop(self) -> None:
         # A second signal (Ctrl-C pressed again, SIGHUP after SIGTERM) must not cut the clean-up short;

@@ -30,6 +30,7 @@ from config.redis_client import get_redis
 from config.settings import get_settings
 from monitoring.operator_status import operator_status
 from monitoring.system_status import SystemStatus
+from producers import documents
 from producers.queue_listing import IN_QUEUE, queue_page
 from producers.submission import Submission, pdv_refusal
 from webhook_dispatch import operations
@@ -230,6 +231,22 @@ def hooks(args) -> int:
     return EXIT_OK if entries else EXIT_REFUSED
 
 
+def pdf(args) -> int:
+    r, pdv = _pdv(args)
+    rendered = documents.by_reference(r, pdv, args.reference, "ticket.pdf" if args.ticket else "factura.pdf")
+    if rendered is None:
+        _print(args, {"written": None}, f"no emitted comprobante with external_reference {args.reference!r}")
+        return EXIT_REFUSED
+    output = args.output or rendered.filename
+    try:
+        with open(output, "wb") as f:
+            f.write(rendered.content)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+    _print(args, {"written": output, "bytes": len(rendered.content)}, f"{output}: {len(rendered.content):,} bytes")
+    return EXIT_OK
+
+
 def redeliver(args) -> int:
     r, pdv = _pdv(args)
     if args.hook_id:
@@ -377,6 +394,11 @@ def add_operator_commands(commands) -> None:
     p = command("mails", mails, "a comprobante's e-mail, its state and attempts")
     p.add_argument("reference")
     p.add_argument("--resend", action="store_true", help="send it again now (one attempt)")
+    p = command("pdf", pdf, "write an emitted comprobante's PDF: A4, or the 80 mm ticket")
+    p.add_argument("reference")
+    p.add_argument("--ticket", action="store_true", help="the 80 mm ticket instead of the A4 page")
+    p.add_argument("-o", "--output", help="the file to write (default: its own name, e.g. "
+                                          "FACTURA_B_00001-00000012.pdf)")
     p = command("redeliver", redeliver, "send a hook again, or every failed hook since a date")
     p.add_argument("hook_id", nargs="?")
     p.add_argument("--failed-since", help="dd/mm/aaaa")

@@ -45,9 +45,10 @@ def _signer(r) -> URLSafeTimedSerializer:
 class DocumentLinks:
     """Signs the links of many comprobantes with one read of the key, made only once one is signed."""
 
-    def __init__(self, r):
+    def __init__(self, r, base_url: str | None = None):
+        """`base_url` "" makes links relative to the web process's root (its own pages link so)."""
         self.r = r
-        self.base_url = get_settings().document_base_url
+        self.base_url = get_settings().document_base_url if base_url is None else base_url
 
     @cached_property
     def signer(self) -> URLSafeTimedSerializer:

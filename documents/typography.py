@@ -23,6 +23,8 @@ def register_fonts() -> None:
 
 
 def width(text: str, font: str, size: float) -> float:
+    # Layout measures text before any canvas exists (a ticket's height, a B's transparency box).
+    register_fonts()
     return pdfmetrics.stringWidth(text, font, size)
 
 

@@ -6,6 +6,9 @@ import json
 import subprocess
 from datetime import timedelta
 
+from pypdf import PdfReader
+
+import producers
 from comprobantes.store import Store, lane_key
 from comprobantes.validation import check_item
 from config import clock
@@ -168,3 +171,21 @@ def test_queue_lists_what_is_not_emitted_yet_with_filters(stack, pdv, r):
     human = run(stack, "queue", "--pdv", pdv.id)
     assert human.returncode == 0 and "3 comprobantes not emitted yet" in human.stdout
     assert run(stack, "queue", "--pdv", pdv.id, "--from", "2026-01-01").returncode == 2
+
+
+def test_pdf_writes_an_emitted_comprobantes_a4_or_ticket(stack, pdv, r, tmp_path):
+    assert producers.enqueue(pdv.body(item("impreso", clock.today_ar(), pto_vta=pdv.pdv.pto_vta)))["error"] == "N"
+    emitted = wait_state(r, pdv, "impreso", "emitido")
+
+    written = run(stack, "pdf", "impreso", "--pdv", pdv.id, "-o", str(tmp_path / "factura.pdf"))
+    assert written.returncode == 0, written.stderr
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "factura.pdf").pages)
+    assert emitted.cae in text and f"{emitted.pto_vta:05d}-{emitted.numero:08d}" in text
+
+    ticket = as_json(run(stack, "pdf", "impreso", "--pdv", pdv.id, "--ticket", "--json"))
+    assert ticket["written"] == f"FACTURA_B_{emitted.pto_vta:05d}-{emitted.numero:08d}_ticket.pdf"
+    assert (REPO / ticket["written"]).read_bytes().startswith(b"%PDF")
+    (REPO / ticket["written"]).unlink()
+
+    missing = run(stack, "pdf", "no-such-reference", "--pdv", pdv.id)
+    assert missing.returncode == 1 and "no emitted comprobante" in missing.stdout

@@ -11,6 +11,7 @@ import sys
 
 import psutil
 import pytest
+import requests
 
 from tests.support.processes import REPO
 from tests.support.web import page_sign_in
@@ -23,11 +24,14 @@ def test_the_demo_emits_three_comprobantes_and_receives_six_webhooks():
     assert result.returncode == 0, result.stdout + result.stderr
     emitted = re.findall(r"emitido  FACTURA B \d{5}-(\d{8})  CAE (\d{14})", result.stdout)
     assert [int(n) for n, _ in emitted] == [1, 2, 3]
+    # each with its PDF and ticket, which the demo opened before it stopped
+    assert len(re.findall(r"    (?:PDF|ticket) +http://127\.0\.0\.1:\d+/documentos/\S+  \([\d,]+ bytes\)",
+                          result.stdout)) == 6
     assert "Webhooks received (6)" in result.stdout
     assert len(re.findall(r" encolado ", result.stdout)) == 3 and len(re.findall(r" emitido ", result.stdout)) == 6
 
 
-def test_a_newcomers_first_tour_with_the_demo_left_running():
+def test_a_newcomers_first_tour_with_the_demo_left_running(tmp_path):
     """README's "A first tour": the demo stays up, a thousand comprobantes go in from a file, one fails
     with the date guard, its date is fixed and it is emitted, the page shows the queue empty and it among
     today's; Ctrl-C stops everything."""
@@ -66,9 +70,17 @@ def test_a_newcomers_first_tour_with_the_demo_left_running():
             assert time.monotonic() < deadline, shown
             time.sleep(1)
         assert '"total": 0' in encola("queue", "--pdv", pdv, "--json").stdout
+        written = encola("pdf", "mil-ayer", "--pdv", pdv, "-o", str(tmp_path / "mil-ayer.pdf"))
+        assert written.returncode == 0 and (tmp_path / "mil-ayer.pdf").read_bytes().startswith(b"%PDF")
         _, page = page_sign_in(re.search(r"page +(\S+)", banner).group(1),
                                json.loads(re.search(r"credentials (\{.*\})", banner).group(1)))
         assert "En cola: 0 sin emitir" in page.text and 'data-ref="mil-ayer"' in page.text
+        # the links the demo printed keep opening while the stack runs
+        printed = re.findall(r"    (?:PDF|ticket) +(\S+)", banner)
+        assert len(printed) == 6
+        for link in printed:
+            document = requests.get(link, timeout=30)
+            assert document.status_code == 200 and document.content.startswith(b"%PDF")
     finally:
         demo.send_signal(signal.SIGINT)
         demo.wait(timeout=60)

@@ -117,14 +117,16 @@ def test_the_same_record_renders_the_same_bytes(kind):
     assert b"2026112113" in first  # the creation date is the emission's, not the clock's
 
 
-def test_another_process_renders_the_same_bytes():
-    script = ("import hashlib, sys\nfrom documents import document_of, render_a4\n"
-              "from tests.support.invoices import ISSUER, factura_a\n"
-              "sys.stdout.write(hashlib.sha256(render_a4(document_of(factura_a(), ISSUER))).hexdigest())")
+@pytest.mark.parametrize("name", ["factura_a", "factura_b"])
+@pytest.mark.parametrize("kind", RENDERERS)
+def test_another_process_renders_the_same_bytes_as_its_first_document(name, kind):
+    script = ("import hashlib, sys\nfrom documents import document_of, render_a4, render_ticket\n"
+              f"from tests.support.invoices import ISSUER, {name}\n"
+              f"sys.stdout.write(hashlib.sha256(render_{kind}(document_of({name}(), ISSUER))).hexdigest())")
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONHASHSEED": "12345"})
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout == hashlib.sha256(sample("factura_a")[1]["a4"]).hexdigest()
+    assert done.stdout == hashlib.sha256(sample(name)[1][kind]).hexdigest()
 
 
 @pytest.mark.parametrize("kind", RENDERERS)

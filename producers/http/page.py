@@ -25,6 +25,7 @@ from flask import Blueprint, Flask, flash, g, redirect, render_template, request
 
 import producers
 from comprobantes.answers import comprobante_nro
+from comprobantes.document_links import DocumentLinks
 from comprobantes.store import Store
 from comprobantes import dates
 from comprobantes.dates import ddmmyyyy, yyyymmdd_to_ddmmyyyy
@@ -209,7 +210,7 @@ def cola(r, pdv):
     emitted_total, emitted = emitted_since(r, pdv.id, clock.start_of_day_ar(today), limite=SHOWN)
     return render_template("ventas/cola.html", pdv=pdv, total=total, queued=queued, estado=estado,
                            states=IN_QUEUE, desde=desde, hasta=hasta, bad_dates=bad, today=today,
-                           emitted_total=emitted_total, emitted=emitted, shown=SHOWN)
+                           emitted_total=emitted_total, emitted=emitted, shown=SHOWN, links=DocumentLinks(r, ""))
 
 
 @page.post("/accion")
@@ -244,7 +245,7 @@ def comprobante(r, pdv):
     hooks = hook_log.hooks_for_reference(r, pdv.id, ref) if ref else []
     mails = mail_log.mails_for_reference(r, pdv.id, ref) if ref else []
     return render_template("ventas/comprobante.html", pdv=pdv, ref=ref, records=records, hooks=hooks,
-                           mails=mails, states=IN_QUEUE, today=clock.today_ar())
+                           mails=mails, states=IN_QUEUE, today=clock.today_ar(), links=DocumentLinks(r, ""))
 
 
 @page.post("/reenviar-hook")

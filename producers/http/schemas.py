@@ -39,6 +39,10 @@ class Micrositios(Open):
     descarga = fields.String()
 
 
+PDF_URL = "El PDF A4 del comprobante emitido (un enlace firmado que vence en un dia); vacio sin CAE."
+TICKET_URL = "El ticket de 80 mm del comprobante emitido (un enlace firmado que vence en un dia); vacio sin CAE."
+
+
 class RespuestaComprobante(Respuesta):
     """nuevo_encola and nuevo: accepted (error N, with the comprobante's data) or refused (error S)."""
 
@@ -58,7 +62,8 @@ class RespuestaComprobante(Respuesta):
     afip_codigo_barras = fields.String()
     envio_x_mail = fields.String()
     envio_x_mail_direcciones = fields.String()
-    comprobante_pdf_url = fields.String()
+    comprobante_pdf_url = fields.String(metadata={"description": PDF_URL})
+    comprobante_ticket_url = fields.String(metadata={"description": TICKET_URL})
     micrositios = fields.Nested(Micrositios)
 
 
@@ -104,6 +109,8 @@ class ComprobanteConsultado(Open):
     vencimiento_cae = fields.String()
     vencimiento_pago = fields.String()
     afip_qr = fields.String()
+    comprobante_pdf_url = fields.String(metadata={"description": PDF_URL})
+    comprobante_ticket_url = fields.String(metadata={"description": TICKET_URL})
     afip_observaciones = fields.List(fields.Raw())
     external_reference = fields.String()
     status = fields.String(metadata={"description": "EMITIDO, APROBADO Y EN COLA. SE EMITE EL dd/mm/aaaa, "

@@ -83,6 +83,11 @@ def test_a_point_of_sale_fixes_its_queue_from_the_page(stack, web, pdv, r, brows
     assert "encolado" in row(page, "cola", "futura").inner_text()
     assert re.search(r"\d{5}-00000001\s+\d{14}", row(page, "emitidos", "primera").inner_text())
     shot(page, "ventas-en-cola")
+    # an emitted comprobante's PDF and ticket, one click away
+    for name in ("PDF", "Ticket"):
+        link = row(page, "emitidos", "primera").locator(f"a:text-is('{name}')").get_attribute("href")
+        document = page.request.get(web.base_url + link)
+        assert document.status == 200 and document.headers["content-type"] == "application/pdf"
     # the page's own style block runs under its Content-Security-Policy, and nothing was refused
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(246, 247, 249)"
     assert refused_by_policy == []
@@ -111,7 +116,7 @@ def test_a_point_of_sale_fixes_its_queue_from_the_page(stack, web, pdv, r, brows
     assert f"00000002 {emitted.cae}" in " ".join(row(page, "emitidos", "ayer").inner_text().split())
 
     # its webhook log: redeliver its first hook and see the manual attempt arrive and be logged
-    row(page, "emitidos", "ayer").locator("a").click()
+    row(page, "emitidos", "ayer").locator("a.ref").click()
     hooks = page.locator("#hooks tr.hook")
     assert [h.split()[1] for h in hooks.all_inner_texts()][:2] == ["encolado", "error"]
     first = hooks.first
