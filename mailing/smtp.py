@@ -9,7 +9,6 @@ refused rather than talked to in clear. Every network operation is bounded by th
 from __future__ import annotations
 
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -40,20 +39,18 @@ def send(target: SmtpTarget, message: EmailMessage) -> SmtpAnswer:
         return SmtpAnswer(code, f"every recipient was refused: {_text(text)}")
     except smtplib.SMTPResponseException as exc:
         return SmtpAnswer(exc.smtp_code, _text(exc.smtp_error))
-    except smtplib.SMTPNotSupportedError:
-        return SmtpAnswer(None, "the server does not offer STARTTLS; the URL asks for it (README, \"E-mail\")")
-    except (smtplib.SMTPException, OSError) as exc:  # socket.timeout and ssl.SSLError are OSErrors
+    # No STARTTLS or AUTH offered (SMTPNotSupportedError), a dropped connection, a timeout, a certificate
+    # that does not verify (ssl.SSLError and socket timeouts are OSErrors): no reply code decides these.
+    except (smtplib.SMTPException, OSError) as exc:
         return SmtpAnswer(None, f"{type(exc).__name__}: {_text(str(exc))}")
     return SmtpAnswer(250, "", tuple(sorted(refused)))
 
 
 def _connect(target: SmtpTarget) -> smtplib.SMTP:
     context = ssl.create_default_context()
-    local_name = socket.getfqdn()
     if target.implicit_tls:
-        return smtplib.SMTP_SSL(target.host, target.port, local_hostname=local_name, timeout=target.timeout,
-                                context=context)
-    server = smtplib.SMTP(target.host, target.port, local_hostname=local_name, timeout=target.timeout)
+        return smtplib.SMTP_SSL(target.host, target.port, timeout=target.timeout, context=context)
+    server = smtplib.SMTP(target.host, target.port, timeout=target.timeout)
     try:
         if target.starttls:
             server.starttls(context=context)

@@ -8,6 +8,7 @@ from email.message import EmailMessage
 
 import pytest
 
+from afip.simulator.certs import issue_server_certificate
 from config.retry_policy import JITTER, MAIL_DELAYS, MAIL_MAX_ATTEMPTS, mail_delay, mail_outcome
 from config.settings import ConfigurationError, get_settings
 from config.smtp_target import SmtpUrlError, parse_smtp_url
@@ -92,3 +93,39 @@ def test_a_server_without_starttls_is_refused_rather_than_talked_to_in_clear():
 def test_no_server_listening_is_an_answerless_failure():
     answer = smtp.send(parse_smtp_url(f"smtp://127.0.0.1:{free_port()}?starttls=false&timeout=2"), EmailMessage())
     assert answer.code is None and "ConnectionRefusedError" in answer.error
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A certificate for 127.0.0.1 from the tests' own CA, which no system trusts: (cert, key, CA)."""
+    issue_server_certificate(str(tmp_path))
+    return str(tmp_path / "server-cert.pem"), str(tmp_path / "server-key.pem"), str(tmp_path / "ca.pem")
+
+
+def a_message(to: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "facturas@example.com", to, "Factura"
+    message.set_content("Adjunta.")
+    return message
+
+
+# aiosmtpd warns of AUTH without TLS for the server that is TLS from its first byte (tests/support/smtp_server.py).
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+@pytest.mark.parametrize("scheme,implicit_tls", [("smtp", False), ("smtps", True)])
+def test_tls_with_a_verified_certificate_then_credentials_percent_decoded(certificate, environment, scheme,
+                                                                          implicit_tls):
+    cert, key, ca = certificate
+    server = SmtpServer(free_port(), certificate=(cert, key), implicit_tls=implicit_tls,
+                        login=("facturas@example.com", "p@ss:w0rd")).start()
+    url = f"{scheme}://facturas%40example.com:{{}}@127.0.0.1:{server.port}?timeout=5"
+    try:
+        unknown_ca = smtp.send(parse_smtp_url(url.format("p%40ss%3Aw0rd")), a_message("a@example.com"))
+        assert unknown_ca.code is None and "CERTIFICATE_VERIFY_FAILED" in unknown_ca.error
+        environment(SSL_CERT_FILE=ca)  # the tests' CA is now the one the system trusts
+        wrong = smtp.send(parse_smtp_url(url.format("wrong")), a_message("a@example.com"))
+        assert wrong.code == 535 and mail_outcome(wrong.code) == "abandonar"
+        sent = smtp.send(parse_smtp_url(url.format("p%40ss%3Aw0rd")), a_message("a@example.com"))
+        assert (sent.code, sent.error) == (250, "")
+        assert len(server.received_by("a@example.com")) == 1
+    finally:
+        server.stop()
