@@ -30,7 +30,8 @@ log = logging.getLogger("encola.mail")
 Render = Callable[[Record, PointOfSale], bytes]
 
 # SMTP timeouts bound each network operation, and one hand-over makes several (connect, EHLO, STARTTLS,
-# login, MAIL, one RCPT per recipient, DATA); the lock and lease outlive that many plus this margin.
+# EHLO again, login, MAIL, DATA, QUIT, and one RCPT for each of up to 15 addresses); the lock and the
+# lease outlive that many plus this margin.
 OPERATIONS_PER_ATTEMPT = 8 + 15
 LEASE_MARGIN_SECONDS = 5
 # Published tasks may run a little before their due time as this process sees the shared clock.
@@ -64,8 +65,7 @@ def _deliver_locked(r, mail_id: str, render: Render) -> str:
         r.zrem(DUE, mail_id)
         return "missing"
     manual = mail.get("manual", "")
-    if not manual and not (mail["state"] == "pendiente" and mail["next_at"]
-                           and float(mail["next_at"]) <= clock.timestamp() + DUE_SLACK_SECONDS):
+    if not manual and not _automatic_due(mail):
         if mail["state"] == "pendiente" and mail["next_at"]:
             r.zadd(DUE, {mail_id: float(mail["next_at"])})
             return "not-due"
@@ -74,6 +74,11 @@ def _deliver_locked(r, mail_id: str, render: Render) -> str:
     started = clock.timestamp()
     answer = _attempt(r, mail, render)
     return _record(r, mail, "manual" if manual else "automatic", manual, started, answer)
+
+
+def _automatic_due(mail: dict) -> bool:
+    return (mail["state"] == "pendiente" and mail["next_at"] != ""
+            and float(mail["next_at"]) <= clock.timestamp() + DUE_SLACK_SECONDS)
 
 
 def _attempt(r, mail: dict, render: Render) -> SmtpAnswer:
