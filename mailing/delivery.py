@@ -106,9 +106,9 @@ def _next(mail: dict, trigger: str, attempts: int, answer: SmtpAnswer, now: floa
     outcome = mail_outcome(answer.code)
     if outcome == "enviado":
         return "enviado", "", ""
-    if outcome == "abandonar":
+    if outcome == "abandonar" and mail["state"] == "pendiente":
         return "fallido", "", f"the server refused it for good: {answer.code} {answer.error}"
-    if trigger == "manual":
+    if trigger == "manual":  # a failed resend leaves the mail as it was: a sent one stays sent
         return mail["state"], mail["next_at"], mail["failure"]
     delay = mail_delay(attempts)
     if delay is None:

@@ -128,8 +128,12 @@ def test_a_permanent_refusal_ends_the_attempts_at_once_and_an_operator_can_resen
 
     assert outbox.request_resend(quiet_db, record.id)
     assert delivery.deliver(quiet_db, record.id, render) == "enviado"
+    smtp_server.answer("mail-3@example.com", "550 5.7.1 Refused")
+    assert outbox.request_resend(quiet_db, record.id)
+    assert delivery.deliver(quiet_db, record.id, render) == "enviado"  # a failed resend leaves it sent
     [mail] = mails_for_reference(quiet_db, pdv.id, "mail-3")
-    assert [(a["trigger"], a["smtp_code"]) for a in mail.attempts] == [("automatic", 550), ("manual", 250)]
+    assert [(a["trigger"], a["smtp_code"]) for a in mail.attempts] == [
+        ("automatic", 550), ("manual", 250), ("manual", 550)]
 
 
 def test_a_server_refusing_some_recipients_sends_to_the_others_and_names_the_refused(quiet_db, smtp_server, pdv):
