@@ -3,7 +3,7 @@ server, record the attempt, decide what comes next (config/retry_policy.py: 10 a
 day; a permanent refusal ends them at once).
 
 An attempt is automatic (the schedule has come to it) or manual (an operator's resend: one attempt now,
-whatever the mail's state; a failed one leaves the schedule as it was). Nothing here touches the
+whatever the mail's state; a failed one leaves the mail as it was). Nothing here touches the
 comprobante or its webhooks: a mail that fails stays a failed mail.
 """
 
