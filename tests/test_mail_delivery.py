@@ -9,7 +9,7 @@ import pytest
 
 from comprobantes.answers import queued
 from comprobantes.document_links import NO_LINKS, DocumentLinks
-from comprobantes.mail_request import NO_SERVER_NOTICE
+from comprobantes.mail_request import NO_ADDRESS, NO_SERVER, NOTICES
 from comprobantes.store import Store
 from comprobantes.views import emitted_answer
 from comprobantes.validation import check_item
@@ -79,7 +79,8 @@ def test_the_mail_arrives_with_the_pdf_attached_from_the_point_of_sales_sender(q
     update_point_of_sale(quiet_db, pdv.id, mail_from="facturas@encola.example")
     record = emitted(quiet_db, accepted(quiet_db, pdv, "mail-1", to="uno@example.com, dos@example.com"))
 
-    for answer in (queued(standing(record, DocumentLinks(quiet_db))), emitted_answer(record, pdv, NO_LINKS)):  # nuevo_encola's, and nuevo's
+    # nuevo_encola's answer, and nuevo's
+    for answer in (queued(standing(record, DocumentLinks(quiet_db))), emitted_answer(record, pdv, NO_LINKS)):
         assert answer["envio_x_mail"] == "S"
         assert answer["envio_x_mail_direcciones"] == "uno@example.com, dos@example.com"
         assert answer["observaciones"] == ""
@@ -178,12 +179,22 @@ def test_no_mail_server_the_comprobante_is_emitted_and_every_answer_says_the_mai
     answer = queued(standing(record, DocumentLinks(quiet_db)))
     record = emitted(quiet_db, record)
     assert (answer["envio_x_mail"], answer["envio_x_mail_direcciones"]) == ("N", "")
-    assert answer["observaciones"] == NO_SERVER_NOTICE
+    assert answer["observaciones"] == NOTICES[NO_SERVER]
     assert record.state == "emitido" and not quiet_db.exists(outbox.mail_key(record.id))
     instant = emitted_answer(record, pdv, NO_LINKS)
-    assert instant["envio_x_mail"] == "N" and instant["observaciones"] == NO_SERVER_NOTICE
+    assert instant["envio_x_mail"] == "N" and instant["observaciones"] == NOTICES[NO_SERVER]
     hook = next(h for h in staged(quiet_db, pdv.id) if h["evento"] == "emitido")
-    assert hook["envio_x_mail"] == "N" and NO_SERVER_NOTICE in hook["msg"]
+    assert hook["envio_x_mail"] == "N" and NOTICES[NO_SERVER] in hook["msg"]
+
+
+def test_asking_for_mail_without_an_address_is_answered_with_why_it_is_not_sent(quiet_db, smtp_server, pdv):
+    record = accepted(quiet_db, pdv, "mail-10", to=" ")
+    answer = queued(standing(record, DocumentLinks(quiet_db)))
+    assert (answer["envio_x_mail"], answer["observaciones"]) == ("N", NOTICES[NO_ADDRESS])
+    record = emitted(quiet_db, record)
+    assert not quiet_db.exists(outbox.mail_key(record.id))
+    hook = next(h for h in staged(quiet_db, pdv.id) if h["evento"] == "emitido")
+    assert hook["envio_x_mail"] == "N" and NOTICES[NO_ADDRESS] in hook["msg"]
 
 
 def test_a_comprobante_not_asking_for_mail_gets_none(quiet_db, smtp_server, pdv):
