@@ -60,7 +60,13 @@ class WebhookReceiver:
                 pass
 
             def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                if len(body) < length:
+                    # The sender went away mid-request (a worker killed while sending): nothing was
+                    # delivered, so nothing is recorded or answered, as a real receiver would not.
+                    self.close_connection = True
+                    return
                 path = self.path
                 delivery = Delivery(path, {k.lower(): v for k, v in self.headers.items()}, body, time.time())
                 with receiver.lock:

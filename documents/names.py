@@ -1,9 +1,9 @@
-"""The printed names of WSFEv1's codes, from the project's tables (comprobantes/codes.py and the FEParamGet*
-rows of afip/simulator/tables.py), so a document names a moneda or a condición frente al IVA as AFIP does."""
+"""The printed names of WSFEv1's codes, from the project's tables (comprobantes/codes.py and AFIP's FEParamGet*
+rows in afip/parameters.py), so a document names a moneda or a condición frente al IVA as AFIP does."""
 
 from __future__ import annotations
 
-from afip.simulator.tables import CONDICIONES_IVA_RECEPTOR, TIPOS_CBTE, TIPOS_DOC, TIPOS_MONEDAS
+from afip.parameters import CONDICIONES_IVA_RECEPTOR, TIPOS_CBTE, TIPOS_DOC, TIPOS_MONEDAS
 from comprobantes.codes import CONDICIONES_IVA
 
 CONDICION_IVA = {ident: name for ident, name, _classes in CONDICIONES_IVA_RECEPTOR}

@@ -104,6 +104,7 @@ def test_every_production_process_warns_at_start_about_an_unprotected_redis(tmp_
     env = with_venv_path({**os.environ, "ENCOLA_REDIS_URL": plain.start(), "ENCOLA_ENV": "production",
                           "ENCOLA_AFIP": "homologacion", "ENCOLA_WEB_SECRET": "w" * 32,
                           "ENCOLA_METRICS_TOKEN": "m" * 32, "FLOWER_BASIC_AUTH": "operador:clave-de-flower",
+                          "ENCOLA_PUBLIC_URL": "https://facturas.example.com",
                           "PORT": str(free_port()), "FLOWER_PORT": str(free_port())})
     children = [Child(name, procfile_args(name), env, tmp_path) for name in ("beat", "webhooks", "flower", "web")]
     try:

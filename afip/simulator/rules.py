@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
+from afip import parameters
 from afip.simulator import messages as msg
 from afip.simulator import tables
 
@@ -77,7 +78,7 @@ def header_errors(cant_reg: int, pto_vta: int, cbte_tipo: int, details: list, op
         return [(10004, msg.PTO_VTA_RANGE)]
     if cbte_tipo <= 0:
         return [(10006, "Campo CbteTipo debe ser un valor numérico mayor a 0.")]
-    if cbte_tipo not in {row[0] for row in tables.TIPOS_CBTE}:
+    if cbte_tipo not in {row[0] for row in parameters.TIPOS_CBTE}:
         return [(10007, msg.CBTE_TIPO_INVALID)]
     return []
 
@@ -156,7 +157,7 @@ def _consumidor_final(detail: dict, ctx: DetailContext, doc_tipo: int, doc_nro: 
         return [(10015, msg.DOC_ABOVE_THRESHOLD)] if doc_tipo == 99 or doc_nro <= 0 else []
     if doc_tipo == 99:
         return [(10015, msg.DOC_SINGLE_CF)] if doc_nro != 0 else []
-    known = {row[0] for row in tables.TIPOS_DOC}
+    known = {row[0] for row in parameters.TIPOS_DOC}
     if doc_tipo not in (80, 86, 87) and (doc_tipo not in known or doc_nro <= 0):
         return [(10015, msg.DOC_OTHER)]
     return []
@@ -239,7 +240,7 @@ def _iva(detail: dict, ctx: DetailContext) -> Problems:
     ids = [int(a.get("Id") or 0) for a in alicuotas]
     if iva == 0 and any(i != 3 for i in ids):
         problems.append((10018, msg.DETAIL[10018]))
-    if any(i not in tables.IVA_RATES for i in ids):
+    if any(i not in parameters.IVA_RATES for i in ids):
         return problems + [(10019, msg.DETAIL[10019])]
     if len(set(ids)) != len(ids):
         problems.append((10022, msg.DETAIL[10022]))
@@ -249,7 +250,7 @@ def _iva(detail: dict, ctx: DetailContext) -> Problems:
         return problems
     for alicuota in alicuotas:
         base = amount(alicuota.get("BaseImp"))
-        due = (base * tables.IVA_RATES[int(alicuota["Id"])] / 100).quantize(CENT, rounding=ROUND_HALF_EVEN)
+        due = (base * parameters.IVA_RATES[int(alicuota["Id"])] / 100).quantize(CENT, rounding=ROUND_HALF_EVEN)
         if not within_margin(amount(alicuota.get("Importe")), due):
             problems.append((10051, msg.DETAIL[10051]))
             break
@@ -264,7 +265,7 @@ def _tributos(detail: dict) -> Problems:
     if (trib > 0) != bool(tributos):
         return [(10024, msg.DETAIL[10024])]
     problems = []
-    known = {row[0] for row in tables.TIPOS_TRIBUTOS}
+    known = {row[0] for row in parameters.TIPOS_TRIBUTOS}
     if any(int(t.get("Id") or 0) not in known for t in tributos):
         problems.append((10025, msg.DETAIL[10025]))
     if any(int(t.get("Id") or 0) == 99 and not (t.get("Desc") or "").strip() for t in tributos):
@@ -276,7 +277,7 @@ def _tributos(detail: dict) -> Problems:
 
 def _currency(detail: dict, ctx: DetailContext) -> Problems:
     mon_id = detail.get("MonId") or ""
-    if mon_id not in {row[0] for row in tables.TIPOS_MONEDAS}:
+    if mon_id not in {row[0] for row in parameters.TIPOS_MONEDAS}:
         return [(10037, msg.DETAIL[10037])]
     same_currency = (detail.get("CanMisMonExt") or "").upper() == "S"
     cotiz = amount(detail.get("MonCotiz")) if detail.get("MonCotiz") is not None else None
@@ -297,7 +298,7 @@ def _condicion_iva(detail: dict, ctx: DetailContext) -> tuple[Problems, Problems
         if ctx.options.condicion_iva_optional:
             return [], [(10245, msg.DETAIL[10245])]
         return [(10246, msg.DETAIL[10246])], []
-    classes = {row[0]: row[2] for row in tables.CONDICIONES_IVA_RECEPTOR}
+    classes = {row[0]: row[2] for row in parameters.CONDICIONES_IVA_RECEPTOR}
     if int(condition) not in classes:
         return [(10242, msg.DETAIL[10242])], []
     if tables.clase(ctx.cbte_tipo) not in classes[int(condition)]:

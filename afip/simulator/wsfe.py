@@ -15,6 +15,7 @@ from decimal import Decimal
 from xml.etree import ElementTree
 
 from afip.simulator import messages as msg
+from afip import parameters
 from afip.simulator import tables
 from afip.simulator.rules import DetailContext, RuleOptions, cbte_fch, check_detail, header_errors, parse_date
 from afip.simulator.state import Authorised, SimulatorState
@@ -30,13 +31,13 @@ ECHOED = (
 # CAEFchVto is CbteFch + 10 days in every answer observed from AFIP's homologación.
 CAE_VALIDITY = timedelta(days=10)
 PARAM_TABLES = {
-    "FEParamGetTiposCbte": ("CbteTipo", tables.TIPOS_CBTE),
-    "FEParamGetTiposConcepto": ("ConceptoTipo", tables.TIPOS_CONCEPTO),
-    "FEParamGetTiposDoc": ("DocTipo", tables.TIPOS_DOC),
-    "FEParamGetTiposIva": ("IvaTipo", tables.TIPOS_IVA),
-    "FEParamGetTiposMonedas": ("Moneda", tables.TIPOS_MONEDAS),
-    "FEParamGetTiposOpcional": ("OpcionalTipo", tables.TIPOS_OPCIONAL),
-    "FEParamGetTiposTributos": ("TributoTipo", tables.TIPOS_TRIBUTOS),
+    "FEParamGetTiposCbte": ("CbteTipo", parameters.TIPOS_CBTE),
+    "FEParamGetTiposConcepto": ("ConceptoTipo", parameters.TIPOS_CONCEPTO),
+    "FEParamGetTiposDoc": ("DocTipo", parameters.TIPOS_DOC),
+    "FEParamGetTiposIva": ("IvaTipo", parameters.TIPOS_IVA),
+    "FEParamGetTiposMonedas": ("Moneda", parameters.TIPOS_MONEDAS),
+    "FEParamGetTiposOpcional": ("OpcionalTipo", parameters.TIPOS_OPCIONAL),
+    "FEParamGetTiposTributos": ("TributoTipo", parameters.TIPOS_TRIBUTOS),
 }
 
 
@@ -115,7 +116,7 @@ class WsfeService:
         answer = {"PtoVta": pto_vta, "CbteTipo": cbte_tipo}
         if not 1 <= pto_vta <= 99998:
             return {**answer, "Errors": errors((11000, msg.ULTIMO_PTO_VTA))}
-        if cbte_tipo not in {row[0] for row in tables.TIPOS_CBTE}:
+        if cbte_tipo not in {row[0] for row in parameters.TIPOS_CBTE}:
             return {**answer, "Errors": errors((11001, msg.ULTIMO_CBTE_TIPO))}
         last = self.state.last_authorised(cuit, pto_vta, cbte_tipo)
         return {**answer, "CbteNro": last.numero if last else 0}
@@ -124,7 +125,7 @@ class WsfeService:
         cuit = int(params["Auth"]["Cuit"])
         req = params.get("FeCompConsReq") or {}
         pto_vta, cbte_tipo, numero = (int(req.get(name) or 0) for name in ("PtoVta", "CbteTipo", "CbteNro"))
-        for code, valid in ((10200, pto_vta > 0), (10201, cbte_tipo in {r[0] for r in tables.TIPOS_CBTE}),
+        for code, valid in ((10200, pto_vta > 0), (10201, cbte_tipo in {r[0] for r in parameters.TIPOS_CBTE}),
                             (10202, numero > 0)):
             if not valid:
                 return {"Errors": errors((code, msg.CONSULTAR[code]))}
@@ -219,16 +220,16 @@ class WsfeService:
         numbers = self.state.points_of_sale(int(params["Auth"]["Cuit"]))
         if not numbers:
             return {"Errors": errors((602, msg.NO_POINTS_OF_SALE))}
-        rows = [{"Nro": n, "EmisionTipo": "CAE - Ri Iva", "Bloqueado": "N", "FchBaja": tables.NULL} for n in numbers]
+        rows = [{"Nro": n, "EmisionTipo": "CAE - Ri Iva", "Bloqueado": "N", "FchBaja": parameters.NULL} for n in numbers]
         return {"ResultGet": {"PtoVenta": rows}}
 
     def op_FEParamGetCondicionIvaReceptor(self, operation: str, params: dict, now: datetime) -> dict:
         clase = (params.get("ClaseCmp") or "").strip().upper()
-        if clase and clase not in tables.CLASES_CONDICION_IVA:
+        if clase and clase not in parameters.CLASES_CONDICION_IVA:
             return {"Errors": errors((10244, msg.CLASE_CMP_INVALID))}
         wanted = "A" if clase == "ALEY" else clase
         rows = [{"Id": row_id, "Desc": desc, "Cmp_Clase": tables.cmp_clase(classes)}
-                for row_id, desc, classes in tables.CONDICIONES_IVA_RECEPTOR if not wanted or wanted in classes]
+                for row_id, desc, classes in parameters.CONDICIONES_IVA_RECEPTOR if not wanted or wanted in classes]
         return {"ResultGet": {"CondicionIvaReceptor": rows}}
 
     def op_FEParamGetCotizacion(self, operation: str, params: dict, now: datetime) -> dict:
@@ -236,7 +237,7 @@ class WsfeService:
         fch = params.get("FchCotiz") or now.strftime("%Y%m%d")
         if not mon_id:
             return {"Errors": errors((12001, msg.COTIZACION[12001]))}
-        if mon_id not in {row[0] for row in tables.TIPOS_MONEDAS}:
+        if mon_id not in {row[0] for row in parameters.TIPOS_MONEDAS}:
             return {"Errors": errors((12000, msg.COTIZACION[12000]))}
         if parse_date(fch) is None:
             return {"Errors": errors((12002, msg.COTIZACION[12002]))}
