@@ -64,6 +64,8 @@ class PointOfSale:
     iibb: str = ""
     inicio_actividades: str = ""
     logo_path: str = ""
+    # The sender of the comprobantes it e-mails; "" = ENCOLA_MAIL_FROM (mailing.message).
+    mail_from: str = ""
 
     def to_redis(self) -> dict[str, str]:
         return {k: _encode(v) for k, v in asdict(self).items()}

@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 import producers
 from accounts.points_of_sale import UnknownPointOfSale, get_point_of_sale, pdv_id
+from cli import mails as mail_commands
 from comprobantes import dates
 from comprobantes.codes import TIPOS
 from comprobantes.lifecycle import State
@@ -260,6 +261,13 @@ def redeliver(args) -> int:
     return EXIT_OK
 
 
+def mails(args) -> int:
+    r, pdv = _pdv(args)
+    payload, human, found = mail_commands.mails(r, pdv, args.reference, resend=args.resend)
+    _print(args, payload, human)
+    return EXIT_OK if found else EXIT_REFUSED
+
+
 # Queue operations: the same functions as the HTTP API, on behalf of an operator
 
 def _operation(name: str, body_of):
@@ -383,6 +391,9 @@ def add_operator_commands(commands) -> None:
     p.add_argument("--page", type=int, default=0)
     command("show", show, "a comprobante's state, AFIP data and history").add_argument("reference")
     command("hooks", hooks, "the webhooks sent about a comprobante").add_argument("reference")
+    p = command("mails", mails, "a comprobante's e-mail, its state and attempts")
+    p.add_argument("reference")
+    p.add_argument("--resend", action="store_true", help="send it again now (one attempt)")
     p = command("pdf", pdf, "write an emitted comprobante's PDF: A4, or the 80 mm ticket")
     p.add_argument("reference")
     p.add_argument("--ticket", action="store_true", help="the 80 mm ticket instead of the A4 page")

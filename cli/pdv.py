@@ -26,6 +26,7 @@ def _settings_arguments(parser: argparse.ArgumentParser, *, creating: bool) -> N
                         help="comprobantes encolado or procesando at once; 0 = ENCOLA_MAX_WAITING_COMPROBANTES")
     parser.add_argument("--max-waiting-hooks", type=int,
                         help="webhooks not yet delivered at once; 0 = ENCOLA_MAX_WAITING_HOOKS")
+    parser.add_argument("--mail-from", help="sender of the comprobantes it e-mails; empty = ENCOLA_MAIL_FROM")
     parser.add_argument("--idempotent", dest="idempotent_submission", action=argparse.BooleanOptionalAction,
                         help="a queued external_reference is not queued again (default on)")
     parser.add_argument("--active", action=argparse.BooleanOptionalAction,
@@ -67,7 +68,7 @@ def add_arguments(pdv: argparse.ArgumentParser) -> None:
 
 SETTINGS = ("webhook_url", "cert_path", "key_path", "razon_social", "condicion_iva", "concepto", "monthly_quota",
             "batch_size", "idempotent_submission", "active", "max_waiting_comprobantes", "max_waiting_hooks",
-            "domicilio", "iibb", "inicio_actividades", "logo_path")
+            "domicilio", "iibb", "inicio_actividades", "logo_path", "mail_from")
 
 
 def _body(args) -> dict:

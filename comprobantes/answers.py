@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from comprobantes.dates import ddmmyyyy
+from comprobantes.mail_request import MailRequest
 
 # A placeholder date TusFacturas writes where a queued comprobante has no CAE yet (seed 001).
 NO_DATE = "01/01/2000"
@@ -54,6 +55,7 @@ class Standing:
     cae_vto: date | None = None
     afip_qr: str = ""
     pdf_url: str = ""  # the link to its A4 PDF, once it has a CAE
+    mail: MailRequest = MailRequest()  # not e-mailed
 
 
 def queued(standing: Standing) -> dict:
@@ -65,7 +67,7 @@ def queued(standing: Standing) -> dict:
         "error_details": [],
         "external_reference": standing.external_reference,
         "requiere_fec": "NO",
-        "observaciones": "",
+        "observaciones": "; ".join(standing.mail.notices()),
         "tfc_generacion_tipo": 6,
         "rta": SAVED,
         "cae": standing.cae or " ",
@@ -75,8 +77,7 @@ def queued(standing: Standing) -> dict:
         "comprobante_tipo": standing.tipo,
         "afip_codigo_barras": "",
         "afip_qr": standing.afip_qr,
-        "envio_x_mail": "N",
-        "envio_x_mail_direcciones": "",
+        **standing.mail.answer_fields(),
         "micrositios": {"cliente": "", "descarga": ""},
         "comprobante_pdf_url": standing.pdf_url,
     }
@@ -90,9 +91,7 @@ def batch_item_queued(standing: Standing) -> dict:
         "errores": [],
         "cae": answer["cae"],
         "cae_vencimiento": None,
-        "observaciones": "",
-        "envio_x_mail": "N",
-        "envio_x_mail_direcciones": "",
+        **{k: answer[k] for k in ("observaciones", "envio_x_mail", "envio_x_mail_direcciones")},
         "tfc_generacion_tipo": 3,
         "external_reference": standing.external_reference,
         "rta": SAVED,

@@ -23,10 +23,12 @@ from comprobantes.dates import ddmmyyyy
 from comprobantes.instant import stage_outcome
 from comprobantes.lifecycle import IN_QUEUE, INITIAL, INITIAL_EVENT, Conflict, State, check_transition
 from comprobantes.lote_hooks import lote_fields
+from comprobantes.mail_request import MailRequest, decide
 from comprobantes.validation import Accepted
 from config import clock
 from config.keys import key
 from config.metrics import count
+from config.settings import get_settings
 from webhook_dispatch import outbox
 from webhook_dispatch.events import Event, build_event
 
@@ -137,6 +139,7 @@ class Record:
     abono_base: str = ""
     notify: bool = True  # False for instant comprobantes of a point of sale without a webhook URL
     instant: bool = False  # accepted by the instant `nuevo`, whose request waits for it (comprobantes.instant)
+    mail: str = ""  # whether it is e-mailed, decided at acceptance (comprobantes.mail_request)
 
     @classmethod
     def from_redis(cls, raw: dict[str, str]) -> "Record":
@@ -172,7 +175,12 @@ class Record:
             abono_base=raw.get("abono_base", ""),
             notify=raw.get("notify", "1") == "1",
             instant=raw.get("instant") == "1",
+            mail=raw.get("mail", ""),
         )
+
+    @property
+    def mail_request(self) -> MailRequest:
+        return MailRequest.of(self.mail, self.body)
 
     @property
     def due_at(self) -> float:
@@ -290,6 +298,7 @@ class Store:
         rid = str(seq)
         now = clock.timestamp()
         lane = lane_key(pdv.cuit, pdv.pto_vta, accepted.tipo.cbte_tipo)
+        mail = decide(accepted.body, mail_server=get_settings().smtp is not None)
         raw = {
             "id": rid, "pdv": pdv.id, "lane": lane, "state": INITIAL, "version": 1,
             "external_reference": accepted.external_reference, "tipo": accepted.tipo.nombre,
@@ -300,6 +309,7 @@ class Store:
             "body": to_json(accepted.body), "detail": to_json(accepted.detail), "total": str(accepted.total),
             "lote_ref": lote_ref, "abono_base": abono_base, "notify": "1" if notify else "0",
             **({"instant": "1"} if instant else {}),
+            **({"mail": mail} if mail else {}),
         }
         audit = {"at": now, "evento": "aceptado", "estado": INITIAL, **({"origen": origin} if origin else {})}
         new = NewRecord(rid, seq, lane, accepted.fecha, pdv, raw, audit, None)

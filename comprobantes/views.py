@@ -106,6 +106,7 @@ def consulta_view(record: Record, links: dict[str, str]) -> dict:
 def emitted_answer(record: Record, pdv: PointOfSale, links: dict[str, str]) -> dict:
     """The instant endpoint's success answer (developers.tusfacturas.app), with `links` to its documents."""
     numero = comprobante_nro(record.pto_vta, record.numero)
+    mail = record.mail_request.answer_fields()
     return {
         "error": "N",
         "errores": [],
@@ -117,11 +118,11 @@ def emitted_answer(record: Record, pdv: PointOfSale, links: dict[str, str]) -> d
         **links,
         "afip_qr": f"{record.afip_qr} ",
         "afip_codigo_barras": "",
-        "envio_x_mail": "N",
+        "envio_x_mail": mail["envio_x_mail"],
         "external_reference": record.external_reference,
         "comprobante_nro": numero,
         "comprobante_tipo": record.tipo,
         "micrositios": {"cliente": "", "descarga": ""},
-        "envio_x_mail_direcciones": "",
-        "observaciones": "; ".join(record.observaciones),
+        "envio_x_mail_direcciones": mail["envio_x_mail_direcciones"],
+        "observaciones": "; ".join([*record.observaciones, *record.mail_request.notices()]),
     }

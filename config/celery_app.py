@@ -1,7 +1,7 @@
-"""The Celery app: broker, the two queues, delivery guarantees and beat's schedule.
+"""The Celery app: broker, the three queues, delivery guarantees and beat's schedule.
 
-Redis is the broker. Far-future work never sits in it (README, "When it is emitted"): comprobantes and webhook
-retries wait in Redis sorted sets and beat's promote tasks (the sweeps of config.liveness) move what
+Redis is the broker. Far-future work never sits in it (README, "When it is emitted"): comprobantes, webhook
+and mail retries wait in Redis sorted sets and beat's promote tasks (the sweeps of config.liveness) move what
 falls due into the queues, so the visibility timeout only has to outlast a short ETA plus one task's
 run. beat keeps its schedule and its leader's lock in Redis too (config.beat), never in a local file.
 """
@@ -19,14 +19,16 @@ from config.settings import ConfigurationError, get_settings
 
 EMISION_QUEUE = "emision"
 WEBHOOKS_QUEUE = "webhooks"
+CORREO_QUEUE = "correo"
 
 # The settings that depend on nothing in the environment.
 _FIXED = dict(
-    task_queues=(Queue(EMISION_QUEUE), Queue(WEBHOOKS_QUEUE)),
+    task_queues=(Queue(EMISION_QUEUE), Queue(WEBHOOKS_QUEUE), Queue(CORREO_QUEUE)),
     task_default_queue=EMISION_QUEUE,
     task_routes={
         "encola.emision.*": {"queue": EMISION_QUEUE},
         "encola.webhooks.*": {"queue": WEBHOOKS_QUEUE},
+        "encola.correo.*": {"queue": CORREO_QUEUE},
     },
     task_acks_late=True,
     worker_prefetch_multiplier=1,
@@ -37,7 +39,7 @@ _FIXED = dict(
     timezone="UTC",
     worker_send_task_events=True,
     worker_hijack_root_logger=False,
-    imports=("tasks.emision", "tasks.webhooks"),
+    imports=("tasks.emision", "tasks.webhooks", "tasks.correo"),
     beat_scheduler="config.beat:Scheduler",
     # A standby beat tries the lock, and the leader ticks, at least this often.
     beat_max_loop_interval=SWEEP_PERIOD_SECONDS,
@@ -48,7 +50,7 @@ _FIXED = dict(
     # The sweeps, each dropped after a few periods behind busy workers instead of run late and in bulk.
     beat_schedule={
         name: {"task": task, "schedule": SWEEP_PERIOD_SECONDS, "options": {"expires": SWEEP_PERIOD_SECONDS * 5}}
-        for name, task in zip(("promote-due-lanes", "promote-due-webhooks"), SWEEP_TASKS)
+        for name, task in zip(("promote-due-lanes", "promote-due-webhooks", "promote-due-mails"), SWEEP_TASKS)
     },
 )
 

@@ -1,7 +1,7 @@
 """What shows that due work is moving: when each sweep last ran and which `beat` leads.
 
 The invariant (README, "Liveness: nothing accepted waits forever"): every due item (a lane with due
-comprobantes, a hook due for an attempt) is either in progress under a live lease, or published again
+comprobantes, a hook or a mail due for an attempt) is either in progress under a live lease, or published again
 by a sweep within one lease plus SWEEP_PERIOD_SECONDS of its holder or message being lost. The sweeps
 are beat's promote tasks; each records here when it ran, and the leading beat records itself, so that
 `encola status` and `/metrics` can tell "nothing is due" from "nothing is moving".
@@ -26,7 +26,8 @@ SWEEP_PERIOD_SECONDS = 1.0
 SWEEPS_KEY = key("sweeps")
 # The sweeps' task names: beat runs them every period, so their every run is noise in the logs and in
 # Flower; they log by themselves when they publish something.
-SWEEP_TASKS = ("encola.emision.promote_due_lanes", "encola.webhooks.promote_due_hooks")
+SWEEP_TASKS = ("encola.emision.promote_due_lanes", "encola.webhooks.promote_due_hooks",
+               "encola.correo.promote_due_mails")
 # beat's schedule and lock live under this prefix (config.beat); a standby beat leads at most
 # BEAT_LOCK_SECONDS after the leader died, the leader extending the lock on every tick.
 BEAT_KEY_PREFIX = key("beat") + ":"

@@ -4,7 +4,8 @@ Emission: exponential backoff with bounded jitter per attempt, capped at 15 minu
 and outages"), up to ENCOLA_MAX_ATTEMPTS attempts. Webhooks: which answers count as delivered, 15 attempts
 spread over about a day, a receiver's Retry-After, how often a hook waiting for a slot at its
 endpoint looks again by itself, and when a failing endpoint is disabled (the README's webhook section
-tells clients).
+tells clients). E-mail: 10 attempts over about a day, a permanent SMTP refusal ending them at once
+(README, "E-mail").
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ WEBHOOK_DISABLE_AFTER_SECONDS = 24 * 3600.0
 # about two minutes, in case that call was lost. Longer than the schedule horizon, so a long line waits
 # in Redis, not as ETA messages held by a worker.
 WEBHOOK_LINE_RECHECK_SECONDS = 120.0
+
+# Seconds to wait after failed mail attempt n (1-based) before attempt n+1: 1 min … 6 h, about 22 h in all.
+MAIL_DELAYS = (60, 300, 900, 1800, 3600, 7200, 14400, 21600, 28800)
+MAIL_MAX_ATTEMPTS = len(MAIL_DELAYS) + 1
 
 # Celery-level retry of a task that could not reach Redis at all: nothing was recorded, so running it
 # again later is safe, and it is retried for as long as Redis stays away (the work is still due there).
@@ -75,3 +80,25 @@ def webhook_delay(attempt: int, rng: random.Random = random, *, retry_after: flo
 
 def webhook_line_recheck(rng: random.Random = random) -> float:
     return jittered(WEBHOOK_LINE_RECHECK_SECONDS, rng)
+
+
+def mail_outcome(smtp_code: int | None) -> str:
+    """What an SMTP answer means for a mail: `enviado`, `reintentar` or `abandonar`.
+
+    RFC 5321 (4.2.1): a 2yz reply is success, 4yz a transient failure worth trying again (a greylisting
+    server, a full mailbox), 5yz a permanent one that the same mail will meet again (an unknown
+    recipient, a refused sender, rejected credentials). No reply at all (no connection, a timeout, a
+    broken TLS handshake) is treated as transient.
+    """
+    if smtp_code is not None and 200 <= smtp_code < 300:
+        return "enviado"
+    if smtp_code is not None and 500 <= smtp_code < 600:
+        return "abandonar"
+    return "reintentar"
+
+
+def mail_delay(attempt: int, rng: random.Random = random) -> float | None:
+    """Delay after failed automatic mail attempt `attempt`, or None when that was the last one."""
+    if attempt >= MAIL_MAX_ATTEMPTS:
+        return None
+    return jittered(MAIL_DELAYS[attempt - 1], rng)

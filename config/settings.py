@@ -14,6 +14,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from config.redis_target import RedisUrlError, parse
+from config.smtp_target import SmtpTarget, SmtpUrlError, parse_smtp_url
 
 
 class ConfigurationError(RuntimeError):
@@ -141,6 +142,10 @@ def _env() -> str:
     return env
 
 
+# The sender of comprobantes e-mailed by a point of sale without a `mail_from` of its own.
+DEFAULT_MAIL_FROM = "encola@localhost"
+
+
 @dataclass(frozen=True)
 class Settings:
     redis_url: str | None
@@ -181,6 +186,8 @@ class Settings:
     redis_sentinel_password: str | None
     public_url: str | None
     document_link_seconds: float
+    smtp: SmtpTarget | None = None  # None: no mail server, comprobantes are not e-mailed (README, "E-mail")
+    mail_from: str = DEFAULT_MAIL_FROM
 
     @property
     def development(self) -> bool:
@@ -263,6 +270,16 @@ def _networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network,
     return tuple(networks)
 
 
+def _smtp() -> SmtpTarget | None:
+    url = os.environ.get("ENCOLA_SMTP_URL") or None
+    if url is None:
+        return None
+    try:
+        return parse_smtp_url(url)
+    except SmtpUrlError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
 def _afip(env: str) -> tuple[str, str, str]:
     """ENCOLA_AFIP and the WSAA and WSFEv1 addresses it means, unless ENCOLA_AFIP_*_URL say otherwise."""
     target = os.environ.get("ENCOLA_AFIP", "simulador")
@@ -330,6 +347,7 @@ def load_settings() -> Settings:
         public_url=_public_url(),
         # TusFacturas' links to a comprobante's PDF last a day; a consulta always answers fresh ones.
         document_link_seconds=_at_least(_float, "ENCOLA_DOCUMENT_LINK_SECONDS", 86400.0, 60),
+        smtp=_smtp(), mail_from=os.environ.get("ENCOLA_MAIL_FROM") or DEFAULT_MAIL_FROM,
     )
 
 

@@ -16,6 +16,7 @@ from comprobantes.qr import afip_qr_url
 from comprobantes.store import NewRecord, Record, Store, event_for, numero_key, pending_key, pending_score
 from comprobantes.views import yyyymmdd_to_ddmmyyyy
 from config import clock
+from mailing import outbox as mail_outbox
 from webhook_dispatch.events import Event
 
 
@@ -64,6 +65,7 @@ def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, Ne
              "reconciliado": result.get("reconciled", False), "observaciones": observaciones},
         )
         pipe.zadd(numero_key(record.pdv, record.cbte_tipo), {record.id: result["numero"]})
+        mail = mail_outbox.stage(pipe, record)
         events = []
         following = (continuations or {}).get(record.id)
         if isinstance(following, NewRecord):
@@ -72,13 +74,14 @@ def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, Ne
         elif following is not None:  # the event saying why the abono could not go on
             events.append(following)
         return [event_for(
-            record, event("emitted", State.EMITIDO), intento=attempts, msg=observaciones,
+            record, event("emitted", State.EMITIDO), intento=attempts, msg=[*observaciones, *mail.notices()],
             extra={
                 "cae": result["cae"],
                 "vencimiento_cae": yyyymmdd_to_ddmmyyyy(result["cae_vto"]),
                 "comprobante_nro": comprobante_nro(record.pto_vta, result["numero"]),
                 "comprobante_tipo": record.tipo,
                 "afip_qr": qr,
+                **mail.answer_fields(),
                 **(links.for_emitted(record.pdv, record.id) if links else NO_LINKS),
             },
         ), *events]

@@ -43,6 +43,12 @@ def yes_no(**kwargs) -> fields.String:
     return text(validate=validate.OneOf(["S", "N"], error="debe ser S o N."), **kwargs)
 
 
+def mail_address(**kwargs) -> fields.String:
+    """One e-mail address, or "" for none."""
+    return text(validate=validate.Regexp(r"^([^@\s]{1,64}@[^@\s]{1,190})?$", error="debe ser una direccion de e-mail."),
+                **kwargs)
+
+
 def between(low: int, high: int) -> validate.Range:
     return validate.Range(low, high, error="debe estar entre {min} y {max}.")
 

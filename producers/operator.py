@@ -18,7 +18,7 @@ from accounts.points_of_sale import (
 )
 from config.redis_client import get_redis
 from producers.bodies import Request, done, judge, refused
-from producers.fields import between, date_field, flag, one_of, text, whole
+from producers.fields import between, date_field, flag, mail_address, one_of, text, whole
 from producers.pdv_views import operator_view
 from webhook_dispatch import endpoints
 from webhook_dispatch.points_of_sale import create_point_of_sale, update_point_of_sale
@@ -80,6 +80,8 @@ class Configuracion(Request):
         if data.get("inicio_actividades") is not None:
             data["inicio_actividades"] = data["inicio_actividades"].isoformat()
         return data
+    mail_from = mail_address(metadata={
+        "description": "Remitente de los comprobantes enviados por e-mail; vacio = ENCOLA_MAIL_FROM."})
 
 
 class PuntoVentaId(Request):
@@ -124,8 +126,8 @@ def alta(body) -> dict:
     problems = problems or _file_problems(data)
     if problems:
         return refused(*problems)
-    later = {name: data.pop(name) for name in ("active", "max_waiting_comprobantes", "max_waiting_hooks", *ISSUER)
-             if name in data}
+    later = {name: data.pop(name) for name in ("active", "max_waiting_comprobantes", "max_waiting_hooks", *ISSUER,
+                                               "mail_from") if name in data}
     try:
         pdv, credentials = create_point_of_sale(get_redis(), **data)
     except PointOfSaleExists:

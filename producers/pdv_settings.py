@@ -7,8 +7,9 @@ TusFacturas also creates points of sale through `administrar` (`operacion` A); i
 operator's (producers/operator.py), so A is refused with the way to get one. What identifies a point of
 sale (CUIT, number, IVA condition) and its subscription (`esta_activo`) may be sent, as a client that
 re-sends its whole record does, but only with the values it has. The issuer's data its PDFs print
-(`direccion`, `iibb`, `fecha_inicio`) are kept; TusFacturas' other settings for its PDFs, e-mails and
-integrations (MercadoPago, Xero…) are accepted and have no effect: encola has none of those.
+(`direccion`, `iibb`, `fecha_inicio`) are kept, and so is encola's `remitente_email`, the sender of the
+comprobantes it e-mails; TusFacturas' other settings for its PDFs, e-mails and integrations
+(MercadoPago, Xero…) are accepted and have no effect: encola has none of those.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from marshmallow import fields, validate
 
 from accounts.points_of_sale import PointOfSale, rotate_credentials, rotate_webhook_token
 from producers.bodies import Credenciales, done, handles, refused
-from producers.fields import STRING_OR_INTEGER, between, date_field, one_of, text, whole, yes_no
+from producers.fields import STRING_OR_INTEGER, between, date_field, mail_address, one_of, text, whole, yes_no
 from producers.pdv_views import client_view
 from webhook_dispatch import endpoints
 from webhook_dispatch.points_of_sale import update_point_of_sale
@@ -48,6 +49,8 @@ class Administrar(Credenciales):
     direccion = text(validate=validate.Length(max=255), metadata={"description": "Domicilio comercial."})
     iibb = text(validate=validate.Length(max=255), metadata={"description": "Ingresos brutos."})
     fecha_inicio = date_field("Inicio de actividades")
+    remitente_email = mail_address(metadata={"description": "encola: remitente de los comprobantes enviados por "
+                                                            "e-mail; vacio = el del servicio (ENCOLA_MAIL_FROM)."})
     # TusFacturas' settings for what encola does not do: accepted, without effect.
     es_predeterminado = yes_no()
     es_agente_retencion = yes_no()
@@ -82,7 +85,7 @@ def _changes(data: dict) -> dict:
         changes["idempotent_submission"] = data["idempotencia"] == "S"
     if "tamano_lote_afip" in data:
         changes["batch_size"] = data["tamano_lote_afip"]
-    for sent, kept in (("direccion", "domicilio"), ("iibb", "iibb")):
+    for sent, kept in (("direccion", "domicilio"), ("iibb", "iibb"), ("remitente_email", "mail_from")):
         if sent in data:
             changes[kept] = data[sent].strip()
     if data.get("fecha_inicio") is not None:

@@ -54,7 +54,8 @@ def pdv_refusal(pdv: PointOfSale) -> Problem | None:
 def standing(record: Record, links: DocumentLinks) -> Standing:
     cae_vto = datetime.strptime(record.cae_vto, "%Y%m%d").date() if record.cae_vto else None
     return Standing(record.external_reference, record.tipo, record.pto_vta, record.vencimiento, record.numero,
-                    record.cae, cae_vto, record.afip_qr, links.for_record(record)["comprobante_pdf_url"])
+                    record.cae, cae_vto, record.afip_qr, links.for_record(record)["comprobante_pdf_url"],
+                    record.mail_request)
 
 
 def _same_comprobante(record: Record, accepted: Accepted) -> bool:

@@ -56,6 +56,7 @@ def stack():
         running.start_simulator("--already-authenticated-seconds", "0")
         running.start_worker("emision")
         running.start_worker("webhooks", concurrency=8)
+        running.start_worker("correo")
         running.start_beat()
         yield running
     finally:

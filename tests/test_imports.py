@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("accounts", "afip", "cli", "comprobantes", "config", "documents", "emission", "monitoring", "producers",
-            "tasks", "webhook_dispatch")
+PACKAGES = ("accounts", "afip", "cli", "comprobantes", "config", "documents", "emission", "mailing", "monitoring",
+            "producers", "tasks", "webhook_dispatch")
 
 _IMPORT_ALL = """
 import importlib, pkgutil, sys

@@ -7,7 +7,7 @@ import re
 from tests.support.processes import REPO
 
 PACKAGES = ("config", "accounts", "afip", "comprobantes", "emission", "producers", "tasks", "webhook_dispatch", "cli",
-            "monitoring")
+            "monitoring", "mailing")
 
 
 def variables_in_use() -> set[str]:

@@ -12,10 +12,7 @@ longer ago than that.
 
 from __future__ import annotations
 
-from config import clock
-from config.after_commit import left_to_promoter
-from config.celery_app import app
-from config.due_sets import claim_due
+from config import clock, due_tasks
 from config.keys import key
 from config.settings import get_settings
 from webhook_dispatch.events import Event
@@ -128,22 +125,13 @@ def request_manual(r, hook_ids: list[str]) -> list[str]:
 
 def publish(hook_ids, *, eta_seconds: dict[str, float] | None = None) -> None:
     """Send delivery tasks; a lost publish is repaired by the promoter when the lease runs out."""
-    if not hook_ids:
-        return
-    with left_to_promoter(f"{len(hook_ids)} deliveries"), app.producer_or_acquire() as producer:
-        for hook_id in hook_ids:  # one connection for the lot, not one per task
-            options = {}
-            if eta_seconds and hook_id in eta_seconds:
-                options["countdown"] = max(0.0, eta_seconds[hook_id])
-            app.send_task(DELIVER_TASK, args=[hook_id], producer=producer, **options)
+    due_tasks.publish(DELIVER_TASK, hook_ids, what="deliveries", eta_seconds=eta_seconds)
 
 
 def promote_due(r, *, horizon: float) -> int:
     """Publish every delivery due within `horizon`; returns how many."""
-    now = clock.timestamp()
-    claimed = claim_due(r, DUE, now=now, horizon=horizon, lease=DELIVERY_LEASE_SECONDS)
-    publish([m for m, _ in claimed], eta_seconds={m: due - now for m, due in claimed if due > now})
-    return len(claimed)
+    return due_tasks.promote_due(r, DUE, DELIVER_TASK, horizon=horizon, lease=DELIVERY_LEASE_SECONDS,
+                                 what="deliveries")
 
 
 def pending_count(r) -> int:

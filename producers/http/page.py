@@ -32,6 +32,7 @@ from comprobantes.dates import ddmmyyyy, yyyymmdd_to_ddmmyyyy
 from comprobantes.views import status_text
 from config import clock
 from config.redis_client import get_redis
+from mailing import mail_log
 from producers.access import BAD_CREDENTIALS, point_of_sale
 from producers.http import page_session
 from producers.http.callers import CREDENTIAL_FAILURES, count_failure, failures_wait, over_budget, retry_after
@@ -242,8 +243,9 @@ def comprobante(r, pdv):
     store = Store(r)
     records = [(record, store.audit(record.id)) for record in store.by_reference(pdv.id, ref)] if ref else []
     hooks = hook_log.hooks_for_reference(r, pdv.id, ref) if ref else []
+    mails = mail_log.mails_for_reference(r, pdv.id, ref) if ref else []
     return render_template("ventas/comprobante.html", pdv=pdv, ref=ref, records=records, hooks=hooks,
-                           states=IN_QUEUE, today=clock.today_ar(), links=DocumentLinks(r, ""))
+                           mails=mails, states=IN_QUEUE, today=clock.today_ar(), links=DocumentLinks(r, ""))
 
 
 @page.post("/reenviar-hook")

@@ -170,6 +170,8 @@ class PuntoDeVenta(Open):
     webhook_disabled_reason = fields.String()
     max_waiting_comprobantes = fields.Integer(metadata={"description": "0 = el maximo global."})
     max_waiting_hooks = fields.Integer(metadata={"description": "0 = el maximo global."})
+    mail_from = fields.String(metadata={
+        "description": "Remitente de los comprobantes que envia por e-mail; vacio = ENCOLA_MAIL_FROM."})
 
 
 class EstadoWebhook(Open):

@@ -1,5 +1,5 @@
 """The running system for integration tests: the AFIP simulator, Celery workers and beat as child
-processes, a webhook receiver in this process, and points of sale created per test."""
+processes, a webhook receiver and an SMTP server in this process, and points of sale created per test."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ from devtools.webhook_receiver import WebhookReceiver
 from config import clock
 from config.celery_app import app
 from config.redis_client import get_redis
+from config.smtp_target import parse_smtp_url
 from tests.support.processes import Child, celery, encola, procfile_args, wait_http, wait_until, with_venv_path
+from tests.support.smtp_server import SmtpServer, smtp_url
 from webhook_dispatch import endpoints
 
 
@@ -48,6 +50,7 @@ class Stack:
         self.children: list[Child] = []
         self.cert = development_certificate(str(base_dir / "certs"))
         self.receiver = WebhookReceiver().start()
+        self.smtp = SmtpServer(parse_smtp_url(env["ENCOLA_SMTP_URL"]).port).start()
         self._pto_vta = itertools.count(1)
         self._names = itertools.count(1)
         self._cuits = itertools.count(20_000_001)
@@ -116,6 +119,7 @@ class Stack:
         for child in reversed(self.children):
             child.stop()
         self.receiver.stop()
+        self.smtp.stop()
 
     # The simulator's admin API
 
@@ -194,4 +198,5 @@ def stack_environment(redis_url: str) -> dict[str, str]:
         "ENCOLA_WEBHOOK_READ_TIMEOUT": "2",
         "PYTHONUNBUFFERED": "1",
         "ENCOLA_WEBHOOK_PRIVATE_NETWORKS": LOOPBACK_NETWORKS,  # the receivers listen on loopback
+        "ENCOLA_SMTP_URL": smtp_url(free_port()),
     }
