@@ -111,6 +111,9 @@ class Stack:
         return self.spawn(name, procfile_args("beat"), env=with_venv_path(self.env))
 
     def spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> Child:
+        # A process started again under its name replaces the one that ended, so that worker(name) finds
+        # the live one (a test that stops beat and starts it again would leave later tests the dead one).
+        self.children = [c for c in self.children if c.name != name or c.alive()]
         child = Child(name, args, env or self.env, self.base_dir)
         self.children.append(child)
         return child
