@@ -56,6 +56,9 @@ def row(page, section: str, ref: str):
 
 
 def flash(page) -> str:
+    """The page's messages, once the page a click led to has loaded (a click waits for its navigation to
+    start, not for the next page to load)."""
+    page.wait_for_load_state()
     return " ".join(page.locator(".flash").all_inner_texts())
 
 
