@@ -16,6 +16,7 @@ from pathlib import Path
 
 from cli.demo import LOOPBACK_NETWORKS
 from devtools.local_redis import LocalRedis, free_port
+from tests.support.smtp_server import smtp_url
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -45,6 +46,7 @@ class BenchStack:
             # concurrent deliveries per origin would measure the cap, not the service.
             "ENCOLA_WEBHOOK_MAX_PER_ENDPOINT": "32",
             "ENCOLA_WEBHOOK_PRIVATE_NETWORKS": LOOPBACK_NETWORKS,  # the receiver listens on loopback
+            "ENCOLA_SMTP_URL": smtp_url(free_port()),  # the stack's own SMTP server, which no bench mails
         }
         os.environ.update({k: v for k, v in env.items() if k.startswith("ENCOLA_")})
         from config.settings import get_settings
