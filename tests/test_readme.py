@@ -1,4 +1,5 @@
-"""The README documents every environment variable the code and the Procfile read."""
+"""The README and docs/ document every environment variable the code and the Procfile read, and name only files
+that exist."""
 
 from __future__ import annotations
 
@@ -19,19 +20,40 @@ def variables_in_use() -> set[str]:
     return found
 
 
-def test_every_variable_is_in_the_readme_table():
-    readme = (REPO / "README.md").read_text()
-    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", readme, flags=re.MULTILINE))
+def documentation_pages() -> list:
+    return [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+
+
+def test_every_variable_is_in_a_documented_table():
+    pages = "\n".join(page.read_text() for page in documentation_pages())
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", pages, flags=re.MULTILINE))
     missing = variables_in_use() - documented
-    assert not missing, f"not documented in the README: {sorted(missing)}"
+    assert not missing, f"not documented in the README nor docs/: {sorted(missing)}"
     assert {"ENCOLA_REDIS_URL", "ENCOLA_AFIP_WSAA_URL", "ENCOLA_AFIP_WSFE_URL", "ENCOLA_ENV", "PORT"} <= documented
 
 
 def test_every_file_the_documentation_names_exists():
     """The README and docs/ point readers at modules and tests; a file moved must take its mentions along."""
     missing = []
-    for page in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+    for page in documentation_pages():
         for path in re.findall(r"`((?:[a-z_]+/)+[a-z_0-9]+\.(?:py|md|html))`", page.read_text()):
             if not (REPO / path).exists():
                 missing.append(f"{page.name}: {path}")
     assert not missing, missing
+
+
+def anchor(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_between_pages_resolves():
+    """The reference moved out of the README into docs/: a link to a page or to one of its headings must land."""
+    broken = []
+    for page in documentation_pages():
+        for target, fragment in re.findall(r"\]\((?!https?:)([^)#\s]*)(?:#([^)\s]+))?\)", page.read_text()):
+            linked = (page.parent / target).resolve() if target else page
+            headings = re.findall(r"^#+ (.+)$", linked.read_text(), flags=re.M) if linked.is_file() else []
+            if not linked.exists() or (fragment and fragment not in map(anchor, headings)):
+                broken.append(f"{page.name}: {target}#{fragment}")
+    assert not broken, broken
