@@ -1,10 +1,12 @@
-"""The README and docs/ document every environment variable the code and the Procfile read, and name only files
-that exist."""
+"""The README and docs/ document every environment variable the code and the Procfile read and every `encola`
+command, name only files that exist, and link only to pages and headings that exist."""
 
 from __future__ import annotations
 
+import argparse
 import re
 
+from cli.main import build_parser
 from tests.support.processes import REPO
 
 PACKAGES = ("config", "accounts", "afip", "comprobantes", "emission", "producers", "tasks", "webhook_dispatch", "cli",
@@ -57,3 +59,20 @@ def test_every_link_between_pages_resolves():
             if not linked.exists() or (fragment and fragment not in map(anchor, headings)):
                 broken.append(f"{page.name}: {target}#{fragment}")
     assert not broken, broken
+
+
+def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    found = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+    return dict(found[0].choices) if found else {}
+
+
+def test_every_command_is_in_the_command_table():
+    """docs/operating.md's table of `encola` commands names each command and, in its `pdv` row, each `pdv`
+    subcommand."""
+    rows = [line for line in (REPO / "docs" / "operating.md").read_text().splitlines() if line.startswith("| `encola ")]
+    commands = subcommands(build_parser())
+    missing = [name for name in commands if not any(re.search(rf"`(encola )?{name}[ `]", row) for row in rows)]
+    pdv_row = next(row for row in rows if row.startswith("| `encola pdv "))
+    missing += [f"pdv {name}" for name in subcommands(commands["pdv"])
+                if not re.search(rf"(?<![\w-]){name}(?![\w-])", pdv_row.split("|")[1])]
+    assert not missing, f"encola commands not in docs/operating.md: {missing}"
