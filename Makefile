@@ -1,5 +1,5 @@
 # The two commands of the README: `make demo` and `make test`. Both create the environment first;
-# `make install` only creates it (README, "Run it yourself").
+# `make install` only creates it (docs/operating.md, "Run it yourself").
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -35,7 +35,7 @@ define debian_program
 	fi
 endef
 
-# The layers first (README, "Layers"): a wrong-way import fails in a second, before the suite's minutes.
+# The layers first (docs/architecture.md, "Layers"): a wrong-way import fails in a second, before the suite's minutes.
 test: $(BIN)/.installed chromium redis-server
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest

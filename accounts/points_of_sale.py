@@ -113,7 +113,7 @@ def pdv_key(ident: str) -> str:
 
 
 def _check_url(url: str) -> None:
-    """An empty URL is allowed: the point of sale then cannot queue (seed 001), but it exists."""
+    """An empty URL is allowed: the point of sale then cannot queue (TusFacturas' nuevo_encola page), but it exists."""
     if url:
         check_webhook_url(url, development=get_settings().development)
 

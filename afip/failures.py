@@ -74,7 +74,7 @@ class NotFound(AfipError):
     """602: AFIP has no record for the parameters (a normal answer for FECompConsultar)."""
 
 
-# WSFEv1 codes in <Errors> (AFIP's WSFEv1 developer manual, README "Sources").
+# WSFEv1 codes in <Errors> (AFIP's WSFEv1 developer manual, docs/production.md, "Sources").
 _INTERNAL = {500, 501, 502}
 _AUTH = {600, 601}
 _NOT_FOUND = 602
@@ -83,7 +83,7 @@ _AUTH_MALFORMED = "campo auth"
 # A 600 that no new ticket can cure: the certificate does not represent that CUIT (WSFEv1 developer manual).
 _AUTH_RELATION = "lista de relaciones"
 
-# WSAA faults (AFIP's WSAA specification, README "Sources"): these are outages, everything else needs a
+# WSAA faults (AFIP's WSAA specification, docs/production.md, "Sources"): these are outages, everything else needs a
 # fix, not a retry.
 _WSAA_TRANSIENT_PREFIXES = ("wsaa.", "wsn.unavailable")
 WSAA_OUTAGE_WAIT_SECONDS = 60.0

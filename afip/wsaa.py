@@ -2,7 +2,7 @@
 
 Login: build the TRA, sign it as CMS SignedData (content embedded, signer certificate included,
 SHA-256), send it to LoginCms, read token, sign and expiration from the TA
-(AFIP's WSAA specification, README "Sources").
+(AFIP's WSAA specification, docs/production.md, "Sources").
 
 Sharing: WSAA refuses a second login for the same certificate while a ticket is fresh
 (`coe.alreadyAuthenticated`), so one ticket per (CUIT, service) lives in Redis for every worker

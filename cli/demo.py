@@ -1,8 +1,9 @@
 """`encola demo`: the whole stack against the AFIP simulator, end to end, then everything stopped.
 
 Starts a private Redis when ENCOLA_REDIS_URL is not set, the Procfile's processes through honcho, and
-a webhook receiver; submits three comprobantes like seed 002's example, dated today; prints each
-outcome and every webhook received; exits 0 only if all three were emitted and notified.
+a webhook receiver; submits three comprobantes like the example of TusFacturas' legacy lotes page
+(docs/tusfacturas.md), dated today; prints each outcome and every webhook received; exits 0 only if all
+three were emitted and notified.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ LOOPBACK_NETWORKS = "127.0.0.0/8,::1/128"
 
 
 def demo_items(today_ddmmyyyy: str, count: int = 3) -> list[dict]:
-    """Items like seed 002's example: FACTURA B, one line of 114.88 + 21 % IVA = 139.00."""
+    """Items like the example of TusFacturas' legacy lotes page: FACTURA B, one line of 114.88 + 21 % IVA = 139.00."""
     items = []
     for n in range(1, count + 1):
         items.append({

@@ -1,4 +1,4 @@
-"""`encola mails REFERENCE --pdv CUIT-PUNTO`: the e-mail of a comprobante (README, "E-mail"), its state
+"""`encola mails REFERENCE --pdv CUIT-PUNTO`: the e-mail of a comprobante (docs/email.md), its state
 and every attempt in Argentina's time; `--resend` asks for one more attempt now, whatever its state.
 cli/operator.py declares the command and prints what this returns."""
 

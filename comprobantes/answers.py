@@ -1,6 +1,6 @@
-"""The answers the seeds show, built in one place so every entry point returns the same shapes:
-nuevo_encola's error and accepted answers (seed 001), lotes_encola's (developers.tusfacturas.app)
-and the legacy lote's (seed 002)."""
+"""The answers TusFacturas' pages show, built in one place so every entry point returns the same shapes:
+nuevo_encola's error and accepted answers (TusFacturas' nuevo_encola page), lotes_encola's (developers.tusfacturas.app)
+and the legacy lote's (TusFacturas' legacy lotes page)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from datetime import date
 from comprobantes.dates import ddmmyyyy
 from comprobantes.mail_request import MailRequest
 
-# A placeholder date TusFacturas writes where a queued comprobante has no CAE yet (seed 001).
+# A placeholder date TusFacturas writes where a queued comprobante has no CAE yet (TusFacturas' nuevo_encola page).
 NO_DATE = "01/01/2000"
-SAVED = "El comprobante  se ha guardado correctamente "  # sic, two spaces: seed 001
+SAVED = "El comprobante  se ha guardado correctamente "  # sic, two spaces: TusFacturas' nuevo_encola page
 NOT_PROCESSED = "Eror. No se procesara"  # sic: TusFacturas' lotes_encola answer
 
 
@@ -33,7 +33,7 @@ def _details(problems: list[Problem]) -> dict:
 
 
 def error(problems: list[Problem], external_reference="") -> dict:
-    """Seed 001's error answer: every problem, never only the first."""
+    """The error answer of TusFacturas' nuevo_encola page: every problem, never only the first."""
     return {"error": "S", **_details(problems), "external_reference": external_reference}
 
 
@@ -59,7 +59,7 @@ class Standing:
 
 
 def queued(standing: Standing) -> dict:
-    """Seed 001's accepted answer."""
+    """The accepted answer of TusFacturas' nuevo_encola page."""
     return {
         "error": "N",
         "errores": [],
@@ -126,7 +126,7 @@ def batch_refused(problems: list[Problem]) -> dict:
 
 
 def lote(procesados: int, validaciones: list[str]) -> dict:
-    """Seed 002's answer: how many were queued, and why each row that was not."""
+    """TusFacturas' legacy lotes page's answer: how many were queued, and why each row that was not."""
     return {"error": "N", "errores": [], "procesados": procesados, "validaciones": validaciones}
 
 

@@ -53,7 +53,7 @@ _NOT_AFIP = "Los comprobantes de tipo NO VÁLIDO EN AFIP no pueden enviarse a la
 _FCE = ("Los comprobantes de crédito electrónico MiPyME (FCE) solo pueden emitirse en modo instantáneo; "
         "no pueden enviarse a la cola de procesamiento.")
 
-# Tipos TusFacturas knows but the queue refuses (seed 000; FCE is "instant only" in the reference table
+# Tipos TusFacturas knows but the queue refuses (TusFacturas' queue FAQ; FCE is "instant only" in the reference table
 # of developers.tusfacturas.app), keyed by their normalized name.
 NOT_QUEUEABLE = {
     "FACTURA E": _EXPORT, "NOTA DE DEBITO E": _EXPORT, "NOTA DE CREDITO E": _EXPORT,
@@ -68,7 +68,8 @@ NOT_QUEUEABLE = {
         for clase in "ABC"
     },
 }
-# What a queued comprobante may not relate to (seed 000: "comprobantes relacionados con remitos y/o pedidos").
+# What a queued comprobante may not relate to (TusFacturas' queue FAQ: "comprobantes relacionados con remitos
+# y/o pedidos").
 REMITOS_Y_PEDIDOS = {"REMITO", "PEDIDO"}
 
 # documento_tipo → DocTipo.

@@ -2,7 +2,7 @@
 reasons the audit gives for a comprobante sent back to the queue.
 
 They sit beside the catalogue of submission problems (comprobantes/problems.py); these carry no TFC
-code, as AFIP's own code, when there is one, is quoted in the text (README, "Lanes").
+code, as AFIP's own code, when there is one, is quoted in the text (docs/queue.md, "Lanes").
 """
 
 from __future__ import annotations

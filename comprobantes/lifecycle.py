@@ -3,8 +3,8 @@ that makes each one and the webhook event (`evento`) it emits.
 
 The store refuses a state change that is not in TRANSITIONS (`check_transition`), and each change
 function refuses a comprobante that is not in one of its from-states (`require`) and sends the event the
-table names (`event`), so the rules live here and nowhere else. README.md's "A comprobante's life"
-holds `readme_table()`'s output (tests/test_lifecycle.py).
+table names (`event`), so the rules live here and nowhere else. docs/queue.md's "A comprobante's life"
+holds `markdown_table()`'s output (tests/test_lifecycle.py).
 """
 
 from __future__ import annotations
@@ -84,8 +84,8 @@ def check_transition(record_id: str, source: str, target: str) -> None:
         raise Conflict(record_id)
 
 
-def readme_table() -> str:
-    """The table of transitions as README.md shows it."""
+def markdown_table() -> str:
+    """The table of transitions as docs/queue.md shows it."""
     rows = ["| from | to | by | webhook |", "|---|---|---|---|"]
     rows += [f"| `{t.source}` | `{t.target}` | `{t.change}` | {f'`{t.event}`' if t.event else 'none'} |"
              for t in TRANSITIONS]

@@ -1,9 +1,9 @@
-"""The webhook body of a comprobante that came in through the legacy `lotes` endpoint (seed 002).
+"""The webhook body of a comprobante that came in through the legacy `lotes` endpoint (TusFacturas' legacy lotes page).
 
 Clients of that endpoint read `error`, `rta`, `cae`, `comprobante_nro` … and match their
-`facturacion_lote_id_referencia`; these hooks carry those keys beside seed 001's (`evento`, `hook_id`
-…), so the same body serves both kinds of reader. TusFacturas also echoed the account's apikey,
-apitoken and usertoken; we never put credentials in a webhook: the signature and TF-WebhookToken say
+`facturacion_lote_id_referencia`; these hooks carry those keys beside those of TusFacturas' nuevo_encola
+page (`evento`, `hook_id` …), so the same body serves both kinds of reader. TusFacturas also echoed the
+account's apikey, apitoken and usertoken; we never put credentials in a webhook: the signature and TF-WebhookToken say
 who sent it.
 """
 
@@ -21,8 +21,8 @@ _RTA = {
 
 def lote_fields(*, evento: str, lote_ref: str, tipo: str, pto_vta: int, vencimiento_pago: str,
                 msg: list[str], extra: dict | None) -> dict:
-    """Seed 002's keys for one event; `extra` is what the emitter passes on `emitido` (cae,
-    vencimiento_cae, comprobante_nro, comprobante_tipo, afip_qr)."""
+    """The keys of TusFacturas' legacy lotes page for one event; `extra` is what the emitter passes on
+    `emitido` (cae, vencimiento_cae, comprobante_nro, comprobante_tipo, afip_qr)."""
     extra = extra or {}
     fields = {
         "error": "S" if evento == "error" else "N",

@@ -1,5 +1,5 @@
 """Whether a comprobante is to be e-mailed, decided once when it is accepted and kept with it, so that the
-answer to the request, the `emitido` webhook and the mail itself all say the same (README, "E-mail").
+answer to the request, the `emitido` webhook and the mail itself all say the same (docs/email.md).
 
 The client asks with `cliente.envia_por_mail` "S" and up to 15 addresses in `cliente.email`. It is
 e-mailed when this service has a mail server (ENCOLA_SMTP_URL) at acceptance; without one, or without an

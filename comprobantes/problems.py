@@ -45,7 +45,7 @@ ADMIN_NETWORK = Kind("TFC-1020", "The admin API refuses addresses outside ENCOLA
 CHARACTER = Kind("TFC-1030", "A text field holds a character XML cannot carry or no invoice has: a control character "
                              "other than tab and line breaks (C0, DEL, C1), a lone surrogate, U+FFFE or U+FFFF.")
 
-# The queue's own rules (seeds 000-002)
+# The queue's own rules (TusFacturas' queue pages)
 NO_WEBHOOK = Kind("TFC-8001", "The point of sale has no webhook URL (basic requirement: no webhook is sent).")
 REFERENCE = Kind("TFC-8002", "external_reference missing, longer than 255, or with characters other than "
                              "letters, digits, _ and -.")
@@ -110,7 +110,7 @@ FECHA_FUTURA = Kind("TFC-7020", "fecha more than ENCOLA_MAX_DAYS_AHEAD days (366
 
 CATALOG = [value for value in dict(globals()).values() if isinstance(value, Kind)]
 
-# The texts of seed 001, verbatim.
+# The texts of TusFacturas' nuevo_encola page, verbatim.
 MISSING_REFERENCE = REFERENCE(
     "Cuando se envia un comprobante a la cola, debes enviar una referencia externa en el campo external_reference."
 )

@@ -18,7 +18,7 @@ def _schedule(pipe, record: Record, fecha) -> None:
 
 
 def requeue():
-    """reenviar_encolado: error → encolado with a fresh attempt budget (seed 000: an `error` is only
+    """reenviar_encolado: error → encolado with a fresh attempt budget (TusFacturas' queue FAQ: an `error` is only
     tried again when the client sends it to reprocess)."""
 
     def change(pipe, record: Record):
@@ -32,7 +32,7 @@ def requeue():
 
 def change_date(revalidated: Accepted):
     """cambiar_fecha_encolado: new fecha, vencimiento and the detail computed for them; an `error`
-    comprobante goes back to the queue with it (seed 000: changing the date sends it to reprocess)."""
+    comprobante goes back to the queue with it (TusFacturas' queue FAQ: changing the date sends it to reprocess)."""
 
     def change(pipe, record: Record):
         require("change_date", record.id, record.state)

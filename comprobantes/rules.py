@@ -1,4 +1,4 @@
-"""The rules a comprobante must meet beyond its format: the queue's own (seeds 000-002) and pre-flight
+"""The rules a comprobante must meet beyond its format: the queue's own (TusFacturas' queue pages) and pre-flight
 checks that mirror AFIP's (WSFEv1 manual), so that errors come back at submission, not at emission.
 
 Each rule reads only fields that loaded cleanly, so one request gets every problem that can be judged,
@@ -44,8 +44,8 @@ def _money(value: Decimal) -> str:
 
 
 def reference_of(raw_cbte) -> tuple[str, list[Problem]]:
-    """external_reference as text, and its problems in seed 001's words. An empty reference fails both
-    ways, as in seed 001's second example."""
+    """external_reference as text, and its problems in the words of TusFacturas' nuevo_encola page. An
+    empty reference fails both ways, as in that page's second example."""
     ref = raw_cbte.get("external_reference") if isinstance(raw_cbte, dict) else None
     if isinstance(ref, int) and not isinstance(ref, bool):
         ref = str(ref)  # TusFacturas' own examples send 17032

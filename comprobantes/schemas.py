@@ -236,7 +236,7 @@ class ClienteSchema(WireSchema):
     provincia = Integer(required=True,
                         validate=one_of(sorted(PROVINCIAS), "debe ser un codigo de provincia de 1 a 26."))
     envia_por_mail = Code(required=True, validate=YES_NO)
-    # 0 is what seed 002's example sends; the field is only printed on TusFacturas' PDF.
+    # 0 is what the example of TusFacturas' legacy lotes page sends; the field is only printed on TusFacturas' PDF.
     condicion_pago = Integer(required=True,
                              validate=one_of([0, *sorted(CONDICIONES_PAGO)], "debe ser un codigo de 201 a 217."))
     condicion_pago_otra = Text(validate=length(100))
@@ -374,7 +374,7 @@ class ComprobanteSchema(WireSchema):
     comprobantes_asociados_periodo = Block(PeriodoAsociadoSchema)
     rg_especiales = Block(RgEspecialesSchema)
     pagos = Block(PagosSchema)
-    external_reference = fields.Raw()  # judged by the queue's rules, with seed 001's own texts
+    external_reference = fields.Raw()  # judged by the queue's rules, with TusFacturas' nuevo_encola page's own texts
     facturacion_lote_id_referencia = Text(validate=length(255))
     tags = ListOf(Text(validate=length(255)), validate=validate.Length(max=50, error="admite hasta 50 tags."))
     datos_informativos = Block(DatosInformativosSchema)

@@ -401,7 +401,7 @@ def _events(staged) -> list[Event]:
 
 def event_for(record: Record, evento: str, *, intento: int, msg: list[str], extra: dict | None = None) -> Event | None:
     """The comprobante's event, None for one that notifies nobody; one that came through the legacy
-    `lotes` endpoint gets seed 002's keys too."""
+    `lotes` endpoint gets the keys of TusFacturas' legacy lotes page too."""
     if not record.notify:
         return None
     if record.lote_ref:

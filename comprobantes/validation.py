@@ -2,8 +2,9 @@
 (rules), its amounts, and the FECAEDetRequest it becomes. Any input, however malformed, gets an answer
 listing every problem found; nothing here raises on bad data.
 
-Two levels of rejection (seed 001): a request without an external_reference fails a basic requirement
-(answered at once, no webhook); any other problem is answered at once and also by an `error` webhook.
+Two levels of rejection (TusFacturas' nuevo_encola page): a request without an external_reference fails
+a basic requirement (answered at once, no webhook); any other problem is answered at once and also by an
+`error` webhook.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from comprobantes.wsfe_mapping import fe_detail
 from config.settings import get_settings
 
 BLOCKS = ("cliente", "comprobante")
-# The problems that stop TusFacturas before it creates the customer; seed 001 shows its closing line
-# ("Error al crear al cliente…") after them.
+# The problems that stop TusFacturas before it creates the customer; TusFacturas' nuevo_encola page shows
+# its closing line ("Error al crear al cliente…") after them.
 BEFORE_CLIENTE = {P.REFERENCE.code, P.CLIENTE_REQUIRED.code, P.CLIENTE_INVALID.code, P.DOCUMENTO.code,
                   P.DOCUMENTO_PROPIO.code}
 

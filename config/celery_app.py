@@ -1,6 +1,6 @@
 """The Celery app: broker, the three queues, delivery guarantees and beat's schedule.
 
-Redis is the broker. Far-future work never sits in it (README, "When it is emitted"): comprobantes, webhook
+Redis is the broker. Far-future work never sits in it (docs/queue.md, "When it is emitted"): comprobantes, webhook
 and mail retries wait in Redis sorted sets and beat's promote tasks (the sweeps of config.liveness) move what
 falls due into the queues, so the visibility timeout only has to outlast a short ETA plus one task's
 run. beat keeps its schedule and its leader's lock in Redis too (config.beat), never in a local file.

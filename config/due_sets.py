@@ -1,5 +1,5 @@
 """Sorted sets of work that falls due at a time: the mechanism that keeps far-future work out of the
-broker (README, "When it is emitted"). Lanes due to emit and webhook attempts due to be sent both live in one.
+broker (docs/queue.md, "When it is emitted"). Lanes due to emit and webhook attempts due to be sent both live in one.
 
 Claiming moves a member's score forward by a lease instead of removing it: if the process that
 published its task dies, the member falls due again when the lease runs out and is claimed anew.

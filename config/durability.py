@@ -12,7 +12,7 @@ The verdict reads CONFIG GET appendonly, appendfsync and maxmemory-policy and th
 - `appendfsync always`: Redis fsyncs each write before answering it. Durable.
 - `appendfsync everysec`: a power cut loses about the last second, and so can a crash of Redis itself
   while its background fsync runs (it then answers writes it holds in memory for up to two seconds;
-  README, "Running in production"). Durable only on Redis 7.2 or later, where the emitter confirms
+  docs/production.md). Durable only on Redis 7.2 or later, where the emitter confirms
   each in-flight record with WAITAOF 1 0 (it returns once that write is fsynced to the local AOF).
   The AOF is replayed in order, so a lost tail never keeps a later write (the batch's result) while
   dropping the in-flight record before it: after a power cut the record is there and reconciliation

@@ -23,7 +23,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # ENCOLA_HTTP_BODY_TIMEOUT at most. 16 threads, not 8: an idle thread costs little, and it takes twice as
 # many slow clients (or instant waits) at once to leave nothing for everyone else; far more would only
 # multiply Redis connections for no throughput, as a request's own work is short. A buffering proxy in
-# front (README) is what keeps slow clients away.
+# front (docs/production.md) is what keeps slow clients away.
 worker_class = "producers.http.worker.DeadlineWorker"
 threads = 16
 timeout = 120

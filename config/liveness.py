@@ -1,6 +1,6 @@
 """What shows that due work is moving: when each sweep last ran and which `beat` leads.
 
-The invariant (README, "Liveness: nothing accepted waits forever"): every due item (a lane with due
+The invariant (docs/queue.md, "Liveness: nothing accepted waits forever"): every due item (a lane with due
 comprobantes, a hook or a mail due for an attempt) is either in progress under a live lease, or published again
 by a sweep within one lease plus SWEEP_PERIOD_SECONDS of its holder or message being lost. The sweeps
 are beat's promote tasks; each records here when it ran, and the leading beat records itself, so that

@@ -166,5 +166,5 @@ def warn_if_unprotected(settings) -> bool:
         _warned.add(settings.redis_url)
     log.warning("ENCOLA_REDIS_URL reaches Redis with neither a password nor TLS: anyone who can connect to it "
                 "reads and changes the queue. Set a password (requirepass, redis://:PASSWORD@host) and TLS "
-                "(rediss://) unless Redis is reachable only by encola's machines (README, Running in production)")
+                "(rediss://) unless Redis is reachable only by encola's machines (docs/production.md)")
     return True

@@ -1,11 +1,11 @@
 """Every retry schedule of the service, in one place.
 
-Emission: exponential backoff with bounded jitter per attempt, capped at 15 minutes (README, "Attempts
+Emission: exponential backoff with bounded jitter per attempt, capped at 15 minutes (docs/queue.md, "Attempts
 and outages"), up to ENCOLA_MAX_ATTEMPTS attempts. Webhooks: which answers count as delivered, 15 attempts
 spread over about a day, a receiver's Retry-After, how often a hook waiting for a slot at its
-endpoint looks again by itself, and when a failing endpoint is disabled (the README's webhook section
+endpoint looks again by itself, and when a failing endpoint is disabled (docs/webhooks.md
 tells clients). E-mail: 10 attempts over about a day, a permanent SMTP refusal ending them at once
-(README, "E-mail").
+(docs/email.md).
 """
 
 from __future__ import annotations
@@ -56,10 +56,11 @@ def emission_backoff(attempts: int, rng: random.Random = random) -> float:
 def webhook_outcome(status: int | None) -> str:
     """What an answer means: `entregado`, `reintentar` (per the schedule) or `abandonar` (410 Gone).
 
-    Seed 002 asks receivers for 200 or 201; any other 2xx also shows the bytes arrived, so it counts as
-    delivered rather than being sent again (Standard Webhooks does the same). Redirects are not followed
-    and are failures, like 4xx and 5xx and no answer at all: a receiver that rejects a token or is being
-    deployed usually recovers within the day. 410 Gone is the receiver asking us to stop.
+    TusFacturas' legacy lotes page asks receivers for 200 or 201; any other 2xx also shows the bytes
+    arrived, so it counts as delivered rather than being sent again (Standard Webhooks does the same).
+    Redirects are not followed and are failures, like 4xx and 5xx and no answer at all: a receiver that
+    rejects a token or is being deployed usually recovers within the day. 410 Gone is the receiver asking
+    us to stop.
     """
     if status is not None and 200 <= status < 300:
         return "entregado"

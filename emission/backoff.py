@@ -23,7 +23,7 @@ class Backoff(Exception):
         self.until = until
 
 
-# The label of each failure class in the emission counters (README, "Metrics").
+# The label of each failure class in the emission counters (docs/operating.md, "Metrics").
 FAILURE_LABELS = {SequenceError: "sequence", AmbiguousError: "ambiguous", TransientError: "transient",
                   AuthError: "auth"}
 

@@ -1,7 +1,7 @@
 """One batch of a lane, from claim to stored outcome: claim the due comprobantes in (fecha, arrival)
 order, fail at once those dated before the lane's last or whose part of the request cannot be written
 as XML, number the rest, write out FECAESolicitar, record the batch in flight, send it, and store every
-outcome; a call whose outcome is unclear is left to reconciliation (README, "Lanes")."""
+outcome; a call whose outcome is unclear is left to reconciliation (docs/queue.md, "Lanes")."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 the exact details sent, kept in the lane's `inflight` hash until its outcome is stored.
 
 It is written before each call, so that a crash is always followed by reconciliation, never by a blind
-resend (README, "Lanes"). Where Redis has WAITAOF the write waits until the record is on disk (README,
-"Running in production": durability is checked).
+resend (docs/queue.md, "Lanes"). Where Redis has WAITAOF the write waits until the record is on disk
+(docs/production.md: durability is checked).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Settling what an unclear outcome left: batches in flight (a timeout, a dropped connection, an error
 answer, a crash, AFIP's 10016) against what AFIP holds, and comprobantes claimed by an emitter that
-died before sending them. Nothing is sent in a lane again before this is done (README, "Lanes")."""
+died before sending them. Nothing is sent in a lane again before this is done (docs/queue.md, "Lanes")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """How full Redis is, for /metrics and `encola status`.
 
-With `maxmemory-policy noeviction` (README, "Running in production") a Redis at its `maxmemory` refuses
+With `maxmemory-policy noeviction` (docs/production.md) a Redis at its `maxmemory` refuses
 every write, every point of sale's alike; without a `maxmemory` it grows until the machine's memory
 runs out and the kernel kills it, losing what it had not yet written to disk. So the operator is warned
 before either: above ENCOLA_REDIS_MEMORY_ALERT_PERCENT of `maxmemory`, and in production whenever no

@@ -1,11 +1,11 @@
 """Batches: `lotes_encola` (up to 100 `{cliente, comprobante}` per call, developers.tusfacturas.app)
-and the legacy `lotes` of seed 002 (up to 500 requests, each with its own credentials and a
+and the legacy `lotes` of TusFacturas' legacy lotes page (up to 500 requests, each with its own credentials and a
 `facturacion_lote_id_referencia`).
 
 A batch that fails as a whole (credentials, size, the point of sale's webhook or subscription) is
 answered at once and nothing is queued or notified. Otherwise every item is judged on its own: the good
 ones are queued, the others are named by their place in the batch, and those that meet the basic
-requirements also get an `error` webhook (seed 001's rule, the same as for one comprobante).
+requirements also get an `error` webhook (the rule of TusFacturas' nuevo_encola page, the same as for one comprobante).
 
 The legacy lote's `webhook_url` must be the point of sale's own webhook URL: webhooks always go to the
 URL configured on the point of sale (where it was checked and its secret lives), and a lote that names
@@ -91,7 +91,8 @@ def _summary(sent: int, accepted: int) -> list[Problem]:
 
 
 def enqueue_lotes(body) -> dict:
-    """The legacy `lotes` of seed 002: answers `procesados` and the `validaciones` of the rows not queued."""
+    """The legacy `lotes` of TusFacturas' legacy lotes page: answers `procesados` and the `validaciones`
+    of the rows not queued."""
     r = get_redis()
     pdv = point_of_sale(r, body)
     if pdv is None:
@@ -108,7 +109,7 @@ def enqueue_lotes(body) -> dict:
     for row, item in enumerate(body["requests"]):
         lote_ref, found = "", []
         if isinstance(item, dict):
-            # Seed 002: each request carries credentials, and they must be the lote's.
+            # TusFacturas' legacy lotes page: each request carries credentials, and they must be the lote's.
             wrong = sorted(foreign_credentials(item, body) + [name for name in CREDENTIALS if name not in item])
             if wrong:
                 rows.append((row, [f"El {name} del comprobante enviado en la fila {row} (comenzando en 0) no se "
@@ -168,7 +169,8 @@ def _fecha_envio_inicial(body: dict, today):
 
 def _lote_item(item: dict, start) -> tuple[dict, str, list[Problem]]:
     """The item as the queue reads it, its lote reference, and the lote's own rules on it. The reference
-    stands in for external_reference when the request has none (seed 002's requests carry only it)."""
+    stands in for external_reference when the request has none (the requests of TusFacturas' legacy lotes
+    page carry only it)."""
     comprobante = item.get("comprobante")
     if not isinstance(comprobante, dict):
         return item, "", []

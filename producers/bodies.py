@@ -68,7 +68,8 @@ class LotesEncola(Credenciales):
 
 
 class ItemLoteLegacy(Credenciales):
-    """A request of the legacy lote (seed 002): with the lote's credentials and a facturacion_lote_id_referencia."""
+    """A request of the legacy lote (TusFacturas' legacy lotes page): with the lote's credentials and a
+    facturacion_lote_id_referencia."""
 
     cliente = fields.Nested(ClienteSchema, required=True)
     comprobante = fields.Nested(ComprobanteSchema, required=True)

@@ -1,5 +1,5 @@
 """What one point of sale may hold waiting in Redis, so that it cannot fill it for everyone: with
-`maxmemory-policy noeviction` (README, "Running in production") a full Redis refuses every write of
+`maxmemory-policy noeviction` (docs/production.md) a full Redis refuses every write of
 every point of sale.
 
 Two caps, each the point of sale's own (`max_waiting_comprobantes`, `max_waiting_hooks`) or, when that

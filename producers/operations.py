@@ -1,4 +1,4 @@
-"""The queue's operations (seed 003 and developers.tusfacturas.app): send again after an
+"""The queue's operations (TusFacturas' queue operation pages and developers.tusfacturas.app): send again after an
 error, change the date, delete, look up; and the instant `nuevo`, which the workers emit through the same
 lanes while the request waits.
 
@@ -150,7 +150,7 @@ def nuevo(r, pdv, body) -> dict:
     """The instant endpoint: have the emision workers emit now through the lane machinery, wait for the
     outcome (comprobantes.instant) and answer with the CAE.
 
-    Refused while the point of sale has comprobantes in the queue (seed 000): instant emission would
+    Refused while the point of sale has comprobantes in the queue (TusFacturas' queue FAQ): instant emission would
     take numbers and dates ahead of them.
     """
     if has_queue(r, pdv.id):

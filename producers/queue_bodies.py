@@ -1,5 +1,5 @@
-"""The bodies of the queue operations (seed 003: reenviar, cambiar fecha, eliminar; consulta_avanzada and
-consulta), with the Spanish sentences they have always answered for each field.
+"""The bodies of the queue operations (TusFacturas' queue operation pages: reenviar, cambiar fecha,
+eliminar; consulta_avanzada and consulta), with the Spanish sentences they have always answered for each field.
 
 A search's `comprobante` holds its criteria, and which it needs depends on busqueda_tipo: its schema
 reads them once the other fields are fine, and only those the search uses (`read_criteria`).

@@ -1,4 +1,4 @@
-"""The list of "ventas en cola" (seed 000: TusFacturas' web app shows it under Facturación > Ventas en
+"""The list of "ventas en cola" (TusFacturas' queue FAQ: TusFacturas' web app shows it under Facturación > Ventas en
 cola): the point of sale's comprobantes that are not emitted yet (encolado, procesando, error), in the
 order the queue takes them (fecha, then arrival), filtered by state, fecha and tipo, a page at a time;
 and the ones emitted since a moment (the page's "emitidos hoy").

@@ -1,4 +1,4 @@
-"""A point of sale's monthly quota of queued comprobantes (seed 001: when a request is sent, the
+"""A point of sale's monthly quota of queued comprobantes (TusFacturas' nuevo_encola page: when a request is sent, the
 subscription must be active and have quota available, even if the comprobante is emitted later).
 
 Every comprobante accepted into the queue counts once, in the calendar month (Argentina time) it was

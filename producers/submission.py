@@ -1,5 +1,5 @@
-"""Submitting comprobantes to the queue: validate, accept, schedule (seed 001's nuevo_encola), and the
-steps every entry point shares (the batches of producers.batches use them too).
+"""Submitting comprobantes to the queue: validate, accept, schedule (nuevo_encola, as TusFacturas'
+nuevo_encola page describes it), and the steps every entry point shares (the batches of producers.batches use them too).
 
 Every function takes the body TusFacturas documents and returns the dict TusFacturas answers, so the
 HTTP layer only parses and serialises.
@@ -144,7 +144,7 @@ class Submission:
         return Outcome(accepted.external_reference, [problem])
 
     def notify(self, reference: str, messages: list[str]) -> None:
-        """Seed 001: a request that meets the basic requirements but fails validation also gets an
+        """TusFacturas' nuevo_encola page: a request that meets the basic requirements but fails validation also gets an
         `error` webhook, unless the point of sale's hooks waiting are at their cap (producers/limits.py)."""
         if not self._room().take_hook():
             count(self.r, "encola_error_hooks_dropped", pdv=self.pdv.id)
@@ -168,7 +168,7 @@ class Submission:
 
 
 def enqueue(body) -> dict:
-    """`nuevo_encola`: one comprobante into the queue (seed 001)."""
+    """`nuevo_encola`: one comprobante into the queue (TusFacturas' nuevo_encola page)."""
     r = get_redis()
     reference, _ = reference_of(body.get("comprobante") if isinstance(body, dict) else None)
     pdv = point_of_sale(r, body)

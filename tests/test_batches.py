@@ -1,5 +1,5 @@
 """Batches on real parts: lotes_encola (one answer per request, in order; whole-batch refusals with
-no webhooks) and the legacy lotes of seed 002 (rows named "comenzando en 0")."""
+no webhooks) and the legacy lotes of TusFacturas' legacy lotes page (rows named "comenzando en 0")."""
 
 from __future__ import annotations
 

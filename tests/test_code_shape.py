@@ -1,4 +1,4 @@
-"""The shape the application's code keeps (README, "Layers"): no function longer than 60 lines and no
+"""The shape the application's code keeps (docs/architecture.md, "Layers"): no function longer than 60 lines and no
 block nested deeper than four levels, so that every function can be read on one screen. The packages are
 those import-linter checks (pyproject.toml, [tool.importlinter])."""
 

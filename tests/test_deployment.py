@@ -1,4 +1,4 @@
-"""Running encola as an operator does (README, "Run it yourself" and "Running in production"): the
+"""Running encola as an operator does (docs/operating.md, "Run it yourself", and docs/production.md): the
 install-only make target, the Procfile's processes started from a fresh data folder, and the
 supervisord configuration that starts again whatever exits."""
 
@@ -42,7 +42,7 @@ def test_make_install_only_creates_the_environment(tmp_path):
 
 
 def _procfile_env(data_dir, **extra: str) -> dict[str, str]:
-    """The run's environment with a data folder of its own and, as README's "Run it yourself" says,
+    """The run's environment with a data folder of its own and, as docs/operating.md's "Run it yourself" says,
     the virtual environment's bin first on PATH."""
     return with_venv_path({**os.environ, "ENCOLA_DATA_DIR": str(data_dir), **extra})
 
@@ -135,7 +135,7 @@ def _webhooks_worker_answers(redis_url: str) -> bool:
 
 
 def test_the_procfile_from_a_fresh_clone_runs_with_only_the_documented_variables(tmp_path):
-    """README's "Run it yourself", step by step, as an operator on a new server: a fresh clone with no
+    """docs/operating.md's "Run it yourself", step by step, as an operator on a new server: a fresh clone with no
     `.encola/`, only PATH, ENCOLA_ENV, ENCOLA_REDIS_URL and the loopback allowlist for the receiver set (and
     free ports), the simulator's certificates and the
     first point of sale made with the documented commands, then `honcho start`, which stops everything

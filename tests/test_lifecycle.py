@@ -1,4 +1,4 @@
-"""The comprobante's lifecycle table (comprobantes/lifecycle.py): what it allows, that the README shows
+"""The comprobante's lifecycle table (comprobantes/lifecycle.py): what it allows, that docs/queue.md shows
 it, and that the store and the change functions refuse what it does not hold, on a real Redis."""
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ def test_a_change_refuses_a_state_it_does_not_start_from():
     lifecycle.require("requeue", "1", State.ERROR)
 
 
-def test_the_readme_shows_the_table():
-    assert lifecycle.readme_table() in (REPO / "README.md").read_text()
+def test_the_queue_page_shows_the_table():
+    assert lifecycle.markdown_table() in (REPO / "docs" / "queue.md").read_text()
 
 
 @pytest.fixture

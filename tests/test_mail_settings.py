@@ -1,4 +1,4 @@
-"""ENCOLA_SMTP_URL as the README documents it, the mail's retry schedule, and how the SMTP client
+"""ENCOLA_SMTP_URL as docs/configuration.md documents it, the mail's retry schedule, and how the SMTP client
 reads a server's answers."""
 
 from __future__ import annotations

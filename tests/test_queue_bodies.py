@@ -1,6 +1,6 @@
 """The queue operations' bodies (producers/queue_bodies.py) as `handles` judges them: the loaded, typed
 body a handler gets, and the Spanish sentences, one or all, that every bad body has always been answered
-with (README, "The HTTP API"; seed 003)."""
+with (docs/http-api.md; TusFacturas' queue operation pages)."""
 
 from __future__ import annotations
 

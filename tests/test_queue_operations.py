@@ -31,13 +31,13 @@ def submit(pdv, ref, fecha, **kwargs):
 
 def events(stack, pdv, ref):
     """The comprobante's events in the order encola raised them: delivery runs in parallel and promises no
-    order (README, "Webhooks"), while hook ids are ordered by their creation time."""
+    order (docs/webhooks.md), while hook ids are ordered by their creation time."""
     hooks = sorted((h for h in stack.hooks(pdv) if h["external_reference"] == ref), key=lambda h: h["hook_id"])
     return [h["evento"] for h in hooks]
 
 
 def test_factura_3_fails_with_a_clear_date_message_and_a_date_change_sends_it_again(stack, pdv, r):
-    # given a comprobante emitted today, and one dated yesterday that arrives after it (seed 002's FAQ)
+    # given a comprobante emitted today, and one dated yesterday that arrives after it (TusFacturas' legacy lotes page)
     today = clock.today_ar()
     submit(pdv, "f1", today)
     wait_state(r, pdv, "f1", "emitido")

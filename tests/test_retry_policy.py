@@ -1,4 +1,4 @@
-"""The retry schedules promised in the README."""
+"""The retry schedules promised in docs/queue.md, docs/webhooks.md and docs/email.md."""
 
 from __future__ import annotations
 

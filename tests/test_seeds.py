@@ -1,6 +1,6 @@
-"""The seeds' own examples, replayed through the Python API: each gets the answer (and the webhooks)
-the seed shows. Seed 001 shows answers without their requests, so each is paired with a request that
-has exactly the problem the seed describes."""
+"""The examples of TusFacturas' pages (docs/tusfacturas.md), replayed through the Python API: each gets the
+answer (and the webhooks) its page shows. TusFacturas' nuevo_encola page shows answers without their
+requests, so each is paired with a request that has exactly the problem the page describes."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_seed_002_requests_whose_credentials_are_not_the_lotes_are_named_by_row(
     today = ddmmyyyy(clock.today_ar())
     body = seed_002_body(pdv.credentials, pdv.pdv.webhook_url, today)
     for request in body["requests"]:
-        request["usertoken"] = "a7ahdt5s7725d7fa4f4e63646bc169b"  # the seed's, not ours
+        request["usertoken"] = "a7ahdt5s7725d7fa4f4e63646bc169b"  # the page's, not ours
     assert enqueue_lotes(body) == {
         "error": "N", "errores": [], "procesados": 0,
         "validaciones": [

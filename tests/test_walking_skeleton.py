@@ -17,13 +17,13 @@ SEED_HOOK_KEYS = {"creado", "evento", "recurso", "external_reference", "intento"
 
 
 def test_one_comprobante_goes_from_the_python_api_to_afip_and_back_by_webhook(stack, pdv, r):
-    # given a body shaped like seed 001's nuevo_encola request, dated today
+    # given a body shaped like TusFacturas' nuevo_encola page's nuevo_encola request, dated today
     body = pdv.body(item("skeleton-1", clock.today_ar(), pto_vta=pdv.pdv.pto_vta))
 
     # when it is enqueued through the Python API
     answer = enqueue(body)
 
-    # then the answer is seed 001's accepted answer
+    # then the answer is the accepted answer of TusFacturas' nuevo_encola page
     assert answer["error"] == "N"
     assert answer["external_reference"] == "skeleton-1"
     assert answer["comprobante_nro"] == f"{pdv.pdv.pto_vta:05d}-00000000"
@@ -38,7 +38,8 @@ def test_one_comprobante_goes_from_the_python_api_to_afip_and_back_by_webhook(st
     assert re.fullmatch(r"\d{14}", record.cae)
     assert (pdv.pdv.cuit, pdv.pdv.pto_vta, 6, 1, record.cae) in stack.authorised()
 
-    # and the receiver gets encolado then emitido, with seed 001's keys, signed per Standard Webhooks
+    # and the receiver gets encolado then emitido, with the keys of TusFacturas' nuevo_encola page, signed per
+    # Standard Webhooks
     deliveries = wait_until(lambda: len(stack.receiver.received(pdv.hook_path)) >= 2 and stack.receiver.received(pdv.hook_path),
                             message="two webhooks")
     payloads = [d.json() for d in deliveries]

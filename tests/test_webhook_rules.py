@@ -1,5 +1,6 @@
 """The webhook rules that need no running parts: what each answer means, Retry-After, where a URL may
-point, signatures as a receiver written from the spec checks them, and seed 002's body for lotes."""
+point, signatures as a receiver written from the spec checks them, and the body of TusFacturas' legacy lotes
+page for lotes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Webhook events: the payloads of seed 001, serialized once so every attempt sends the same bytes."""
+"""Webhook events: the payloads of TusFacturas' nuevo_encola page, serialized once so every attempt sends
+the same bytes."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def build_event(
     extra: dict | None = None,
     recurso: str = "facturacion",
 ) -> Event:
-    """`intento` is the emission attempt the event reports on (see the README's webhook section)."""
+    """`intento` is the emission attempt the event reports on (docs/webhooks.md)."""
     if evento not in EVENTS:
         raise ValueError(f"unknown event {evento!r}")
     hook_id = new_hook_id()

@@ -1,5 +1,5 @@
 """The rules FECAESolicitar enforces, as pure functions: the header of a request and each of its details
-(AFIP's WSFEv1 developer manual, README "Sources"; the codes and texts are in `messages`).
+(AFIP's WSFEv1 developer manual, docs/production.md, "Sources"; the codes and texts are in `messages`).
 
 A detail's check returns two lists of (code, message): the excluding ones (the detail is rejected) and
 the observations that still let it through with a CAE. Amounts are compared the way AFIP states its

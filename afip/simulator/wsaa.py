@@ -1,5 +1,5 @@
 """The simulator's WSAA LoginCms: checks the signed TRA and issues 12-hour access tickets
-(AFIP's WSAA specification, README "Sources")."""
+(AFIP's WSAA specification, docs/production.md, "Sources")."""
 
 from __future__ import annotations
 

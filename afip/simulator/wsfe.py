@@ -1,4 +1,5 @@
-"""The simulator's WSFEv1 operations and AFIP's answer shapes (AFIP's WSFEv1 developer manual, README "Sources").
+"""The simulator's WSFEv1 operations and AFIP's answer shapes (AFIP's WSFEv1 developer manual,
+docs/production.md, "Sources").
 
 Business errors are answers, not faults: every result carries `Errors`/`Events`, and FECAESolicitar
 reports each detail's `Resultado` and `Observaciones`, processing details in order and cutting the

@@ -3,7 +3,7 @@ every failure (a missing route, a wrong method, a body too large, Redis unreacha
 answer with its documented status instead of an HTML page or a traceback.
 
 Answers of the Python API, error or not, travel with HTTP 200 as TusFacturas' do: clients read the
-`error` field. The statuses here are for requests the API never saw (README, "The HTTP API").
+`error` field. The statuses here are for requests the API never saw (docs/http-api.md).
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ def too_large(limit: int) -> Refusal:
 
 
 def error_answer(problems: list[Problem]) -> dict:
-    """The error shape of seed 001, without the external_reference a request-level failure has not."""
+    """The error shape of TusFacturas' nuevo_encola page, without the external_reference a request-level
+    failure has not."""
     return {
         "error": "S",
         "errores": [p.text for p in problems],

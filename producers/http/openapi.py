@@ -1,9 +1,12 @@
 """The OpenAPI document, generated with apispec from the endpoint table and its marshmallow schemas,
 served at /openapi.json, and a browsable page of it at /docs (Swagger UI, shipped by the
-swagger-ui-bundle package and served from here: no build step, no CDN)."""
+swagger-ui-bundle package and served from here: no build step, no CDN). Each method's example is its
+documented body (producers/http/examples.py), dated today: the document is made again when the day changes."""
 
 from __future__ import annotations
 
+import functools
+from datetime import date
 from importlib.metadata import version
 from pathlib import Path
 
@@ -13,9 +16,11 @@ from flask import Flask, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
 from comprobantes import schemas as wire
+from config import clock
 from config.settings import get_settings
 from producers.http import schemas as answers
 from producers.http.errors import json_response
+from producers.http.examples import example_body
 from producers.http.routes import ENDPOINTS, ENCOLA, OPERATOR, PREFIXES, TUSFACTURAS
 
 STATIC = Path(__file__).parent / "static"
@@ -80,7 +85,7 @@ def _json(schema, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def build_spec() -> dict:
+def build_spec(today: date) -> dict:
     settings = get_settings()
     plugin = MarshmallowPlugin()
     spec = APISpec(
@@ -102,7 +107,8 @@ def build_spec() -> dict:
             "summary": endpoint.summary,
             "description": endpoint.description,
             "tags": [endpoint.tag],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": endpoint.request}}},
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": endpoint.request, "example": example_body(endpoint.path, today)}}},
             "responses": {
                 "200": _json(endpoint.answer, "La respuesta del metodo: error N, S o PARCIAL."),
                 **{status: _json(answers.Problema, text) for status, text in sorted(statuses.items())},
@@ -114,12 +120,17 @@ def build_spec() -> dict:
     return spec.to_dict()
 
 
+@functools.lru_cache(maxsize=1)
+def document_of(today: date) -> dict:
+    return build_spec(today)
+
+
 def register(app: Flask) -> None:
-    document = build_spec()
+    document_of(clock.today_ar())  # a schema the generator cannot read stops the process at start-up
 
     @app.get("/openapi.json")
     def openapi_json():
-        return json_response(document)
+        return json_response(document_of(clock.today_ar()))
 
     @app.get("/docs")
     def docs_page():

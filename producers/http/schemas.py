@@ -77,7 +77,7 @@ class RespuestaLote(Respuesta):
 
 
 class RespuestaLotes(Respuesta):
-    """The legacy lotes (seed 002)."""
+    """The legacy lotes (TusFacturas' legacy lotes page)."""
 
     procesados = fields.Integer(metadata={"description": "Cuantos se encolaron."})
     validaciones = fields.List(fields.String(), metadata={

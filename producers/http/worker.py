@@ -11,7 +11,7 @@ for the head, this worker answers 408; for the body, the application reading it 
 producers/http/errors.py). Either way the connection is closed and its thread is free again.
 
 This bounds what one slow client costs; it does not make threads cheap. In production a proxy that
-buffers whole requests before passing them on (README, "Running in production") keeps slow clients
+buffers whole requests before passing them on (docs/production.md) keeps slow clients
 away from the threads altogether.
 """
 

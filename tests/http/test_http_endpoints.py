@@ -49,7 +49,8 @@ def test_a_comprobante_queued_over_http_is_emitted_and_read_back_under_both_pref
 
 
 def test_a_failed_comprobante_is_sent_again_redated_and_deleted_over_http(web, pdv, r):
-    # given one emitted today, and one dated yesterday that AFIP's order refuses (seed 002's factura 3)
+    # given one emitted today, and one dated yesterday that AFIP's order refuses (the factura 3 of TusFacturas'
+    # legacy lotes page)
     today = clock.today_ar()
     queue(web, pdv, "first", today)
     wait_state(r, pdv, "first", "emitido")

@@ -1,5 +1,6 @@
-"""The seeds' JSON examples replayed over HTTP: each answer is the one the seed shows, as the Python API
-gives it (tests/test_seeds.py), now through the `web` process and the paths TusFacturas documents."""
+"""The JSON examples of TusFacturas' pages (docs/tusfacturas.md) replayed over HTTP: each answer is the one
+its page shows, as the Python API gives it (tests/test_seeds.py), now through the `web` process and the
+paths TusFacturas documents."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def test_seed_001_answers_over_http(web, stack, r):
     assert missing == SEED_001_NO_REFERENCE
     assert accepted == {**SEED_001_ACCEPTED, "vencimiento_pago": ddmmyyyy(tomorrow),
                         "comprobante_nro": f"{pdv.pdv.pto_vta:05d}-00000000"}
-    # the invalid one is also told by webhook, the one without reference is not (seed 001)
+    # the invalid one is also told by webhook, the one without reference is not (TusFacturas' nuevo_encola page)
     assert [(h["evento"], h["external_reference"], h["msg"]) for h in staged(r, pdv.id)] == [
         ("error", "1%'703", SEED_001_INVALID_REFERENCE["errores"]), ("encolado", "ex_rf1", [])]
 
@@ -36,7 +37,7 @@ def test_seed_002_lote_over_the_php_samples_path(web, pdv, r):
     today = ddmmyyyy(clock.today_ar())
     foreign = seed_002_body(pdv.credentials, pdv.pdv.webhook_url, today)
     for request in foreign["requests"]:
-        request["usertoken"] = "a7ahdt5s7725d7fa4f4e63646bc169b"  # the seed's own, not ours
+        request["usertoken"] = "a7ahdt5s7725d7fa4f4e63646bc169b"  # the page's own, not ours
     valid = seed_002_body(pdv.credentials, pdv.pdv.webhook_url, today)
     for request in valid["requests"]:
         request["comprobante"]["punto_venta"] = pdv.pdv.pto_vta

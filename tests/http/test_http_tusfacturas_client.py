@@ -1,7 +1,7 @@
 """Clients written for TusFacturas' documented API work against encola by changing only the base URL:
 the Python sample of TusFacturas' docs (http.client, a JSON string, Content-Type application/json) and
 the PHP/cURL sample (curl posting json_encode's output with 'Content-Type:application/json'), driving
-the async flow the docs describe (seed 001): queue, receive the hooks, read the CAE back."""
+the async flow the docs describe (TusFacturas' nuevo_encola page): queue, receive the hooks, read the CAE back."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Webhook receivers that misbehave while their comprobantes are emitted: one answers 500 twice per hook
 before accepting it, one hangs past the read timeout once per hook, one is slow but in time, one
 answers 410 Gone, one is healthy. Emission must not wait for any of them, and every hook must end as
-the README's "Answers and retries" says.
+docs/webhooks.md's "Answers and retries" says.
 
 `ENCOLA_CHAOS_SCALE=full` (what `make chaos` sets) sends a hundred comprobantes to each endpoint; the
 default is a short run for `make test`.

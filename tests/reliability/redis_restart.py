@@ -98,7 +98,7 @@ def run(stack, r, redis_server, move_clock) -> tuple[Counts, Counter, float]:
             last_fault_end = time.monotonic()
             counts.redis_restarts += 1
             # A Celery worker may exit when its broker connection drops under tasks in flight
-            # (README: run each process under a supervisor); encola must not care.
+            # (docs/production.md: run each process under a supervisor); encola must not care.
             time.sleep(2)
             counts.processes_restarted += len(stack.supervise())
         for client in clients:
@@ -128,7 +128,7 @@ def run(stack, r, redis_server, move_clock) -> tuple[Counts, Counter, float]:
 def _append_only(r, on: bool) -> None:
     """Turn the run's Redis AOF on (waiting for the rewrite that starts it) or off again. With fsync
     `always`: under `everysec` Redis answers writes it has not written yet while an fsync is running, and
-    a SIGKILL then loses answered acceptances (README, "Running in production")."""
+    a SIGKILL then loses answered acceptances (docs/production.md)."""
     r.config_set("appendfsync", "always" if on else "everysec")
     r.config_set("appendonly", "yes" if on else "no")
 

@@ -2,7 +2,7 @@
 real `web` process, and on through the real workers to the AFIP simulator.
 
 Control characters, lone surrogates (JSON's `\\ud800` escapes), astral-plane characters, U+FFFE/U+FFFF and
-long strings each meet one of two ends: a refusal in the seeds' shape naming the field (TFC-1030 when a
+long strings each meet one of two ends: a refusal in the shape of TusFacturas' pages naming the field (TFC-1030 when a
 character XML cannot carry is the reason; TFC-1003, HTTP 400, for a lone surrogate, which is not text),
 or acceptance and then emission (or AFIP's own rejection) at the first attempt. Never an internal
 error, never a comprobante that stays in the queue.

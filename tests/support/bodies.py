@@ -1,4 +1,4 @@
-"""Request bodies for the tests, shaped like the seeds' examples."""
+"""Request bodies for the tests, shaped like the examples of TusFacturas' pages."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ def ddmmyyyy(day: date) -> str:
 def item(ref: str, fecha: date, *, tipo: str = "FACTURA B", pto_vta: int = 1, precio: str = "114.88",
          alicuota: str = "21", total: str = "139.00", cantidad: str = "1", condicion_iva: str = "CF",
          documento_tipo: str = "DNI", documento_nro: str = "23456789") -> dict:
-    """A {cliente, comprobante} item like seed 002's: one line, 114.88 + 21 % IVA = 139.00."""
+    """A {cliente, comprobante} item like those of TusFacturas' legacy lotes page: one line, 114.88 + 21 %
+    IVA = 139.00."""
     return {
         "cliente": {
             "documento_tipo": documento_tipo, "documento_nro": documento_nro, "razon_social": "Cliente de prueba",

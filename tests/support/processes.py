@@ -71,7 +71,8 @@ def procfile_args(process: str) -> list[str]:
 
 
 def with_venv_path(env: dict[str, str]) -> dict[str, str]:
-    """`env` with this interpreter's bin first on PATH, where the Procfile's commands are (README)."""
+    """`env` with this interpreter's bin first on PATH, where the Procfile's commands are (docs/operating.md,
+    "Run it yourself")."""
     return {**env, "PATH": os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")}
 
 

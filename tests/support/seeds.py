@@ -1,4 +1,4 @@
-"""The seeds' examples (requests and the answers they show), shared by their replays through the
+"""The examples of TusFacturas' pages (requests and the answers they show), shared by their replays through the
 Python API (tests/test_seeds.py) and over HTTP (tests/http/test_http_seeds.py)."""
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ SEED_001_ACCEPTED = {
 
 
 def seed_002_body(credentials: dict, webhook_url: str, fecha: str) -> dict:
-    """Seed 002's example lote (three FACTURA B of 114.88 + 21 %), with the point of sale's credentials
-    at the top and the given dates."""
+    """The example lote of TusFacturas' legacy lotes page (three FACTURA B of 114.88 + 21 %), with the point
+    of sale's credentials at the top and the given dates."""
     request = {
         "apitoken": credentials["apitoken"],
         "cliente": {"documento_tipo": "CUIT", "condicion_iva": "M", "domicilio": "Av Sta Fe 23132",
