@@ -68,8 +68,9 @@ def test_finished_comprobantes_past_retention_leave_with_every_trace_and_the_que
     r.hset(mail_outbox.mail_key(emitted[1].id), mapping={"id": emitted[1].id, "state": "enviado"})
     r.rpush(mail_outbox.mail_key(emitted[1].id, "attempts"), "{}")
     finished = [record.id for record in [*emitted, *deleted]]
-    forget = lambda now: retention.forget_finished(r, before=retention.cutoff(now),  # noqa: E731
-                                                   also=(mail_outbox.stage_forget,))
+
+    def forget(now: float) -> int:
+        return retention.forget_finished(r, before=retention.cutoff(now), also=(mail_outbox.stage_forget,))
 
     # within retention, nothing goes
     assert forget(clock.timestamp() + 89 * DAY) == 0

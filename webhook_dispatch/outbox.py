@@ -7,7 +7,8 @@ Its id sits in the due set while an attempt is to come, in its point of sale's w
 delivered or has failed (what producers/limits.py counts), and in the indices per point of sale, per
 point of sale and state, and per external_reference for the log (each by creation time). A finished
 hook is kept ENCOLA_WEBHOOK_RETENTION_DAYS after its last attempt; the indices drop hooks created
-longer ago than that.
+longer ago than that. The finished hooks of a comprobante that retention removes go with it
+(finished_hooks, stage_forget; docs/retention.md).
 """
 
 from __future__ import annotations
