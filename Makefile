@@ -60,6 +60,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m bench.e4_webhooks
 	$(BIN)/python -m bench.e5_neighbours
 	$(BIN)/python -m bench.e6_documents
+	$(BIN)/python -m bench.e7_retention
 
 clean:
 	rm -rf $(VENV) .encola .pytest_cache .hypothesis .import_linter_cache

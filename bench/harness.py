@@ -3,6 +3,7 @@ production), the simulator, workers started and stopped per scenario, machine fa
 
 from __future__ import annotations
 
+import argparse
 import json
 import multiprocessing
 import os
@@ -84,6 +85,15 @@ def _submit(args: tuple) -> int:
 def submit_in_parallel(jobs: list[tuple[dict, list[dict]]]) -> int:
     with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
         return sum(pool.map(_submit, jobs))
+
+
+def whole_number_options(doc: str, **defaults: int) -> argparse.Namespace:
+    """A benchmark's command line: one whole-number option per keyword (`months_ahead` is --months-ahead),
+    described by the first line of its module's docstring."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    for name, default in defaults.items():
+        parser.add_argument("--" + name.replace("_", "-"), type=int, default=default)
+    return parser.parse_args()
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.2):

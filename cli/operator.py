@@ -17,8 +17,9 @@ from itertools import islice
 from tqdm import tqdm
 
 import producers
-from accounts.points_of_sale import UnknownPointOfSale, get_point_of_sale, pdv_id
+from accounts.points_of_sale import UnknownPointOfSale, get_point_of_sale, list_points_of_sale, pdv_id
 from cli import mails as mail_commands
+from cli.export import write_export
 from comprobantes import dates
 from comprobantes.codes import TIPOS
 from comprobantes.lifecycle import State
@@ -247,6 +248,24 @@ def pdf(args) -> int:
     return EXIT_OK
 
 
+def export(args) -> int:
+    since = clock.start_of_day_ar(_day(args.since, "--since"))
+    if args.pdv:
+        r, pdv = _pdv(args)
+        pdvs = [pdv]
+    else:
+        r = get_redis()
+        pdvs = list_points_of_sale(r)
+    try:
+        written = write_export(r, pdvs, since, args.output)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+    # The lines may be going to stdout: the count goes to stderr.
+    print(json.dumps({"exported": written}) if args.json else f"{written:,} emitted comprobantes exported",
+          file=sys.stderr)
+    return EXIT_OK
+
+
 def redeliver(args) -> int:
     r, pdv = _pdv(args)
     if args.hook_id:
@@ -399,6 +418,11 @@ def add_operator_commands(commands) -> None:
     p.add_argument("--ticket", action="store_true", help="the 80 mm ticket instead of the A4 page")
     p.add_argument("-o", "--output", help="the file to write (default: its own name, e.g. "
                                           "FACTURA_B_00001-00000012.pdf)")
+    p = command("export", export, "every emitted comprobante since a day, as JSON Lines (CAE, number, QR)",
+                pdv=False)
+    p.add_argument("--since", required=True, help="dd/mm/aaaa: emitted on that day or later")
+    p.add_argument("--pdv", help="only this point of sale, CUIT-PUNTO (default: every one)")
+    p.add_argument("-o", "--output", help="the file to write (default: standard output)")
     p = command("redeliver", redeliver, "send a hook again, or every failed hook since a date")
     p.add_argument("hook_id", nargs="?")
     p.add_argument("--failed-since", help="dd/mm/aaaa")

@@ -28,6 +28,7 @@ class Conflict(Exception):
 
 
 IN_QUEUE = (State.ENCOLADO, State.PROCESANDO, State.ERROR)  # not emitted yet: what "ventas en cola" lists
+FINISHED = (State.EMITIDO, State.ELIMINADO)  # no transition leaves them: retention removes them in the end
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ indices by external_reference, state (and state and tipo, while it is in the que
 Each index is ordered the way its listings read it, so a listing reads one page of it by score
 (config.score_pages), never the whole index: a state index of the queue (encolado, procesando, error) by
 the queue's order (fecha, then arrival: the pending score), the emitted one by emission time, the others
-and the fecha and reference indices by arrival, the numbers' index by number.
+and the fecha and reference indices by arrival, the numbers' index by number; one index of every
+finished comprobante by when it finished, for retention.
 
 States and the transitions between them: comprobantes/lifecycle.py. Every transition is one MULTI/EXEC that also stages its webhook event, so a state
 change and its notification are committed together or not at all.
@@ -21,7 +22,7 @@ from decimal import Decimal
 from accounts.points_of_sale import PointOfSale
 from comprobantes.dates import ddmmyyyy
 from comprobantes.instant import stage_outcome
-from comprobantes.lifecycle import IN_QUEUE, INITIAL, INITIAL_EVENT, Conflict, State, check_transition
+from comprobantes.lifecycle import FINISHED, IN_QUEUE, INITIAL, INITIAL_EVENT, Conflict, State, check_transition
 from comprobantes.lote_hooks import lote_fields
 from comprobantes.mail_request import MailRequest, decide
 from comprobantes.validation import Accepted
@@ -35,6 +36,9 @@ from webhook_dispatch.events import Event, build_event
 log = logging.getLogger("encola.store")
 
 LANES_DUE = key("lanes", "due")
+# Every finished comprobante (emitido, eliminado) by when it finished: what the retention sweep reads
+# (comprobantes.retention).
+FINISHED_KEY = key("finished")
 DAY = 10**9  # pending score = fecha ordinal * DAY + arrival sequence: (fecha, arrival) order
 
 
@@ -376,6 +380,8 @@ class Store:
         pipe.zadd(state_key(record.pdv, new_state), {record.id: score})
         if new_state in IN_QUEUE:
             pipe.zadd(queue_tipo_key(record.pdv, new_state, record.cbte_tipo), {record.id: score})
+        if new_state in FINISHED:
+            pipe.zadd(FINISHED_KEY, {record.id: now})
         pipe.rpush(audit_key(record.id), to_json({"at": now, "estado": new_state, **audit}))
         stage_outcome(pipe, record, new_state)
 

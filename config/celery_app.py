@@ -39,7 +39,7 @@ _FIXED = dict(
     timezone="UTC",
     worker_send_task_events=True,
     worker_hijack_root_logger=False,
-    imports=("tasks.emision", "tasks.webhooks", "tasks.correo"),
+    imports=("tasks.emision", "tasks.webhooks", "tasks.correo", "tasks.retention"),
     beat_scheduler="config.beat:Scheduler",
     # A standby beat tries the lock, and the leader ticks, at least this often.
     beat_max_loop_interval=SWEEP_PERIOD_SECONDS,
@@ -50,7 +50,8 @@ _FIXED = dict(
     # The sweeps, each dropped after a few periods behind busy workers instead of run late and in bulk.
     beat_schedule={
         name: {"task": task, "schedule": SWEEP_PERIOD_SECONDS, "options": {"expires": SWEEP_PERIOD_SECONDS * 5}}
-        for name, task in zip(("promote-due-lanes", "promote-due-webhooks", "promote-due-mails"), SWEEP_TASKS)
+        for name, task in zip(("promote-due-lanes", "promote-due-webhooks", "promote-due-mails", "forget-finished"),
+                              SWEEP_TASKS)
     },
 )
 

@@ -27,7 +27,7 @@ SWEEPS_KEY = key("sweeps")
 # The sweeps' task names: beat runs them every period, so their every run is noise in the logs and in
 # Flower; they log by themselves when they publish something.
 SWEEP_TASKS = ("encola.emision.promote_due_lanes", "encola.webhooks.promote_due_hooks",
-               "encola.correo.promote_due_mails")
+               "encola.correo.promote_due_mails", "encola.emision.forget_finished")
 # beat's schedule and lock live under this prefix (config.beat); a standby beat leads at most
 # BEAT_LOCK_SECONDS after the leader died, the leader extending the lock on every tick.
 BEAT_KEY_PREFIX = key("beat") + ":"
@@ -37,12 +37,13 @@ LEADER_KEY = key("beat", "leader")
 
 
 def sweep(name: str, run) -> int:
-    """Run sweep `name` (`run(r)` returns how many items it published) and note that it ran now."""
+    """Run sweep `name` (`run(r)` returns how many items it published, or removed for the retention
+    sweep) and note that it ran now."""
     r = get_redis()
     moved = run(r)
     record_sweep(r, name, moved)
     if moved:
-        log.info("sweep %s published %d due items", name, moved, extra={"sweep": name, "moved": moved})
+        log.info("sweep %s moved %d items", name, moved, extra={"sweep": name, "moved": moved})
     return moved
 
 

@@ -186,6 +186,7 @@ class Settings:
     redis_sentinel_password: str | None
     public_url: str | None
     document_link_seconds: float
+    retention_days: int
     smtp: SmtpTarget | None = None  # None: no mail server, comprobantes are not e-mailed (docs/email.md)
     mail_from: str = DEFAULT_MAIL_FROM
 
@@ -347,6 +348,9 @@ def load_settings() -> Settings:
         public_url=_public_url(),
         # TusFacturas' links to a comprobante's PDF last a day; a consulta always answers fresh ones.
         document_link_seconds=_at_least(_float, "ENCOLA_DOCUMENT_LINK_SECONDS", 86400.0, 60),
+        # How long finished comprobantes stay (docs/retention.md); a week at least, so a client's consulta
+        # of last week's invoices never finds them gone.
+        retention_days=_at_least(_int, "ENCOLA_RETENTION_DAYS", 90, 7),
         smtp=_smtp(), mail_from=os.environ.get("ENCOLA_MAIL_FROM") or DEFAULT_MAIL_FROM,
     )
 

@@ -5,7 +5,8 @@ one can never be without it.
 A stored mail is a hash (`mail:{comprobante id}`: point of sale, reference, addresses, state `pendiente`
 | `enviado` | `fallido`, automatic attempts made, when the next one is due, a pending resend) and a list
 of its attempts. It sits in the due set while an attempt is to come. Its id is its comprobante's: a
-comprobante is e-mailed once. Mails are kept as long as their comprobantes, attempts and all.
+comprobante is e-mailed once. Mails are kept as long as their comprobantes, attempts and all, and leave
+Redis with them (stage_forget).
 
 Nothing is published at the commit itself: the mail is due at once and beat's mail sweep publishes it
 within a sweep period, then leases it; a lost publish or a worker killed in an attempt is published again
@@ -77,3 +78,10 @@ def promote_due(r, *, horizon: float) -> int:
 def pending_count(r) -> int:
     """Mails waiting for their next attempt."""
     return r.zcard(DUE)
+
+
+def stage_forget(pipe, record: Record) -> None:
+    """Add to an open MULTI the removal of the comprobante's mail, if it has one, with its attempts:
+    it goes when its comprobante goes (comprobantes.retention)."""
+    pipe.delete(mail_key(record.id), mail_key(record.id, "attempts"))
+    pipe.zrem(DUE, record.id)

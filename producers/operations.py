@@ -7,16 +7,16 @@ Each takes the body TusFacturas documents and returns the dict TusFacturas answe
 
 from __future__ import annotations
 
-from comprobantes import dates, instant, queue_changes
+from comprobantes import dates, instant, queue_changes, retention
 from comprobantes.lifecycle import State, from_states
-from comprobantes.store import IN_QUEUE, Record, Store, fecha_key, numero_key, ref_key, state_key
+from comprobantes.store import IN_QUEUE, Record, Store, fecha_key, lane_key, numero_key, ref_key, state_key
 from comprobantes.validation import check_item
 from comprobantes.document_links import DocumentLinks
 from comprobantes.views import consulta_view, emitted_answer
 from config import clock
 from config.score_pages import page_by_score
 from config.settings import get_settings
-from emission.schedule import kick_if_due
+from emission.schedule import kick_if_due, lane_key_meta
 from producers import bodies, queue_bodies
 from producers.queue_bodies import NOT_FOUND
 from producers.submission import CREDENTIALS
@@ -110,6 +110,9 @@ def consulta_avanzada(r, pdv, body) -> dict:
     # The reference and fecha indices drop a comprobante when it is eliminated; this catches one
     # eliminated between the two reads.
     records = [rec for rec in Store(r).get_many(ids) if rec.state != State.ELIMINADO]
+    if not total and _maybe_forgotten(r, pdv, body["busqueda_tipo"], criteria):
+        return {"rta": "OK", **bodies.refused(NOT_FOUND, retention.retention_note(clock.today_ar())), "total": 0,
+                "comprobantes": []}
     links = DocumentLinks(r)
     return {"rta": "OK", "error": "N", "total": total, "errores": [],
             "comprobantes": [consulta_view(rec, links.for_record(rec)) for rec in records]}
@@ -124,6 +127,25 @@ def _index(pdv, search: str, criteria: dict) -> tuple[str, int | str, int | str]
     return numero_key(pdv.id, criteria["tipo"].cbte_tipo), criteria["numero_desde"], criteria["numero_hasta"]
 
 
+def _maybe_forgotten(r, pdv, search: str, criteria: dict) -> bool:
+    """Whether what a search that found nothing asked for may have been removed by retention: a fecha
+    before the retention window, or numbers the lane has given that are all below the lowest one kept.
+    A reference tells no date, so a search by reference never says so."""
+    if search == "F":
+        return criteria["fecha"] < retention.kept_since(clock.today_ar())
+    if search == "EXT_REF":
+        return False
+    return _numbers_forgotten(r, pdv, criteria["tipo"].cbte_tipo, criteria["numero_desde"], criteria["numero_hasta"])
+
+
+def _numbers_forgotten(r, pdv, cbte_tipo: int, desde: int, hasta: int) -> bool:
+    pipe = r.pipeline(transaction=False)
+    pipe.hget(lane_key_meta(lane_key(pdv.cuit, pdv.pto_vta, cbte_tipo)), "last_numero")
+    pipe.zrange(numero_key(pdv.id, cbte_tipo), 0, 0, withscores=True)
+    last, lowest = pipe.execute()
+    return last is not None and desde <= int(last) and (not lowest or hasta < lowest[0][1])
+
+
 @bodies.handles(queue_bodies.Consulta)
 def consulta(r, pdv, body) -> dict:
     """One emitted comprobante by tipo, punto de venta and number."""
@@ -132,6 +154,8 @@ def consulta(r, pdv, body) -> dict:
         return bodies.refused(NOT_FOUND)
     numero = wanted["numero"]
     ids = r.zrangebyscore(numero_key(pdv.id, wanted["tipo"].cbte_tipo), numero, numero)
+    if not ids and _numbers_forgotten(r, pdv, wanted["tipo"].cbte_tipo, numero, numero):
+        return bodies.refused(NOT_FOUND, retention.retention_note(clock.today_ar()))
     if not ids:
         return bodies.refused(NOT_FOUND)
     record = Store(r).get(ids[0])

@@ -22,10 +22,10 @@ from config import clock
 from emission import outcomes
 from producers import consulta_avanzada
 from producers.queue_listing import emitted_since, queue_page
-from tests.support.bodies import ddmmyyyy, item
+from tests.support.bodies import ddmmyyyy
+from tests.support.stored import accept, body, emit, new_pdv
 from webhook_dispatch import delivery, endpoints, hook_log, outbox
 from webhook_dispatch.events import build_event
-from webhook_dispatch.points_of_sale import create_point_of_sale
 
 MANY = 3000
 # A page of a few sets costs a binary search on the score (about 50 ZCOUNTs a set), whatever their size.
@@ -44,39 +44,6 @@ def private(tmp_path_factory):
 def r(private):
     private.flushall()
     return private
-
-
-def new_pdv(r, pto_vta: int = 7):
-    pdv, _ = create_point_of_sale(r, cuit=20111111112, pto_vta=pto_vta, webhook_url="http://127.0.0.1:9/hooks",
-                                  cert_path="", key_path="", idempotent_submission=False)
-    return pdv
-
-
-def accept(r, pdv, refs_and_days: list[tuple[str, int, str]]) -> list:
-    """Queue comprobantes (reference, days from today, tipo) without notifying anyone."""
-    today = clock.today_ar()
-    items = []
-    for ref, days, tipo in refs_and_days:
-        checked = check_item(body(ref, today + timedelta(days=days), tipo, pdv), pdv, today=today)
-        assert not checked.problems, checked.problems
-        items.append((checked.accepted, ""))
-    return [record for record, _ in Store(r).accept_many(pdv, items, notify=False)]
-
-
-def body(ref: str, fecha, tipo: str, pdv) -> dict:
-    if tipo == "FACTURA A":  # to a registered taxpayer
-        return item(ref, fecha, tipo=tipo, pto_vta=pdv.pto_vta, condicion_iva="RI", documento_tipo="CUIT",
-                    documento_nro="30711111111")
-    return item(ref, fecha, tipo=tipo, pto_vta=pdv.pto_vta)
-
-
-def emit(r, records: list, first_numero: int = 1) -> None:
-    store = Store(r)
-    ids = [record.id for record in records]
-    store.transition(ids, outcomes.claim("batch-1"))
-    results = {rid: {"numero": first_numero + n, "cae": "7" * 14, "cae_vto": "20991231", "observaciones": []}
-               for n, rid in enumerate(ids)}
-    assert len(store.transition(ids, outcomes.emitted("batch-1", results))) == len(ids)
 
 
 def work(r, call):

@@ -7,7 +7,8 @@ Its id sits in the due set while an attempt is to come, in its point of sale's w
 delivered or has failed (what producers/limits.py counts), and in the indices per point of sale, per
 point of sale and state, and per external_reference for the log (each by creation time). A finished
 hook is kept ENCOLA_WEBHOOK_RETENTION_DAYS after its last attempt; the indices drop hooks created
-longer ago than that.
+longer ago than that. The finished hooks of a comprobante that retention removes go with it
+(finished_hooks, stage_forget; docs/retention.md).
 """
 
 from __future__ import annotations
@@ -137,3 +138,30 @@ def promote_due(r, *, horizon: float) -> int:
 def pending_count(r) -> int:
     """Deliveries waiting for their next attempt (the webhook backlog)."""
     return r.zcard(DUE)
+
+
+def finished_hooks(r, comprobantes: list[tuple[str, str, str]]) -> dict[str, list[str]]:
+    """The finished hooks (delivered or failed, no manual attempt asked for) of each comprobante
+    (point of sale, external_reference, id), by its id: found through the reference index, in two round
+    trips for them all. A hook the index already dropped expires by itself (module docstring)."""
+    pipe = r.pipeline(transaction=False)
+    for pdv_id, reference, _ in comprobantes:
+        pipe.zrange(reference_hooks_key(pdv_id, reference), 0, -1)
+    listed = [(rid, hook_id) for (_, _, rid), ids in zip(comprobantes, pipe.execute()) for hook_id in ids]
+    for _, hook_id in listed:
+        pipe.hmget(hook_key(hook_id), "comprobante", "state", "manual")
+    found: dict[str, list[str]] = {rid: [] for _, _, rid in comprobantes}
+    for (rid, hook_id), (comprobante, state, manual) in zip(listed, pipe.execute()):
+        if comprobante == rid and state in ("entregado", "fallido") and not manual:
+            found[rid].append(hook_id)
+    return found
+
+
+def stage_forget(pipe, pdv_id: str, external_reference: str, hook_ids: list[str]) -> None:
+    """Add to an open MULTI the removal of finished hooks: each hash, attempts and index entry."""
+    if not hook_ids:
+        return
+    pipe.delete(*[hook_key(hook_id) for hook_id in hook_ids], *[attempts_key(hook_id) for hook_id in hook_ids])
+    for index in (DUE, pdv_hooks_key(pdv_id), waiting_hooks_key(pdv_id), reference_hooks_key(pdv_id, external_reference),
+                  *[pdv_state_hooks_key(pdv_id, state) for state in STATES]):
+        pipe.zrem(index, *hook_ids)

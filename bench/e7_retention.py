@@ -1,0 +1,96 @@
+"""E7 Redis memory over a simulated year: a fixed volume emitted every month (the clock moved a month at a
+time), with their webhooks delivered, and Redis' used_memory each month before and after the retention
+sweep runs; what it would be with no sweep at all is the memory before plus everything earlier sweeps freed.
+
+The stack's own sweep is held off (a retention of ten years) so that this process runs the same removal
+at a chosen moment, with the default 90 days (comprobantes.retention).
+
+    python -m bench.e7_retention [--monthly N] [--months N] [--retention-days N]
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from bench.harness import BenchStack, save, submit_in_parallel, table, wait_for, whole_number_options
+
+DAY = 86400
+MONTH_DAYS = 30
+
+
+def _month(r, pdvs, month: int, monthly: int) -> None:
+    """Emit `monthly` comprobantes dated the moved clock's today and wait for their emitido hooks."""
+    from comprobantes.store import state_key
+    from config import clock
+    from tests.support.bodies import item
+    from webhook_dispatch.outbox import waiting_hooks_key
+
+    today = clock.today_ar()
+    jobs = [(pdv.credentials, [item(f"m{month}-{n}", today, pto_vta=pdv.pdv.pto_vta)
+                               for n in range(monthly // len(pdvs))]) for pdv in pdvs]
+    accepted = submit_in_parallel(jobs)
+    wait_for(lambda: not any(r.zcard(state_key(pdv.id, state)) for pdv in pdvs for state in ("encolado", "procesando")),
+             timeout=600)
+    wait_for(lambda: not any(r.zcard(waiting_hooks_key(pdv.id)) for pdv in pdvs), timeout=600)
+    assert accepted == monthly // len(pdvs) * len(pdvs), accepted
+
+
+def _sweep(r, retention_days: int) -> int:
+    """The retention sweep's work, run to the end: chunk after chunk until nothing is past retention."""
+    from comprobantes import retention
+    from config import clock
+    from mailing import outbox as mail_outbox
+
+    before, removed = clock.timestamp() - retention_days * DAY, 0
+    while moved := retention.forget_finished(r, before=before, also=(mail_outbox.stage_forget,)):
+        removed += moved
+    return removed
+
+
+def run(bench: BenchStack, *, monthly: int, months: int, retention_days: int) -> list[dict]:
+    from comprobantes.store import FINISHED_KEY
+    from config.redis_client import get_redis
+
+    stack, r = bench.stack, get_redis()
+    pdvs = [stack.new_pdv() for _ in range(4)]
+    rows, freed = [], 0
+    for month in range(months):
+        stack.set_clock(month * MONTH_DAYS * DAY)
+        started = time.monotonic()
+        _month(r, pdvs, month, monthly)
+        before = r.info("memory")["used_memory"]
+        removed = _sweep(r, retention_days)
+        after = r.info("memory")["used_memory"]
+        rows.append({"month": month + 1, "held": r.zcard(FINISHED_KEY), "removed": removed,
+                     "used_before_sweep": before, "used_after_sweep": after,
+                     "used_without_retention": before + freed, "seconds": time.monotonic() - started})
+        freed += before - after
+    stack.set_clock(0)
+    return rows
+
+
+def main() -> None:
+    args = whole_number_options(__doc__, monthly=2000, months=12, retention_days=90)
+    os.environ["ENCOLA_RETENTION_DAYS"] = "3650"  # the stack's own sweep removes nothing: this process does
+    bench = BenchStack()
+    try:
+        workers = [*bench.workers("emision", processes=1, concurrency=4),
+                   *bench.workers("webhooks", processes=1, concurrency=16)]
+        rows = run(bench, monthly=args.monthly, months=args.months, retention_days=args.retention_days)
+        bench.stop(workers)
+    finally:
+        bench.close()
+    mib = 2**20
+    print(f"E7 Redis used_memory over {args.months} months of {args.monthly:,} comprobantes a month "
+          f"(retention {args.retention_days} days, the clock moved {MONTH_DAYS} days a month)")
+    print(table(["month", "comprobantes held", "removed", "MiB before sweep", "MiB after sweep",
+                 "MiB without retention", "s"],
+                [[row["month"], row["held"], row["removed"], row["used_before_sweep"] / mib,
+                  row["used_after_sweep"] / mib, row["used_without_retention"] / mib, row["seconds"]]
+                 for row in rows]))
+    print(f"\nwritten to {save('e7_retention', {'monthly': args.monthly, 'retention_days': args.retention_days, 'months': rows})}")
+
+
+if __name__ == "__main__":
+    main()
