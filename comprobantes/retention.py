@@ -10,18 +10,24 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from accounts.points_of_sale import list_points_of_sale
 from comprobantes.dates import ddmmyyyy
 from comprobantes.instant import outcome_key
-from comprobantes.lifecycle import FINISHED
+from comprobantes.lifecycle import FINISHED, State
 from comprobantes.store import (
     FINISHED_KEY, Record, Store, all_key, audit_key, cbte_key, fecha_key, numero_key, pending_key, ref_key,
     state_key,
 )
+from config.keys import key
 from config.settings import get_settings
 from webhook_dispatch import outbox
 
 CHUNK = 500
 DAY_SECONDS = 86400
+# How far the comprobantes that finished before FINISHED_KEY existed are indexed: per state index, the
+# score up to which it was read, or "done"; and "all" once every point of sale's are.
+BACKFILL = key("finished", "backfill")
+DONE = "done"
 
 
 def cutoff(now: float) -> float:
@@ -54,6 +60,37 @@ def forget_finished(r, *, before: float, limit: int = CHUNK, also=()) -> int:
     pipe.zrem(FINISHED_KEY, *rids)
     pipe.execute()
     return len(rids)
+
+
+def index_finished_before_upgrade(r, *, limit: int = CHUNK) -> int:
+    """Index by when they finished, at most `limit` a run, the comprobantes that finished before
+    FINISHED_KEY existed (a store written by a version without retention), so that they leave too.
+    Idempotent: a time already recorded is kept. Returns how many it read."""
+    if r.hget(BACKFILL, "all") == DONE:
+        return 0
+    for pdv in list_points_of_sale(r):
+        for state in FINISHED:
+            read = _index_chunk(r, state_key(pdv.id, state), state, limit)
+            if read:
+                return read
+    r.hset(BACKFILL, "all", DONE)
+    return 0
+
+
+def _index_chunk(r, source: str, state: str, limit: int) -> int:
+    after = r.hget(BACKFILL, source)
+    if after == DONE:
+        return 0
+    # Read by score, not by rank: the sweep removes entries meanwhile, which would shift ranks.
+    entries = r.zrangebyscore(source, f"({after}" if after else "-inf", "+inf", start=0, num=limit, withscores=True)
+    if entries:
+        # An emitted comprobante's score is when it was emitted; an eliminated one's is its arrival, so
+        # its last change is read from the record.
+        finished_at = (dict(entries) if state == State.EMITIDO else
+                       {record.id: record.updated for record in Store(r).get_many([rid for rid, _ in entries])})
+        r.zadd(FINISHED_KEY, finished_at, nx=True)
+    r.hset(BACKFILL, source, DONE if len(entries) < limit else repr(entries[-1][1]))
+    return len(entries)
 
 
 def _stage_forget(pipe, record: Record) -> None:

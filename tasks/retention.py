@@ -12,5 +12,5 @@ from mailing import outbox as mail_outbox
 
 @app.task(name=SWEEP_TASKS[3], queue=EMISION_QUEUE, send_events=False)
 def forget_finished() -> int:
-    return sweep("retention", lambda r: retention.forget_finished(r, before=retention.cutoff(clock.timestamp()),
-                                                                  also=(mail_outbox.stage_forget,)))
+    return sweep("retention", lambda r: retention.index_finished_before_upgrade(r) + retention.forget_finished(
+        r, before=retention.cutoff(clock.timestamp()), also=(mail_outbox.stage_forget,)))

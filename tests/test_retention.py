@@ -183,3 +183,27 @@ def test_after_removal_numbering_goes_on_and_consultas_and_the_export_say_what_t
     answer = enqueue(pdv.body(item("kept-2", later, pto_vta=pdv.pdv.pto_vta)))
     assert answer["error"] == "N", answer
     assert wait_state(r, pdv, "kept-2", "emitido").numero == first.numero + 1
+
+
+def test_comprobantes_finished_before_the_upgrade_are_indexed_a_chunk_at_a_time_and_leave_too(quiet_db):
+    r, store = quiet_db, Store(quiet_db)
+    pdv = new_pdv(r)
+    emitted = accept(r, pdv, [(f"viejo-{n}", 0, "FACTURA B") for n in range(5)])
+    emit(r, emitted)
+    deleted = accept(r, pdv, [("borrado", 1, "FACTURA B")])
+    store.transition([deleted[0].id], eliminate())
+    queued = accept(r, pdv, [("en-cola", 3, "FACTURA B")])
+    finished = {record.id for record in [*emitted, *deleted]}
+    r.delete(FINISHED_KEY)  # as a store written before retention existed holds them
+
+    reads = []
+    while read := retention.index_finished_before_upgrade(r, limit=2):
+        reads.append(read)
+        # meanwhile the sweep removes what is already indexed, and the reading is not thrown off
+        retention.forget_finished(r, before=clock.timestamp() - DAY)
+    assert reads == [2, 2, 1, 1] and set(r.zrange(FINISHED_KEY, 0, -1)) == finished
+    assert r.zscore(FINISHED_KEY, deleted[0].id) == store.get(deleted[0].id).updated
+    assert retention.index_finished_before_upgrade(r) == 0  # done, and it stays done
+
+    assert retention.forget_finished(r, before=retention.cutoff(clock.timestamp() + 91 * DAY)) == len(finished)
+    assert not any(store.get(rid) for rid in finished) and store.get(queued[0].id).state == State.ENCOLADO
