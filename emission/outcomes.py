@@ -109,7 +109,9 @@ def failed(batch_id: str | None, messages: dict[str, list[str]], *, codes: dict[
         Store.stage_state(
             pipe, record, State.ERROR, {"attempts": attempts, "last_error": _dumps(msg), "batch": "",
                                         "fecha_minima": fecha_minima.isoformat() if fecha_minima else ""},
-            {"intento": attempts, "errores": msg, "codigos": (codes or {}).get(record.id, [])},
+            {"intento": attempts, "errores": msg, "codigos": (codes or {}).get(record.id, []),
+             # the page words the date guard's failure its own way, in the history too
+             **({"fecha": record.fecha.isoformat(), "fecha_minima": fecha_minima.isoformat()} if fecha_minima else {})},
         )
         return event_for(record, event(name, State.ERROR), intento=attempts, msg=msg)
 

@@ -143,6 +143,13 @@ def _errors(rec) -> list[str]:
     return rec.last_error
 
 
+def _entry_errors(entry: dict) -> list[str]:
+    """A history entry's errors as the page words them (see _errors)."""
+    if entry.get("fecha_minima"):
+        return [date_guard_page_message(entry["fecha"].replace("-", ""), entry["fecha_minima"].replace("-", ""))]
+    return entry.get("errores") or []
+
+
 def _proposed_date(rec):
     """The date box's default: the comprobante's own, or the earliest its lane accepts when that is the error."""
     return rec.fecha_minima if _date_guarded(rec) else rec.fecha
@@ -153,7 +160,7 @@ def _template_helpers():
     return {"form_token": page_session.form_token, "form_token_field": page_session.FORM_TOKEN_FIELD,
             "status_text": status_text, "comprobante_nro": comprobante_nro, "cae_vto": yyyymmdd_to_ddmmyyyy,
             "style_nonce": _style_nonce, "date_guarded": _date_guarded, "errors": _errors,
-            "proposed_date": _proposed_date}
+            "entry_errors": _entry_errors, "proposed_date": _proposed_date}
 
 
 @page.after_request
@@ -219,7 +226,7 @@ def _page_number(text: str) -> int:
 def cola(r, pdv):
     estado = request.args.get("estado", "")
     desde, hasta = dates.parse(request.args.get("desde")), dates.parse(request.args.get("hasta"))
-    bad = [name for name in ("desde", "hasta") if request.args.get(name) and dates.parse(request.args.get(name)) is None]
+    bad = [name for name in ("desde", "hasta") if request.args.get(name) and not dates.parse(request.args.get(name))]
     total, queued = queue_page(r, pdv.id, states=[estado] if estado in IN_QUEUE else IN_QUEUE,
                                desde=desde, hasta=hasta, limite=SHOWN)
     today = clock.today_ar()

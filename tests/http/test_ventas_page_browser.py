@@ -123,6 +123,9 @@ def test_a_point_of_sale_fixes_its_queue_from_the_page(stack, web, pdv, r, brows
 
     # its webhook log: redeliver its first hook and see the manual attempt arrive and be logged
     row(page, "emitidos", "ayer").locator("a.ref").click()
+    # its history words the date guard's failure as the page does, pointing to the button
+    history = page.locator("section.comprobante").inner_text()
+    assert "«Cambiar fecha»" in history and "cambiar_fecha_encolado" not in history
     hooks = page.locator("#hooks tr.hook")
     assert [h.split()[1] for h in hooks.all_inner_texts()][:2] == ["encolado", "error"]
     first = hooks.first
