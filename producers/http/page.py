@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import re
 import secrets
+from datetime import date
 
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
 
@@ -146,7 +147,8 @@ def _errors(rec) -> list[str]:
 def _entry_errors(entry: dict) -> list[str]:
     """A history entry's errors as the page words them (see _errors)."""
     if entry.get("fecha_minima"):
-        return [date_guard_page_message(entry["fecha"].replace("-", ""), entry["fecha_minima"].replace("-", ""))]
+        fecha, minima = (yyyymmdd(date.fromisoformat(entry[name])) for name in ("fecha", "fecha_minima"))
+        return [date_guard_page_message(fecha, minima)]
     return entry.get("errores") or []
 
 
