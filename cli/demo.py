@@ -69,6 +69,14 @@ def demo_items(today_ddmmyyyy: str, count: int = 3) -> list[dict]:
     return items
 
 
+def submitted_line(ref: str, answer: dict) -> str:
+    """What the demo prints of one submission. A queued comprobante's answer carries comprobante_nro
+    00001-00000000, which reads as "number zero": its number is AFIP's, assigned at emission."""
+    if answer["error"] == "N":
+        return f"  {ref}: accepted and queued (its number is assigned at emission)"
+    return f"  {ref}: refused: {answer['errores']}"
+
+
 class Demo:
     def __init__(self, keep_running: bool = False):
         self.keep_running = keep_running
@@ -136,8 +144,7 @@ class Demo:
             answer = enqueue({**credentials, **item})
             ref = item["comprobante"]["external_reference"]
             refs.append(ref)
-            status = "accepted" if answer["error"] == "N" else f"refused: {answer['errores']}"
-            print(f"  {ref}: {status} (comprobante_nro {answer.get('comprobante_nro', '-')})")
+            print(submitted_line(ref, answer))
         code = self._report(r, pdv, refs)
         if code == 0 and self.keep_running:
             self._stay_up(env, pdv, credentials, web_port, flower_port)

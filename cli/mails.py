@@ -23,7 +23,7 @@ def mails(r, pdv, reference: str, *, resend: bool) -> tuple[dict, str, bool]:
 
 
 def _lines(entry: MailEntry) -> list[str]:
-    lines = [f"{entry.external_reference}  to {entry.to}", f"  state {entry.state}"
+    lines = [f"{entry.external_reference}  to {entry.to} (times: Argentina time)", f"  state {entry.state}"
              + (f", next attempt {clock.wall_clock_ar(entry.next_at)}" if entry.next_at else "")
              + (f": {entry.failure}" if entry.failure else "")]
     lines += [f"    {clock.wall_clock_ar(a['at'])}  #{a['attempt']} {a['trigger']:<9} "

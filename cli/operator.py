@@ -202,7 +202,7 @@ def show(args) -> int:
         if rec.state == State.EMITIDO:
             lines.append(f"  {rec.pto_vta:05d}-{rec.numero:08d}  CAE {rec.cae}  vto {rec.cae_vto}")
         lines += [f"  error: {message}" for message in rec.last_error]
-        lines.append("  history:")
+        lines.append("  history (Argentina time):")
         lines += [f"    {clock.wall_clock_ar(entry.get('at'))}  {entry.get('estado', ''):<10} {_why(entry)}".rstrip()
                   for entry in audit]
     _print(args, {"comprobantes": payload}, "\n".join(lines))
@@ -222,7 +222,7 @@ def _why(entry: dict) -> str:
 def hooks(args) -> int:
     r, pdv = _pdv(args)
     entries = hooks_for_reference(r, pdv.id, args.reference)
-    lines = [f"{len(entries)} hooks for {args.reference!r}"]
+    lines = [f"{len(entries)} hooks for {args.reference!r} (created: Argentina time)"]
     for entry in entries:
         last = entry.attempts[-1] if entry.attempts else {}
         lines.append(f"  {entry.hook_id}  {entry.evento:<12} {entry.state:<10} attempts {len(entry.attempts)}"
@@ -324,6 +324,7 @@ def _status_payload(now: SystemStatus, settings) -> dict:
         "workers": now.workers,
         "broker": now.broker,
         "comprobantes": dict(now.per_state),
+        "emitted": now.emitted,
         "lanes": {lane: {"due": due, "oldest_due_since": clock.wall_clock_ar(first) if due else None}
                   for lane, (due, first) in now.lanes.items()},
         "webhooks_pending": now.webhooks_pending,
@@ -353,12 +354,13 @@ def _status_payload(now: SystemStatus, settings) -> dict:
 
 def _status_lines(now: SystemStatus, payload: dict) -> list[str]:
     lanes = payload["lanes"]
-    lines = [f"encola status at {payload['time']}",
+    lines = [f"encola status at {payload['time']} (Argentina time)",
              "workers: " + (", ".join(f"{node} ({','.join(queues)})" for node, queues in now.workers.items())
                             or "none answering"),
              f"broker queues: {EMISION_QUEUE} {now.broker[EMISION_QUEUE]}, "
              f"{WEBHOOKS_QUEUE} {now.broker[WEBHOOKS_QUEUE]}",
              "comprobantes: " + (", ".join(f"{k} {v}" for k, v in sorted(now.per_state.items())) or "none queued"),
+             f"emitted: {now.emitted['total']}, {now.emitted['today']} of them today",
              f"lanes with work: {len(lanes)}"]
     lines += [f"  {lane}  due {info['due']}" + (f" since {info['oldest_due_since']}" if info["due"] else "")
               for lane, info in sorted(lanes.items())]

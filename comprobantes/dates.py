@@ -14,6 +14,8 @@ from datetime import date, datetime
 
 DAY_FORMAT, DAY_PATTERN = "%d/%m/%Y", r"\s*\d{1,2}/\d{1,2}/\d{4}\s*"
 MONTH_FORMAT = "%m/%Y"
+# What a field says of a value written as a date that names no day (31/02/2026): not a format error.
+NO_DAY = "no es una fecha: {day} no existe en el calendario."
 
 
 def parse(value, form: str = DAY_FORMAT, pattern: str = DAY_PATTERN) -> date | None:
@@ -24,6 +26,11 @@ def parse(value, form: str = DAY_FORMAT, pattern: str = DAY_PATTERN) -> date | N
         return datetime.strptime(value.strip(), form).date()
     except ValueError:
         return None
+
+
+def names_no_day(value, form: str = DAY_FORMAT, pattern: str = DAY_PATTERN) -> bool:
+    """Whether `value` is written as `form` asks but names no day of the calendar (31/02/2026, 13/2026)."""
+    return isinstance(value, str) and re.fullmatch(pattern, value) is not None and parse(value, form, pattern) is None
 
 
 def ddmmyyyy(day: date | None) -> str:

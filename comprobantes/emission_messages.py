@@ -27,9 +27,24 @@ def afip_messages(pairs) -> list[str]:
     return [f"AFIP Factura electronica, informa el siguiente error: Cod. Error: {code} - {msg}" for code, msg in pairs]
 
 
-def date_guard_message(fecha: str, last: str) -> str:
+def _date_guard_reason(fecha: str, last: str) -> str:
     return (
         f"La fecha del comprobante ({yyyymmdd_to_ddmmyyyy(fecha)}) es anterior a la del último comprobante emitido con este "
-        f"punto de venta y tipo ({yyyymmdd_to_ddmmyyyy(last)}), y AFIP no lo aceptará. Cambiá la fecha del comprobante a "
-        f"{yyyymmdd_to_ddmmyyyy(last)} o posterior con cambiar_fecha_encolado y se volverá a procesar."
+        f"punto de venta y tipo ({yyyymmdd_to_ddmmyyyy(last)}), y AFIP no lo aceptará."
+    )
+
+
+def date_guard_message(fecha: str, last: str) -> str:
+    """What an API client reads (last_error, the `error` webhook): the method that fixes it."""
+    return (
+        f"{_date_guard_reason(fecha, last)} Cambiá la fecha del comprobante a {yyyymmdd_to_ddmmyyyy(last)} o posterior "
+        f"con cambiar_fecha_encolado y se volverá a procesar."
+    )
+
+
+def date_guard_page_message(fecha: str, last: str) -> str:
+    """What the ventas en cola page shows instead: its button, and why resending would not help."""
+    return (
+        f"{_date_guard_reason(fecha, last)} Reenviarlo fallaría igual. Cambiá la fecha del comprobante a "
+        f"{yyyymmdd_to_ddmmyyyy(last)} o posterior con el botón «Cambiar fecha» y se volverá a procesar."
     )

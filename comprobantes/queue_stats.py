@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from accounts.points_of_sale import list_points_of_sale
-from comprobantes.lifecycle import IN_QUEUE
+from comprobantes.lifecycle import IN_QUEUE, State
 from comprobantes.store import DAY, LANES_DUE, due_score_bound, pending_key, state_key
 from config import clock
 
@@ -18,6 +18,18 @@ def state_counts(r, states=IN_QUEUE) -> dict[tuple[str, str], int]:
             pipe.zcard(state_key(pdv, state))
     counts = iter(pipe.execute())
     return {(pdv, state): next(counts) for pdv in pdvs for state in states}
+
+
+def emitted_counts(r, since: float) -> tuple[int, int]:
+    """(comprobantes emitted, of them emitted at or after `since`), every point of sale together: the
+    emitted index is scored by the moment of emission."""
+    keys = [state_key(pdv.id, State.EMITIDO) for pdv in list_points_of_sale(r)]
+    pipe = r.pipeline(transaction=False)
+    for emitted in keys:
+        pipe.zcard(emitted)
+        pipe.zcount(emitted, since, "+inf")
+    counts = pipe.execute()
+    return sum(counts[0::2]), sum(counts[1::2])
 
 
 def lane_backlogs(r) -> dict[str, tuple[int, float]]:

@@ -228,13 +228,16 @@ class _Judge:
         fine = True
         for index, line in enumerate(self.cbte["detalle"]):
             rate = line["producto"]["alicuota"]
+            # a line as the client counts it, and as its JSON path names it
+            where = f"la linea {index + 1} del detalle (comprobante.detalle[{index}].producto"
             if rate not in ALICUOTAS and rate not in (EXENTO, NO_GRAVADO):
-                self.add(P.ALICUOTA(f"La alicuota {rate} del concepto {index} no es valida: debe ser 27, 21, 10.5, 5, "
-                                    f"2.5, 0, -1 (exento) o -2 (no gravado)."))
+                self.add(P.ALICUOTA(f"La alicuota {rate} de {where}.alicuota) no es valida: debe ser 27, 21, 10.5, "
+                                    f"5, 2.5, 0, -1 (exento) o -2 (no gravado)."))
                 fine = False
             if line["producto"].get("impuestos_internos_alicuota"):
-                self.add(P.IMPUESTOS_INTERNOS(f"El concepto {index} trae impuestos_internos_alicuota: informá el "
-                                              f"importe de impuestos internos en comprobante.impuestos_internos."))
+                self.add(P.IMPUESTOS_INTERNOS(f"En {where}.impuestos_internos_alicuota) hay una alicuota de impuestos "
+                                              f"internos: informá el importe de impuestos internos en "
+                                              f"comprobante.impuestos_internos."))
         return fine
 
     def tributo_rules(self) -> bool:

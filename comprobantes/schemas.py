@@ -149,11 +149,13 @@ class Amount(_Field):
 class Fecha(_Field):
     """dd/mm/aaaa, as every TusFacturas date travels; years 2000-2099 keep date arithmetic in range."""
 
-    default_error_messages = {"invalid": "debe ser una fecha con formato dd/mm/aaaa."}
+    default_error_messages = {"invalid": "debe ser una fecha con formato dd/mm/aaaa.", "no_day": dates.NO_DAY}
     FORMAT, PATTERN = dates.DAY_FORMAT, r"\s*\d{1,2}/\d{1,2}/20\d\d\s*"
 
     def _deserialize(self, value, attr, data, **kwargs):
         day = dates.parse(value, self.FORMAT, self.PATTERN)
+        if day is None and dates.names_no_day(value, self.FORMAT, self.PATTERN):
+            raise self.make_error("no_day", day=value.strip())
         if day is None:
             raise self.make_error("invalid")
         return day
@@ -162,7 +164,7 @@ class Fecha(_Field):
 class MesAnio(Fecha):
     """mm/aaaa (abono_hasta)."""
 
-    default_error_messages = {"invalid": "debe tener formato mm/aaaa."}
+    default_error_messages = {"invalid": "debe tener formato mm/aaaa.", "no_day": "no es un mes: {day} no existe."}
     FORMAT, PATTERN = dates.MONTH_FORMAT, r"\s*\d{1,2}/20\d\d\s*"
 
 

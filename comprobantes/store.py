@@ -144,6 +144,9 @@ class Record:
     notify: bool = True  # False for instant comprobantes of a point of sale without a webhook URL
     instant: bool = False  # accepted by the instant `nuevo`, whose request waits for it (comprobantes.instant)
     mail: str = ""  # whether it is e-mailed, decided at acceptance (comprobantes.mail_request)
+    # The earliest fecha its lane accepts, set when the date guard (emission/batch.py) stopped it: only a
+    # new date can make it go through, so the page offers that and not a resend.
+    fecha_minima: date | None = None
 
     @classmethod
     def from_redis(cls, raw: dict[str, str]) -> "Record":
@@ -180,6 +183,7 @@ class Record:
             notify=raw.get("notify", "1") == "1",
             instant=raw.get("instant") == "1",
             mail=raw.get("mail", ""),
+            fecha_minima=date.fromisoformat(raw["fecha_minima"]) if raw.get("fecha_minima") else None,
         )
 
     @property

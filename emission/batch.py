@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from afip.failures import AfipError, AmbiguousError, AuthError, SequenceError, TransientError
 from comprobantes.emission_messages import (OVER_REG_X_REQ, UNBUILDABLE, UNCONFIRMED, afip_messages,
@@ -137,5 +138,7 @@ def _date_guard(ctx: LaneContext, batch_id: str, records: list[Record]) -> list[
         return records
     late = [rec for rec in records if rec.fecha.strftime("%Y%m%d") < last_fecha]
     if late:
-        ctx.fail(batch_id, {rec.id: [date_guard_message(rec.fecha.strftime("%Y%m%d"), last_fecha)] for rec in late})
+        earliest = datetime.strptime(last_fecha, "%Y%m%d").date()
+        ctx.fail(batch_id, {rec.id: [date_guard_message(rec.fecha.strftime("%Y%m%d"), last_fecha)] for rec in late},
+                 earliest={rec.id: earliest for rec in late})
     return [rec for rec in records if rec not in late]

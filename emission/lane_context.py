@@ -5,6 +5,7 @@ the WSFEv1 client; and the outcomes they all store the same way."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from accounts.points_of_sale import PointOfSale
 from comprobantes.document_links import DocumentLinks
@@ -36,9 +37,11 @@ class LaneContext:
             batch_id, count_attempt=count_attempt, reason=reason, max_attempts=self.settings.max_attempts,
             exhausted_message=EXHAUSTED.format(n=self.settings.max_attempts)))
 
-    def fail(self, batch_id: str, messages: dict[str, list[str]], codes: dict[str, list] | None = None) -> None:
-        """End comprobantes of a batch in `error` with the messages their client reads."""
-        self.store.transition(list(messages), outcomes.failed(batch_id, messages, codes=codes))
+    def fail(self, batch_id: str, messages: dict[str, list[str]], codes: dict[str, list] | None = None, *,
+             earliest: dict[str, date] | None = None) -> None:
+        """End comprobantes of a batch in `error` with the messages their client reads (and, for those the
+        date guard stopped, the earliest fecha their lane accepts)."""
+        self.store.transition(list(messages), outcomes.failed(batch_id, messages, codes=codes, earliest=earliest))
 
     def store_emitted(self, batch_id: str, emitted: dict[str, dict]) -> None:
         """Store the CAEs (`emitted[rid]` as outcomes.emitted takes it), with each abono's continuation."""

@@ -8,6 +8,7 @@ AFIP's), so a stale emitter's late answer changes nothing.
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from comprobantes.answers import comprobante_nro
 from comprobantes.document_links import NO_LINKS, DocumentLinks
@@ -89,8 +90,10 @@ def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, Ne
     return change
 
 
-def failed(batch_id: str | None, messages: dict[str, list[str]], *, codes: dict[str, list] | None = None):
-    """To `error` with the messages the client reads; `batch_id` None for comprobantes not yet claimed."""
+def failed(batch_id: str | None, messages: dict[str, list[str]], *, codes: dict[str, list] | None = None,
+           earliest: dict[str, date] | None = None):
+    """To `error` with the messages the client reads; `batch_id` None for comprobantes not yet claimed;
+    `earliest` the first fecha the lane accepts for those the date guard stopped (cleared for the rest)."""
 
     name = "failed_unclaimed" if batch_id is None else "failed"
 
@@ -102,9 +105,13 @@ def failed(batch_id: str | None, messages: dict[str, list[str]], *, codes: dict[
             _owned(name, record, batch_id)
         attempts = record.attempts + 1
         msg = messages[record.id]
+        fecha_minima = (earliest or {}).get(record.id)
         Store.stage_state(
-            pipe, record, State.ERROR, {"attempts": attempts, "last_error": _dumps(msg), "batch": ""},
-            {"intento": attempts, "errores": msg, "codigos": (codes or {}).get(record.id, [])},
+            pipe, record, State.ERROR, {"attempts": attempts, "last_error": _dumps(msg), "batch": "",
+                                        "fecha_minima": fecha_minima.isoformat() if fecha_minima else ""},
+            {"intento": attempts, "errores": msg, "codigos": (codes or {}).get(record.id, []),
+             # the page words the date guard's failure its own way, in the history too
+             **({"fecha": record.fecha.isoformat(), "fecha_minima": fecha_minima.isoformat()} if fecha_minima else {})},
         )
         return event_for(record, event(name, State.ERROR), intento=attempts, msg=msg)
 
@@ -120,7 +127,8 @@ def released(batch_id: str, *, count_attempt: bool, reason: str, max_attempts: i
         if count_attempt and attempts >= max_attempts:
             msg = [exhausted_message, reason]
             Store.stage_state(
-                pipe, record, State.ERROR, {"attempts": attempts, "last_error": _dumps(msg), "batch": ""},
+                pipe, record, State.ERROR, {"attempts": attempts, "last_error": _dumps(msg), "batch": "",
+                                            "fecha_minima": ""},
                 {"intento": attempts, "errores": msg},
             )
             return event_for(record, event("released", State.ERROR), intento=attempts, msg=msg)

@@ -37,6 +37,7 @@ class SystemStatus:
     connection: RedisTarget
     workers: dict[str, list[str]] | None = None  # node → the queues it consumes; None unless probed
     afip: dict | None = None  # FEDummy's answer and a summary; only in an operator's look
+    emitted: dict | None = None  # comprobantes emitted, in all and today; only in an operator's look
 
     @property
     def per_state(self) -> Counter:

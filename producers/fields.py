@@ -61,7 +61,7 @@ class Day(fields.Field):
     """A dd/mm/aaaa date, loaded as a date by the one parser of comprobantes/dates.py. A `blank` one reads
     "" and null as not sent (None), as the queue operations have always taken an optional date."""
 
-    default_error_messages = spanish_messages("debe ser una fecha dd/mm/aaaa.")
+    default_error_messages = {**spanish_messages("debe ser una fecha dd/mm/aaaa."), "no_day": dates.NO_DAY}
 
     def __init__(self, *, blank: bool = False, **kwargs):
         super().__init__(allow_none=blank, **kwargs)
@@ -71,6 +71,8 @@ class Day(fields.Field):
         if self.blank and value == "":
             return None
         day = dates.parse(value)
+        if day is None and dates.names_no_day(value):
+            raise self.make_error("no_day", day=value.strip())
         if day is None:
             raise self.make_error("invalid")
         return day

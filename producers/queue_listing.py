@@ -46,10 +46,11 @@ def queue_page(r, pdv_id: str, *, states=IN_QUEUE, desde: date | None = None, ha
     return total, _still(Store(r).get_many(ids), states)
 
 
-def emitted_since(r, pdv_id: str, since: float, *, limite: int = MAX_LIMIT) -> tuple[int, list]:
-    """(how many, the latest `limite` records) of the point of sale's comprobantes emitted at or after
-    `since` (epoch seconds), the last emitted first."""
-    total, ids = page_by_score(r, [state_key(pdv_id, State.EMITIDO)], low=since, count=limite, highest_first=True)
+def emitted_since(r, pdv_id: str, since: float, *, pagina: int = 0, limite: int = MAX_LIMIT) -> tuple[int, list]:
+    """(how many, page `pagina` of `limite` records) of the point of sale's comprobantes emitted at or
+    after `since` (epoch seconds), the last emitted first."""
+    total, ids = page_by_score(r, [state_key(pdv_id, State.EMITIDO)], low=since, offset=pagina * limite, count=limite,
+                               highest_first=True)
     return total, _still(Store(r).get_many(ids), (State.EMITIDO,))
 
 

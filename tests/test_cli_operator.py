@@ -14,6 +14,7 @@ from comprobantes.validation import check_item
 from config import clock
 from config.liveness import LEADER_KEY, SWEEPS_KEY, beat_identity, record_leader, record_sweep
 from tests.support.bodies import ddmmyyyy, item
+from devtools.local_redis import free_port
 from tests.support.processes import REPO, encola, wait_until
 from tests.support.records import one, wait_all, wait_state
 
@@ -89,6 +90,38 @@ def test_status_shows_workers_queues_and_afip(stack):
     assert {"emision", "webhooks"} <= queues
     assert status["afip"]["ok"] and status["afip"]["servers"] == {"AppServer": "OK", "DbServer": "OK", "AuthServer": "OK"}
     assert set(status["broker"]) == {"emision", "webhooks"}
+
+
+def test_status_counts_the_emitted_and_says_its_zone(stack, pdv, r):
+    from producers import enqueue
+
+    assert enqueue(pdv.body(item("contado", clock.today_ar(), pto_vta=pdv.pdv.pto_vta)))["error"] == "N"
+    wait_state(r, pdv, "contado", "emitido")
+    emitted = as_json(run(stack, "status", "--json"))["emitted"]
+    assert emitted["total"] >= emitted["today"] >= 1
+    human = run(stack, "status").stdout
+    assert f"emitted: {emitted['total']}, " in human and " (Argentina time)" in human.splitlines()[0]
+
+
+def test_status_from_a_shell_without_the_stacks_afip_settings_says_so_in_one_line(stack, r):
+    from emission.afip_caches import HEALTH_KEY
+
+    elsewhere = {**stack.env, "ENCOLA_AFIP_SIM_PORT": str(free_port())}  # nothing listens there
+    r.delete(HEALTH_KEY)
+    alone = subprocess.run(encola("status", "--json"), cwd=REPO, env=elsewhere, capture_output=True, text=True,
+                           timeout=120)
+    afip = as_json(alone)["afip"]
+    assert alone.returncode == 1 and not afip["ok"] and afip["checked_from"] == "shell"
+    assert "does not answer this shell (Connection refused)" in afip["summary"]
+    assert "ENCOLA_AFIP_SIM_PORT" in afip["summary"] and "urllib3" not in afip["summary"]
+    # the emitters' own verdict, while Redis holds it, speaks for the service
+    r.set(HEALTH_KEY, "ok", ex=60)
+    try:
+        seen = subprocess.run(encola("status"), cwd=REPO, env=elsewhere, capture_output=True, text=True, timeout=120)
+    finally:
+        r.delete(HEALTH_KEY)
+    line = next(line for line in seen.stdout.splitlines() if line.startswith("AFIP:"))
+    assert "AFIP answers, as the emitters' own FEDummy said" in line and "Connection" in line
 
 
 def test_status_shows_redis_memory_and_fails_above_the_alert(stack, r):

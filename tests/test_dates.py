@@ -46,6 +46,13 @@ def test_the_bodies_date_field_uses_the_same_parser():
     assert Day().deserialize(" 21/03/2022 ") == date(2022, 3, 21)
     with pytest.raises(ValidationError, match="debe ser una fecha dd/mm/aaaa."):
         Day().deserialize("2022-03-21")
+    with pytest.raises(ValidationError, match="no es una fecha: 31/02/2022 no existe en el calendario."):
+        Day().deserialize(" 31/02/2022")
+
+
+def test_a_date_written_right_that_names_no_day_is_told_apart():
+    assert dates.names_no_day("31/02/2022") and dates.names_no_day("13/2026", dates.MONTH_FORMAT, r"\d{1,2}/\d{4}")
+    assert not any(dates.names_no_day(value) for value in ("28/02/2022", "2022-02-31", None))
 
 
 def test_paging_fields_stay_strict_where_a_comprobantes_integer_reads_digits():

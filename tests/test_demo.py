@@ -13,8 +13,15 @@ import psutil
 import pytest
 import requests
 
+from cli.demo import submitted_line
 from tests.support.processes import REPO
 from tests.support.web import page_sign_in
+
+
+def test_an_accepted_submission_says_its_number_comes_at_emission_not_number_zero():
+    line = submitted_line("demo-1", {"error": "N", "comprobante_nro": "00001-00000000"})
+    assert line == "  demo-1: accepted and queued (its number is assigned at emission)"
+    assert submitted_line("demo-2", {"error": "S", "errores": ["x"]}) == "  demo-2: refused: ['x']"
 
 
 def test_the_demo_emits_three_comprobantes_and_receives_six_webhooks():

@@ -105,3 +105,19 @@ def test_change_functions_refuse_what_their_from_states_exclude(quiet_db, queued
     assert store.transition([queued.id], queue_changes.eliminate()) == []
     assert store.transition([queued.id], outcomes.failed(None, {queued.id: ["z"]})) == []
     assert store.get(queued.id).state == State.PROCESANDO
+
+
+def test_only_the_date_guards_failure_leaves_the_earliest_fecha_its_lane_accepts(quiet_db, queued):
+    store = Store(quiet_db)
+    earliest = clock.today_ar()
+    assert store.transition([queued.id], outcomes.claim("b1")) == [queued.id]
+    store.transition([queued.id], outcomes.failed("b1", {queued.id: ["guard"]}, earliest={queued.id: earliest}))
+    assert store.get(queued.id).fecha_minima == earliest
+    assert store.audit(queued.id)[-1]["fecha_minima"] == earliest.isoformat()
+    # resent, it fails for another reason: the earliest fecha no longer describes its error
+    assert store.transition([queued.id], queue_changes.requeue()) == [queued.id]
+    assert store.transition([queued.id], outcomes.claim("b2")) == [queued.id]
+    store.transition([queued.id], outcomes.failed("b2", {queued.id: ["AFIP"]}))
+    failed = store.get(queued.id)
+    assert (failed.state, failed.fecha_minima) == (State.ERROR, None)
+    assert "fecha_minima" not in store.audit(queued.id)[-1]

@@ -188,6 +188,27 @@ def test_fields_are_named_by_their_full_path():
     assert problems[0].text == "El campo comprobante.detalle[0].producto.precio no existe en el formato de TusFacturas."
 
 
+def texts_of(built) -> list[str]:
+    return [p.text for p in check_item(built, offline_pdv(), today=TODAY).problems]
+
+
+def test_a_line_of_the_detail_is_named_as_the_client_counts_it_and_by_its_path():
+    assert texts_of(body(producto={"alicuota": "22"})) == [
+        "La alicuota 22 de la linea 1 del detalle (comprobante.detalle[0].producto.alicuota) no es valida: debe ser "
+        "27, 21, 10.5, 5, 2.5, 0, -1 (exento) o -2 (no gravado)."]
+    assert texts_of(body(producto={"impuestos_internos_alicuota": "8"})) == [
+        "En la linea 1 del detalle (comprobante.detalle[0].producto.impuestos_internos_alicuota) hay una alicuota de "
+        "impuestos internos: informá el importe de impuestos internos en comprobante.impuestos_internos."]
+
+
+def test_an_impossible_date_is_not_a_date_and_a_badly_written_one_is_a_format_error():
+    assert texts_of(body(fecha="31/02/2026")) == [
+        "El campo comprobante.fecha no es una fecha: 31/02/2026 no existe en el calendario."]
+    assert texts_of(body(fecha="2026-02-01")) == ["El campo comprobante.fecha debe ser una fecha con formato dd/mm/aaaa."]
+    assert texts_of(body(abono="S", abono_frecuencia=1, abono_hasta="13/2027")) == [
+        "El campo comprobante.abono_hasta no es un mes: 13/2027 no existe."]
+
+
 def test_a_missing_reference_is_a_basic_failure_and_a_bad_one_is_not():
     missing = check_item(body(external_reference=""), offline_pdv(), today=TODAY)
     assert missing.basic_failure and [p.text for p in missing.problems] == [

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import re
 import secrets
-from datetime import date, datetime
+from datetime import date
 
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
 
@@ -28,7 +28,9 @@ from comprobantes.answers import comprobante_nro
 from comprobantes.document_links import DocumentLinks
 from comprobantes.store import Store
 from comprobantes import dates
-from comprobantes.dates import ddmmyyyy, yyyymmdd_to_ddmmyyyy
+from comprobantes.dates import ddmmyyyy, yyyymmdd, yyyymmdd_to_ddmmyyyy
+from comprobantes.emission_messages import date_guard_page_message
+from comprobantes.lifecycle import State
 from comprobantes.views import status_text
 from config import clock
 from config.redis_client import get_redis
@@ -40,7 +42,8 @@ from producers.queue_listing import IN_QUEUE, emitted_since, queue_page
 from webhook_dispatch import hook_log, operations as hook_operations
 
 PATH = "/ventas-en-cola"
-SHOWN = 200  # rows of each table; the counts above them say how many there are
+SHOWN = 200  # rows of the queue's table; the count above it says how many there are
+EMITTED_SHOWN = 20  # rows of each page of today's emitted: a busy day is hundreds, too long a list on a phone
 EXPIRED = "Tu sesión venció o no es válida: ingresá de nuevo con tus credenciales."
 STALE_FORM = "El formulario venció (falta su token o no corresponde a tu sesión): volvé a intentarlo."
 TOO_MANY = "Demasiados intentos fallidos desde tu dirección: esperá {seconds} segundos y volvé a intentarlo."
@@ -62,15 +65,6 @@ DONE = {
 
 
 page = Blueprint("ventas_en_cola", __name__, url_prefix=PATH, template_folder="templates")
-
-
-def _day(text: str | None) -> date | None:
-    """A day as a date input sends it (aaaa-mm-dd) or as people write it (dd/mm/aaaa); None if neither."""
-    text = (text or "").strip()
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").date()  # what an <input type="date"> sends
-    except ValueError:
-        return dates.parse(text)
 
 
 def _back() -> str:
@@ -138,11 +132,37 @@ def _style_nonce() -> str:
     return g.style_nonce
 
 
+def _date_guarded(rec) -> bool:
+    """Whether the date guard stopped it: resending fails the same way, only a new date helps."""
+    return rec.state == State.ERROR and rec.fecha_minima is not None
+
+
+def _errors(rec) -> list[str]:
+    """Its last error as the page words it: the date guard's points to the page's button, not the API method."""
+    if _date_guarded(rec):
+        return [date_guard_page_message(yyyymmdd(rec.fecha), yyyymmdd(rec.fecha_minima))]
+    return rec.last_error
+
+
+def _entry_errors(entry: dict) -> list[str]:
+    """A history entry's errors as the page words them (see _errors)."""
+    if entry.get("fecha_minima"):
+        fecha, minima = (yyyymmdd(date.fromisoformat(entry[name])) for name in ("fecha", "fecha_minima"))
+        return [date_guard_page_message(fecha, minima)]
+    return entry.get("errores") or []
+
+
+def _proposed_date(rec):
+    """The date box's default: the comprobante's own, or the earliest its lane accepts when that is the error."""
+    return rec.fecha_minima if _date_guarded(rec) else rec.fecha
+
+
 @page.context_processor
 def _template_helpers():
     return {"form_token": page_session.form_token, "form_token_field": page_session.FORM_TOKEN_FIELD,
             "status_text": status_text, "comprobante_nro": comprobante_nro, "cae_vto": yyyymmdd_to_ddmmyyyy,
-            "style_nonce": _style_nonce}
+            "style_nonce": _style_nonce, "date_guarded": _date_guarded, "errors": _errors,
+            "entry_errors": _entry_errors, "proposed_date": _proposed_date}
 
 
 @page.after_request
@@ -198,19 +218,27 @@ def salir():
     return redirect(url_for(".ingresar"), 303)
 
 
+def _page_number(text: str) -> int:
+    """A page of a table as the query names it, counted from 1 as people count; 1 for anything else."""
+    return int(text) if text.isdigit() and 0 < len(text) <= 6 and int(text) > 0 else 1
+
+
 @page.get("", strict_slashes=False)
 @_signed_in(posted=False)
 def cola(r, pdv):
     estado = request.args.get("estado", "")
-    desde, hasta = _day(request.args.get("desde")), _day(request.args.get("hasta"))
-    bad = [name for name in ("desde", "hasta") if request.args.get(name) and _day(request.args.get(name)) is None]
+    desde, hasta = dates.parse(request.args.get("desde")), dates.parse(request.args.get("hasta"))
+    bad = [name for name in ("desde", "hasta") if request.args.get(name) and not dates.parse(request.args.get(name))]
     total, queued = queue_page(r, pdv.id, states=[estado] if estado in IN_QUEUE else IN_QUEUE,
                                desde=desde, hasta=hasta, limite=SHOWN)
     today = clock.today_ar()
-    emitted_total, emitted = emitted_since(r, pdv.id, clock.start_of_day_ar(today), limite=SHOWN)
+    emitted_page = _page_number(request.args.get("emitidos", ""))
+    emitted_total, emitted = emitted_since(r, pdv.id, clock.start_of_day_ar(today), pagina=emitted_page - 1,
+                                           limite=EMITTED_SHOWN)
     return render_template("ventas/cola.html", pdv=pdv, total=total, queued=queued, estado=estado,
                            states=IN_QUEUE, desde=desde, hasta=hasta, bad_dates=bad, today=today,
-                           emitted_total=emitted_total, emitted=emitted, shown=SHOWN, links=DocumentLinks(r, ""))
+                           emitted_total=emitted_total, emitted=emitted, emitted_page=emitted_page,
+                           emitted_pages=max(-(-emitted_total // EMITTED_SHOWN), 1), links=DocumentLinks(r, ""))
 
 
 @page.post("/accion")
@@ -223,7 +251,7 @@ def accion(r, pdv):
         return redirect(_back(), 303)
     body = {"external_reference": ref}
     if name == "cambiar_fecha":
-        fecha = _day(request.form.get("fecha"))
+        fecha = dates.parse(request.form.get("fecha"))
         if fecha is None:
             flash(f"{ref}: la fecha nueva no es una fecha válida (dd/mm/aaaa).", "error")
             return redirect(_back(), 303)
@@ -245,7 +273,7 @@ def comprobante(r, pdv):
     hooks = hook_log.hooks_for_reference(r, pdv.id, ref) if ref else []
     mails = mail_log.mails_for_reference(r, pdv.id, ref) if ref else []
     return render_template("ventas/comprobante.html", pdv=pdv, ref=ref, records=records, hooks=hooks,
-                           mails=mails, states=IN_QUEUE, today=clock.today_ar(), links=DocumentLinks(r, ""))
+                           mails=mails, states=IN_QUEUE, links=DocumentLinks(r, ""))
 
 
 @page.post("/reenviar-hook")

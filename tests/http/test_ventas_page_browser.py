@@ -9,13 +9,14 @@ from datetime import timedelta
 
 import pytest
 
-from comprobantes.store import Store
+from comprobantes.dates import ddmmyyyy
 from config import clock
 from producers import enqueue
 from producers.access import BAD_CREDENTIALS
+from producers.http.page import EMITTED_SHOWN
 from tests.support.bodies import item
 from tests.support.processes import REPO, wait_until
-from tests.support.records import one, wait_state
+from tests.support.records import wait_all, wait_state
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = REPO / ".encola" / "screenshots"
@@ -78,6 +79,7 @@ def test_a_point_of_sale_fixes_its_queue_from_the_page(stack, web, pdv, r, brows
     sign_in(page, web.base_url, {**pdv.credentials, "usertoken": "no-es-este"})
     assert page.url.endswith("/ventas-en-cola/ingresar")
     assert BAD_CREDENTIALS.text in flash(page)
+    shot(page, "ingresar")
 
     sign_in(page, web.base_url, pdv.credentials)
     assert page.url.endswith("/ventas-en-cola")
@@ -95,22 +97,23 @@ def test_a_point_of_sale_fixes_its_queue_from_the_page(stack, web, pdv, r, brows
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(246, 247, 249)"
     assert refused_by_policy == []
 
-    # reprocess: it goes back to the queue, and fails the same way again
-    stuck.locator("button:text('Reenviar')").click()
-    assert "ayer volvió a la cola." in flash(page)
-    failed = wait_state(r, pdv, "ayer", "error")
-    wait_until(lambda: [e["estado"] for e in Store(r).audit(failed.id)].count("error") == 2 and
-               one(r, pdv, "ayer").state == "error", message="the second failure")
+    # resending would fail the same way: the page offers only the new date, proposes the earliest one AFIP
+    # accepts, and points to its button rather than the API method
+    assert stuck.locator("button:text('Reenviar')").count() == 0
+    assert "«Cambiar fecha»" in stuck.inner_text() and "cambiar_fecha_encolado" not in stuck.inner_text()
+    assert stuck.locator("input[name=fecha]").input_value() == ddmmyyyy(today)
+    # a comprobante dated ahead keeps its own date in the box: one click does not move it to today
+    assert row(page, "cola", "futura").locator("input[name=fecha]").input_value() == ddmmyyyy(
+        today + timedelta(days=5))
 
     # delete the future one
     row(page, "cola", "futura").locator("button:text('Eliminar')").click()
     assert "futura se eliminó." in flash(page)
     assert row(page, "cola", "futura").count() == 0
 
-    # change its date to today (the date input's default): it is emitted with the next number
+    # change its date to today (the date box's default): it is emitted with the next number
     page.reload()
     stuck = row(page, "cola", "ayer")
-    assert stuck.locator("input[type=date]").input_value() == today.isoformat()
     stuck.locator("button:text('Cambiar fecha')").click()
     assert "ayer tiene fecha nueva y volvió a la cola." in flash(page)
     emitted = wait_state(r, pdv, "ayer", "emitido")
@@ -120,6 +123,9 @@ def test_a_point_of_sale_fixes_its_queue_from_the_page(stack, web, pdv, r, brows
 
     # its webhook log: redeliver its first hook and see the manual attempt arrive and be logged
     row(page, "emitidos", "ayer").locator("a.ref").click()
+    # its history words the date guard's failure as the page does, pointing to the button
+    history = page.locator("section.comprobante").inner_text()
+    assert "«Cambiar fecha»" in history and "cambiar_fecha_encolado" not in history
     hooks = page.locator("#hooks tr.hook")
     assert [h.split()[1] for h in hooks.all_inner_texts()][:2] == ["encolado", "error"]
     first = hooks.first
@@ -142,9 +148,16 @@ def test_a_point_of_sale_fixes_its_queue_from_the_page(stack, web, pdv, r, brows
 
 
 def test_the_page_reads_on_a_phone(stack, web, pdv, r, browser):
-    submit(pdv, "telefono", clock.today_ar() + timedelta(days=3))
+    today = clock.today_ar()
+    emitted = [f"hoy-{n:02}" for n in range(EMITTED_SHOWN + 5)]
+    for ref in emitted:
+        submit(pdv, ref, today)
+    submit(pdv, "telefono", today + timedelta(days=3))
+    wait_all(r, pdv, emitted)
     context = browser.new_context(viewport=PHONE, is_mobile=True)
     page = context.new_page()
+    page.goto(f"{web.base_url}/ventas-en-cola")
+    shot(page, "ingresar-telefono")
     sign_in(page, web.base_url, pdv.credentials)
     card = row(page, "cola", "telefono")
     assert card.is_visible()
@@ -154,5 +167,18 @@ def test_the_page_reads_on_a_phone(stack, web, pdv, r, browser):
     assert card.evaluate("tr => getComputedStyle(tr).display") == "block"
     assert card.locator("td[data-label='Estado']").evaluate(
         "td => getComputedStyle(td, '::before').content").startswith('"Estado')
+    # today's emitted come a page at a time, the last emitted first, the next page one link away
+    assert page.locator("#emitidos tbody tr").count() == EMITTED_SHOWN
+    assert "página 1 de 2" in page.locator("#emitidos h2").inner_text()
     shot(page, "ventas-en-cola-telefono")
+    page.click("#emitidos a:text('Anteriores')")
+    page.wait_for_load_state()
+    assert page.locator("#emitidos tbody tr").count() == 5
+    assert row(page, "emitidos", emitted[0]).count() == 1
+    row(page, "emitidos", emitted[0]).locator("a.ref").click()
+    page.wait_for_load_state()
+    # its moments say their zone
+    assert page.locator("td[data-label='Cuándo (hora de Argentina)']").count() > 0
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, "comprobante-telefono")
     context.close()
