@@ -26,7 +26,7 @@ def _send(r, pdv, count: int) -> None:
     for event in events:
         outbox.stage(pipe, event)
     pipe.execute()
-    outbox.publish([event.hook_id for event in events])
+    outbox.publish(r, [event.hook_id for event in events])
 
 
 def _rate(receiver: WebhookReceiver, path: str, count: int, started: float, timeout: float = 600) -> float:
