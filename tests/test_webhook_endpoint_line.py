@@ -10,7 +10,7 @@ import time
 
 from webhook_dispatch import origin_lines
 from webhook_dispatch.origin_lines import Waiting
-from webhook_dispatch.outbox import DUE, hook_key
+from webhook_dispatch.outbox import DUE, hook_key, pending_count
 
 LEASE = 30
 
@@ -70,8 +70,11 @@ def test_a_dead_drains_slot_frees_itself_and_the_sweep_starts_another(quiet_db):
     [(_, token)] = _offer(r, url, "p", ["h0", "h1"], cap=1)
     assert _take(r, oid, token, cap=1, lease=0.2).hook_id == "h0"
     assert origin_lines.restart_stalled(r, DUE, cap=1) == []  # its holder is alive
+    assert origin_lines.stalled_count(r) == 0
     time.sleep(0.3)
+    assert origin_lines.stalled_count(r) == 1  # what monitoring calls overdue until the sweep comes
     [(restarted_oid, new)] = origin_lines.restart_stalled(r, DUE, cap=1)
+    assert origin_lines.stalled_count(r) == 0
     assert restarted_oid == oid and new != token
     assert origin_lines.restart_stalled(r, DUE, cap=1) == []  # once: the new one is starting
     assert _take(r, oid, new, cap=1).hook_id == "h1"
@@ -85,12 +88,12 @@ def test_a_hook_is_in_one_place_at_a_time(quiet_db):
     [(_, token)] = _offer(r, url, "p", ["h0", "h1"])
     assert r.zscore(DUE, "h0") is None  # the line holds it, not the due set
     _offer(r, url, "p", ["h0", "h1"])  # offered again (a sweep, a duplicate message): still once
-    assert origin_lines.waiting_count(r, DUE) == 2
+    assert pending_count(r) == 2
     taken = _take(r, oid, token)
     assert taken.hook_id == "h0" and taken.hook["pdv"] == "p"
     assert r.zscore(DUE, "h0") is not None  # being sent: the due set brings it back if its drain dies
     _offer(r, url, "p", ["h0"])  # while it is being sent nothing offers it again
-    assert origin_lines.waiting_count(r, DUE) == 2
+    assert pending_count(r) == 2
     _offer(r, url, "p", ["h1"], urgent=True)  # a manual request moves a waiting hook to the front line
     assert _drain_ids(r, oid, token, 1) == ["h1"]
     assert _take(r, oid, token) is None

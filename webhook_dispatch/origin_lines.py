@@ -181,14 +181,17 @@ end
 return started
 """
 
-# KEYS: due set, origins. ARGV: origins prefix. Hooks due or being sent, plus every hook waiting in a line.
+# KEYS: origins. ARGV: origins prefix, now (real) or '' for every origin. The hooks waiting in lines (of
+# origins with no live slot, when ARGV[2] is a time).
 _WAITING = """
-local total = redis.call('ZCARD', KEYS[1])
-for _, oid in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+local total = 0
+for _, oid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local op = ARGV[1] .. oid .. ':'
-  total = total + redis.call('ZCARD', op .. 'urgent')
-  for _, pdv in ipairs(redis.call('ZRANGE', op .. 'ring', 0, -1)) do
-    total = total + redis.call('ZCARD', op .. 'line:' .. pdv)
+  if ARGV[2] == '' or redis.call('ZCOUNT', op .. 'slots', '(' .. ARGV[2], '+inf') == 0 then
+    total = total + redis.call('ZCARD', op .. 'urgent')
+    for _, pdv in ipairs(redis.call('ZRANGE', op .. 'ring', 0, -1)) do
+      total = total + redis.call('ZCARD', op .. 'line:' .. pdv)
+    end
   end
 end
 return total
@@ -256,6 +259,11 @@ def restart_stalled(r, due: str, *, cap: int) -> list[tuple[str, str]]:
                          key("endpoint", "")))
 
 
-def waiting_count(r, due: str) -> int:
-    """Every hook due, being sent or waiting in a line."""
-    return int(r.eval(_WAITING, 2, due, ORIGINS, key("endpoint", "")))
+def waiting_count(r) -> int:
+    """Every hook waiting in a line."""
+    return int(r.eval(_WAITING, 1, ORIGINS, key("endpoint", ""), ""))
+
+
+def stalled_count(r) -> int:
+    """The hooks waiting at origins that no live drain serves (beat's sweep starts one within a second)."""
+    return int(r.eval(_WAITING, 1, ORIGINS, key("endpoint", ""), repr(time.time())))

@@ -185,7 +185,7 @@ def promote_due(r) -> int:
 def pending_count(r) -> int:
     """Deliveries waiting for their next attempt, being made, or waiting in their origins' lines (the
     webhook backlog)."""
-    return origin_lines.waiting_count(r, DUE)
+    return r.zcard(DUE) + origin_lines.waiting_count(r)
 
 
 def finished_hooks(r, comprobantes: list[tuple[str, str, str]]) -> dict[str, list[str]]:
