@@ -56,7 +56,7 @@ def run(bench: BenchStack, hooks: int) -> dict:
     healthy_receiver = stack.receiver
     figures = {"hooks": hooks, "rates": [], "isolation": {}}
     for cap, answer in SCENARIOS:
-        stack.env["ENCOLA_WEBHOOK_MAX_PER_ENDPOINT"] = str(cap)
+        bench.setting("ENCOLA_WEBHOOK_MAX_PER_ENDPOINT", str(cap))
         workers = bench.workers("webhooks", processes=2, concurrency=16)
         pdv = stack.new_pdv()
         healthy_receiver.behaviours[pdv.hook_path] = Behaviour(delay=answer)
@@ -69,8 +69,8 @@ def run(bench: BenchStack, hooks: int) -> dict:
         bench.stop(workers)
 
     # Isolation: the same healthy load while another origin never answers in time.
-    stack.env["ENCOLA_WEBHOOK_MAX_PER_ENDPOINT"] = "4"
-    stack.env["ENCOLA_WEBHOOK_READ_TIMEOUT"] = "2"
+    bench.setting("ENCOLA_WEBHOOK_MAX_PER_ENDPOINT", "4")
+    bench.setting("ENCOLA_WEBHOOK_READ_TIMEOUT", "2")
     workers = bench.workers("webhooks", processes=2, concurrency=16)
     dead_receiver = WebhookReceiver().start()
     try:

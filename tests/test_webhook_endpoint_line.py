@@ -62,6 +62,9 @@ def test_drains_start_one_at_a_time_up_to_the_cap(quiet_db):
     assert again.sibling == ""  # the sibling has not started yet
     assert _take(r, oid, taken.sibling, cap=2).sibling == ""  # two slots held: the cap
     assert _take(r, oid, "a-third", cap=2) is None  # no slot for a third drain
+    # A process that counts a lower cap (settings that differ between processes) stops drains beyond it.
+    assert _take(r, oid, taken.sibling, cap=1) is None
+    assert _take(r, oid, first, cap=1).hook_id
 
 
 def test_a_dead_drains_slot_frees_itself_and_the_sweep_starts_another(quiet_db):

@@ -117,14 +117,19 @@ return started
 
 # KEYS: due set, origins, token counter. ARGV: origin prefix, token, now (real), cap, start lease, slot
 # lease end (real), due-set lease (development clock), hook key prefix.
-# Answers {} when the drain is to stop (nothing waits, or its slot is lost and none is free), else
+# Answers {} when the drain is to stop (nothing waits, its slot is lost and none is free, or more drains
+# hold slots than the cap allows, as when processes disagree on it), else
 # {hook id, sibling token or '', the hook's fields...}.
 _TAKE = _START_IF_NEEDED + """
 local op, token, now, cap = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local slots = op .. 'slots'
 clean(op, now)
 redis.call('SREM', op .. 'starting', token)
-if not redis.call('ZSCORE', slots, token) and redis.call('ZCARD', slots) >= cap then return {} end
+local held = redis.call('ZSCORE', slots, token)
+if (not held and redis.call('ZCARD', slots) >= cap) or redis.call('ZCARD', slots) > cap then
+  redis.call('ZREM', slots, token)
+  return {}
+end
 local hook = nil
 local urgent = redis.call('ZPOPMIN', op .. 'urgent')
 if #urgent > 0 then hook = urgent[1] end
