@@ -14,7 +14,8 @@ Per origin, in Redis (`endpoint:<origin id>:…`):
   frees itself); `starting`: the token of a drain published and not started yet.
 
 A hook knows the line it waits in (`line`) and, while an attempt is under way, until when (`attempt_until`):
-an offer never puts it in a second line, nor in one while it is being sent. A hook in a line is out of
+an offer never puts it in a second line, nor in one while it is being sent, nor a finished hook that no
+manual attempt was asked for. A hook in a line is out of
 the due set (the line holds it); the beat sweep starts a drain for an origin whose slots all died.
 
 Wakes are cheap: an offer or a take starts a new drain only when the origin has a free slot and no drain
@@ -87,8 +88,8 @@ local now, cap, start_lease = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARG
 local touched = {}
 for i = 4, #ARGV, 7 do
   local hook, hk, oid, op, pdv, score, urgent = unpack(ARGV, i, i + 6)
-  local h = redis.call('HMGET', hk, 'state', 'line', 'attempt_until')
-  if not h[1] then
+  local h = redis.call('HMGET', hk, 'state', 'line', 'attempt_until', 'manual')
+  if not h[1] or (h[1] ~= 'pendiente' and (h[4] or '') == '') then
     redis.call('ZREM', KEYS[1], hook)
   elseif not (h[3] and h[3] ~= '' and tonumber(h[3]) > now) then
     local line = urgent == '1' and (op .. 'urgent') or (op .. 'line:' .. pdv)
