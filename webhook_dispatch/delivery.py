@@ -17,6 +17,7 @@ from functools import lru_cache
 from accounts.points_of_sale import PointOfSale, UnknownPointOfSale
 from accounts.webhook_url import BadWebhookUrl, check_webhook_url
 from config import clock
+from config.celery_app import WEBHOOKS_QUEUE, app
 from config.retry_policy import webhook_delay, webhook_outcome
 from config.settings import Settings, get_settings
 from config.metrics import count
@@ -37,8 +38,8 @@ LEASE_MARGIN_SECONDS = 5
 # Hooks reach their line a little before their due time as this process sees the shared clock.
 DUE_SLACK_SECONDS = 2.0
 ATTEMPTS_KEPT = 100
-# A drain hands its slot to a new task after this long, so that the worker's threads take turns between
-# origins and beat's sweep is never stuck behind a busy origin.
+# After this long a drain hands its slot to a new task if other webhook tasks wait for a thread, so that
+# the worker's threads take turns between origins and beat's sweep is never stuck behind a busy origin.
 DRAIN_TURN_SECONDS = 5.0
 
 # Applies an attempt's outcome in one step and ends the attempt's mark on the hook. A manual request
@@ -110,9 +111,18 @@ def drain(r, oid: str, token: str) -> int:
         else:
             attempt(r, hook.hook, oid=oid)
         if time.monotonic() > turn_ends:
+            if not _others_waiting():
+                turn_ends = time.monotonic() + DRAIN_TURN_SECONDS
+                continue
             origin_lines.hand_over(r, oid, token)
             outbox.publish_drains([(oid, token)])
             return taken
+
+
+def _others_waiting() -> bool:
+    """Whether tasks wait in the webhooks queue (with late acks, a worker holds no more than it runs)."""
+    with app.connection_or_acquire() as connection:
+        return connection.default_channel.queue_declare(WEBHOOKS_QUEUE).message_count > 0
 
 
 def _automatic_due(hook: dict, now: float) -> bool:
