@@ -52,12 +52,14 @@ chaos: $(BIN)/.installed
 	ENCOLA_CHAOS_SCALE=full ENCOLA_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest --timeout 1800 tests/reliability \
 		tests/http/test_http_fuzz.py -s -p no:cacheprovider
 
-# Benchmarks: each prints a table and writes bench/results/<name>.json (figures in BENCHMARKS.md).
+# Benchmarks: each prints a table and writes bench/results/<name>.json (figures in BENCHMARKS.md). The
+# ones issue 19's work changes run twice in the same run, at bench.compare's baseline commit and here.
 bench: $(BIN)/.installed
+	$(BIN)/python -m bench.compare e4_webhooks
+	$(BIN)/python -m bench.compare e2_acceptance
+	$(BIN)/python -m bench.compare e1_emission --args=--only-lotes
 	$(BIN)/python -m bench.e1_emission
-	$(BIN)/python -m bench.e2_acceptance
 	$(BIN)/python -m bench.e3_schedule
-	$(BIN)/python -m bench.e4_webhooks
 	$(BIN)/python -m bench.e5_neighbours
 	$(BIN)/python -m bench.e6_documents
 	$(BIN)/python -m bench.e7_retention

@@ -60,6 +60,14 @@ class BenchStack:
         if beat:
             self.stack.start_beat()
 
+    def setting(self, name: str, value: str) -> None:
+        """Set a variable for this process and the processes started from now on (the cap per origin, say,
+        which the publishing process and the workers must agree on)."""
+        from config.settings import get_settings
+
+        self.stack.env[name] = os.environ[name] = value
+        get_settings.cache_clear()
+
     def workers(self, queue: str, processes: int, concurrency: int) -> list:
         return [self.stack.start_worker(queue, concurrency=concurrency) for _ in range(processes)]
 
@@ -75,16 +83,20 @@ class BenchStack:
 
 
 def _submit(args: tuple) -> int:
-    """Submit items through the Python API in a process of its own (producers are CPU-bound)."""
-    credentials, items = args
-    from producers import enqueue
+    """Submit items through the Python API in a process of its own (producers are CPU-bound): one by one
+    (`enqueue`), or `batch` at a time (`enqueue_batch`, lotes_encola's path)."""
+    credentials, items, batch = args
+    from producers import enqueue, enqueue_batch
 
-    return sum(enqueue({**credentials, **item})["error"] == "N" for item in items)
+    if batch == 1:
+        return sum(enqueue({**credentials, **item})["error"] == "N" for item in items)
+    return sum(entry["error"] == "N" for start in range(0, len(items), batch)
+               for entry in enqueue_batch({**credentials, "requests": items[start:start + batch]})["response"])
 
 
-def submit_in_parallel(jobs: list[tuple[dict, list[dict]]]) -> int:
+def submit_in_parallel(jobs: list[tuple[dict, list[dict]]], *, batch: int = 1) -> int:
     with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
-        return sum(pool.map(_submit, jobs))
+        return sum(pool.map(_submit, [(credentials, items, batch) for credentials, items in jobs]))
 
 
 def whole_number_options(doc: str, **defaults: int) -> argparse.Namespace:

@@ -263,7 +263,7 @@ class Store:
 
         chosen = self.r.transaction(stage, *references.values(), value_from_callable=True)
         created = {new.id: new for new in news}
-        outbox.publish([created[rid].event.hook_id for rid, is_new in chosen if is_new and created[rid].event])
+        outbox.publish(self.r, [created[rid].event.hook_id for rid, is_new in chosen if is_new and created[rid].event])
         for rid, is_new in chosen:
             if is_new:
                 new = created[rid]
@@ -363,7 +363,7 @@ class Store:
             return _stage_changes(pipe, records, change)
 
         changed, events = self.r.transaction(stage, *(cbte_key(rid) for rid in rids), value_from_callable=True)
-        outbox.publish([event.hook_id for event in events])
+        outbox.publish(self.r, [event.hook_id for event in events])
         return changed
 
     @staticmethod

@@ -27,10 +27,6 @@ WEBHOOK_MAX_ATTEMPTS = len(WEBHOOK_DELAYS) + 1
 WEBHOOK_RETRY_AFTER_CAP_SECONDS = 3600.0
 # An endpoint whose attempts have all failed for this long is disabled, as TusFacturas does.
 WEBHOOK_DISABLE_AFTER_SECONDS = 24 * 3600.0
-# A hook waiting in its origin's line is called when a slot frees; it also comes back by itself after
-# about two minutes, in case that call was lost. Longer than the schedule horizon, so a long line waits
-# in Redis, not as ETA messages held by a worker.
-WEBHOOK_LINE_RECHECK_SECONDS = 120.0
 
 # Seconds to wait after failed mail attempt n (1-based) before attempt n+1: 1 min … 6 h, about 22 h in all.
 MAIL_DELAYS = (60, 300, 900, 1800, 3600, 7200, 14400, 21600, 28800)
@@ -77,10 +73,6 @@ def webhook_delay(attempt: int, rng: random.Random = random, *, retry_after: flo
     if retry_after is not None:
         delay = max(delay, min(retry_after, WEBHOOK_RETRY_AFTER_CAP_SECONDS))
     return delay
-
-
-def webhook_line_recheck(rng: random.Random = random) -> float:
-    return jittered(WEBHOOK_LINE_RECHECK_SECONDS, rng)
 
 
 def mail_outcome(smtp_code: int | None) -> str:

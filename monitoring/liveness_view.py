@@ -6,7 +6,8 @@ submission's kick) pushes the score forward by a lease, and the emitter sets it 
 finishes. So a score more than STALL_GRACE_SECONDS in the past, on a lane no emitter holds, means
 nobody published that lane: the sweep is not running or not reaching it. The hooks' due set works
 the same way. A lane that holds queued comprobantes but is missing from the due set entirely would
-never be published at all; it is found by asking each point of sale's lanes, one per tipo.
+never be published at all; it is found by asking each point of sale's lanes, one per tipo. A hook
+waiting in its origin's line is overdue when no live drain serves that origin.
 
 Scores are on the service's clock (config.clock, which development can move); sweep times are real
 epoch seconds, as config.liveness records them.
@@ -23,6 +24,7 @@ from comprobantes.store import LANES_DUE, lane_key, pending_key
 from config import clock
 from config.liveness import SWEEP_PERIOD_SECONDS, beat_leader, last_sweeps
 from emission.lane_lock import lock_key
+from webhook_dispatch import origin_lines
 from webhook_dispatch.outbox import DUE
 
 # A due member is published within one sweep period; three leave room for a sweep that runs late
@@ -58,7 +60,7 @@ def read(r) -> Liveness:
         leader=beat_leader(r),
         stalled_lanes=_stalled_lanes(r, cutoff),
         unscheduled_lanes=_unscheduled_lanes(r),
-        webhooks_overdue=r.zcount(DUE, "-inf", f"({cutoff}"),
+        webhooks_overdue=r.zcount(DUE, "-inf", f"({cutoff}") + origin_lines.stalled_count(r),
         oldest_overdue_hook=oldest_hook[0][1] if oldest_hook and oldest_hook[0][1] < cutoff else None,
     )
 

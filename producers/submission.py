@@ -162,7 +162,7 @@ class Submission:
             for event in events:
                 outbox.stage(pipe, event)
             pipe.execute()
-            outbox.publish([event.hook_id for event in events])
+            outbox.publish(self.r, [event.hook_id for event in events])
         for lane, due_at in sorted(self.due_lanes.items()):
             kick_if_due(self.r, lane, due_at, lease=get_settings().lane_lease_seconds)
 

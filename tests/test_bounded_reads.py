@@ -26,6 +26,7 @@ from tests.support.bodies import ddmmyyyy
 from tests.support.stored import accept, body, emit, new_pdv
 from webhook_dispatch import delivery, endpoints, hook_log, outbox
 from webhook_dispatch.events import build_event
+from webhook_dispatch.origin_lines import origin_id
 
 MANY = 3000
 # A page of a few sets costs a binary search on the score (about 50 ZCOUNTs a set), whatever their size.
@@ -143,7 +144,7 @@ def test_the_hook_log_filtered_by_state_reads_only_hooks_in_that_state(r):
     outbox.stage(pipe, failing)
     pipe.execute()
     endpoints.disable(r, pdv.id, "prueba")
-    assert delivery.deliver(r, failing.hook_id) == "fallido"
+    assert delivery.attempt(r, r.hgetall(outbox.hook_key(failing.hook_id)), oid=origin_id(pdv.webhook_url)) == "fallido"
     for start in range(0, MANY, 500):
         pipe = r.pipeline()
         for n in range(start, start + 500):

@@ -20,6 +20,7 @@ from tests.support.processes import wait_until
 from webhook_dispatch import delivery, endpoints, outbox
 from webhook_dispatch.events import build_event
 from webhook_dispatch.hook_log import get_hook, hooks_for_pdv, hooks_for_reference
+from webhook_dispatch.origin_lines import origin_id
 from webhook_dispatch.operations import redeliver, redeliver_failed, send_test_event
 from webhook_dispatch.points_of_sale import update_point_of_sale
 
@@ -262,7 +263,7 @@ def test_unlisted_private_addresses_and_plain_http_in_production_are_refused(sta
     outbox.stage(pipe, event)  # stored but not published: only this process attempts it
     pipe.execute()
     environment(**variables)
-    state = delivery.deliver(r, event.hook_id)
+    state = delivery.attempt(r, r.hgetall(outbox.hook_key(event.hook_id)), oid=origin_id(pdv.pdv.webhook_url))
 
     entry = get_hook(r, pdv.id, event.hook_id)
     assert state == "pendiente" and entry.attempts[0]["status"] is None

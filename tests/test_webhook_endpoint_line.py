@@ -1,73 +1,102 @@
-"""The cap on deliveries to one origin, on a database of the test run's Redis that no sweep works in:
-who gets a slot, who waits, in what order the waiting are called, how a hook leaves the line, and how
-the sweep calls a stalled line."""
+"""The lines at an origin and the drains' slots, on a database of the test run's Redis that no sweep works
+in: the round-robin between points of sale, manual attempts first, the cap, how drains start (one at a
+time), how a dead drain's slot frees itself and the sweep starts another, and that a hook is never in two
+places at once."""
 
 from __future__ import annotations
 
 import secrets
 import time
 
-from config import clock
-from webhook_dispatch.endpoints import acquire_slot, call_stalled_lines, leave_line, release_slot
-from webhook_dispatch.outbox import DELIVERY_LEASE_SECONDS, DUE, hook_key
+from webhook_dispatch import origin_lines
+from webhook_dispatch.origin_lines import Waiting
+from webhook_dispatch.outbox import DUE, hook_key, pending_count
 
 LEASE = 30
 
 
-def test_a_busy_origin_serves_its_waiting_hooks_first_come_first_served(quiet_db):
-    r = quiet_db
-    url = f"https://hooks-{secrets.token_hex(4)}.example.com/tf"
-    other_path_same_origin = url.replace("/tf", "/otra")
-    first, second = (acquire_slot(r, url, h, cap=2, lease=LEASE) for h in ("h1", "h2"))
-    assert first and second
-    assert acquire_slot(r, other_path_same_origin, "h3", cap=2, lease=LEASE) is None
-    assert acquire_slot(r, url, "h4", cap=2, lease=LEASE) is None
-
-    # A freed slot calls the longest waiting, and nobody may pass it, not even a hook arriving now.
-    assert release_slot(r, url, first, cap=2) == ["h3"]
-    assert acquire_slot(r, url, "h5", cap=2, lease=LEASE) is None
-    assert acquire_slot(r, url, "h4", cap=2, lease=LEASE) is None
-    third = acquire_slot(r, url, "h3", cap=2, lease=LEASE)
-    assert third
-    assert r.hget(hook_key("h3"), "waiting_in") is None and r.hget(hook_key("h4"), "waiting_in")
-
-    # Two slots free: the next two in line are called, in order.
-    release_slot(r, url, second, cap=2)
-    assert release_slot(r, url, third, cap=2) == ["h4", "h5"]
-
-    # A hook that will not be sent leaves the line, no longer holds anyone back, and says who may go
-    # now (no slot release would); leaving twice calls nobody twice.
-    h4 = {"id": "h4", **r.hgetall(hook_key("h4"))}
-    assert leave_line(r, h4, cap=2) == ["h5"]
-    assert leave_line(r, h4, cap=2) == []
-    assert acquire_slot(r, url, "h5", cap=2, lease=LEASE)
-    assert acquire_slot(r, url, "h6", cap=2, lease=LEASE)
+def _url() -> str:
+    return f"https://hooks-{secrets.token_hex(4)}.example.com/tf"
 
 
-def test_a_slot_whose_holder_died_frees_itself_after_its_lease(quiet_db):
-    r = quiet_db
-    url = f"https://hooks-{secrets.token_hex(4)}.example.com/tf"
-    assert acquire_slot(r, url, "dead-holder", cap=1, lease=0.2)
-    assert acquire_slot(r, url, "next", cap=1, lease=LEASE) is None
+def _offer(r, url: str, pdv: str, hooks: list[str], *, cap: int = 4, urgent: bool = False, at: float = 0.0):
+    for hook in hooks:
+        r.hset(hook_key(hook), mapping={"id": hook, "pdv": pdv, "state": "pendiente"})
+        r.zadd(DUE, {hook: at})
+    return origin_lines.offer(r, DUE, [Waiting(hook, hook_key(hook), url, pdv, at + n, urgent)
+                                       for n, hook in enumerate(hooks)], cap=cap)
+
+
+def _take(r, oid: str, token: str, *, cap: int = 4, lease: float = LEASE):
+    return origin_lines.take(r, DUE, oid, token, cap=cap, lease=lease, hook_prefix=hook_key(""))
+
+
+def _drain_ids(r, oid: str, token: str, n: int, *, cap: int = 4) -> list[str]:
+    return [_take(r, oid, token, cap=cap).hook_id for _ in range(n)]
+
+
+def test_points_of_sale_sharing_an_origin_are_served_round_robin_and_manual_attempts_first(quiet_db):
+    r, url = quiet_db, _url()
+    oid = origin_lines.origin_id(url)
+    [(started_oid, token)] = _offer(r, url, "busy", [f"a{n}" for n in range(6)])
+    assert started_oid == oid
+    assert _take(r, oid, token).hook_id == "a0"
+    # Another point of sale's hooks, offered behind the busy one's backlog, go next, one per turn...
+    assert _offer(r, url.replace("/tf", "/otra"), "quiet", ["b0", "b1"]) == []  # a drain is live: no new one
+    assert _drain_ids(r, oid, token, 4) == ["b0", "a1", "b1", "a2"]
+    # ...and a manual attempt goes before both.
+    _offer(r, url, "quiet", ["m0"], urgent=True)
+    assert _drain_ids(r, oid, token, 4) == ["m0", "a3", "a4", "a5"]
+    assert _take(r, oid, token) is None
+    assert r.zscore(origin_lines.prefix(oid) + "slots", token) is None  # a drain that stops frees its slot
+
+
+def test_drains_start_one_at_a_time_up_to_the_cap(quiet_db):
+    r, url = quiet_db, _url()
+    oid = origin_lines.origin_id(url)
+    [(_, first)] = _offer(r, url, "p", [f"h{n}" for n in range(10)], cap=2)
+    assert _offer(r, url, "p", ["h10"], cap=2) == []  # one already starting
+    taken = _take(r, oid, first, cap=2)
+    assert taken.sibling  # it started: another may start
+    again = _take(r, oid, first, cap=2)
+    assert again.sibling == ""  # the sibling has not started yet
+    assert _take(r, oid, taken.sibling, cap=2).sibling == ""  # two slots held: the cap
+    assert _take(r, oid, "a-third", cap=2) is None  # no slot for a third drain
+    # A process that counts a lower cap (settings that differ between processes) stops drains beyond it.
+    assert _take(r, oid, taken.sibling, cap=1) is None
+    assert _take(r, oid, first, cap=1).hook_id
+
+
+def test_a_dead_drains_slot_frees_itself_and_the_sweep_starts_another(quiet_db):
+    r, url = quiet_db, _url()
+    oid = origin_lines.origin_id(url)
+    [(_, token)] = _offer(r, url, "p", ["h0", "h1"], cap=1)
+    assert _take(r, oid, token, cap=1, lease=0.2).hook_id == "h0"
+    assert origin_lines.restart_stalled(r, DUE, cap=1) == []  # its holder is alive
+    assert origin_lines.stalled_count(r) == 0
     time.sleep(0.3)
-    assert acquire_slot(r, url, "next", cap=1, lease=LEASE)
+    assert origin_lines.stalled_count(r) == 1  # what monitoring calls overdue until the sweep comes
+    [(restarted_oid, new)] = origin_lines.restart_stalled(r, DUE, cap=1)
+    assert origin_lines.stalled_count(r) == 0
+    assert restarted_oid == oid and new != token
+    assert origin_lines.restart_stalled(r, DUE, cap=1) == []  # once: the new one is starting
+    assert _take(r, oid, new, cap=1).hook_id == "h1"
+    # The dead drain, come back, finds its slot taken and stops without sending anything.
+    assert _take(r, oid, token, cap=1) is None
 
 
-def test_the_line_sweep_calls_the_head_of_a_line_whose_slot_holder_died_once_per_lease(quiet_db):
-    r = quiet_db
-    url = f"https://hooks-{secrets.token_hex(4)}.example.com/tf"
-    dead, waiting = f"dead-{secrets.token_hex(4)}", [f"w{n}-{secrets.token_hex(4)}" for n in range(3)]
-    far = clock.timestamp() + 120  # where a waiting hook's second look puts it in the due set
-    r.zadd(DUE, {hook: far for hook in waiting})
-    assert acquire_slot(r, url, dead, cap=1, lease=0.2)
-    assert all(acquire_slot(r, url, hook, cap=1, lease=LEASE) is None for hook in waiting)
-    # Its holder is alive: nobody is called.
-    assert not set(waiting) & set(call_stalled_lines(r, cap=1))
-    time.sleep(0.3)
-    # Its holder died and no release came: the sweep calls the head of the line, leased in the due set,
-    # so that the promoter publishes it again if that call is lost...
-    assert waiting[0] in call_stalled_lines(r, cap=1)
-    assert r.zscore(DUE, waiting[0]) <= clock.timestamp() + DELIVERY_LEASE_SECONDS
-    # ...and the sweeps that follow do not call it again meanwhile, nor anyone behind it.
-    assert not set(waiting) & set(call_stalled_lines(r, cap=1))
-    assert r.zscore(DUE, waiting[1]) == far
+def test_a_hook_is_in_one_place_at_a_time(quiet_db):
+    r, url = quiet_db, _url()
+    oid = origin_lines.origin_id(url)
+    [(_, token)] = _offer(r, url, "p", ["h0", "h1"])
+    assert r.zscore(DUE, "h0") is None  # the line holds it, not the due set
+    _offer(r, url, "p", ["h0", "h1"])  # offered again (a sweep, a duplicate message): still once
+    assert pending_count(r) == 2
+    taken = _take(r, oid, token)
+    assert taken.hook_id == "h0" and taken.hook["pdv"] == "p"
+    assert r.zscore(DUE, "h0") is not None  # being sent: the due set brings it back if its drain dies
+    _offer(r, url, "p", ["h0"])  # while it is being sent nothing offers it again
+    assert pending_count(r) == 2
+    _offer(r, url, "p", ["h1"], urgent=True)  # a manual request moves a waiting hook to the front line
+    assert _drain_ids(r, oid, token, 1) == ["h1"]
+    assert _take(r, oid, token) is None

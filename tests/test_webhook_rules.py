@@ -16,7 +16,7 @@ from standardwebhooks.webhooks import Webhook
 from accounts.webhook_url import BadWebhookUrl, check_webhook_url
 from comprobantes.lote_hooks import lote_fields
 from config.retry_policy import (JITTER, WEBHOOK_DELAYS, WEBHOOK_RETRY_AFTER_CAP_SECONDS, webhook_delay,
-                                 webhook_line_recheck, webhook_outcome)
+                                 webhook_outcome)
 from config.settings import ConfigurationError, load_settings
 from tests.support import spec_verifier
 from webhook_dispatch.addresses import RefusedAddress, checked_addresses, refusal
@@ -45,13 +45,6 @@ def test_retry_after_is_honoured_but_never_sooner_than_the_schedule_nor_past_the
     # Retry-After: 0 must not make the schedule come back sooner.
     assert webhook_delay(10, rng, retry_after=0) >= WEBHOOK_DELAYS[9] * (1 - JITTER)
     assert webhook_delay(15, rng, retry_after=60) is None
-
-
-def test_a_hook_waiting_for_a_slot_looks_again_only_after_the_default_schedule_horizon():
-    # Beyond ENCOLA_SCHEDULE_HORIZON_SECONDS (60 by default) a long line waits in Redis, not as ETA
-    # messages in a worker's memory.
-    rng = random.Random(2)
-    assert min(webhook_line_recheck(rng) for _ in range(100)) > 60
 
 
 @pytest.mark.parametrize("name,value", [("ENCOLA_WEBHOOK_MAX_PER_ENDPOINT", "0"),

@@ -1,25 +1,27 @@
-"""One delivery attempt of a stored hook: send its bytes, record the attempt, decide what comes next.
+"""Draining an origin: take its next hook, send it, record the attempt, decide what comes next.
 
-An attempt is automatic (the schedule of config/retry_policy.py has come to it) or manual (asked for
-through webhook_dispatch.operations: one attempt now, never retried, whatever the endpoint's state).
+A drain (webhook_dispatch/origin_lines.py) holds one of its origin's slots and calls `attempt` for each
+hook it takes. An attempt is automatic (the schedule of config/retry_policy.py has come to it) or manual
+(asked for through webhook_dispatch.operations: one attempt now, never retried, whatever the endpoint's
+state).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import secrets
+import time
 from datetime import datetime, timezone
 from functools import lru_cache
 
 from accounts.points_of_sale import PointOfSale, UnknownPointOfSale
 from accounts.webhook_url import BadWebhookUrl, check_webhook_url
 from config import clock
-from config.keys import key
-from config.retry_policy import webhook_delay, webhook_line_recheck, webhook_outcome
+from config.celery_app import WEBHOOKS_QUEUE, app
+from config.retry_policy import webhook_delay, webhook_outcome
 from config.settings import Settings, get_settings
 from config.metrics import count
-from webhook_dispatch import endpoints, outbox
+from webhook_dispatch import endpoints, origin_lines, outbox
 from webhook_dispatch.endpoints import Endpoint
 from webhook_dispatch.outbox import (
     DUE, attempts_key, hook_key, pdv_state_hooks_key, retention_seconds, waiting_hooks_key,
@@ -30,22 +32,28 @@ from webhook_dispatch.transport import Answer, WebhookClient
 log = logging.getLogger("encola.webhooks")
 
 USER_AGENT = "encola-webhook/1.0 (TusFacturasAPP-webhook compatible)"
-# The hook's lock, its lease in the due set and the endpoint slot outlive the attempt's own deadline
-# (transport.py cuts it at connect + read timeout) by this much.
+# The attempt's lease (its slot, its place in the due set, its mark on the hook) outlives the attempt's
+# own deadline (transport.py cuts it at connect + read timeout) by this much.
 LEASE_MARGIN_SECONDS = 5
-# Published tasks may run a little before their due time as this process sees the shared clock.
+# Hooks reach their line a little before their due time as this process sees the shared clock.
 DUE_SLACK_SECONDS = 2.0
 ATTEMPTS_KEPT = 100
+# After this long a drain hands its slot to a new task if other webhook tasks wait for a thread, so that
+# the worker's threads take turns between origins and beat's sweep is never stuck behind a busy origin.
+DRAIN_TURN_SECONDS = 5.0
 
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
-
-# Applies an attempt's outcome in one step. A manual request served by this attempt is cleared; one
-# that arrived meanwhile makes the hook due at once. A finished hook starts its retention period and
-# leaves its point of sale's waiting set. A new state moves the hook between its point of sale's state
-# indices, unless retention already dropped it.
+# Applies an attempt's outcome in one step and ends the attempt's mark on the hook. A manual request
+# served by this attempt is cleared; one that arrived meanwhile makes the hook due at once. A finished
+# hook starts its retention period and leaves its point of sale's waiting set. A new state moves the hook
+# between its point of sale's state indices, unless retention already dropped it.
 _FINISH = """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('ZREM', KEYS[3], ARGV[6])
+  return 0
+end
 local fields = cjson.decode(ARGV[1])
 for name, value in pairs(fields) do redis.call('HSET', KEYS[1], name, value) end
+redis.call('HSET', KEYS[1], 'attempt_until', '')
 if ARGV[2] ~= '' then
   redis.call('RPUSH', KEYS[2], ARGV[2])
   redis.call('LTRIM', KEYS[2], -tonumber(ARGV[8]), -1)
@@ -80,31 +88,41 @@ def _client(private_networks: tuple, connect_timeout: float, read_timeout: float
                          read_timeout=read_timeout)
 
 
-def deliver(r, hook_id: str) -> str:
-    """Make the attempt the hook is due for, if any. Returns its state afterwards, or why nothing was
-    sent: `missing`, `not-due` (a duplicate publish), `busy` (another attempt is under way) or
-    `waiting` (its origin is at its concurrency cap: the hook waits in line for a slot)."""
+def attempt_lease(settings: Settings) -> float:
+    return settings.webhook_connect_timeout + settings.webhook_read_timeout + LEASE_MARGIN_SECONDS
+
+
+def drain(r, oid: str, token: str) -> int:
+    """Send the hooks waiting at an origin, one at a time in the slot `token` holds, until none waits or
+    the drain's turn is over (then a new drain takes the slot over); returns how many it took."""
     settings = get_settings()
-    lease = settings.webhook_connect_timeout + settings.webhook_read_timeout + LEASE_MARGIN_SECONDS
-    lock = key("hook", hook_id, "lock")
-    token = secrets.token_hex(8)
-    if not r.set(lock, token, nx=True, ex=int(lease)):
-        return "busy"
-    # Held under a live lease now: the promoter leaves it alone until the attempt could have ended, and
-    # publishes it again if this worker dies in it.
-    r.zadd(DUE, {hook_id: clock.timestamp() + lease}, xx=True)
-    try:
-        return _deliver_locked(r, hook_id, settings, lease)
-    finally:
-        r.eval(_RELEASE, 1, lock, token)
+    turn_ends = time.monotonic() + DRAIN_TURN_SECONDS
+    taken = 0
+    while True:
+        hook = origin_lines.take(r, DUE, oid, token, cap=settings.webhook_max_per_endpoint,
+                                 lease=attempt_lease(settings), hook_prefix=hook_key(""))
+        if hook is None:
+            return taken
+        taken += 1
+        if hook.sibling:
+            outbox.publish_drains([(oid, hook.sibling)])
+        if not hook.hook:
+            r.zrem(DUE, hook.hook_id)
+        else:
+            attempt(r, hook.hook, oid=oid)
+        if time.monotonic() > turn_ends:
+            if not _others_waiting():
+                turn_ends = time.monotonic() + DRAIN_TURN_SECONDS
+                continue
+            origin_lines.hand_over(r, oid, token)
+            outbox.publish_drains([(oid, token)])
+            return taken
 
 
-def sweep(r, *, horizon: float) -> int:
-    """beat's webhook sweep: publish the hooks at the head of lines whose slots freed unannounced, and
-    every delivery due within `horizon`; returns how many."""
-    called = endpoints.call_stalled_lines(r, cap=get_settings().webhook_max_per_endpoint)
-    outbox.publish(called)
-    return len(called) + outbox.promote_due(r, horizon=horizon)
+def _others_waiting() -> bool:
+    """Whether tasks wait in the webhooks queue (with late acks, a worker holds no more than it runs)."""
+    with app.connection_or_acquire() as connection:
+        return connection.default_channel.queue_declare(WEBHOOKS_QUEUE).message_count > 0
 
 
 def _automatic_due(hook: dict, now: float) -> bool:
@@ -112,55 +130,49 @@ def _automatic_due(hook: dict, now: float) -> bool:
             and float(hook["next_at"]) <= now + DUE_SLACK_SECONDS)
 
 
-def _deliver_locked(r, hook_id: str, settings: Settings, lease: float) -> str:
-    hook = r.hgetall(hook_key(hook_id))
-    if not hook:
-        r.zrem(DUE, hook_id)
-        return "missing"
+def attempt(r, hook: dict, *, oid: str) -> str:
+    """Make the attempt a hook taken from origin `oid`'s line is due for, if any. Returns its state
+    afterwards, or why nothing was sent: `not-due` (it is due later) or `moved` (its URL changed to
+    another origin while it waited: it waits in that origin's line now)."""
+    settings = get_settings()
     manual = hook.get("manual", "")
     if not manual and not _automatic_due(hook, clock.timestamp()):
-        if hook["state"] == "pendiente" and hook["next_at"]:
-            # Published early (a duplicate, or a producer whose clock runs ahead of ours): due later.
-            r.zadd(DUE, {hook_id: float(hook["next_at"])})
-            return "not-due"
-        r.zrem(DUE, hook_id)
-        r.zrem(waiting_hooks_key(hook["pdv"]), hook_id)
-        return hook["state"]
+        return _not_due(r, hook)
     trigger = "manual" if manual else "automatic"
     try:
         pdv, endpoint = endpoints.load(r, hook["pdv"])
     except UnknownPointOfSale:
         pdv = endpoint = None
+    if pdv is not None and origin_lines.origin_id(pdv.webhook_url) != oid:
+        r.hset(hook_key(hook["id"]), "attempt_until", "")
+        outbox.offer(r, [hook["id"]])
+        return "moved"
     if endpoint is not None and trigger == "automatic" and endpoints.is_disabled(endpoint):
         _finish(r, hook, {"state": "fallido", "failure": f"endpoint disabled: {endpoint.disabled_reason}"},
                 record=None, due=None, manual="")
         return "fallido"
     started = clock.timestamp()
-    answer = _attempt(r, hook, pdv, endpoint, settings, lease)
-    if answer is None:
-        return _wait(r, hook)
+    answer = _attempt(pdv, endpoint, hook, settings)
     return _record(r, hook, pdv, endpoint, trigger, manual, started, answer)
 
 
-def _attempt(r, hook: dict, pdv: PointOfSale | None, endpoint: Endpoint | None, settings: Settings,
-             lease: float) -> Answer | None:
-    """Send the hook unless something stops it first; None when its origin is at its cap."""
+def _not_due(r, hook: dict) -> str:
+    """A hook offered early (a producer whose clock runs ahead of ours) goes back to the due set; one
+    already finished leaves it."""
+    due = float(hook["next_at"]) if hook["state"] == "pendiente" and hook["next_at"] else None
+    _finish(r, hook, {"state": hook["state"]}, record=None, due=due, manual="")
+    return "not-due" if due is not None else hook["state"]
+
+
+def _attempt(pdv: PointOfSale | None, endpoint: Endpoint | None, hook: dict, settings: Settings) -> Answer:
+    """Send the hook unless something stops it first."""
     if pdv is None:
         return _no_attempt("the point of sale no longer exists")
     try:
         check_webhook_url(pdv.webhook_url, development=settings.development)
     except BadWebhookUrl as exc:
         return _no_attempt(str(exc))
-    outbox.publish(endpoints.leave_line(r, hook, cap=settings.webhook_max_per_endpoint,
-                                        staying_for=pdv.webhook_url))
-    slot = endpoints.acquire_slot(r, pdv.webhook_url, hook["id"], cap=settings.webhook_max_per_endpoint,
-                                  lease=lease)
-    if slot is None:
-        return None
-    try:
-        return _send(pdv, endpoint, hook, settings)
-    finally:
-        outbox.publish(endpoints.release_slot(r, pdv.webhook_url, slot, cap=settings.webhook_max_per_endpoint))
+    return _send(pdv, endpoint, hook, settings)
 
 
 def _no_attempt(error: str) -> Answer:
@@ -179,13 +191,6 @@ def _send(pdv: PointOfSale, endpoint: Endpoint, hook: dict, settings: Settings) 
     client = _client(settings.webhook_private_networks, settings.webhook_connect_timeout,
                      settings.webhook_read_timeout)
     return client.post(pdv.webhook_url, hook["body"].encode("utf-8"), headers)
-
-
-def _wait(r, hook: dict) -> str:
-    """The hook waits in its origin's line and is sent when a slot frees for it; the due set brings it
-    back anyway after about two minutes, in case that call is lost."""
-    r.zadd(DUE, {hook["id"]: clock.timestamp() + webhook_line_recheck()})
-    return "waiting"
 
 
 def _record(r, hook: dict, pdv: PointOfSale | None, endpoint: Endpoint | None, trigger: str, manual: str,
@@ -226,22 +231,25 @@ def _record(r, hook: dict, pdv: PointOfSale | None, endpoint: Endpoint | None, t
         "response_bytes": answer.length,
         "error": answer.error,
     }
-    _finish(r, hook, fields, record=record, due=due, manual=manual)
-    count(r, "encola_webhook_deliveries", outcome="delivered" if outcome == "entregado" else "failed")
+    # One round trip for the outcome, its count and, on a success that ends a failing streak, the end.
+    pipe = r.pipeline(transaction=False)
+    _finish(pipe, hook, fields, record=record, due=due, manual=manual)
+    count(pipe, "encola_webhook_deliveries", outcome="delivered" if outcome == "entregado" else "failed")
+    if outcome == "entregado" and endpoint is not None and endpoint.last_failure:
+        endpoints.record_success(pipe, pdv.id)
+    pipe.execute()
     # The answer's excerpt goes to the operator's log only (the Redactor masks secret-looking text in it),
     # never into the attempt the client reads.
     log.info("webhook %s attempt %s: %s; answer %r", hook["id"], tries, answer.status or answer.error, answer.excerpt,
              extra={"hook": hook["id"], "pdv": hook["pdv"], "evento": hook.get("evento"), "state": state})
-    if pdv is not None:
+    if pdv is not None and outcome != "entregado":
         _update_health(r, pdv, endpoint, outcome, trigger, now, answer)
     return state
 
 
 def _update_health(r, pdv: PointOfSale, endpoint: Endpoint, outcome: str, trigger: str, now: float,
                    answer: Answer) -> None:
-    if outcome == "entregado":
-        endpoints.record_success(r, pdv.id)
-    elif outcome == "abandonar":
+    if outcome == "abandonar":
         endpoints.disable(r, pdv.id, f"{pdv.webhook_url} answered 410 Gone. Changing the webhook URL, or an "
                                      "operator, enables it again.", now=now)
     elif trigger == "automatic":
@@ -250,7 +258,6 @@ def _update_health(r, pdv: PointOfSale, endpoint: Endpoint, outcome: str, trigge
 
 
 def _finish(r, hook: dict, fields: dict, *, record: dict | None, due: float | None, manual: str) -> None:
-    outbox.publish(endpoints.leave_line(r, hook, cap=get_settings().webhook_max_per_endpoint))
     r.eval(
         _FINISH, 6, hook_key(hook["id"]), attempts_key(hook["id"]), DUE, waiting_hooks_key(hook["pdv"]),
         pdv_state_hooks_key(hook["pdv"], hook["state"]), pdv_state_hooks_key(hook["pdv"], fields["state"]),

@@ -1,6 +1,6 @@
-"""A point of sale's webhook endpoint: its signing secrets and their rotation, its health (disabled after
-failing for a day, enabled again by a new URL or an operator), and the cap on concurrent deliveries to
-one origin that keeps a slow receiver from taking every webhook worker.
+"""A point of sale's webhook endpoint: its signing secrets and their rotation, and its health (disabled
+after failing for a day, enabled again by a new URL or an operator). The cap on concurrent deliveries to
+one origin is webhook_dispatch/origin_lines.py's.
 
 The endpoint's state (secrets, disabled flag, the URL's failing streak) is one hash per point of sale,
 `pdv:<id>:endpoint`, which only this module writes; accounts keeps the point of sale's own settings.
@@ -8,22 +8,14 @@ The endpoint's state (secrets, disabled flag, the URL's failing streak) is one h
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-import time
 from dataclasses import dataclass, fields
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from accounts.points_of_sale import PointOfSale, UnknownPointOfSale, pdv_key
 from config import clock
 from config.keys import key
 from config.retry_policy import WEBHOOK_DISABLE_AFTER_SECONDS
-from webhook_dispatch.outbox import DELIVERY_LEASE_SECONDS, DUE, hook_key
 from webhook_dispatch.signing import new_webhook_secret
-
-# Every origin's line that may hold waiting hooks, for the line sweep (which drops the lines it finds empty).
-LINES = key("endpoints", "lines")
 
 # How long the previous secret keeps signing after a rotation, by default (Svix uses the same day).
 ROTATION_GRACE_SECONDS = 24 * 3600.0
@@ -247,130 +239,3 @@ def describe(pdv: PointOfSale, endpoint: Endpoint) -> dict:
 def status(r, pdv_id: str) -> dict:
     """`describe` of the point of sale's endpoint. Raises UnknownPointOfSale."""
     return describe(*load(r, pdv_id))
-
-
-# Concurrency per origin
-
-def origin(url: str) -> str:
-    """scheme://host:port: the unit the cap protects, whichever points of sale share it."""
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
-
-
-def _endpoint_key(url: str, part: str) -> str:
-    return key("endpoint", hashlib.sha256(origin(url).encode()).hexdigest()[:24], part)
-
-
-# Slots are members scored by when their lease ends, in real seconds: the clock of development moves
-# schedules, not the time a request really takes. While the origin is busy, hooks wait in its line in
-# the order they first came (their place is kept), and a hook takes a free slot only if no hook that
-# came before it is still waiting: under load an origin gets its hooks in order, `encolado` before
-# `emitido`. The hook remembers which line it is in, so that it can leave it whatever becomes of it.
-_ACQUIRE = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-local free = tonumber(ARGV[2]) - redis.call('ZCARD', KEYS[1])
-local place = redis.call('ZRANK', KEYS[2], ARGV[6])
-if not place then place = redis.call('ZCARD', KEYS[2]) end
-if place >= free then
-  redis.call('ZADD', KEYS[2], 'NX', ARGV[1], ARGV[6])
-  redis.call('EXPIRE', KEYS[2], 86400)
-  redis.call('HSET', KEYS[3], 'waiting_in', KEYS[2])
-  redis.call('SADD', KEYS[4], KEYS[2])
-  return 0
-end
-redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-redis.call('ZREM', KEYS[2], ARGV[6])
-redis.call('HDEL', KEYS[3], 'waiting_in')
-return 1
-"""
-
-# The hooks a release calls are leased in the due set (ARGV[4], due-set time): if the call is lost, the
-# promoter publishes them again when the lease runs out, and the line sweep leaves them alone until then.
-_RELEASE = """
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-local free = tonumber(ARGV[3]) - redis.call('ZCARD', KEYS[1])
-if free <= 0 then return {} end
-local called = redis.call('ZRANGE', KEYS[2], 0, free - 1)
-for _, hook in ipairs(called) do redis.call('ZADD', KEYS[3], 'XX', ARGV[4], hook) end
-return called
-"""
-
-# The line sweep: a line whose slots freed without a release calling it (their holder died, its lease
-# ran out) would wait for its hooks' two-minute second look. For every line with free slots, call the
-# hooks at its head that no release called within a lease (their due-set score is further off).
-_CALL_STALLED = """
-local now, leased = tonumber(ARGV[1]), tonumber(ARGV[3])
-local called = {}
-for _, waiting in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if redis.call('ZCARD', waiting) == 0 then
-    redis.call('SREM', KEYS[1], waiting)
-  else
-    local slots = string.sub(waiting, 1, -8) .. 'slots'
-    redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
-    local free = tonumber(ARGV[2]) - redis.call('ZCARD', slots)
-    if free > 0 then
-      for _, hook in ipairs(redis.call('ZRANGE', waiting, 0, free - 1)) do
-        local due = redis.call('ZSCORE', KEYS[2], hook)
-        if due and tonumber(due) > leased then
-          redis.call('ZADD', KEYS[2], leased, hook)
-          called[#called + 1] = hook
-        end
-      end
-    end
-  end
-end
-return called
-"""
-
-
-def acquire_slot(r, url: str, hook_id: str, *, cap: int, lease: float) -> str | None:
-    """A token for one delivery to `url`'s origin, or None when the hook must wait in the origin's line
-    (`cap` deliveries under way, or hooks ahead of it). A slot whose holder died frees itself after
-    `lease` seconds."""
-    token = secrets.token_hex(8)
-    now = time.time()
-    if r.eval(_ACQUIRE, 4, _endpoint_key(url, "slots"), _endpoint_key(url, "waiting"), hook_key(hook_id), LINES,
-              repr(now), cap, repr(now + lease), token, int(lease) + 1, hook_id):
-        return token
-    return None
-
-
-def release_slot(r, url: str, token: str, *, cap: int) -> list[str]:
-    """Free the slot; returns the hooks at the head of the origin's line that the free slots can take,
-    to be sent now."""
-    return _release(r, _endpoint_key(url, "slots"), _endpoint_key(url, "waiting"), token, cap)
-
-
-def leave_line(r, hook: dict, *, cap: int, staying_for: str | None = None) -> list[str]:
-    """Take a hook out of the line it waits in: it will not be sent (it finished, or its endpoint is
-    disabled), or it now goes to another origin than `staying_for`'s (its URL changed). Returns the hooks
-    at the head of that line that free slots can take now: the place it gave up may have been what held
-    them, and no slot release will tell them."""
-    waiting = hook.get("waiting_in")
-    if not waiting or (staying_for is not None and waiting == _endpoint_key(staying_for, "waiting")):
-        return []
-    pipe = r.pipeline()
-    pipe.zrem(waiting, hook["id"])
-    pipe.hdel(hook_key(hook["id"]), "waiting_in")
-    removed, _ = pipe.execute()
-    if not removed:  # it had left already (a slot took it out of the line)
-        return []
-    # The line's own origin (the hook's URL may have changed since it joined); no token: this frees no
-    # slot, it only reads who the free ones can take.
-    slots = waiting.removesuffix("waiting") + "slots"
-    return _release(r, slots, waiting, "", cap)
-
-
-def _release(r, slots: str, waiting: str, token: str, cap: int) -> list[str]:
-    return r.eval(_RELEASE, 3, slots, waiting, DUE, token, repr(time.time()), cap,
-                  repr(clock.timestamp() + DELIVERY_LEASE_SECONDS))
-
-
-def call_stalled_lines(r, *, cap: int) -> list[str]:
-    """The hooks at the head of lines whose slots freed with nobody calling them, leased in the due set;
-    to be published now."""
-    return r.eval(_CALL_STALLED, 2, LINES, DUE, repr(time.time()), cap,
-                  repr(clock.timestamp() + DELIVERY_LEASE_SECONDS))

@@ -3,8 +3,10 @@ state change it reports, so a change is never without its webhook and a webhook 
 
 A stored hook is a hash (`hook:{id}`: the body's bytes, state `pendiente` | `entregado` | `fallido`,
 automatic attempts made, when the next one is due, a pending manual request) and a list of its attempts.
-Its id sits in the due set while an attempt is to come, in its point of sale's waiting set until it is
-delivered or has failed (what producers/limits.py counts), and in the indices per point of sale, per
+Its id sits in the due set until its attempt is due and while it is being sent, in its origin's line
+from when it is due until a drain takes it (webhook_dispatch/origin_lines.py), in its point of sale's
+waiting set until it is delivered or has failed (what producers/limits.py counts), and in the indices
+per point of sale, per
 point of sale and state, and per external_reference for the log (each by creation time). A finished
 hook is kept ENCOLA_WEBHOOK_RETENTION_DAYS after its last attempt; the indices drop hooks created
 longer ago than that. The finished hooks of a comprobante that retention removes go with it
@@ -13,17 +15,22 @@ longer ago than that. The finished hooks of a comprobante that retention removes
 
 from __future__ import annotations
 
-from config import clock, due_tasks
+from accounts.points_of_sale import pdv_key
+from config import clock
+from config.after_commit import left_to_promoter
+from config.celery_app import app
+from config.due_sets import claim_due
 from config.keys import key
 from config.settings import get_settings
+from webhook_dispatch import origin_lines
 from webhook_dispatch.events import Event
+from webhook_dispatch.origin_lines import Waiting
 
 DUE = key("hooks", "due")
 STATES = ("pendiente", "entregado", "fallido")
-DELIVER_TASK = "encola.webhooks.deliver"
-# How long a published delivery may wait in the broker before the promoter publishes it again (a lost
-# publish, a worker killed with it prefetched); once an attempt starts, the attempt's own lease holds it
-# (webhook_dispatch.delivery). A duplicate publish is harmless: the hook's lock and state stop it.
+DRAIN_TASK = "encola.webhooks.drain_origin"
+# How long a committed hook may wait for its offer to its origin's line before the sweep offers it (the
+# process that committed it died, or Redis failed it): the offer takes it out of the due set.
 DELIVERY_LEASE_SECONDS = 30.0
 
 
@@ -98,7 +105,7 @@ def send(r, event: Event, *, manual: bool = False) -> None:
     pipe = r.pipeline()
     stage(pipe, event, manual=manual)
     pipe.execute()
-    publish([event.hook_id])
+    publish(r, [event.hook_id])
 
 
 # Marks a stored hook for one manual attempt, and brings it due now (never later than it already was).
@@ -113,31 +120,72 @@ return 1
 
 
 def request_manual(r, hook_ids: list[str]) -> list[str]:
-    """Ask for one manual attempt of each stored hook now; returns the ids that exist and were published."""
+    """Ask for one manual attempt of each stored hook now; returns the ids that exist and were offered."""
     now = clock.timestamp()
     requested = [
         hook_id for hook_id in hook_ids
         if r.eval(_REQUEST_MANUAL, 3, hook_key(hook_id), DUE, attempts_key(hook_id),
                   repr(now), DELIVERY_LEASE_SECONDS, hook_id)
     ]
-    publish(requested)
+    publish(r, requested)
     return requested
 
 
-def publish(hook_ids, *, eta_seconds: dict[str, float] | None = None) -> None:
-    """Send delivery tasks; a lost publish is repaired by the promoter when the lease runs out."""
-    due_tasks.publish(DELIVER_TASK, hook_ids, what="deliveries", eta_seconds=eta_seconds)
+def publish(r, hook_ids: list[str]) -> None:
+    """Offer committed hooks that are due to their origins' lines, and publish the drains that starts (at
+    most one per origin). A failure leaves them in the due set, where the sweep finds them when the lease
+    taken at their commit runs out."""
+    if not hook_ids:
+        return
+    with left_to_promoter(f"{len(hook_ids)} deliveries"):
+        offer(r, hook_ids)
 
 
-def promote_due(r, *, horizon: float) -> int:
-    """Publish every delivery due within `horizon`; returns how many."""
-    return due_tasks.promote_due(r, DUE, DELIVER_TASK, horizon=horizon, lease=DELIVERY_LEASE_SECONDS,
-                                 what="deliveries")
+def offer(r, hook_ids: list[str]) -> int:
+    """Offer stored hooks to their origins' lines now; returns how many drains it published."""
+    pipe = r.pipeline(transaction=False)
+    for hook_id in hook_ids:
+        pipe.hmget(hook_key(hook_id), "pdv", "created", "next_at", "manual")
+    hooks = [(hook_id, *fields) for hook_id, fields in zip(hook_ids, pipe.execute())]
+    pdvs = sorted({pdv for _, pdv, *_ in hooks if pdv})
+    for pdv_id in pdvs:
+        pipe.hget(pdv_key(pdv_id), "webhook_url")
+    urls = dict(zip(pdvs, pipe.execute()))
+    waiting = [
+        Waiting(hook_id=hook_id, hook_key=hook_key(hook_id), url=urls.get(pdv or ""), pdv_id=pdv or "",
+                score=float(manual or next_at or created or 0), urgent=bool(manual))
+        for hook_id, pdv, created, next_at, manual in hooks
+    ]
+    started = origin_lines.offer(r, DUE, waiting, cap=get_settings().webhook_max_per_endpoint)
+    publish_drains(started)
+    return len(started)
+
+
+def publish_drains(drains: list[tuple[str, str]]) -> None:
+    """Send a drain task for each (origin id, token); a lost one frees its slot after its start lease."""
+    if not drains:
+        return
+    with left_to_promoter(f"{len(drains)} webhook drains"), app.producer_or_acquire() as producer:
+        for oid, token in drains:
+            app.send_task(DRAIN_TASK, args=[oid, token], producer=producer)
+
+
+def promote_due(r) -> int:
+    """Offer every hook whose attempt is due now, and start a drain wherever hooks wait with none live;
+    returns how many hooks and drains."""
+    claimed = claim_due(r, DUE, now=clock.timestamp(), horizon=0, lease=DELIVERY_LEASE_SECONDS)
+    offered = [hook_id for hook_id, _ in claimed]
+    if offered:
+        offer(r, offered)
+    restarted = origin_lines.restart_stalled(r, DUE, cap=get_settings().webhook_max_per_endpoint)
+    publish_drains(restarted)
+    return len(offered) + len(restarted)
 
 
 def pending_count(r) -> int:
-    """Deliveries waiting for their next attempt (the webhook backlog)."""
-    return r.zcard(DUE)
+    """Deliveries waiting for their next attempt, being made, or waiting in their origins' lines (the
+    webhook backlog)."""
+    return r.zcard(DUE) + origin_lines.waiting_count(r)
 
 
 def finished_hooks(r, comprobantes: list[tuple[str, str, str]]) -> dict[str, list[str]]:
