@@ -29,6 +29,7 @@ from comprobantes.validation import Accepted
 from config import clock
 from config.keys import key
 from config.metrics import count
+from config.one_call import Writes
 from config.settings import get_settings
 from webhook_dispatch import outbox
 from webhook_dispatch.events import Event, build_event
@@ -259,8 +260,11 @@ class Store:
 
         def stage(pipe):
             held = self._holders(references) if pdv.idempotent_submission else {}
+            writes = Writes()
+            chosen = self._stage_news(writes, news, held, idempotent=pdv.idempotent_submission)
             pipe.multi()
-            return self._stage_news(pipe, news, held, idempotent=pdv.idempotent_submission)
+            writes.send(pipe)
+            return chosen
 
         chosen = self.r.transaction(stage, *references.values(), value_from_callable=True)
         created = {new.id: new for new in news}

@@ -30,6 +30,7 @@ from config.redis_client import get_redis
 from config.settings import get_settings
 from emission.schedule import kick_if_due
 from config.metrics import count
+from config.one_call import Writes
 from producers import quota
 from producers.access import BAD_CREDENTIALS, point_of_sale
 from producers.limits import Room, read_waiting
@@ -202,14 +203,16 @@ class Submission:
             _retried(outcome, news[index].record(), accepted)
         errors = [build_event(pdv_id=self.pdv.id, evento="error", external_reference=reference, intento=1,
                               msg=messages) for reference, messages in decision.rejections]
-        pipe.multi()
-        Store.stage_news(pipe, news)
+        writes = Writes()
+        Store.stage_news(writes, news)
         if news:
-            quota.stage_take(pipe, self.pdv, self.today, len(news))
+            quota.stage_take(writes, self.pdv, self.today, len(news))
         for event in errors:
-            outbox.stage(pipe, event)
+            outbox.stage(writes, event)
         if decision.dropped:
-            count(pipe, "encola_error_hooks_dropped", decision.dropped, pdv=self.pdv.id)
+            count(writes, "encola_error_hooks_dropped", decision.dropped, pdv=self.pdv.id)
+        pipe.multi()
+        writes.send(pipe)
         return news, [new.event for new in news if new.event is not None] + errors
 
     def _place(self, item: _Item, decision: _Decision) -> None:
