@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 
 from redis.commands.core import CoreCommands
+from redis.connection import Encoder
 
 _REPLAY = """
 for _, command in ipairs(cjson.decode(ARGV[1])) do
@@ -27,11 +28,13 @@ return 0
 """
 
 
+_ENCODER = Encoder("utf-8", "strict", False)
+
+
 def _text(arg) -> str:
-    """An argument as redis-py's encoder sends it (its flags, such as ZADD's LT, are bytes)."""
-    if isinstance(arg, str):
-        return arg
-    return arg.decode() if isinstance(arg, bytes) else str(arg)
+    """An argument as redis-py's encoder sends it: numbers by their repr, flags such as ZADD's LT from
+    bytes, and a None or a bool refused (DataError) as a pipeline would refuse it."""
+    return arg if isinstance(arg, str) else _ENCODER.encode(arg).decode()
 
 
 class Writes(CoreCommands):
