@@ -122,10 +122,7 @@ def submit(args) -> int:
             for item in chunk:
                 if isinstance(item, dict):
                     item = {k: v for k, v in item.items() if k in ("cliente", "comprobante")}
-                outcome = submission.submit(item)
-                if outcome.problems and outcome.notify:
-                    submission.notify(outcome.reference, [p.text for p in outcome.problems])
-                outcomes.append(outcome)
+                outcomes.append(submission.submit(item))
             submission.finish()
             for outcome in outcomes:
                 if outcome.problems:

@@ -29,6 +29,7 @@ from comprobantes.validation import Accepted
 from config import clock
 from config.keys import key
 from config.metrics import count
+from config.one_call import Writes
 from config.settings import get_settings
 from webhook_dispatch import outbox
 from webhook_dispatch.events import Event, build_event
@@ -205,10 +206,13 @@ class NewRecord:
     raw: dict
     audit: dict
     event: Event | None
+    written: Record | None = None
 
     def record(self) -> "Record":
-        """The record as written, without reading it back."""
-        return Record.from_redis({name: str(value) for name, value in self.raw.items()})
+        """The record as written, without reading it back (built once: its event and its answer read it)."""
+        if self.written is None:
+            self.written = Record.from_redis({name: str(value) for name, value in self.raw.items()})
+        return self.written
 
 
 class Store:
@@ -251,25 +255,22 @@ class Store:
         earlier item of the same call takes) is not queued again: that comprobante comes back, not new,
         and nothing is notified.
         """
-        first_seq = self.r.incrby(key("seq", "cbte"), len(items)) - len(items) + 1
-        news = [self.prepare(pdv, accepted, lote_ref=lote_ref, notify=notify, instant=instant, seq=first_seq + n)
-                for n, (accepted, lote_ref) in enumerate(items)]
+        news = self.prepare_many(pdv, items, notify=notify, instant=instant)
         references = {new.raw["external_reference"]: ref_key(pdv.id, new.raw["external_reference"]) for new in news}
 
         def stage(pipe):
             held = self._holders(references) if pdv.idempotent_submission else {}
+            writes = Writes()
+            chosen = self._stage_news(writes, news, held, idempotent=pdv.idempotent_submission)
             pipe.multi()
-            return self._stage_news(pipe, news, held, idempotent=pdv.idempotent_submission)
+            writes.send(pipe)
+            return chosen
 
         chosen = self.r.transaction(stage, *references.values(), value_from_callable=True)
         created = {new.id: new for new in news}
-        outbox.publish(self.r, [created[rid].event.hook_id for rid, is_new in chosen if is_new and created[rid].event])
-        for rid, is_new in chosen:
-            if is_new:
-                new = created[rid]
-                log.info("comprobante %s accepted (%s) in lane %s, due %s", rid, new.raw["external_reference"],
-                         new.lane, new.raw["fecha"], extra={"comprobante": rid, "pdv": pdv.id, "lane": new.lane,
-                                                            "external_reference": new.raw["external_reference"]})
+        fresh = [created[rid] for rid, is_new in chosen if is_new]
+        outbox.publish(self.r, [new.event.hook_id for new in fresh if new.event])
+        log_accepted(fresh)
         existing = {rec.id: rec for rec in self.get_many([rid for rid, is_new in chosen if not is_new])}
         return [(created[rid].record() if is_new else existing[rid], is_new) for rid, is_new in chosen]
 
@@ -277,17 +278,18 @@ class Store:
     def _stage_news(cls, pipe, news: list["NewRecord"], held: dict[str, str], *,
                     idempotent: bool) -> list[tuple[str, bool]]:
         """Stage each new comprobante whose reference no live one holds; (its id or the holder's, is new)."""
-        chosen, stored = [], {}
+        chosen, stored, fresh = [], {}, []
         for new in news:
             reference = new.raw["external_reference"]
             holder = held.get(reference) or stored.get(reference)
             if holder:
                 chosen.append((holder, False))
                 continue
-            cls.stage_new(pipe, new)
             if idempotent:
                 stored[reference] = new.id
             chosen.append((new.id, True))
+            fresh.append(new)
+        cls.stage_news(pipe, fresh)
         return chosen
 
     def _holders(self, references: dict[str, str]) -> dict[str, str]:
@@ -297,6 +299,15 @@ class Store:
         for index in references.values():
             pipe.zrange(index, 0, 0)
         return {reference: ids[0] for reference, ids in zip(references, pipe.execute()) if ids}
+
+    def prepare_many(self, pdv: PointOfSale, items: list[tuple[Accepted, str]], *, notify: bool = True,
+                     instant: bool = False) -> list["NewRecord"]:
+        """prepare() for each (accepted, lote reference), their ids taken in one round trip."""
+        if not items:
+            return []
+        first_seq = self.r.incrby(key("seq", "cbte"), len(items)) - len(items) + 1
+        return [self.prepare(pdv, accepted, lote_ref=lote_ref, notify=notify, instant=instant, seq=first_seq + n)
+                for n, (accepted, lote_ref) in enumerate(items)]
 
     def prepare(self, pdv: PointOfSale, accepted: Accepted, *, lote_ref: str = "", origin: str = "",
                 abono_base: str = "", notify: bool = True, instant: bool = False,
@@ -325,24 +336,43 @@ class Store:
         new.event = event_for(new.record(), INITIAL_EVENT, intento=1, msg=[])
         return new
 
+    @classmethod
+    def stage_new(cls, pipe, new: "NewRecord") -> None:
+        cls.stage_news(pipe, [new])
+
     @staticmethod
-    def stage_new(pipe, new: "NewRecord") -> None:
-        pdv, rid, seq = new.pdv, new.id, new.seq
-        pipe.hset(cbte_key(rid), mapping=new.raw)
-        count(pipe, "encola_comprobantes_accepted", pdv=pdv.id)
-        pipe.rpush(audit_key(rid), to_json(new.audit))
-        pipe.zadd(ref_key(pdv.id, new.raw["external_reference"]), {rid: seq})
-        queued = pending_score(new.fecha, seq)
-        pipe.zadd(state_key(pdv.id, INITIAL), {rid: queued})
-        pipe.zadd(queue_tipo_key(pdv.id, INITIAL, new.raw["cbte_tipo"]), {rid: queued})
-        pipe.zadd(fecha_key(pdv.id, new.raw["fecha"]), {rid: seq})
-        pipe.zadd(all_key(pdv.id), {rid: seq})
-        pipe.zadd(pending_key(new.lane), {rid: queued})
-        pipe.hset(key("lane", new.lane), mapping={"pdv": pdv.id, "cuit": pdv.cuit, "pto_vta": pdv.pto_vta,
+    def stage_news(pipe, news: list["NewRecord"]) -> None:
+        """Stage new comprobantes: each one's record and audit entry, and one command per index they go
+        into (most are shared by a batch: its point of sale's, its lane's), then their `encolado` hooks."""
+        indices: dict[str, dict[str, int]] = {}
+        lanes: dict[str, NewRecord] = {}
+        accepted: dict[str, int] = {}
+        for new in news:
+            pdv, rid, seq = new.pdv, new.id, new.seq
+            pipe.hset(cbte_key(rid), mapping=new.raw)
+            pipe.rpush(audit_key(rid), to_json(new.audit))
+            queued = pending_score(new.fecha, seq)
+            for index, score in ((ref_key(pdv.id, new.raw["external_reference"]), seq),
+                                 (state_key(pdv.id, INITIAL), queued),
+                                 (queue_tipo_key(pdv.id, INITIAL, new.raw["cbte_tipo"]), queued),
+                                 (fecha_key(pdv.id, new.raw["fecha"]), seq), (all_key(pdv.id), seq),
+                                 (pending_key(new.lane), queued)):
+                indices.setdefault(index, {})[rid] = score
+            if new.lane not in lanes or new.fecha < lanes[new.lane].fecha:
+                lanes[new.lane] = new
+            accepted[pdv.id] = accepted.get(pdv.id, 0) + 1
+        for index, members in indices.items():
+            pipe.zadd(index, members)
+        for lane, new in lanes.items():
+            pdv = new.pdv
+            pipe.hset(key("lane", lane), mapping={"pdv": pdv.id, "cuit": pdv.cuit, "pto_vta": pdv.pto_vta,
                                                   "cbte_tipo": new.raw["cbte_tipo"]})
-        pipe.zadd(LANES_DUE, {new.lane: clock.start_of_day_ar(new.fecha)}, lt=True)
-        if new.event is not None:
-            outbox.stage(pipe, new.event)
+            pipe.zadd(LANES_DUE, {lane: clock.start_of_day_ar(new.fecha)}, lt=True)
+        for pdv_id, amount in accepted.items():
+            count(pipe, "encola_comprobantes_accepted", amount, pdv=pdv_id)
+        for new in news:
+            if new.event is not None:
+                outbox.stage(pipe, new.event)
 
     # Transitions used by the emitter
 
@@ -388,6 +418,14 @@ class Store:
             pipe.zadd(FINISHED_KEY, {record.id: now})
         pipe.rpush(audit_key(record.id), to_json({"at": now, "estado": new_state, **audit}))
         stage_outcome(pipe, record, new_state)
+
+
+def log_accepted(news: list[NewRecord]) -> None:
+    """Log each comprobante a committed transaction accepted."""
+    for new in news:
+        log.info("comprobante %s accepted (%s) in lane %s, due %s", new.id, new.raw["external_reference"],
+                 new.lane, new.raw["fecha"], extra={"comprobante": new.id, "pdv": new.pdv.id, "lane": new.lane,
+                                                    "external_reference": new.raw["external_reference"]})
 
 
 def _stage_changes(pipe, records: list[Record], change) -> tuple[list[str], list[Event]]:

@@ -14,6 +14,7 @@ another URL is refused rather than notified somewhere the client did not ask for
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import urlsplit
 
 from marshmallow import ValidationError
@@ -25,7 +26,7 @@ from comprobantes.document_links import DocumentLinks
 from comprobantes.schemas import Fecha
 from config.redis_client import get_redis
 from producers.access import BAD_CREDENTIALS, point_of_sale
-from producers.submission import CREDENTIALS, Submission, pdv_refusal, standing
+from producers.submission import CREDENTIALS, Outcome, Submission, pdv_refusal, standing
 
 MAX_BATCH = 100  # lotes_encola
 MAX_LOTE = 500  # legacy lotes
@@ -66,11 +67,8 @@ def enqueue_batch(body) -> dict:
     for order, item in enumerate(body["requests"]):
         foreign = [P.BATCH_CREDENTIALS(f"El {name} del request no se corresponde con las credenciales del lote.")
                    for name in foreign_credentials(item, body)]
-        outcome = submission.submit(item, found=tuple(foreign))
-        outcomes.append(outcome)
-        if outcome.problems and outcome.notify and not foreign:
-            submission.notify(outcome.reference, answers.batch_item_refused(order, outcome.problems,
-                                                                             outcome.reference)["errores"])
+        wording = None if foreign else partial(_batch_wording, order)
+        outcomes.append(submission.submit(item, found=tuple(foreign), wording=wording))
     submission.finish()
     links = DocumentLinks(r)
     response = [answers.batch_item_queued(standing(outcome.record, links)) if outcome.record is not None
@@ -78,6 +76,14 @@ def enqueue_batch(body) -> dict:
                 for order, outcome in enumerate(outcomes)]
     accepted = sum(outcome.record is not None for outcome in outcomes)
     return answers.batch(response, _summary(len(response), accepted))
+
+
+def _batch_wording(order: int, outcome: Outcome) -> list[str]:
+    return answers.batch_item_refused(order, outcome.problems, outcome.reference)["errores"]
+
+
+def _lote_wording(row: int, outcome: Outcome) -> list[str]:
+    return [answers.in_lote(row, p.text) for p in outcome.problems]
 
 
 def _summary(sent: int, accepted: int) -> list[Problem]:
@@ -116,10 +122,8 @@ def enqueue_lotes(body) -> dict:
                                    f"corresponde con sus credenciales. No se enviará a generar" for name in wrong]))
                 continue
             item, lote_ref, found = _lote_item(item, start)
-        outcome = submission.submit(item, lote_ref=lote_ref, found=tuple(found))
-        rows.append((row, outcome))
-        if outcome.problems and outcome.notify:
-            submission.notify(outcome.reference, [answers.in_lote(row, p.text) for p in outcome.problems])
+        rows.append((row, submission.submit(item, lote_ref=lote_ref, found=tuple(found),
+                                            wording=partial(_lote_wording, row))))
     submission.finish()
     procesados, validaciones = 0, []
     for row, result in rows:

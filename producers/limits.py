@@ -38,12 +38,17 @@ def hook_cap(pdv: PointOfSale) -> int:
     return pdv.max_waiting_hooks or get_settings().max_waiting_hooks
 
 
-def waiting(r, pdv_id: str) -> tuple[int, int]:
-    """(comprobantes waiting, hooks waiting) of a point of sale."""
-    pipe = r.pipeline(transaction=False)
+def read_waiting(pipe, pdv_id: str) -> None:
+    """Queue on `pipe` the reads of what a point of sale holds waiting: three results, for Room.of."""
     for state in WAITING_STATES:
         pipe.zcard(state_key(pdv_id, state))
     pipe.zcard(waiting_hooks_key(pdv_id))
+
+
+def waiting(r, pdv_id: str) -> tuple[int, int]:
+    """(comprobantes waiting, hooks waiting) of a point of sale."""
+    pipe = r.pipeline(transaction=False)
+    read_waiting(pipe, pdv_id)
     encolados, procesando, hooks = pipe.execute()
     return encolados + procesando, hooks
 
@@ -56,9 +61,10 @@ class Room:
     hooks: int
 
     @classmethod
-    def read(cls, r, pdv: PointOfSale) -> "Room":
-        comprobantes, hooks = waiting(r, pdv.id)
-        return cls(comprobante_cap(pdv) - comprobantes, hook_cap(pdv) - hooks)
+    def of(cls, pdv: PointOfSale, waiting: list[int]) -> "Room":
+        """From the three results of read_waiting."""
+        encolados, procesando, hooks = waiting
+        return cls(comprobante_cap(pdv) - encolados - procesando, hook_cap(pdv) - hooks)
 
     def refusal(self, pdv: PointOfSale) -> Problem | None:
         """Why one more comprobante (and its `encolado` hook) does not fit, or None."""

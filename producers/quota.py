@@ -15,28 +15,21 @@ from config.keys import key
 
 KEEP_SECONDS = 70 * 86400  # a month's count outlives the month, for whoever reads it afterwards
 
-# Check and take one unit in one step, so concurrent submissions never exceed the quota.
-_RESERVE = """
-local quota = tonumber(ARGV[1])
-if quota > 0 and tonumber(redis.call('GET', KEYS[1]) or '0') >= quota then return 0 end
-redis.call('INCR', KEYS[1])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return 1
-"""
-
 
 def month_key(pdv: PointOfSale, today: date) -> str:
     return key("pdv", pdv.id, "quota", today.strftime("%Y-%m"))
 
 
-def reserve(r, pdv: PointOfSale, today: date) -> bool:
-    """Take one unit of this month's quota; False when it is used up."""
-    return bool(r.eval(_RESERVE, 1, month_key(pdv, today), pdv.monthly_quota, KEEP_SECONDS))
+def exhausted(pdv: PointOfSale, used: int) -> bool:
+    """Whether a point of sale that has used `used` units this month may queue no more."""
+    return 0 < pdv.monthly_quota <= used
 
 
-def release(r, pdv: PointOfSale, today: date, units: int = 1) -> None:
-    """Give back units that bought nothing (the comprobante was already queued, or was not stored)."""
-    r.decrby(month_key(pdv, today), units)
+def stage_take(pipe, pdv: PointOfSale, today: date, units: int) -> None:
+    """Add to an open MULTI the units of this month's quota that the comprobantes it stores take. The
+    caller WATCHes month_key while it decides, so concurrent submissions never pass the quota together."""
+    pipe.incrby(month_key(pdv, today), units)
+    pipe.expire(month_key(pdv, today), KEEP_SECONDS)
 
 
 def used(r, pdv: PointOfSale, today: date) -> int:

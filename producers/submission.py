@@ -13,6 +13,7 @@ the other one's data. With the setting off, every request is queued, as TusFactu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -22,18 +23,19 @@ from comprobantes import problems as P
 from comprobantes.answers import Problem, Standing
 from comprobantes.document_links import DocumentLinks
 from comprobantes.rules import reference_of
-from comprobantes.store import Record, Store
+from comprobantes.store import NewRecord, Record, Store, log_accepted, ref_key
 from comprobantes.validation import Accepted, check_item
 from config import clock
 from config.redis_client import get_redis
 from config.settings import get_settings
 from emission.schedule import kick_if_due
 from config.metrics import count
+from config.one_call import Writes
 from producers import quota
 from producers.access import BAD_CREDENTIALS, point_of_sale
-from producers.limits import Room
+from producers.limits import Room, read_waiting
 from webhook_dispatch import outbox
-from webhook_dispatch.events import build_event
+from webhook_dispatch.events import Event, build_event
 
 CREDENTIALS = frozenset({"apikey", "apitoken", "usertoken"})
 # Dates a queued comprobante may change (cambiar_fecha_encolado) without becoming another comprobante.
@@ -75,96 +77,179 @@ class Outcome:
     notify: bool = False
 
 
+def plain_wording(outcome: Outcome) -> list[str]:
+    """The messages of an `error` webhook: its problems' texts as they are."""
+    return [problem.text for problem in outcome.problems]
+
+
+@dataclass
+class _Item:
+    """One submitted item: its outcome, what passed validation (None when it did not) and how its `error`
+    webhook words its problems (None: it gets none)."""
+
+    outcome: Outcome
+    accepted: Accepted | None
+    lote_ref: str
+    wording: Callable[[Outcome], list[str]] | None
+
+
+@dataclass
+class _Decision:
+    """What one attempt at storing a request decided from one reading of Redis."""
+
+    held: dict  # external_reference → the live comprobante holding it (idempotent submission)
+    room: Room
+    used: int  # this month's quota used before this request
+    taken: int = 0  # quota and room this request takes
+    news: list = field(default_factory=list)  # (Outcome, Accepted, lote_ref) to store
+    repeats: list = field(default_factory=list)  # (Outcome, Accepted, index in news of the same reference)
+    first: dict = field(default_factory=dict)  # external_reference → its index in news
+    rejections: list = field(default_factory=list)  # (external_reference, messages) for `error` webhooks
+    dropped: int = 0  # `error` webhooks not stored: the hooks waiting were at their cap
+
+
 @dataclass
 class Submission:
-    """Items of one request submitted to one point of sale. Each is judged as it comes; those that pass
-    are stored together by `finish()` (one transaction), which also sends the rejections' webhooks and
-    wakes the lanes: an Outcome's `record` and late `problems` are known only after it."""
+    """Items of one request submitted to one point of sale. `submit` judges each as it comes; `finish()`
+    decides, in the items' order, which are retries, which meet a cap or the quota and which `error`
+    webhooks fit, and stores it all in one transaction: an Outcome's `record` and late `problems` are
+    known only after it."""
 
     r: object
     pdv: PointOfSale
     today: date = field(default_factory=clock.today_ar)
-    due_lanes: dict = field(default_factory=dict)  # lane → when its earliest new comprobante falls due
-    rejections: list = field(default_factory=list)  # (external_reference, messages) for `error` webhooks
-    pending: list = field(default_factory=list)  # (Outcome, Accepted, lote_ref) to be stored by finish()
-    room: Room | None = None  # what the point of sale may still hold waiting, read at its first need
+    items: list = field(default_factory=list)
 
-    def _room(self) -> Room:
-        if self.room is None:
-            self.room = Room.read(self.r, self.pdv)
-        return self.room
-
-    def submit(self, item, *, lote_ref: str = "", found: tuple[Problem, ...] = ()) -> Outcome:
+    def submit(self, item, *, lote_ref: str = "", found: tuple[Problem, ...] = (),
+               wording: Callable[[Outcome], list[str]] | None = plain_wording) -> Outcome:
         """Judge one item; `found` are problems the caller already saw in it (its batch's rules)."""
         checked = check_item(item, self.pdv, today=self.today, envelope=CREDENTIALS, submitted=True)
         if found or checked.problems:
-            return Outcome(checked.external_reference, [*found, *checked.problems], notify=not checked.basic_failure)
-        accepted = checked.accepted
-        if self.pdv.idempotent_submission:
-            # A retry is answered before the quota is consulted: it buys nothing new.
-            existing = Store(self.r).by_reference(self.pdv.id, accepted.external_reference)
-            if existing:
-                return self._retried(existing[0], accepted)
-        full = self._room().refusal(self.pdv)
-        if full is not None:
-            return Outcome(accepted.external_reference, [full], notify=True)
-        if not quota.reserve(self.r, self.pdv, self.today):
-            problem = P.QUOTA(f"Se alcanzo el cupo mensual de {self.pdv.monthly_quota} comprobantes de tu suscripcion; "
-                              f"este comprobante no se encolara.")
-            return Outcome(accepted.external_reference, [problem], notify=True)
-        self._room().take_comprobante()
-        outcome = Outcome(accepted.external_reference)
-        self.pending.append((outcome, accepted, lote_ref))
+            outcome = Outcome(checked.external_reference, [*found, *checked.problems],
+                              notify=not checked.basic_failure)
+            self.items.append(_Item(outcome, None, lote_ref, wording))
+        else:
+            outcome = Outcome(checked.external_reference)
+            self.items.append(_Item(outcome, checked.accepted, lote_ref, wording))
         return outcome
 
-    def _store(self) -> None:
-        pending, self.pending = self.pending, []
-        try:
-            stored = Store(self.r).accept_many(self.pdv, [(accepted, lote_ref) for _, accepted, lote_ref in pending])
-        except BaseException:
-            quota.release(self.r, self.pdv, self.today, units=len(pending))
-            raise
-        for (outcome, accepted, _), (record, new) in zip(pending, stored):
-            if new:
-                outcome.record = record
-                self.due_lanes[record.lane] = min(record.due_at, self.due_lanes.get(record.lane, record.due_at))
-                continue
-            # Another request (or an earlier item of this one) took the reference first.
-            quota.release(self.r, self.pdv, self.today)
-            retried = self._retried(record, accepted)
-            outcome.record, outcome.problems = retried.record, retried.problems
+    def finish(self) -> None:
+        """Store what passed and the rejections' webhooks in one transaction, publish the hooks once and
+        wake the lanes that have work due now. A reference or the quota that changed meanwhile (WATCH)
+        has the request decided again."""
+        if not any(item.accepted or self._notified(item) for item in self.items):
+            return
+        store = Store(self.r)
+        news, events = self.r.transaction(lambda pipe: self._stage(pipe, store), *self._watched(),
+                                          value_from_callable=True)
+        outbox.publish(self.r, [event.hook_id for event in events])
+        log_accepted(news)
+        due_lanes = {}  # lane → when its earliest new comprobante falls due
+        for new in news:
+            due_at = clock.start_of_day_ar(new.fecha)
+            due_lanes[new.lane] = min(due_at, due_lanes.get(new.lane, due_at))
+        for lane, due_at in sorted(due_lanes.items()):
+            kick_if_due(self.r, lane, due_at, lease=get_settings().lane_lease_seconds)
 
     @staticmethod
-    def _retried(record: Record, accepted: Accepted) -> Outcome:
-        if _same_comprobante(record, accepted):
-            return Outcome(accepted.external_reference, record=record)
-        # No webhook: one keyed by this reference would read as news of the comprobante already queued.
-        problem = P.REFERENCE_TAKEN(f"Ya existe en la cola un comprobante distinto con la external_reference "
-                                    f"{record.external_reference}; este request no se encolara.")
-        return Outcome(accepted.external_reference, [problem])
+    def _notified(item: _Item) -> bool:
+        return bool(item.outcome.problems and item.outcome.notify and item.wording is not None)
 
-    def notify(self, reference: str, messages: list[str]) -> None:
-        """TusFacturas' nuevo_encola page: a request that meets the basic requirements but fails validation also gets an
-        `error` webhook, unless the point of sale's hooks waiting are at their cap (producers/limits.py)."""
-        if not self._room().take_hook():
-            count(self.r, "encola_error_hooks_dropped", pdv=self.pdv.id)
+    def _references(self) -> list[str]:
+        """The references whose holders decide retries (idempotent submission)."""
+        if not self.pdv.idempotent_submission:
+            return []
+        return list(dict.fromkeys(item.accepted.external_reference for item in self.items if item.accepted))
+
+    def _watched(self) -> list[str]:
+        keys = [ref_key(self.pdv.id, reference) for reference in self._references()]
+        if self.pdv.monthly_quota > 0:
+            keys.append(quota.month_key(self.pdv, self.today))
+        return keys
+
+    def _read(self, store: Store) -> _Decision:
+        """The holders of the references, the room and the quota used, in one round trip (and one more
+        for the holders' records, when there are any)."""
+        references = self._references()
+        pipe = self.r.pipeline(transaction=False)
+        for reference in references:
+            pipe.zrange(ref_key(self.pdv.id, reference), 0, -1)
+        read_waiting(pipe, self.pdv.id)
+        pipe.get(quota.month_key(self.pdv, self.today))
+        read = pipe.execute()
+        holders = read[:len(references)]
+        records = {record.id: record for record in store.get_many([rid for ids in holders for rid in ids])}
+        held = {}
+        for reference, ids in zip(references, holders):
+            live = [records[rid] for rid in ids if rid in records]
+            if live:
+                held[reference] = live[0]
+        return _Decision(held, Room.of(self.pdv, read[len(references):-1]), int(read[-1] or 0))
+
+    def _stage(self, pipe, store: Store) -> tuple[list[NewRecord], list[Event]]:
+        decision = self._read(store)
+        for item in self.items:
+            if item.accepted is not None:
+                self._place(item, decision)
+            if self._notified(item):
+                if decision.room.take_hook():
+                    decision.rejections.append((item.outcome.reference, item.wording(item.outcome)))
+                else:
+                    decision.dropped += 1
+        news = store.prepare_many(self.pdv, [(accepted, lote_ref) for _, accepted, lote_ref in decision.news])
+        for (outcome, _, _), new in zip(decision.news, news):
+            outcome.record = new.record()
+        for outcome, accepted, index in decision.repeats:
+            _retried(outcome, news[index].record(), accepted)
+        errors = [build_event(pdv_id=self.pdv.id, evento="error", external_reference=reference, intento=1,
+                              msg=messages) for reference, messages in decision.rejections]
+        writes = Writes()
+        Store.stage_news(writes, news)
+        if news:
+            quota.stage_take(writes, self.pdv, self.today, len(news))
+        for event in errors:
+            outbox.stage(writes, event)
+        if decision.dropped:
+            count(writes, "encola_error_hooks_dropped", decision.dropped, pdv=self.pdv.id)
+        pipe.multi()
+        writes.send(pipe)
+        return news, [new.event for new in news if new.event is not None] + errors
+
+    def _place(self, item: _Item, decision: _Decision) -> None:
+        """Decide one validated item: a retry, refused by a cap or the quota, or to be stored."""
+        outcome, accepted = item.outcome, item.accepted
+        outcome.problems, outcome.record, outcome.notify = [], None, False  # from an earlier attempt
+        reference = accepted.external_reference
+        if reference in decision.held:
+            # A retry is answered before the quota is consulted: it buys nothing new.
+            _retried(outcome, decision.held[reference], accepted)
             return
-        self.rejections.append((reference, messages))
+        full = decision.room.refusal(self.pdv)
+        if full is None and quota.exhausted(self.pdv, decision.used + decision.taken):
+            full = P.QUOTA(f"Se alcanzo el cupo mensual de {self.pdv.monthly_quota} comprobantes de tu suscripcion; "
+                           f"este comprobante no se encolara.")
+        if full is not None:
+            outcome.problems, outcome.notify = [full], True
+            return
+        decision.room.take_comprobante()
+        decision.taken += 1
+        if reference in decision.first:
+            # An earlier item of this request takes the reference; its quota counted until the commit.
+            decision.repeats.append((outcome, accepted, decision.first[reference]))
+            return
+        if self.pdv.idempotent_submission:
+            decision.first[reference] = len(decision.news)
+        decision.news.append((outcome, accepted, item.lote_ref))
 
-    def finish(self) -> None:
-        """Store what passed, send the rejections' webhooks and wake the lanes that have work due now."""
-        if self.pending:
-            self._store()
-        if self.rejections:
-            events = [build_event(pdv_id=self.pdv.id, evento="error", external_reference=reference, intento=1,
-                                  msg=messages) for reference, messages in self.rejections]
-            pipe = self.r.pipeline()
-            for event in events:
-                outbox.stage(pipe, event)
-            pipe.execute()
-            outbox.publish(self.r, [event.hook_id for event in events])
-        for lane, due_at in sorted(self.due_lanes.items()):
-            kick_if_due(self.r, lane, due_at, lease=get_settings().lane_lease_seconds)
+
+def _retried(outcome: Outcome, record: Record, accepted: Accepted) -> None:
+    """A reference already held: its comprobante's answer, or a refusal when this one is another comprobante."""
+    if _same_comprobante(record, accepted):
+        outcome.record = record
+        return
+    # No webhook: one keyed by this reference would read as news of the comprobante already queued.
+    outcome.problems = [P.REFERENCE_TAKEN(f"Ya existe en la cola un comprobante distinto con la external_reference "
+                                          f"{record.external_reference}; este request no se encolara.")]
 
 
 def enqueue(body) -> dict:
@@ -179,8 +264,6 @@ def enqueue(body) -> dict:
         return answers.error([refusal], reference)
     submission = Submission(r, pdv)
     outcome = submission.submit(body)
-    if outcome.notify:
-        submission.notify(outcome.reference, [p.text for p in outcome.problems])
     submission.finish()
     if outcome.problems:
         return answers.error(outcome.problems, outcome.reference)

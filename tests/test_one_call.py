@@ -1,0 +1,35 @@
+"""config/one_call.py on a real Redis: commands staged on `Writes` and sent as one EVAL leave exactly
+what the same commands leave when sent in a MULTI, texts, numbers and flags included."""
+
+from __future__ import annotations
+
+from config.one_call import Writes
+
+
+def _stage(pipe, prefix: str) -> None:
+    pipe.hset(f"{prefix}:h", mapping={"texto": "Año ñandú €", "entero": 7, "real": 1733512345.123456,
+                                      "vacio": "", "json": '{"a":"\\n"}'})
+    pipe.zadd(f"{prefix}:z", {"a": 739000000000123, "b": 2})
+    pipe.zadd(f"{prefix}:z", {"a": 5, "b": 9}, lt=True)  # LT: only a moves
+    pipe.rpush(f"{prefix}:l", "uno", "dos")
+    pipe.hincrby(f"{prefix}:c", "n", 3)
+    pipe.expire(f"{prefix}:l", 1000)
+
+
+def _state(r, prefix: str) -> tuple:
+    return (r.hgetall(f"{prefix}:h"), r.zrange(f"{prefix}:z", 0, -1, withscores=True), r.lrange(f"{prefix}:l", 0, -1),
+            r.hgetall(f"{prefix}:c"), r.ttl(f"{prefix}:l") > 0)
+
+
+def test_writes_sent_as_one_call_leave_what_a_multi_leaves(quiet_db):
+    pipe = quiet_db.pipeline()
+    _stage(pipe, "multi")
+    pipe.execute()
+    writes = Writes()
+    _stage(writes, "eval")
+    pipe = quiet_db.pipeline()
+    pipe.multi()
+    writes.send(pipe)
+    pipe.execute()
+    assert _state(quiet_db, "eval") == _state(quiet_db, "multi")
+    assert quiet_db.zscore("eval:z", "a") == 5 and quiet_db.hget("eval:h", "real") == "1733512345.123456"
