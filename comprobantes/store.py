@@ -8,7 +8,9 @@ and the fecha and reference indices by arrival, the numbers' index by number; on
 finished comprobante by when it finished, for retention.
 
 States and the transitions between them: comprobantes/lifecycle.py. Every transition is one MULTI/EXEC that also stages its webhook event, so a state
-change and its notification are committed together or not at all.
+change and its notification are committed together or not at all. Every write of a record raises its
+`version`: a record read earlier is still the stored one while its version is, which lets the emitter
+carry a batch's records from claim to outcome and read each one whole once (Store.current).
 """
 
 from __future__ import annotations
