@@ -8,14 +8,16 @@ and the fecha and reference indices by arrival, the numbers' index by number; on
 finished comprobante by when it finished, for retention.
 
 States and the transitions between them: comprobantes/lifecycle.py. Every transition is one MULTI/EXEC that also stages its webhook event, so a state
-change and its notification are committed together or not at all.
+change and its notification are committed together or not at all. Every write of a record raises its
+`version`: a record read earlier is still the stored one while its version is, which lets the emitter
+carry a batch's records from claim to outcome and read each one whole once (Store.current).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -194,6 +196,11 @@ class Record:
     @property
     def due_at(self) -> float:
         return clock.start_of_day_ar(self.fecha)
+
+    def after(self, new_state: State, **changes) -> "Record":
+        """This record as a transition to `new_state` writing `changes` (Store.stage_state) leaves it, for
+        a caller that carries it on instead of reading it back; `updated` stays as it was read."""
+        return replace(self, state=new_state, version=self.version + 1, **changes)
 
 
 @dataclass
@@ -376,25 +383,48 @@ class Store:
 
     # Transitions used by the emitter
 
-    def transition(self, rids: list[str], change) -> list[str]:
+    def transition(self, rids: list[str], change, *, known: dict[str, Record] | None = None) -> list[str]:
+        """Apply `change(pipe, record)` to each record in one MULTI, after WATCHing them; returns the ids
+        that changed (see transitioned)."""
+        return [record.id for record in self.transitioned(rids, change, known=known)]
+
+    def transitioned(self, rids: list[str], change, *, known: dict[str, Record] | None = None) -> list[Record]:
         """Apply `change(pipe, record)` to each record in one MULTI, after WATCHing them.
 
         `change` reads the record as it is inside the WATCH and either stages writes and returns the
         events to stage (an Event, a list of them, or None), or raises Conflict to skip that record.
-        After the commit the events' deliveries are published; returns the ids that changed.
+        `known` holds records the caller already read (by id): one still at its stored version is used
+        as it is instead of being read again (see current). After the commit the events' deliveries are
+        published; returns the records that changed, as the change read them.
         """
         if not rids:
             return []
 
         def stage(pipe):
-            # Read through another connection in one round trip; the WATCH still guards them.
-            records = self.get_many(rids)
+            records = self.current(rids, known or {})
             pipe.multi()
             return _stage_changes(pipe, records, change)
 
         changed, events = self.r.transaction(stage, *(cbte_key(rid) for rid in rids), value_from_callable=True)
         outbox.publish(self.r, [event.hook_id for event in events])
         return changed
+
+    def current(self, rids: list[str], known: dict[str, Record]) -> list[Record]:
+        """The records of `rids` as stored now, in that order, those that no longer exist left out.
+
+        Every write of a record raises its version (stage_new writes 1, stage_state adds one), so a
+        `known` record whose version is still the stored one is the stored record: only its version is
+        read, the rest are read whole. Read through another connection, one round trip each; a caller's
+        WATCH still guards them.
+        """
+        carried = [rid for rid in rids if rid in known]
+        pipe = self.r.pipeline(transaction=False)
+        for rid in carried:
+            pipe.hget(cbte_key(rid), "version")
+        stored = pipe.execute() if carried else []
+        records = {rid: known[rid] for rid, version in zip(carried, stored) if version == str(known[rid].version)}
+        records.update((record.id, record) for record in self.get_many([rid for rid in rids if rid not in records]))
+        return [records[rid] for rid in rids if rid in records]
 
     @staticmethod
     def stage_state(pipe, record: Record, new_state: State, fields: dict, audit: dict) -> None:
@@ -428,7 +458,7 @@ def log_accepted(news: list[NewRecord]) -> None:
                                                     "external_reference": new.raw["external_reference"]})
 
 
-def _stage_changes(pipe, records: list[Record], change) -> tuple[list[str], list[Event]]:
+def _stage_changes(pipe, records: list[Record], change) -> tuple[list[Record], list[Event]]:
     """Stage `change` for each record that it does not refuse with Conflict, and the events it returns."""
     changed, events = [], []
     for record in records:
@@ -436,7 +466,7 @@ def _stage_changes(pipe, records: list[Record], change) -> tuple[list[str], list
             staged = change(pipe, record)
         except Conflict:
             continue
-        changed.append(record.id)
+        changed.append(record)
         for event in _events(staged):
             outbox.stage(pipe, event)
             events.append(event)

@@ -13,12 +13,11 @@ from datetime import datetime
 from afip.failures import AfipError, AmbiguousError, AuthError, SequenceError, TransientError
 from comprobantes.emission_messages import (OVER_REG_X_REQ, UNBUILDABLE, UNCONFIRMED, afip_messages,
                                             date_guard_message)
-from comprobantes.lifecycle import State
 from comprobantes.store import Record, due_score_bound, pending_key
 from comprobantes.wsfe_mapping import numbered
 from config import clock, durability
 from config.metrics import count
-from emission import inflight, outcomes
+from emission import inflight
 from emission.afip_caches import afip_healthy, reg_x_req
 from emission.answer import apply_answer
 from emission.backoff import AfipDown, Backoff, attempt_label, backoff_after
@@ -42,8 +41,7 @@ def claim(ctx: LaneContext, limit: int) -> Batch | None:
     if not rids:
         return None
     batch_id = f"b{secrets.token_hex(8)}"
-    ctx.store.transition(rids, outcomes.claim(batch_id))
-    claimed = [rec for rec in ctx.store.get_many(rids) if rec.state == State.PROCESANDO and rec.batch == batch_id]
+    claimed = ctx.claim(rids, batch_id)
     return Batch(batch_id, sorted(claimed, key=lambda rec: (rec.fecha, rec.seq))) if claimed else None
 
 
