@@ -21,7 +21,7 @@ import re
 import secrets
 from datetime import date
 
-from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
 
 import producers
 from comprobantes.answers import comprobante_nro
@@ -42,6 +42,12 @@ from producers.queue_listing import IN_QUEUE, emitted_since, queue_page
 from webhook_dispatch import hook_log, operations as hook_operations
 
 PATH = "/ventas-en-cola"
+# The messages a form's answer leaves for the next page live in the session cookie until a page shows
+# them; a client that posts without following the redirects would otherwise grow it past what a browser
+# keeps (4 KB) and the server reads (gunicorn's header limit). So the newest few are kept, and what the
+# form sent is quoted at most this long.
+PENDING_MESSAGES = 5
+QUOTED_CHARS = 80
 SHOWN = 200  # rows of the queue's table; the count above it says how many there are
 EMITTED_SHOWN = 20  # rows of each page of today's emitted: a busy day is hundreds, too long a list on a phone
 EXPIRED = "Tu sesión venció o no es válida: ingresá de nuevo con tus credenciales."
@@ -77,7 +83,7 @@ def _refuse_stale_form():
     """The answer to a POST without this session's form token, or None when it has it."""
     if page_session.form_token_ok():
         return None
-    flash(STALE_FORM, "error")
+    _tell(STALE_FORM, "error")
     return redirect(url_for(".cola"), 303)
 
 
@@ -105,7 +111,7 @@ def _signed_in(*, posted: bool):
                 lapsed = page_session.lapsed()
                 page_session.sign_out(r)  # before the flash, which lives in the session too
                 if lapsed:
-                    flash(EXPIRED, "error")
+                    _tell(EXPIRED, "error")
                 return redirect(url_for(".ingresar"), 303)
             too_many = _over_budget(r)
             if too_many:
@@ -188,21 +194,21 @@ def ingresar():
 @page.post("/ingresar")
 def ingresar_enviar():
     if not page_session.form_token_ok():
-        flash(STALE_FORM, "error")
+        _tell(STALE_FORM, "error")
         return redirect(url_for(".ingresar"), 303)
     r = get_redis()
     failures = f"{CREDENTIAL_FAILURES}:{request.remote_addr}"
     wait = failures_wait(r, failures)
     if wait:
-        flash(TOO_MANY.format(seconds=retry_after(wait)), "error")
+        _tell(TOO_MANY.format(seconds=retry_after(wait)), "error")
         return render_template("ventas/ingresar.html"), 429, {"Retry-After": retry_after(wait)}
     pdv = point_of_sale(r, {name: request.form.get(name, "").strip() for name in ("apikey", "apitoken", "usertoken")})
     if pdv is None:
         count_failure(r, failures)
-        flash(BAD_CREDENTIALS.text, "error")
+        _tell(BAD_CREDENTIALS.text, "error")
         return redirect(url_for(".ingresar"), 303)
     if not pdv.active:
-        flash(INACTIVE, "error")
+        _tell(INACTIVE, "error")
         return redirect(url_for(".ingresar"), 303)
     page_session.sign_in(r, pdv)
     return redirect(url_for(".cola"), 303)
@@ -214,7 +220,7 @@ def salir():
     if refused:
         return refused
     page_session.sign_out(get_redis())
-    flash("Saliste de la página de ventas en cola.", "ok")
+    _tell("Saliste de la página de ventas en cola.", "ok")
     return redirect(url_for(".ingresar"), 303)
 
 
@@ -247,20 +253,20 @@ def accion(r, pdv):
     name, ref = request.form.get("accion", ""), request.form.get("external_reference", "")
     operation = ACTIONS.get(name)
     if operation is None:
-        flash(f"No existe la acción {name!r}.", "error")
+        _tell(f"No existe la acción {_quoted(name)!r}.", "error")
         return redirect(_back(), 303)
     body = {"external_reference": ref}
     if name == "cambiar_fecha":
         fecha = dates.parse(request.form.get("fecha"))
         if fecha is None:
-            flash(f"{ref}: la fecha nueva no es una fecha válida (dd/mm/aaaa).", "error")
+            _tell(f"{_quoted(ref)}: la fecha nueva no es una fecha válida (dd/mm/aaaa).", "error")
             return redirect(_back(), 303)
         body["fecha"] = ddmmyyyy(fecha)
     answer = operation.as_operator(r, pdv, body)
     if answer["error"] == "N":
-        flash(DONE[name].format(ref=ref), "ok")
+        _tell(DONE[name].format(ref=_quoted(ref)), "ok")
     for message in answer.get("errores", []):
-        flash(f"{ref}: {message}", "error")
+        _tell(f"{_quoted(ref)}: {message}", "error")
     return redirect(_back(), 303)
 
 
@@ -281,10 +287,21 @@ def comprobante(r, pdv):
 def reenviar_hook(r, pdv):
     hook_id = request.form.get("hook_id", "")
     if hook_operations.redeliver(r, pdv.id, hook_id):
-        flash(f"El hook {hook_id} se envía de nuevo ahora; su intento aparece en el log.", "ok")
+        _tell(f"El hook {hook_id} se envía de nuevo ahora; su intento aparece en el log.", "ok")
     else:
-        flash(f"No se encontró el hook {hook_id}.", "error")
+        _tell(f"No se encontró el hook {_quoted(hook_id)}.", "error")
     return redirect(_back(), 303)
+
+
+def _tell(message: str, category: str) -> None:
+    """flash(), keeping only the newest PENDING_MESSAGES (Flask keeps them in the session's `_flashes`)."""
+    flash(message, category)
+    session["_flashes"] = session["_flashes"][-PENDING_MESSAGES:]
+
+
+def _quoted(text: str) -> str:
+    """What a form sent, as a message quotes it."""
+    return text if len(text) <= QUOTED_CHARS else text[:QUOTED_CHARS] + "…"
 
 
 def register(app: Flask) -> None:

@@ -201,3 +201,20 @@ def test_forwarded_addresses_are_believed_only_from_trusted_proxies(environment)
         spoofed = requests.post(f"{url}/api/v2/admin/puntos_venta/listado", json={}, timeout=10,
                                 headers={"Authorization": f"Bearer {'t' * 40}", "X-Forwarded-For": "192.0.2.1"})
     assert spoofed.status_code == 403 and "127.0.0.1" in spoofed.json()["errores"][0]
+
+
+def test_forms_posted_without_following_their_redirects_keep_the_cookie_small(web, pdv):
+    """Each answer's message waits in the session cookie for the next page; a client that never opens it
+    (the HTTP fuzzer was one) must not grow the cookie past what a browser keeps and gunicorn reads."""
+    browser, landed = page_sign_in(f"{web.base_url}{PATH}", pdv.credentials)
+    token = form_token(landed.text)
+    for n in range(30):
+        answer = browser.post(f"{web.base_url}{PATH}/reenviar-hook", allow_redirects=False, timeout=10,
+                              data={FORM_TOKEN_FIELD: token, "hook_id": f"hk_{n}_" + secrets.token_hex(500)})
+        assert answer.status_code == 303
+    cookie = next(c for c in browser.cookies if c.name == COOKIE_NAME)
+    assert len(cookie.value) < 2048
+    messages = cookie_payload(browser)["_flashes"]
+    assert len(messages) == 5 and "hk_29" in json.dumps(messages)
+    page = browser.get(f"{web.base_url}{PATH}", timeout=10)
+    assert page.status_code == 200 and "hk_29" in page.text and "hk_24" not in page.text
