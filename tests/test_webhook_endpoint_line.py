@@ -8,7 +8,9 @@ from __future__ import annotations
 import secrets
 import time
 
+from accounts.points_of_sale import pdv_key
 from webhook_dispatch import origin_lines
+from webhook_dispatch.endpoints import STATE_SUFFIX
 from webhook_dispatch.origin_lines import Waiting
 from webhook_dispatch.outbox import DUE, hook_key, pending_count
 
@@ -28,7 +30,8 @@ def _offer(r, url: str, pdv: str, hooks: list[str], *, cap: int = 4, urgent: boo
 
 
 def _take(r, oid: str, token: str, *, cap: int = 4, lease: float = LEASE):
-    return origin_lines.take(r, DUE, oid, token, cap=cap, lease=lease, hook_prefix=hook_key(""))
+    return origin_lines.take(r, DUE, oid, token, cap=cap, lease=lease, hook_prefix=hook_key(""),
+                             pdv_prefix=pdv_key(""), endpoint_suffix=STATE_SUFFIX)
 
 
 def _drain_ids(r, oid: str, token: str, n: int, *, cap: int = 4) -> list[str]:
@@ -92,8 +95,12 @@ def test_a_hook_is_in_one_place_at_a_time(quiet_db):
     assert r.zscore(DUE, "h0") is None  # the line holds it, not the due set
     _offer(r, url, "p", ["h0", "h1"])  # offered again (a sweep, a duplicate message): still once
     assert pending_count(r) == 2
+    r.hset(pdv_key("p"), "webhook_url", url)
+    r.hset(pdv_key("p") + STATE_SUFFIX, "secret", "s")
     taken = _take(r, oid, token)
+    # The hook comes with its point of sale and endpoint, read in the same step.
     assert taken.hook_id == "h0" and taken.hook["pdv"] == "p"
+    assert taken.pdv == {"webhook_url": url} and taken.endpoint == ["secret", "s"]
     assert r.zscore(DUE, "h0") is not None  # being sent: the due set brings it back if its drain dies
     _offer(r, url, "p", ["h0"])  # while it is being sent nothing offers it again
     assert pending_count(r) == 2

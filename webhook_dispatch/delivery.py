@@ -14,7 +14,7 @@ import time
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from accounts.points_of_sale import PointOfSale, UnknownPointOfSale
+from accounts.points_of_sale import PointOfSale, UnknownPointOfSale, pdv_key
 from accounts.webhook_url import BadWebhookUrl, check_webhook_url
 from config import clock
 from config.celery_app import WEBHOOKS_QUEUE, app
@@ -100,7 +100,8 @@ def drain(r, oid: str, token: str) -> int:
     taken = 0
     while True:
         hook = origin_lines.take(r, DUE, oid, token, cap=settings.webhook_max_per_endpoint,
-                                 lease=attempt_lease(settings), hook_prefix=hook_key(""))
+                                 lease=attempt_lease(settings), hook_prefix=hook_key(""), pdv_prefix=pdv_key(""),
+                                 endpoint_suffix=endpoints.STATE_SUFFIX)
         if hook is None:
             return taken
         taken += 1
@@ -109,7 +110,7 @@ def drain(r, oid: str, token: str) -> int:
         if not hook.hook:
             r.zrem(DUE, hook.hook_id)
         else:
-            attempt(r, hook.hook, oid=oid)
+            attempt(r, hook.hook, oid=oid, seen=endpoints.from_replies(hook.pdv, hook.endpoint))
         if time.monotonic() > turn_ends:
             if not _others_waiting():
                 turn_ends = time.monotonic() + DRAIN_TURN_SECONDS
@@ -130,17 +131,18 @@ def _automatic_due(hook: dict, now: float) -> bool:
             and float(hook["next_at"]) <= now + DUE_SLACK_SECONDS)
 
 
-def attempt(r, hook: dict, *, oid: str) -> str:
-    """Make the attempt a hook taken from origin `oid`'s line is due for, if any. Returns its state
-    afterwards, or why nothing was sent: `not-due` (it is due later) or `moved` (its URL changed to
-    another origin while it waited: it waits in that origin's line now)."""
+def attempt(r, hook: dict, *, oid: str, seen: tuple[PointOfSale, Endpoint] | None = None) -> str:
+    """Make the attempt a hook taken from origin `oid`'s line is due for, if any, with its point of sale
+    and endpoint as `seen` when they were taken with it (else read now). Returns its state afterwards, or
+    why nothing was sent: `not-due` (it is due later) or `moved` (its URL changed to another origin while
+    it waited: it waits in that origin's line now)."""
     settings = get_settings()
     manual = hook.get("manual", "")
     if not manual and not _automatic_due(hook, clock.timestamp()):
         return _not_due(r, hook)
     trigger = "manual" if manual else "automatic"
     try:
-        pdv, endpoint = endpoints.load(r, hook["pdv"])
+        pdv, endpoint = seen or endpoints.load(r, hook["pdv"])
     except UnknownPointOfSale:
         pdv = endpoint = None
     if pdv is not None and origin_lines.origin_id(pdv.webhook_url) != oid:

@@ -51,8 +51,12 @@ class Endpoint:
         return self.last_failure > 0 and self.failing_url == url
 
 
+# The endpoint's hash is its point of sale's key with this suffix.
+STATE_SUFFIX = ":endpoint"
+
+
 def _state_key(pdv_id: str) -> str:
-    return key("pdv", pdv_id, "endpoint")
+    return pdv_key(pdv_id) + STATE_SUFFIX
 
 
 def _legacy_health_key(pdv_id: str) -> str:
@@ -126,6 +130,14 @@ def read_many(r, pdv_ids: list[str]) -> list[Endpoint]:
     for pdv_id in pdv_ids:
         _run(pipe, _READ, pdv_id)
     return [Endpoint.from_reply(reply) for reply in pipe.execute()]
+
+
+def from_replies(pdv: dict[str, str], endpoint: list[str]) -> tuple[PointOfSale, Endpoint] | None:
+    """The point of sale and its endpoint from what was read of them (HGETALL of each), or None when the
+    endpoint has no hash of its own yet (a store written before it had one: `load` moves it in)."""
+    if not pdv or not endpoint:
+        return None
+    return PointOfSale.from_redis(pdv), Endpoint.from_reply(endpoint)
 
 
 def load(r, pdv_id: str) -> tuple[PointOfSale, Endpoint]:

@@ -117,10 +117,12 @@ return started
 """
 
 # KEYS: due set, origins, token counter. ARGV: origin prefix, token, now (real), cap, start lease, slot
-# lease end (real), due-set lease (development clock), hook key prefix.
+# lease end (real), due-set lease (development clock), hook key prefix, point of sale key prefix, endpoint
+# key suffix.
 # Answers {} when the drain is to stop (nothing waits, its slot is lost and none is free, or more drains
-# hold slots than the cap allows, as when processes disagree on it), else
-# {hook id, sibling token or '', the hook's fields...}.
+# hold slots than the cap allows, as when processes disagree on it), else {hook id, sibling token or '',
+# then the hook's, its point of sale's and its endpoint's fields (HGETALL), each list after its length}:
+# what the attempt needs, in the same round trip.
 _TAKE = _START_IF_NEEDED + """
 local op, token, now, cap = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local slots = op .. 'slots'
@@ -158,7 +160,16 @@ if #fields > 0 then
 end
 local sibling = start_if_needed(op, now, cap, tonumber(ARGV[5])) or ''
 local answer = {hook, sibling}
-for _, value in ipairs(fields) do answer[#answer + 1] = value end
+local pdv, seller, endpoint = nil, {}, {}
+for i = 1, #fields, 2 do if fields[i] == 'pdv' then pdv = fields[i + 1] end end
+if pdv then
+  seller = redis.call('HGETALL', ARGV[9] .. pdv)
+  endpoint = redis.call('HGETALL', ARGV[9] .. pdv .. ARGV[10])
+end
+for _, part in ipairs({fields, seller, endpoint}) do
+  answer[#answer + 1] = #part
+  for _, value in ipairs(part) do answer[#answer + 1] = value end
+end
 return answer
 """
 
@@ -218,11 +229,14 @@ class Waiting:
 
 @dataclass(frozen=True)
 class Taken:
-    """What a drain took: the hook (its fields, empty if it is gone) and a sibling drain to publish."""
+    """What a drain took: the hook (its fields, empty if it is gone), a sibling drain to publish, and its
+    point of sale's fields and its endpoint's (HGETALL's list), as they were when it was taken."""
 
     hook_id: str
     hook: dict[str, str]
     sibling: str
+    pdv: dict[str, str]
+    endpoint: list[str]
 
 
 def _pairs(flat: list[str]) -> list[tuple[str, str]]:
@@ -242,16 +256,23 @@ def offer(r, due: str, waiting: list[Waiting], *, cap: int) -> list[tuple[str, s
     return _pairs(r.eval(_OFFER, 3, due, ORIGINS, TOKENS, *args))
 
 
-def take(r, due: str, oid: str, token: str, *, cap: int, lease: float, hook_prefix: str) -> Taken | None:
+def take(r, due: str, oid: str, token: str, *, cap: int, lease: float, hook_prefix: str, pdv_prefix: str,
+         endpoint_suffix: str) -> Taken | None:
     """The next hook for the drain holding `token`, its slot leased for one attempt (`lease` seconds);
     None when the drain is to stop."""
     now = time.time()
     answer = r.eval(_TAKE, 3, due, ORIGINS, TOKENS, prefix(oid), token, repr(now), cap, START_LEASE_SECONDS,
-                    repr(now + lease), repr(clock.timestamp() + lease), hook_prefix)
+                    repr(now + lease), repr(clock.timestamp() + lease), hook_prefix, pdv_prefix, endpoint_suffix)
     if not answer:
         return None
-    hook_id, sibling, *fields = answer
-    return Taken(hook_id=hook_id, hook=dict(_pairs(fields)), sibling=sibling)
+    hook_id, sibling, *rest = answer
+    parts = []
+    for _ in range(3):
+        length, rest = rest[0], rest[1:]
+        parts.append(rest[:length])
+        rest = rest[length:]
+    hook, pdv, endpoint = parts
+    return Taken(hook_id=hook_id, hook=dict(_pairs(hook)), sibling=sibling, pdv=dict(_pairs(pdv)), endpoint=endpoint)
 
 
 def hand_over(r, oid: str, token: str) -> None:
