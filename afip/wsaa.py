@@ -33,9 +33,6 @@ from config.keys import key
 # then a ticket whose renewal failed (or is under way in another process) is still used.
 RENEW_BEFORE_SECONDS = 30 * 60
 STILL_USABLE_SECONDS = 60
-# A ticket generated further ahead of our clock than this was issued before the clock went back (the
-# development clock moved back, or the host's was stepped): AFIP refuses it, so it is not used.
-GENERATED_AHEAD_TOLERANCE_SECONDS = 600
 # After coe.alreadyAuthenticated no process tries again before this; AFIP's window is 10 min in
 # homologación and 2 min in producción, as each answers coe.alreadyAuthenticated.
 ALREADY_AUTHENTICATED_BACKOFF_SECONDS = 120.0
@@ -53,13 +50,10 @@ class Ticket:
     generated_at: float
 
     def fresh(self, now: float) -> bool:
-        return self._issued_by(now) and now < self.expires_at - RENEW_BEFORE_SECONDS
+        return now < self.expires_at - RENEW_BEFORE_SECONDS
 
     def usable(self, now: float) -> bool:
-        return self._issued_by(now) and now < self.expires_at - STILL_USABLE_SECONDS
-
-    def _issued_by(self, now: float) -> bool:
-        return self.generated_at <= now + GENERATED_AHEAD_TOLERANCE_SECONDS
+        return now < self.expires_at - STILL_USABLE_SECONDS
 
 
 def build_tra(service: str, now: datetime, ttl: timedelta = timedelta(minutes=10)) -> bytes:

@@ -9,11 +9,15 @@ import psutil
 import requests
 
 from devtools.local_redis import free_port
+from devtools.webhook_receiver import WebhookReceiver
 from config import clock
+from emission.schedule import DRAIN_TASK as DRAIN_LANE
 from producers import enqueue
 from tests.support.bodies import item
 from tests.support.processes import REPO, Child, procfile_args, wait_http, wait_until, with_venv_path
 from tests.support.records import wait_state
+from webhook_dispatch.outbox import DRAIN_TASK as DRAIN_ORIGIN
+from webhook_dispatch.points_of_sale import update_point_of_sale
 
 
 def test_flower_shows_the_workers_their_tasks_and_queues(stack, pdv, r):
@@ -21,6 +25,10 @@ def test_flower_shows_the_workers_their_tasks_and_queues(stack, pdv, r):
     env = with_venv_path({**stack.env, "FLOWER_PORT": str(port)})
     flower = Child("flower", procfile_args("flower"), env, stack.base_dir)
     base = f"http://127.0.0.1:{port}"
+    # An origin of its own: a drain that another test's hooks started at the shared receiver could take
+    # this test's hooks without a task Flower would see.
+    receiver = WebhookReceiver().start()
+    update_point_of_sale(r, pdv.id, webhook_url=receiver.base_url + "/flower")
     try:
         wait_http(f"{base}/healthcheck", child=flower, timeout=60)
 
@@ -37,13 +45,13 @@ def test_flower_shows_the_workers_their_tasks_and_queues(stack, pdv, r):
         wait_until(both_online, timeout=60, interval=1, message="Flower to see both queues' workers")
         enqueue(pdv.body(item("watched", clock.today_ar(), pto_vta=pdv.pdv.pto_vta)))
         wait_state(r, pdv, "watched", "emitido")
-        wait_until(lambda: all(f'task="{name}"' in metrics() for name in ("encola.emision.drain_lane",
-                                                                            "encola.webhooks.deliver")),
+        wait_until(lambda: all(f'task="{name}"' in metrics() for name in (DRAIN_LANE, DRAIN_ORIGIN)),
                    timeout=60, interval=1, message="Flower to see both queues' tasks")
         broker = requests.get(f"{base}/broker", timeout=10)
         assert broker.status_code == 200 and "emision" in broker.text and "webhooks" in broker.text
     finally:
         flower.stop()
+        receiver.stop()
 
 
 def _production(stack, port: int, **extra: str) -> dict[str, str]:

@@ -276,13 +276,3 @@ def test_a_login_whose_process_died_holds_the_others_only_as_long_as_a_login_can
         silent.close()
 
     assert ticket.fresh(clock.timestamp()) and time.monotonic() - started < WAIT_FOR_OTHER_LOGIN_SECONDS
-
-
-def test_a_ticket_generated_ahead_of_the_clock_is_not_used():
-    """Issued while the clock read later (the development clock moved forward, then back): AFIP refuses
-    it, so the cache does not hand it out however far its expiry is."""
-    now = 1_800_000_000.0
-    issued_now = Ticket("t", "s", expires_at=now + 12 * 3600, generated_at=now + 5)
-    from_the_future = replace(issued_now, generated_at=now + 90 * 86400, expires_at=now + 90 * 86400 + 12 * 3600)
-    assert issued_now.fresh(now) and issued_now.usable(now)
-    assert not from_the_future.fresh(now) and not from_the_future.usable(now)
