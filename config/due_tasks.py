@@ -9,9 +9,10 @@ from config.celery_app import app
 from config.due_sets import claim_due
 
 
-def publish(task: str, members, *, what: str, eta_seconds: dict[str, float] | None = None) -> None:
-    """Send `task(member)` for each member, over one broker connection; a lost publish is repaired by the
-    sweep when the member's lease runs out, so a broker failure is logged, never raised."""
+def publish(task: str, members, *, what: str, eta_seconds: dict | None = None) -> None:
+    """Send `task(member)` for each member (a tuple is the task's arguments), over one broker connection;
+    a lost publish is repaired by the sweep when the member's lease runs out, so a broker failure is
+    logged, never raised."""
     if not members:
         return
     with left_to_promoter(f"{len(members)} {what}"), app.producer_or_acquire() as producer:
@@ -19,7 +20,8 @@ def publish(task: str, members, *, what: str, eta_seconds: dict[str, float] | No
             options = {}
             if eta_seconds and member in eta_seconds:
                 options["countdown"] = max(0.0, eta_seconds[member])
-            app.send_task(task, args=[member], producer=producer, **options)
+            app.send_task(task, args=list(member) if isinstance(member, tuple) else [member], producer=producer,
+                          **options)
 
 
 def promote_due(r, zset: str, task: str, *, horizon: float, lease: float, what: str) -> int:

@@ -16,9 +16,8 @@ longer ago than that. The finished hooks of a comprobante that retention removes
 from __future__ import annotations
 
 from accounts.points_of_sale import pdv_key
-from config import clock
+from config import clock, due_tasks
 from config.after_commit import left_to_promoter
-from config.celery_app import app
 from config.due_sets import claim_due
 from config.keys import key
 from config.settings import get_settings
@@ -163,11 +162,7 @@ def offer(r, hook_ids: list[str]) -> int:
 
 def publish_drains(drains: list[tuple[str, str]]) -> None:
     """Send a drain task for each (origin id, token); a lost one frees its slot after its start lease."""
-    if not drains:
-        return
-    with left_to_promoter(f"{len(drains)} webhook drains"), app.producer_or_acquire() as producer:
-        for oid, token in drains:
-            app.send_task(DRAIN_TASK, args=[oid, token], producer=producer)
+    due_tasks.publish(DRAIN_TASK, drains, what="webhook drains")
 
 
 def promote_due(r) -> int:
