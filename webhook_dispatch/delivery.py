@@ -23,9 +23,8 @@ from config.settings import Settings, get_settings
 from config.metrics import count
 from webhook_dispatch import endpoints, origin_lines, outbox
 from webhook_dispatch.endpoints import Endpoint
-from webhook_dispatch.outbox import (
-    DUE, attempts_key, hook_key, pdv_state_hooks_key, retention_seconds, waiting_hooks_key,
-)
+from webhook_dispatch.events import stored_body
+from webhook_dispatch.outbox import DUE, attempts_key, hook_key, pdv_state_hooks_key, retention_seconds
 from webhook_dispatch.signing import signature_headers
 from webhook_dispatch.transport import Answer, WebhookClient
 
@@ -42,25 +41,27 @@ ATTEMPTS_KEPT = 100
 # the worker's threads take turns between origins and beat's sweep is never stuck behind a busy origin.
 DRAIN_TURN_SECONDS = 5.0
 
-# Applies an attempt's outcome in one step and ends the attempt's mark on the hook. A manual request
-# served by this attempt is cleared; one that arrived meanwhile makes the hook due at once. A finished
-# hook starts its retention period and leaves its point of sale's waiting set. A new state moves the hook
-# between its point of sale's state indices, unless retention already dropped it.
+# Applies an attempt's outcome in one step (an empty field is removed rather than kept) and ends the
+# attempt's mark on the hook. A manual request served by this attempt is cleared; one that arrived
+# meanwhile makes the hook due at once. A finished hook starts its retention period. A new state moves the hook between its point of sale's state indices,
+# unless retention already dropped it.
 _FINISH = """
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('ZREM', KEYS[3], ARGV[6])
   return 0
 end
 local fields = cjson.decode(ARGV[1])
-for name, value in pairs(fields) do redis.call('HSET', KEYS[1], name, value) end
-redis.call('HSET', KEYS[1], 'attempt_until', '')
+for name, value in pairs(fields) do
+  if value == '' then redis.call('HDEL', KEYS[1], name) else redis.call('HSET', KEYS[1], name, value) end
+end
+redis.call('HDEL', KEYS[1], 'attempt_until')
 if ARGV[2] ~= '' then
   redis.call('RPUSH', KEYS[2], ARGV[2])
   redis.call('LTRIM', KEYS[2], -tonumber(ARGV[8]), -1)
 end
 local manual = redis.call('HGET', KEYS[1], 'manual') or ''
 if ARGV[4] ~= '' and manual == ARGV[4] then
-  redis.call('HSET', KEYS[1], 'manual', '')
+  redis.call('HDEL', KEYS[1], 'manual')
   manual = ''
 end
 if manual ~= '' then
@@ -73,10 +74,9 @@ end
 if manual == '' and redis.call('HGET', KEYS[1], 'state') ~= 'pendiente' then
   redis.call('EXPIRE', KEYS[1], ARGV[7])
   redis.call('EXPIRE', KEYS[2], ARGV[7])
-  redis.call('ZREM', KEYS[4], ARGV[6])
 end
-if KEYS[5] ~= KEYS[6] and redis.call('ZREM', KEYS[5], ARGV[6]) == 1 then
-  redis.call('ZADD', KEYS[6], ARGV[9], ARGV[6])
+if KEYS[4] ~= KEYS[5] and redis.call('ZREM', KEYS[4], ARGV[6]) == 1 then
+  redis.call('ZADD', KEYS[5], ARGV[9], ARGV[6])
 end
 return 1
 """
@@ -110,7 +110,7 @@ def drain(r, oid: str, token: str) -> int:
         if not hook.hook:
             r.zrem(DUE, hook.hook_id)
         else:
-            attempt(r, hook.hook, oid=oid, seen=endpoints.from_replies(hook.pdv, hook.endpoint))
+            attempt(r, {**hook.hook, "id": hook.hook_id}, oid=oid, seen=endpoints.from_replies(hook.pdv, hook.endpoint))
         if time.monotonic() > turn_ends:
             if not _others_waiting():
                 turn_ends = time.monotonic() + DRAIN_TURN_SECONDS
@@ -127,7 +127,7 @@ def _others_waiting() -> bool:
 
 
 def _automatic_due(hook: dict, now: float) -> bool:
-    return (hook["state"] == "pendiente" and hook.get("automatic", "1") == "1" and hook["next_at"] != ""
+    return (hook["state"] == "pendiente" and hook.get("automatic", "1") == "1" and hook.get("next_at")
             and float(hook["next_at"]) <= now + DUE_SLACK_SECONDS)
 
 
@@ -146,7 +146,7 @@ def attempt(r, hook: dict, *, oid: str, seen: tuple[PointOfSale, Endpoint] | Non
     except UnknownPointOfSale:
         pdv = endpoint = None
     if pdv is not None and origin_lines.origin_id(pdv.webhook_url) != oid:
-        r.hset(hook_key(hook["id"]), "attempt_until", "")
+        r.hdel(hook_key(hook["id"]), "attempt_until")
         outbox.offer(r, [hook["id"]])
         return "moved"
     if endpoint is not None and trigger == "automatic" and endpoints.is_disabled(endpoint):
@@ -161,7 +161,7 @@ def attempt(r, hook: dict, *, oid: str, seen: tuple[PointOfSale, Endpoint] | Non
 def _not_due(r, hook: dict) -> str:
     """A hook offered early (a producer whose clock runs ahead of ours) goes back to the due set; one
     already finished leaves it."""
-    due = float(hook["next_at"]) if hook["state"] == "pendiente" and hook["next_at"] else None
+    due = float(hook["next_at"]) if hook["state"] == "pendiente" and hook.get("next_at") else None
     _finish(r, hook, {"state": hook["state"]}, record=None, due=due, manual="")
     return "not-due" if due is not None else hook["state"]
 
@@ -182,30 +182,31 @@ def _no_attempt(error: str) -> Answer:
 
 
 def _send(pdv: PointOfSale, endpoint: Endpoint, hook: dict, settings: Settings) -> Answer:
+    body = stored_body(hook["id"], hook)
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": USER_AGENT,
         "TF-WebhookToken": pdv.webhook_token,
         # The real time, not the development clock: receivers check it against their own clocks.
-        **signature_headers(hook["id"], hook["body"], endpoints.signing_secrets(endpoint, clock.timestamp()),
+        **signature_headers(hook["id"], body, endpoints.signing_secrets(endpoint, clock.timestamp()),
                             datetime.now(timezone.utc)),
     }
     client = _client(settings.webhook_private_networks, settings.webhook_connect_timeout,
                      settings.webhook_read_timeout)
-    return client.post(pdv.webhook_url, hook["body"].encode("utf-8"), headers)
+    return client.post(pdv.webhook_url, body.encode("utf-8"), headers)
 
 
 def _record(r, hook: dict, pdv: PointOfSale | None, endpoint: Endpoint | None, trigger: str, manual: str,
             started: float, answer: Answer) -> str:
     now = clock.timestamp()
     outcome = webhook_outcome(answer.status)
-    state, attempts, next_at = hook["state"], int(hook["attempts"]), hook["next_at"]
+    state, attempts, next_at = hook["state"], int(hook["attempts"]), hook.get("next_at", "")
     fields = {"failure": hook.get("failure", "")}
     due = None
     if trigger == "automatic":
         attempts += 1
     if outcome == "entregado":
-        state, fields["failure"], fields["delivered_at"] = "entregado", "", repr(now)
+        state, fields["failure"] = "entregado", ""
     elif outcome == "abandonar":
         if state == "pendiente":
             state, next_at, fields["failure"] = "fallido", "", "the receiver answered 410 Gone"
@@ -221,8 +222,7 @@ def _record(r, hook: dict, pdv: PointOfSale | None, endpoint: Endpoint | None, t
     elif state == "pendiente":
         state, fields["failure"] = "fallido", "the manual attempt failed"
     tries = int(hook.get("tries") or 0) + 1
-    fields.update(state=state, attempts=attempts, next_at=next_at, tries=tries,
-                  last_status="" if answer.status is None else answer.status)
+    fields.update(state=state, attempts=attempts, next_at=next_at, tries=tries)
     record = {
         "attempt": tries,
         "trigger": trigger,
@@ -261,7 +261,7 @@ def _update_health(r, pdv: PointOfSale, endpoint: Endpoint, outcome: str, trigge
 
 def _finish(r, hook: dict, fields: dict, *, record: dict | None, due: float | None, manual: str) -> None:
     r.eval(
-        _FINISH, 6, hook_key(hook["id"]), attempts_key(hook["id"]), DUE, waiting_hooks_key(hook["pdv"]),
+        _FINISH, 5, hook_key(hook["id"]), attempts_key(hook["id"]), DUE,
         pdv_state_hooks_key(hook["pdv"], hook["state"]), pdv_state_hooks_key(hook["pdv"], fields["state"]),
         json.dumps({name: str(value) for name, value in fields.items()}),
         json.dumps(record, ensure_ascii=False) if record is not None else "",

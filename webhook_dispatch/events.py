@@ -1,16 +1,26 @@
-"""Webhook events: the payloads of TusFacturas' nuevo_encola page, serialized once so every attempt sends
-the same bytes."""
+"""Webhook events: the payloads of TusFacturas' nuevo_encola page, stored as the parameters they are
+built from and built, byte for byte the same, on every attempt and every time the hook log shows them.
+
+A stored hook keeps what its payload is made of (`intento`, `msg`, `extra`, `recurso` when it is not
+`facturacion`, `created` for `creado`), never the payload itself: each value stays small enough for Redis
+to keep the hook's hash in its compact listpack encoding (`hash-max-listpack-value`, 64 bytes by default,
+https://redis.io/docs/latest/develop/data-types/hashes/), where a stored body would not. A hook stored
+before that (its `body` field) is sent as it was stored (webhook_dispatch/migration.py).
+"""
 
 from __future__ import annotations
 
 import json
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from config import clock
 
 EVENTS = ("encolado", "emitido", "error", "eliminado", "cambio_fecha", "test")
+DEFAULT_RECURSO = "facturacion"
+# Redis' default hash-max-listpack-value: a longer value is stored in pieces of at most this many bytes.
+PIECE_BYTES = 64
 
 
 @dataclass(frozen=True)
@@ -20,8 +30,83 @@ class Event:
     evento: str
     external_reference: str
     comprobante_id: str
-    body: str
     created: float
+    intento: int
+    msg: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict)
+    recurso: str = DEFAULT_RECURSO
+
+    @property
+    def body(self) -> str:
+        return payload_text(self.hook_id, self.evento, self.external_reference, self.created,
+                            intento=self.intento, msg=list(self.msg), extra=self.extra, recurso=self.recurso)
+
+    def fields(self) -> dict[str, str]:
+        """What the hook's hash keeps of the event: its parameters, the empty and default ones left out."""
+        stored = {"pdv": self.pdv_id, "evento": self.evento, "external_reference": self.external_reference,
+                  "created": repr(self.created), "intento": str(self.intento)}
+        if self.comprobante_id:
+            stored["comprobante"] = self.comprobante_id
+        if self.recurso != DEFAULT_RECURSO:
+            stored["recurso"] = self.recurso
+        if self.msg:
+            stored.update(pieces("msg", _dumps(list(self.msg))))
+        if self.extra:
+            stored.update(pieces("extra", _dumps(self.extra)))
+        return stored
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def payload_text(hook_id: str, evento: str, external_reference: str, created: float, *, intento: int,
+                 msg: list[str], extra: dict, recurso: str) -> str:
+    """The body every attempt sends: `creado` is the hook's `created` on Argentina's wall clock."""
+    payload = {
+        "creado": clock.wall_clock_ar(created),
+        "evento": evento,
+        "recurso": recurso,
+        "external_reference": external_reference,
+        "intento": intento,
+        "msg": msg,
+        "hook_id": hook_id,
+    }
+    payload.update(extra)
+    return _dumps(payload)
+
+
+def stored_body(hook_id: str, hook: dict[str, str]) -> str:
+    """The body of a stored hook (its hash's fields): the one it was stored with, if it was stored with
+    one, else the one its parameters build."""
+    if "body" in hook:
+        return hook["body"]
+    msg, extra = joined(hook, "msg"), joined(hook, "extra")
+    return payload_text(hook_id, hook["evento"], hook["external_reference"], float(hook["created"]),
+                        intento=int(hook["intento"]), msg=json.loads(msg) if msg else [],
+                        extra=json.loads(extra) if extra else {}, recurso=hook.get("recurso", DEFAULT_RECURSO))
+
+
+def pieces(name: str, text: str) -> dict[str, str]:
+    """`text` as hash fields `name`, `name.1`, `name.2`… of at most PIECE_BYTES bytes each, cut between
+    characters so that each piece is UTF-8 of its own."""
+    data, found, start = text.encode("utf-8"), {}, 0
+    while start < len(data):
+        end = min(start + PIECE_BYTES, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # a continuation byte: back to the character's start
+            end -= 1
+        found[name if not found else f"{name}.{len(found)}"] = data[start:end].decode("utf-8")
+        start = end
+    return found
+
+
+def joined(hook: dict[str, str], name: str) -> str:
+    """The text `pieces` stored as `name`'s fields; "" when there is none."""
+    parts, n = [], 0
+    while (part := hook.get(name if n == 0 else f"{name}.{n}")) is not None:
+        parts.append(part)
+        n += 1
+    return "".join(parts)
 
 
 def new_hook_id() -> str:
@@ -49,22 +134,11 @@ def build_event(
     msg: list[str],
     comprobante_id: str = "",
     extra: dict | None = None,
-    recurso: str = "facturacion",
+    recurso: str = DEFAULT_RECURSO,
 ) -> Event:
     """`intento` is the emission attempt the event reports on (docs/webhooks.md)."""
     if evento not in EVENTS:
         raise ValueError(f"unknown event {evento!r}")
     hook_id = new_hook_id()
-    created = clock.timestamp()
-    payload = {
-        "creado": clock.now_ar().strftime("%d/%m/%Y %H:%M:%S"),
-        "evento": evento,
-        "recurso": recurso,
-        "external_reference": external_reference,
-        "intento": intento,
-        "msg": list(msg),
-        "hook_id": hook_id,
-    }
-    payload.update(extra or {})
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return Event(hook_id, pdv_id, evento, external_reference, comprobante_id, body, created)
+    return Event(hook_id, pdv_id, evento, external_reference, comprobante_id, clock.timestamp(), intento,
+                 tuple(msg), dict(extra or {}), recurso)

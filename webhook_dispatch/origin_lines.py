@@ -155,7 +155,8 @@ redis.call('ZADD', slots, ARGV[6], token)
 local hk = ARGV[8] .. hook
 local fields = redis.call('HGETALL', hk)
 if #fields > 0 then
-  redis.call('HSET', hk, 'line', '', 'attempt_until', ARGV[6])
+  redis.call('HDEL', hk, 'line')
+  redis.call('HSET', hk, 'attempt_until', ARGV[6])
   redis.call('ZADD', KEYS[1], ARGV[7], hook)
 end
 local sibling = start_if_needed(op, now, cap, tonumber(ARGV[5])) or ''
