@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from accounts.points_of_sale import PointOfSale, UnknownPointOfSale, pdv_key
 from accounts.webhook_url import BadWebhookUrl, check_webhook_url
@@ -40,6 +42,8 @@ ATTEMPTS_KEPT = 100
 # After this long a drain hands its slot to a new task if other webhook tasks wait for a thread, so that
 # the worker's threads take turns between origins and beat's sweep is never stuck behind a busy origin.
 DRAIN_TURN_SECONDS = 5.0
+# How many points of sale (with their endpoints) a drain keeps parsed, so that a take need not send them.
+HELD_ENDPOINTS = 32
 
 # Applies an attempt's outcome in one step (an empty field is removed rather than kept) and ends the
 # attempt's mark on the hook. A manual request served by this attempt is cleared; one that arrived
@@ -92,32 +96,70 @@ def attempt_lease(settings: Settings) -> float:
     return settings.webhook_connect_timeout + settings.webhook_read_timeout + LEASE_MARGIN_SECONDS
 
 
+@dataclass
+class NextTake:
+    """A drain's next take (`queue` adds it to a pipeline), sent in the round trip that records a
+    delivered attempt, the common case, rather than in one of its own; `sent` says whether it was."""
+
+    queue: Callable
+    reply: list | None = None
+    sent: bool = False
+
+
 def drain(r, oid: str, token: str) -> int:
     """Send the hooks waiting at an origin, one at a time in the slot `token` holds, until none waits or
     the drain's turn is over (then a new drain takes the slot over); returns how many it took."""
     settings = get_settings()
+    queue_take = partial(origin_lines.queue_take, due=DUE, oid=oid, token=token,
+                         cap=settings.webhook_max_per_endpoint, lease=attempt_lease(settings),
+                         hook_prefix=hook_key(""), pdv_prefix=pdv_key(""), endpoint_suffix=endpoints.STATE_SUFFIX)
+    held: dict[str, tuple[PointOfSale, Endpoint] | None] = {}
+
+    def queue_next(pipe) -> None:
+        queue_take(pipe, known=tuple(held))
+
     turn_ends = time.monotonic() + DRAIN_TURN_SECONDS
     taken = 0
-    while True:
-        hook = origin_lines.take(r, DUE, oid, token, cap=settings.webhook_max_per_endpoint,
-                                 lease=attempt_lease(settings), hook_prefix=hook_key(""), pdv_prefix=pdv_key(""),
-                                 endpoint_suffix=endpoints.STATE_SUFFIX)
-        if hook is None:
-            return taken
+    hook = _take(r, queue_next)
+    while hook is not None:
         taken += 1
         if hook.sibling:
             outbox.publish_drains([(oid, hook.sibling)])
+        following = NextTake(queue_next) if time.monotonic() <= turn_ends else None
         if not hook.hook:
             r.zrem(DUE, hook.hook_id)
         else:
-            attempt(r, {**hook.hook, "id": hook.hook_id}, oid=oid, seen=endpoints.from_replies(hook.pdv, hook.endpoint))
+            attempt(r, {**hook.hook, "id": hook.hook_id}, oid=oid, seen=_seen(held, hook), following=following)
+        if following is not None and following.sent:
+            hook = origin_lines.taken(following.reply)
+            continue
         if time.monotonic() > turn_ends:
-            if not _others_waiting():
-                turn_ends = time.monotonic() + DRAIN_TURN_SECONDS
-                continue
-            origin_lines.hand_over(r, oid, token)
-            outbox.publish_drains([(oid, token)])
-            return taken
+            if _others_waiting():
+                origin_lines.hand_over(r, oid, token)
+                outbox.publish_drains([(oid, token)])
+                return taken
+            turn_ends = time.monotonic() + DRAIN_TURN_SECONDS
+        hook = _take(r, queue_next)
+    return taken
+
+
+def _take(r, queue_take: Callable) -> origin_lines.Taken | None:
+    pipe = r.pipeline(transaction=False)
+    queue_take(pipe)
+    return origin_lines.taken(pipe.execute()[0])
+
+
+def _seen(held: dict, hook: origin_lines.Taken) -> tuple[PointOfSale, Endpoint] | None:
+    """The point of sale and endpoint taken with the hook: those the drain holds under the digest the
+    take answered when it left them out, else parsed from the reply (and held for the next takes)."""
+    if hook.digest in held and not hook.pdv:
+        return held[hook.digest]
+    seen = endpoints.from_replies(hook.pdv, hook.endpoint)
+    if hook.digest:
+        if len(held) >= HELD_ENDPOINTS:
+            held.clear()
+        held[hook.digest] = seen
+    return seen
 
 
 def _others_waiting() -> bool:
@@ -131,11 +173,13 @@ def _automatic_due(hook: dict, now: float) -> bool:
             and float(hook["next_at"]) <= now + DUE_SLACK_SECONDS)
 
 
-def attempt(r, hook: dict, *, oid: str, seen: tuple[PointOfSale, Endpoint] | None = None) -> str:
+def attempt(r, hook: dict, *, oid: str, seen: tuple[PointOfSale, Endpoint] | None = None,
+            following: NextTake | None = None) -> str:
     """Make the attempt a hook taken from origin `oid`'s line is due for, if any, with its point of sale
-    and endpoint as `seen` when they were taken with it (else read now). Returns its state afterwards, or
-    why nothing was sent: `not-due` (it is due later) or `moved` (its URL changed to another origin while
-    it waited: it waits in that origin's line now)."""
+    and endpoint as `seen` when they were taken with it (else read now); a delivered attempt sends
+    `following` with its record. Returns its state afterwards, or why nothing was sent: `not-due` (it is
+    due later) or `moved` (its URL changed to another origin while it waited: it waits in that origin's
+    line now)."""
     settings = get_settings()
     manual = hook.get("manual", "")
     if not manual and not _automatic_due(hook, clock.timestamp()):
@@ -155,7 +199,7 @@ def attempt(r, hook: dict, *, oid: str, seen: tuple[PointOfSale, Endpoint] | Non
         return "fallido"
     started = clock.timestamp()
     answer = _attempt(pdv, endpoint, hook, settings)
-    return _record(r, hook, pdv, endpoint, trigger, manual, started, answer)
+    return _record(r, hook, pdv, endpoint, trigger, manual, started, answer, following)
 
 
 def _not_due(r, hook: dict) -> str:
@@ -197,7 +241,7 @@ def _send(pdv: PointOfSale, endpoint: Endpoint, hook: dict, settings: Settings) 
 
 
 def _record(r, hook: dict, pdv: PointOfSale | None, endpoint: Endpoint | None, trigger: str, manual: str,
-            started: float, answer: Answer) -> str:
+            started: float, answer: Answer, following: NextTake | None) -> str:
     now = clock.timestamp()
     outcome = webhook_outcome(answer.status)
     state, attempts, next_at = hook["state"], int(hook["attempts"]), hook.get("next_at", "")
@@ -233,13 +277,18 @@ def _record(r, hook: dict, pdv: PointOfSale | None, endpoint: Endpoint | None, t
         "response_bytes": answer.length,
         "error": answer.error,
     }
-    # One round trip for the outcome, its count and, on a success that ends a failing streak, the end.
+    # One round trip for the outcome, its count and, on a success, the end of a failing streak and the
+    # drain's next take (after a failure the endpoint's health is updated before anything is taken).
     pipe = r.pipeline(transaction=False)
     _finish(pipe, hook, fields, record=record, due=due, manual=manual)
     count(pipe, "encola_webhook_deliveries", outcome="delivered" if outcome == "entregado" else "failed")
     if outcome == "entregado" and endpoint is not None and endpoint.last_failure:
         endpoints.record_success(pipe, pdv.id)
-    pipe.execute()
+    if outcome == "entregado" and following is not None:
+        following.queue(pipe)
+        following.reply, following.sent = pipe.execute()[-1], True
+    else:
+        pipe.execute()
     # The answer's excerpt goes to the operator's log only (the Redactor masks secret-looking text in it),
     # never into the attempt the client reads.
     log.info("webhook %s attempt %s: %s; answer %r", hook["id"], tries, answer.status or answer.error, answer.excerpt,
