@@ -20,7 +20,8 @@ DAY = 86400
 def old_hook(r, pdv_id: str, ref: str, *, state: str = "pendiente", creado_off_by: float = 0,
              created: float | None = None, extra: dict | None = None) -> tuple[str, str]:
     """A hook as the old outbox.stage wrote it (body included), with its old index entries; (id, body)."""
-    hook_id, created = new_hook_id(), created or clock.timestamp()
+    created = created or clock.timestamp()
+    hook_id = new_hook_id(created)
     payload = {"creado": clock.wall_clock_ar(created + creado_off_by), "evento": "encolado",
                "recurso": "facturacion", "external_reference": ref, "intento": 1, "msg": [], "hook_id": hook_id,
                **(extra or {})}

@@ -25,7 +25,7 @@ from config.settings import Settings, get_settings
 from config.metrics import count
 from webhook_dispatch import endpoints, origin_lines, outbox
 from webhook_dispatch.endpoints import Endpoint
-from webhook_dispatch.events import stored_body
+from webhook_dispatch.events import created_of, stored_body
 from webhook_dispatch.outbox import DUE, attempts_key, hook_key, pdv_state_hooks_key, retention_seconds
 from webhook_dispatch.signing import signature_headers
 from webhook_dispatch.transport import Answer, WebhookClient
@@ -244,7 +244,7 @@ def _record(r, hook: dict, pdv: PointOfSale | None, endpoint: Endpoint | None, t
             started: float, answer: Answer, following: NextTake | None) -> str:
     now = clock.timestamp()
     outcome = webhook_outcome(answer.status)
-    state, attempts, next_at = hook["state"], int(hook["attempts"]), hook.get("next_at", "")
+    state, attempts, next_at = hook["state"], int(hook.get("attempts") or 0), hook.get("next_at", "")
     fields = {"failure": hook.get("failure", "")}
     due = None
     if trigger == "automatic":
@@ -315,5 +315,5 @@ def _finish(r, hook: dict, fields: dict, *, record: dict | None, due: float | No
         json.dumps({name: str(value) for name, value in fields.items()}),
         json.dumps(record, ensure_ascii=False) if record is not None else "",
         "" if due is None else repr(due), manual, repr(clock.timestamp()), hook["id"],
-        int(retention_seconds()), ATTEMPTS_KEPT, hook["created"],
+        int(retention_seconds()), ATTEMPTS_KEPT, repr(created_of(hook["id"], hook)),
     )

@@ -1,8 +1,9 @@
 """Webhook events: the payloads of TusFacturas' nuevo_encola page, stored as the parameters they are
 built from and built, byte for byte the same, on every attempt and every time the hook log shows them.
 
-A stored hook keeps what its payload is made of (`intento`, `msg`, `extra`, `recurso` when it is not
-`facturacion`, `created` for `creado`), never the payload itself: each value stays small enough for Redis
+A stored hook keeps what its payload is made of (`intento` when it is not 1, `msg`, `extra`, `recurso`
+when it is not `facturacion`; `creado` comes from the creation time its id carries), never the payload
+itself: each value stays small enough for Redis
 to keep the hook's hash in its compact listpack encoding (`hash-max-listpack-value`, 64 bytes by default,
 https://redis.io/docs/latest/develop/data-types/hashes/), where a stored body would not. A hook stored
 before that (its `body` field) is sent as it was stored (webhook_dispatch/migration.py).
@@ -11,8 +12,10 @@ before that (its `body` field) is sent as it was stored (webhook_dispatch/migrat
 from __future__ import annotations
 
 import json
+import math
 import re
 import secrets
+import threading
 from dataclasses import dataclass, field
 
 from config import clock
@@ -43,8 +46,11 @@ class Event:
 
     def fields(self) -> dict[str, str]:
         """What the hook's hash keeps of the event: its parameters, the empty and default ones left out."""
-        stored = {"pdv": self.pdv_id, "evento": self.evento, "external_reference": self.external_reference,
-                  "created": repr(self.created), "intento": str(self.intento)}
+        stored = {"pdv": self.pdv_id, "evento": self.evento, "external_reference": self.external_reference}
+        if self.created != created_from_id(self.hook_id):
+            stored["created"] = repr(self.created)
+        if self.intento != 1:
+            stored["intento"] = str(self.intento)
         if self.comprobante_id:
             stored["comprobante"] = self.comprobante_id
         if self.recurso != DEFAULT_RECURSO:
@@ -82,8 +88,8 @@ def stored_body(hook_id: str, hook: dict[str, str]) -> str:
     if "body" in hook:
         return hook["body"]
     msg, extra = joined(hook, "msg"), joined(hook, "extra")
-    return payload_text(hook_id, hook["evento"], hook["external_reference"], float(hook["created"]),
-                        intento=int(hook["intento"]), msg=json.loads(msg) if msg else [],
+    return payload_text(hook_id, hook["evento"], hook["external_reference"], created_of(hook_id, hook),
+                        intento=int(hook.get("intento", 1)), msg=json.loads(msg) if msg else [],
                         extra=json.loads(extra) if extra else {}, recurso=hook.get("recurso", DEFAULT_RECURSO))
 
 
@@ -109,9 +115,35 @@ def joined(hook: dict[str, str], name: str) -> str:
     return "".join(parts)
 
 
-def new_hook_id() -> str:
-    """Time-ordered and unique; no '.' so it can head a Standard Webhooks signed content."""
-    return f"hk_{int(clock.timestamp() * 1000):012x}{secrets.token_hex(8)}"
+def new_hook_id(now: float) -> str:
+    """Time-ordered and unique, made at `now`, rounded up to the millisecond (so that a hook made after a
+    moment is never dated before it); no '.' so it can head a Standard Webhooks signed content. The
+    indices order hooks by their id's millisecond, then by id: within one millisecond, the ids one process
+    makes rise in the order it makes them (random steps from a random start), so that the hooks of one
+    request keep their order."""
+    ms = math.ceil(now * 1000)
+    with _LAST_LOCK:
+        if ms == _LAST["ms"] and _LAST["tail"] < 2**63:
+            tail = _LAST["tail"] + 1 + secrets.randbelow(2**16)
+        else:
+            tail = secrets.randbits(63)
+        _LAST.update(ms=ms, tail=tail)
+    return f"hk_{ms:012x}{tail:016x}"
+
+
+_LAST = {"ms": -1, "tail": 0}
+_LAST_LOCK = threading.Lock()
+
+
+def created_from_id(hook_id: str) -> float:
+    """When a hook was created, to the millisecond, read from its id."""
+    return int(hook_id[3:-16], 16) / 1000
+
+
+def created_of(hook_id: str, hook: dict[str, str]) -> float:
+    """A stored hook's creation time: its id's, unless it keeps one of its own (hooks stored before
+    the id was the creation time)."""
+    return float(hook["created"]) if "created" in hook else created_from_id(hook_id)
 
 
 # The form of every hook id new_hook_id makes (milliseconds in at least 12 hex digits, then 16 random
@@ -139,6 +171,6 @@ def build_event(
     """`intento` is the emission attempt the event reports on (docs/webhooks.md)."""
     if evento not in EVENTS:
         raise ValueError(f"unknown event {evento!r}")
-    hook_id = new_hook_id()
-    return Event(hook_id, pdv_id, evento, external_reference, comprobante_id, clock.timestamp(), intento,
+    hook_id = new_hook_id(clock.timestamp())
+    return Event(hook_id, pdv_id, evento, external_reference, comprobante_id, created_from_id(hook_id), intento,
                  tuple(msg), dict(extra or {}), recurso)

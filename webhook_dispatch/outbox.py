@@ -22,7 +22,7 @@ from config.due_sets import claim_due
 from config.keys import key
 from config.settings import get_settings
 from webhook_dispatch import origin_lines, reference_index
-from webhook_dispatch.events import Event
+from webhook_dispatch.events import Event, created_from_id
 from webhook_dispatch.origin_lines import Waiting
 
 DUE = key("hooks", "due")
@@ -62,7 +62,7 @@ def stage(pipe, event: Event, *, manual: bool = False) -> None:
     """
     schedule = {"manual": repr(event.created), "automatic": "0", "next_at": ""} if manual else {
         "next_at": repr(event.created)}
-    pipe.hset(hook_key(event.hook_id), mapping={**event.fields(), "state": "pendiente", "attempts": 0, **schedule})
+    pipe.hset(hook_key(event.hook_id), mapping={**event.fields(), "state": "pendiente", **schedule})
     pipe.zadd(DUE, {event.hook_id: event.created + DELIVERY_LEASE_SECONDS})
     forgotten = event.created - retention_seconds()
     pipe.zadd(pdv_hooks_key(event.pdv_id), {event.hook_id: event.created})
@@ -121,7 +121,7 @@ def offer(r, hook_ids: list[str]) -> int:
     """Offer stored hooks to their origins' lines now; returns how many drains it published."""
     pipe = r.pipeline(transaction=False)
     for hook_id in hook_ids:
-        pipe.hmget(hook_key(hook_id), "pdv", "created", "next_at", "manual")
+        pipe.hmget(hook_key(hook_id), "pdv", "next_at", "manual")
     hooks = [(hook_id, *fields) for hook_id, fields in zip(hook_ids, pipe.execute())]
     pdvs = sorted({pdv for _, pdv, *_ in hooks if pdv})
     for pdv_id in pdvs:
@@ -129,8 +129,8 @@ def offer(r, hook_ids: list[str]) -> int:
     urls = dict(zip(pdvs, pipe.execute()))
     waiting = [
         Waiting(hook_id=hook_id, hook_key=hook_key(hook_id), url=urls.get(pdv or ""), pdv_id=pdv or "",
-                score=float(manual or next_at or created or 0), urgent=bool(manual))
-        for hook_id, pdv, created, next_at, manual in hooks
+                score=float(manual or next_at or created_from_id(hook_id)), urgent=bool(manual))
+        for hook_id, pdv, next_at, manual in hooks
     ]
     started = origin_lines.offer(r, DUE, waiting, cap=get_settings().webhook_max_per_endpoint)
     publish_drains(started)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import zlib
 
 from config.keys import key
+from webhook_dispatch.events import created_from_id
 
 BUCKETS = 128
 PERIOD_SECONDS = 7 * 86400
@@ -36,13 +37,8 @@ def fingerprint(external_reference: str) -> int:
     return zlib.crc32(external_reference.encode("utf-8"))
 
 
-def created_at(hook_id: str) -> float:
-    """When a hook was created (epoch seconds, to the millisecond), read from its id (events.new_hook_id)."""
-    return int(hook_id[3:-16], 16) / 1000
-
-
 def period_of(hook_id: str) -> int:
-    return int(created_at(hook_id) // PERIOD_SECONDS)
+    return int(created_from_id(hook_id) // PERIOD_SECONDS)
 
 
 def stage_add(pipe, pdv_id: str, external_reference: str, hook_id: str, *, retention: float) -> None:
@@ -75,4 +71,4 @@ def lookup(r, references: list[tuple[str, str]], *, since: float | None = None) 
             pipe.zrangebyscore(bucket_key(pdv_id, period, reference), crc, crc)
     replies = iter(pipe.execute())
     return [[hook_id for _ in periods[pdv_id] for hook_id in next(replies)
-             if since is None or created_at(hook_id) >= since] for pdv_id, _ in references]
+             if since is None or created_from_id(hook_id) >= since] for pdv_id, _ in references]
