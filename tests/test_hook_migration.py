@@ -48,14 +48,19 @@ def test_old_hooks_are_rebuilt_when_their_bytes_match_and_the_old_indices_move(q
     kept, kept_body = old_hook(r, pdv.id, "con:dos:puntos", creado_off_by=1)
     delivered, delivered_body = old_hook(r, pdv.id, "entregado-1", state="entregado")
     r.expire(hook_key(delivered), 30 * DAY)  # its retention period, which migration keeps
+    # Two hooks of one millisecond, made in the opposite order to their ids: the old index ordered by the
+    # microsecond of `created`, and so does the log after the migration.
+    millisecond = int(clock.timestamp() * 1000) / 1000
+    later, _ = old_hook(r, pdv.id, "mismo-ms", state="entregado", created=millisecond + 0.0004)
+    earlier, _ = old_hook(r, pdv.id, "mismo-ms", state="entregado", created=millisecond + 0.0001)
     # The old `pendiente` index was trimmed by age: this pending hook is only in the waiting set.
     r.zrem(pdv_state_hooks_key(pdv.id, "pendiente"), rebuilt)
     before = {hook_id: get_hook(r, pdv.id, hook_id) for hook_id in (rebuilt, kept, delivered)}
 
     counts = migration.migrate(r)
 
-    assert counts == {"hooks_rebuilt": 2, "hooks_kept_with_body": 1, "waiting_sets_dropped": 1,
-                      "pending_restored": 2, "reference_sets_moved": 2, "reference_entries_moved": 3}
+    assert counts == {"hooks_rebuilt": 4, "hooks_kept_with_body": 1, "waiting_sets_dropped": 1,
+                      "pending_restored": 2, "reference_sets_moved": 3, "reference_entries_moved": 5}
     assert {hook_id: get_hook(r, pdv.id, hook_id) for hook_id in before} == before
     assert [stored_body(h, r.hgetall(hook_key(h))) for h in (rebuilt, kept, delivered)] == [
         rebuilt_body, kept_body, delivered_body]
@@ -65,6 +70,7 @@ def test_old_hooks_are_rebuilt_when_their_bytes_match_and_the_old_indices_move(q
     assert 30 * DAY - 60 < r.ttl(hook_key(delivered)) <= 30 * DAY
     assert [e.hook_id for e in hooks_for_reference(r, pdv.id, "con:dos:puntos")] == [rebuilt, kept]
     assert [e.hook_id for e in hooks_for_reference(r, pdv.id, "entregado-1")] == [delivered]
+    assert [e.hook_id for e in hooks_for_reference(r, pdv.id, "mismo-ms")] == [earlier, later]
     assert r.keys(key("pdv", pdv.id, "ref_hooks", "*")) == [] and not r.exists(key("pdv", pdv.id, "hooks", "waiting"))
     assert waiting(r, pdv.id) == (0, 2)
 

@@ -80,7 +80,8 @@ def hooks_for_reference(r, pdv_id: str, external_reference: str) -> list[HookEnt
     """Every kept hook about one external_reference, oldest first (TusFacturas' "Log de hooks")."""
     [hook_ids] = reference_index.lookup(r, [(pdv_id, external_reference)],
                                         since=clock.timestamp() - retention_seconds())
-    return _entries(r, hook_ids, pdv_id, external_reference)
+    # The index orders by id; hooks stored before the id was their creation time keep a finer one.
+    return sorted(_entries(r, hook_ids, pdv_id, external_reference), key=lambda e: (e.created, e.hook_id))
 
 
 def hooks_for_pdv(r, pdv_id: str, *, since: float | None = None, state: str | None = None,
