@@ -204,6 +204,9 @@ class WebhookClient:
                 try:
                     read = response.read(RESPONSE_READ_BYTES + 1, decode_content=True)
                 finally:
+                    # As requests did: a body read to its end has already left its connection to the pool;
+                    # one cut short closes it, since what is left of it would be read as the next answer.
+                    response.close()
                     response.release_conn()
                 length = _length(response.headers.get("Content-Length"), read)
                 excerpt = (excerpt + read.decode("utf-8", "replace"))[:LOG_EXCERPT_CHARS]
