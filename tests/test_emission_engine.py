@@ -18,7 +18,7 @@ from emission.schedule import inflight_key, kick_if_due, lane_key_meta
 from producers import cambiar_fecha_encolado, eliminar_encolado, enqueue
 from tests.support.bodies import ddmmyyyy, item
 from tests.support.processes import wait_until
-from tests.support.records import one, wait_all, wait_state
+from tests.support.records import every_record, one, wait_all, wait_state
 
 
 def submit_many(pdv, refs, fecha, **kwargs):
@@ -241,7 +241,7 @@ def test_a_date_change_or_a_deletion_wins_over_a_drain_already_queued(stack, r, 
     else:
         assert eliminar_encolado(creds)["error"] == "N"
     wait_until(lambda: clock.timestamp() > clock.start_of_day_ar(tomorrow) + 6, timeout=15, message="the ETA")
-    record = Store(r).get_many([rid for rid in r.zrange(f"encola:pdv:{pdv.id}:all", 0, -1)])[0]
+    record = every_record(r, pdv)[0]
     assert record.state == ("encolado" if change == "date" else "eliminado")
     assert not [row for row in stack.authorised() if row[:2] == (pdv.pdv.cuit, pdv.pdv.pto_vta)]
 

@@ -7,6 +7,7 @@ import hmac
 
 from flask import Flask, Response, request
 
+from comprobantes import layout
 from config.redis_client import get_redis
 from config.settings import get_settings
 from monitoring.exposition import exposition
@@ -26,6 +27,7 @@ def create_app() -> Flask:
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, get_settings().trusted_proxies)
     # The links to invoice documents in every answer and hook start with the public address.
     get_settings().require_public_url()
+    layout.require_current(get_redis())
     routes.register(app)
     documents.register(app)
     page.register(app)

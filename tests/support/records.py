@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from comprobantes.store import Record, Store
+from comprobantes.lifecycle import State
+from comprobantes.store import Record, Store, state_key
 from tests.support.processes import wait_until
 
 
@@ -24,3 +25,9 @@ def wait_all(r, pdv, refs: list[str], states=("emitido",), timeout: float = 60.0
         return len(records) == len(refs) and all(rec.state in states for rec in records) and records
 
     return wait_until(done, timeout=timeout, interval=0.25, message=f"{len(refs)} comprobantes to be {states}")
+
+
+def every_record(r, pdv) -> list[Record]:
+    """Every comprobante of the point of sale, whatever its state (eliminated ones included), first arrived first."""
+    ids = {rid for state in State for rid in r.zrange(state_key(pdv.id, state), 0, -1)}
+    return Store(r).get_many(sorted(ids, key=int))
