@@ -5,7 +5,9 @@ layout, in place (docs/operating.md, "Upgrading").
   (comprobantes/record_codec.py), CHUNK records per transaction.
 - Each per-reference index (`pdv:<pdv>:ref:<reference>`) moves into the bucketed one
   (comprobantes/references.py).
-- The index of every comprobante by arrival (`pdv:<pdv>:all`), which nothing reads, goes.
+- The index of every comprobante by arrival (`pdv:<pdv>:all`), which nothing reads, goes, and so does the
+  index of `encolado` comprobantes per tipo (`pdv:<pdv>:state:encolado:tipo:<tipo>`), now the lane's
+  pending set.
 
 Each step reads what it converts inside a WATCH and skips what is already converted, so a migration that
 stops half way is finished by running it again. It runs with the service stopped: processes of either
@@ -19,6 +21,7 @@ import re
 from itertools import islice
 
 from comprobantes import references
+from comprobantes.lifecycle import State
 from comprobantes.store import Record, cbte_key
 from config.keys import key
 
@@ -40,8 +43,11 @@ def migrate(r) -> dict[str, int]:
         if found := _REFERENCE_INDEX.fullmatch(name):
             counts["references"] += r.transaction(lambda pipe: _move_reference(pipe, name, *found.groups()),
                                                   name, value_from_callable=True)
-    for name in list(r.scan_iter(match=key("pdv", "*", "all"), count=1000, _type="zset")):
-        counts["removed_indices"] += r.delete(name)
+    # Nothing reads the index of every comprobante by arrival; the one of `encolado` per tipo is now its
+    # lane's pending set (Store's queue_tipo_key).
+    for pattern in (key("pdv", "*", "all"), key("pdv", "*", "state", State.ENCOLADO, "tipo", "*")):
+        for name in list(r.scan_iter(match=pattern, count=1000, _type="zset")):
+            counts["removed_indices"] += r.delete(name)
     return counts
 
 

@@ -82,7 +82,12 @@ def state_key(pdv_id: str, state: str) -> str:
 
 
 def queue_tipo_key(pdv_id: str, state: str, cbte_tipo: int) -> str:
-    """A state index of the queue (IN_QUEUE) for one tipo of comprobante."""
+    """A state index of the queue (IN_QUEUE) for one tipo of comprobante. The `encolado` one is the lane's
+    pending set, which holds exactly those comprobantes, by the same score (pending_score): one sorted set
+    serves both, and every write of either writes the same."""
+    if state == State.ENCOLADO:
+        cuit, pto_vta = pdv_id.split("-")
+        return pending_key(lane_key(int(cuit), int(pto_vta), cbte_tipo))
     return key("pdv", pdv_id, "state", state, "tipo", cbte_tipo)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 
+import redis
 from flask import Flask, Response, request
 
 from comprobantes import layout
@@ -27,7 +28,10 @@ def create_app() -> Flask:
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, get_settings().trusted_proxies)
     # The links to invoice documents in every answer and hook start with the public address.
     get_settings().require_public_url()
-    layout.require_current(get_redis())
+    try:
+        layout.require_current(get_redis())
+    except redis.RedisError:
+        pass  # Redis is down: every request answers 503 until it is back, and the workers check it at start
     routes.register(app)
     documents.register(app)
     page.register(app)
