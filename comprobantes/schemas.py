@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate, validates_schema
 
 from comprobantes import dates
 from comprobantes.codes import (
@@ -380,6 +381,70 @@ class ComprobanteSchema(WireSchema):
     facturacion_lote_id_referencia = Text(validate=length(255))
     tags = ListOf(Text(validate=length(255)), validate=validate.Length(max=50, error="admite hasta 50 tags."))
     datos_informativos = Block(DatosInformativosSchema)
+
+
+class Shaped:
+    """One wire schema, loaded through an instance restricted (marshmallow's `only`) to the fields a load
+    of the given input visits: those it carries, the required ones and those with a load_default, in
+    nested blocks too. The fields left out are absent from the input and neither required nor defaulted,
+    so a full load would do nothing with them: the answer is the same, without walking them (an item
+    usually carries a small part of the comprobante's 43 fields, and marshmallow visits every field it
+    declares). One instance per shape of input (its keys and its blocks' keys), the last `size` shapes
+    kept: a client sends the same shape again and again."""
+
+    def __init__(self, schema_class: type[Schema], size: int = 64):
+        self.full = schema_class()
+        self._blocks = _blocks(self.full)
+        self._restricted = lru_cache(maxsize=size)(
+            lambda shape: schema_class(only=_visited(self.full, self._blocks, [shape])))
+
+    def load(self, raw) -> tuple[dict, dict]:
+        if not isinstance(raw, dict):
+            return load(self.full, raw)
+        return load(self._restricted(_shape(raw, self._blocks)), raw)
+
+
+def _blocks(schema: Schema) -> dict[str, dict]:
+    """The fields of `schema` that nest a schema (a Block, or a list of them), each with its own."""
+    found = {}
+    for name, field in schema.load_fields.items():
+        inner = field.inner if isinstance(field, ListOf) else field
+        if isinstance(inner, Block):
+            found[name] = _blocks(inner.schema)
+    return found
+
+
+def _shape(raw: dict, blocks: dict[str, dict]) -> tuple:
+    """What decides the fields a load of `raw` visits: its keys, and the shape of each block it nests
+    (a list's as the set of its items' shapes; None for a value that is not an object)."""
+    nested = []
+    for name, inner in blocks.items():
+        value = raw.get(name)
+        if isinstance(value, list):
+            nested.append(frozenset(_shape(item, inner) if isinstance(item, dict) else None for item in value))
+        else:
+            nested.append(_shape(value, inner) if isinstance(value, dict) else None)
+    return frozenset(raw), tuple(nested)
+
+
+def _visited(schema: Schema, blocks: dict[str, dict], shapes: list[tuple], prefix: str = "") -> list[str]:
+    """The fields a load of inputs of `shapes` visits, as `only` names them ("detalle.producto.codigo")."""
+    names = []
+    for name, field in schema.load_fields.items():
+        if not any(name in keys for keys, _ in shapes):
+            if field.required or field.load_default is not missing:
+                names.append(prefix + name)
+            continue
+        names.append(prefix + name)
+        if name not in blocks:
+            continue
+        nested = [shape[list(blocks).index(name)] for _, shape in shapes]
+        if isinstance(field, ListOf):  # its items' shapes; a value that is not a list loads nothing nested
+            nested = [item for items in nested if isinstance(items, frozenset) for item in items]
+        if nested and all(isinstance(inner, tuple) for inner in nested):
+            inner = field.inner if isinstance(field, ListOf) else field
+            names += _visited(inner.schema, blocks[name], nested, f"{prefix}{name}.")
+    return names
 
 
 def load(schema: Schema, raw) -> tuple[dict, dict]:
