@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate, validates_schema
 
@@ -40,6 +40,8 @@ NOT_AN_OBJECT = "debe ser un objeto JSON."
 NULL = "no puede ser null."
 _BASE_MESSAGES = {"required": REQUIRED, "null": NULL, "validator_failed": "tiene un valor no valido."}
 CHARACTER = "tiene un caracter no admitido"  # how the message about a refused character starts
+_DIGITS = re.compile(r"\s*\d{1,18}\s*")  # an Integer's text
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")  # an Amount's text
 _REFUSED_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -52,7 +54,16 @@ def character_problem(text: str) -> str | None:
             f"U+FFFE, U+FFFF y sustitutos sueltos no pueden enviarse a AFIP.")
 
 
-class _Field(fields.Field):
+class _ValidatorsOnce:
+    """marshmallow's Field builds an And of its validators for every value it checks (`_validate_all` is a
+    property); a field of these schemas builds it once."""
+
+    @cached_property
+    def _validate_all(self):
+        return validate.And(*self.validators)
+
+
+class _Field(_ValidatorsOnce, fields.Field):
     default_error_messages = _BASE_MESSAGES
 
 
@@ -89,7 +100,7 @@ class Integer(_Field):
             raise self.make_error("invalid")
         if isinstance(value, int):
             return value
-        if isinstance(value, str) and re.fullmatch(r"\s*\d{1,18}\s*", value):
+        if isinstance(value, str) and _DIGITS.fullmatch(value):
             return int(value)
         if isinstance(value, (float, Decimal)) and _finite(value) and abs(value) < 10**18 and value == int(value):
             return int(value)
@@ -108,7 +119,7 @@ def to_decimal(value) -> Decimal | None:
         value = repr(value)  # the shortest repr: 114.88, not 114.8799999999999954525264911353588104248046875
     if isinstance(value, str):
         value = value.strip()
-        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", value):
+        if not _NUMBER.fullmatch(value):
             return None
     if not isinstance(value, (int, str, Decimal)):
         return None
@@ -169,15 +180,15 @@ class MesAnio(Fecha):
     FORMAT, PATTERN = dates.MONTH_FORMAT, r"\s*\d{1,2}/20\d\d\s*"
 
 
-class ListOf(fields.List):
+class ListOf(_ValidatorsOnce, fields.List):
     default_error_messages = {**_BASE_MESSAGES, "invalid": "debe ser una lista."}
 
 
-class Block(fields.Nested):
+class Block(_ValidatorsOnce, fields.Nested):
     default_error_messages = {**_BASE_MESSAGES, "type": NOT_AN_OBJECT}
 
 
-class Objeto(fields.Dict):
+class Objeto(_ValidatorsOnce, fields.Dict):
     """A free-form object, kept as sent; its texts (keys too) are held to the same characters as any."""
 
     default_error_messages = {**_BASE_MESSAGES, "invalid": NOT_AN_OBJECT}
