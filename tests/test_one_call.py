@@ -33,3 +33,18 @@ def test_writes_sent_as_one_call_leave_what_a_multi_leaves(quiet_db):
     pipe.execute()
     assert _state(quiet_db, "eval") == _state(quiet_db, "multi")
     assert quiet_db.zscore("eval:z", "a") == 5 and quiet_db.hget("eval:h", "real") == "1733512345.123456"
+
+
+def test_arguments_are_the_texts_redis_py_sends_and_what_it_refuses_is_refused():
+    import pytest
+    from redis.connection import Encoder
+    from redis.exceptions import DataError
+
+    encoder = Encoder("utf-8", "strict", False)
+    values = ["ñ", 7, -3, 10**20, 0.1, 1e22, 1733512345.123456, b"LT"]
+    writes = Writes()
+    writes.rpush("l", *values)
+    assert writes.commands == [["RPUSH", "l", *(encoder.encode(v).decode() for v in values)]]
+    for refused in (True, None, 1.5j):
+        with pytest.raises(DataError):
+            Writes().rpush("l", refused)
