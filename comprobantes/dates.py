@@ -45,12 +45,15 @@ def names_no_day(value, form: str = DAY_FORMAT, pattern: str = DAY_PATTERN) -> b
 
 def ddmmyyyy(day: date | None) -> str:
     """A day as TusFacturas writes it; "" for none."""
-    return day.strftime(DAY_FORMAT) if day else ""
+    if not day:
+        return ""
+    # Formatted without strftime, which costs more; it stays the judge for years it may not pad.
+    return f"{day.day:02d}/{day.month:02d}/{day.year}" if day.year >= 1000 else day.strftime(DAY_FORMAT)
 
 
 def yyyymmdd(day: date) -> str:
     """A day as AFIP's WSFEv1 writes it."""
-    return day.strftime("%Y%m%d")
+    return f"{day.year}{day.month:02d}{day.day:02d}" if day.year >= 1000 else day.strftime("%Y%m%d")
 
 
 def yyyymmdd_to_ddmmyyyy(value: str) -> str:

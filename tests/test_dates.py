@@ -88,3 +88,10 @@ def test_the_ascii_shortcut_reads_every_date_as_strptime_does():
 def test_digits_of_other_scripts_are_left_to_strptime():
     for text in ("1\u0663/03/2026", "\u0661\u0662/03/2026", "12/0\u0663/2026"):  # Arabic-Indic digits
         assert dates.parse(text) == _strptime(text, dates.DAY_FORMAT), text
+
+
+def test_days_are_written_as_strftime_writes_them():
+    for day in (date(2026, 1, 2), date(1999, 12, 31), date(2099, 10, 9), date(1000, 1, 1), date(999, 3, 4),
+                date(1, 1, 1)):
+        assert dates.ddmmyyyy(day) == day.strftime("%d/%m/%Y")
+        assert dates.yyyymmdd(day) == day.strftime("%Y%m%d")
