@@ -22,7 +22,8 @@ def _stage(pipe, prefix: str) -> None:
 def _state(r, prefix: str) -> tuple:
     return (r.hgetall(f"{prefix}:h"), r.zrange(f"{prefix}:z", 0, -1, withscores=True), r.lrange(f"{prefix}:l", 0, -1),
             r.hgetall(f"{prefix}:c"), r.ttl(f"{prefix}:l") > 0,
-            r.execute_command("GET", f"{prefix}:b", NEVER_DECODE=True), r.execute_command("GET", f"{prefix}:b2", NEVER_DECODE=True))
+            r.execute_command("GET", f"{prefix}:b", NEVER_DECODE=True),
+            r.execute_command("GET", f"{prefix}:b2", NEVER_DECODE=True))
 
 
 def test_writes_sent_as_one_call_leave_what_a_multi_leaves(quiet_db):
