@@ -9,9 +9,10 @@ they travel as one JSON text (json.dumps and Redis' cjson are both C) and come b
 argument is sent as the text redis-py would send (the repr of an int or a float), so no number goes
 through Lua's doubles. A value that is not text (a compressed record, comprobantes/record_codec.py) cannot
 travel in JSON: it goes as an argument of its own, which the command names by its position. A command
-that fails stops the ones after it, where EXEC would go on with them; the commands staged here are writes that do not fail on the keys they are given. The script reaches its keys
-through its argument rather than KEYS, which standalone Redis and Sentinel allow; Redis Cluster is not
-supported (docs/production.md).
+that fails stops the ones after it, where EXEC would go on with them; the commands staged here are
+writes that do not fail on the keys they are given. The script reaches its keys through its argument
+rather than KEYS, which standalone Redis and Sentinel allow; Redis Cluster is not supported
+(docs/production.md).
 """
 
 from __future__ import annotations
