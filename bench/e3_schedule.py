@@ -2,7 +2,9 @@
 batch path, Redis bytes per comprobante, emission-worker memory before and after (future work must not
 reach the workers nor the broker), then the clock moves to that day: promotion and emission rates.
 
-    python -m bench.e3_schedule [--comprobantes N] [--lanes N] [--latency-ms MS]
+    python -m bench.e3_schedule [--comprobantes N] [--lanes N] [--latency-ms MS] [--accept-only]
+
+`--accept-only` stops after acceptance and its memory figures (bench.compare runs it before and after).
 
 No webhook worker runs: the `encolado` and `emitido` deliveries are counted and measured, then dropped
 from the broker (E4 measures webhooks). Beat does not run either: the benchmark promotes the lanes
@@ -40,7 +42,7 @@ def _submit_lanes(args: tuple) -> int:
     return accepted
 
 
-def run(bench: BenchStack, *, comprobantes: int, lanes: int, latency_ms: int) -> dict:
+def run(bench: BenchStack, *, comprobantes: int, lanes: int, latency_ms: int, accept_only: bool = False) -> dict:
     from comprobantes.store import state_key
     from config import clock
     from config.celery_app import WEBHOOKS_QUEUE
@@ -74,10 +76,14 @@ def run(bench: BenchStack, *, comprobantes: int, lanes: int, latency_ms: int) ->
         "comprobantes": accepted, "lanes": lanes, "due_day": day.isoformat(), "latency_ms": latency_ms,
         "accept_seconds": accept_seconds, "accepted_per_second": accepted / accept_seconds,
         "redis_bytes_per_comprobante": (memory - memory_before - broker_hooks_bytes) / accepted,
+        "redis_bytes_per_comprobante_with_broker": (memory - memory_before) / accepted,
         "broker_emision_messages": emision_broker, "broker_webhook_messages": broker_hooks,
         "broker_webhook_bytes_per_comprobante": broker_hooks_bytes / accepted,
         "worker_rss_mib_before": rss_before, "worker_rss_mib_after": rss_after,
     }
+    if accept_only:
+        bench.stop(workers)
+        return figures
 
     stack.set_clock(clock.start_of_day_ar(day) + 60 - time.time())
     try:
@@ -115,24 +121,33 @@ def main() -> None:
     parser.add_argument("--comprobantes", type=int, default=1_000_000)
     parser.add_argument("--lanes", type=int, default=20)
     parser.add_argument("--latency-ms", type=int, default=200)
+    parser.add_argument("--accept-only", action="store_true")
     args = parser.parse_args()
     bench = BenchStack(beat=False)
     try:
-        f = run(bench, comprobantes=args.comprobantes, lanes=args.lanes, latency_ms=args.latency_ms)
+        f = run(bench, comprobantes=args.comprobantes, lanes=args.lanes, latency_ms=args.latency_ms,
+                accept_only=args.accept_only)
     finally:
         bench.close()
     print(f"E3 schedule scale: {f['comprobantes']:,} comprobantes dated {f['due_day']} over {f['lanes']} lanes")
-    print(table(["figure", "value"], [
+    rows = [
         ["accepted per second (Python API, lotes_encola of 100, 2 processes)", f["accepted_per_second"]],
         ["Redis bytes per comprobante (record, indices, audit, its hook)", f["redis_bytes_per_comprobante"]],
+        ["the same with its share of the broker", f["redis_bytes_per_comprobante_with_broker"]],
+        ["Redis MiB for the comprobantes accepted, broker included",
+         f["redis_bytes_per_comprobante_with_broker"] * f["comprobantes"] / 2**20],
         ["broker messages on the emision queue after acceptance", f["broker_emision_messages"]],
         ["encolado deliveries waiting in the broker (bytes per comprobante)", f["broker_webhook_bytes_per_comprobante"]],
         ["emission worker RSS MiB before acceptance", " / ".join(f"{v:.0f}" for v in f["worker_rss_mib_before"])],
         ["emission worker RSS MiB after acceptance", " / ".join(f"{v:.0f}" for v in f["worker_rss_mib_after"])],
-        ["promotion when the day came: seconds for all lanes", f"{f['promotion_seconds']:.3f} ({f['lanes_promoted']} lanes)"],
-        ["emitted per second once due", f["emitted_per_second"]],
-        ["emission worker RSS MiB at the end", " / ".join(f"{v:.0f}" for v in f["worker_rss_mib_end"])],
-    ]))
+    ]
+    if not args.accept_only:
+        rows += [
+            ["promotion when the day came: seconds for all lanes", f"{f['promotion_seconds']:.3f} ({f['lanes_promoted']} lanes)"],
+            ["emitted per second once due", f["emitted_per_second"]],
+            ["emission worker RSS MiB at the end", " / ".join(f"{v:.0f}" for v in f["worker_rss_mib_end"])],
+        ]
+    print(table(["figure", "value"], rows))
     print(f"\nwritten to {save('e3_schedule', f)}")
 
 

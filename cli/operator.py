@@ -20,7 +20,8 @@ import producers
 from accounts.points_of_sale import UnknownPointOfSale, get_point_of_sale, list_points_of_sale, pdv_id
 from cli import mails as mail_commands
 from cli.export import write_export
-from comprobantes import dates
+from comprobantes import dates, layout
+from comprobantes import migration as store_migration
 from comprobantes.codes import TIPOS
 from comprobantes.lifecycle import State
 from comprobantes.store import Store
@@ -388,6 +389,14 @@ def _liveness_lines(seen, wall_clock) -> list[str]:
     return lines
 
 
+def migrate(args) -> int:
+    r = get_redis()
+    counts = store_migration.migrate(r)
+    layout.mark_current(r)
+    _print(args, counts, "migrated: " + ", ".join(f"{count:,} {name.replace('_', ' ')}" for name, count in counts.items()))
+    return EXIT_OK
+
+
 def add_operator_commands(commands) -> None:
     def command(name: str, handler, help_text: str, *, pdv: bool = True):
         parser = commands.add_parser(name, help=help_text)
@@ -434,3 +443,5 @@ def add_operator_commands(commands) -> None:
     p.add_argument("date", help="dd/mm/aaaa")
     p.add_argument("--vencimiento", help="dd/mm/aaaa")
     command("status", status, "processes, queue depths, lanes and AFIP's health", pdv=False)
+    command("migrate", migrate, "convert a store written by an earlier version, in place; run it with every "
+                                "encola process stopped (docs/operating.md, \"Upgrading\")", pdv=False)

@@ -14,6 +14,11 @@ from datetime import date, datetime
 
 DAY_FORMAT, DAY_PATTERN = "%d/%m/%Y", r"\s*\d{1,2}/\d{1,2}/\d{4}\s*"
 MONTH_FORMAT = "%m/%Y"
+# The two forms in plain ASCII digits, read without strptime (which costs more than the rest of a
+# field's load); anything else, such as digits of other scripts that \d also matches, goes to strptime,
+# which stays the judge of what a date is.
+_ASCII_FORMS = {DAY_FORMAT: re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})"),
+                MONTH_FORMAT: re.compile(r"()([0-9]{1,2})/([0-9]{4})")}
 # What a field says of a value written as a date that names no day (31/02/2026): not a format error.
 NO_DAY = "no es una fecha: {day} no existe en el calendario."
 
@@ -22,8 +27,13 @@ def parse(value, form: str = DAY_FORMAT, pattern: str = DAY_PATTERN) -> date | N
     """The day `value` writes in `form` (dd/mm/aaaa unless told), or None if it is not one."""
     if not isinstance(value, str) or not re.fullmatch(pattern, value):
         return None
+    text = value.strip()
+    plain = _ASCII_FORMS[form].fullmatch(text) if form in _ASCII_FORMS else None
     try:
-        return datetime.strptime(value.strip(), form).date()
+        if plain is None:
+            return datetime.strptime(text, form).date()
+        day, month, year = plain.groups()
+        return date(int(year), int(month), int(day or 1))
     except ValueError:
         return None
 
@@ -35,12 +45,15 @@ def names_no_day(value, form: str = DAY_FORMAT, pattern: str = DAY_PATTERN) -> b
 
 def ddmmyyyy(day: date | None) -> str:
     """A day as TusFacturas writes it; "" for none."""
-    return day.strftime(DAY_FORMAT) if day else ""
+    if not day:
+        return ""
+    # Formatted without strftime, which costs more; it stays the judge for years it may not pad.
+    return f"{day.day:02d}/{day.month:02d}/{day.year}" if day.year >= 1000 else day.strftime(DAY_FORMAT)
 
 
 def yyyymmdd(day: date) -> str:
     """A day as AFIP's WSFEv1 writes it."""
-    return day.strftime("%Y%m%d")
+    return f"{day.year}{day.month:02d}{day.day:02d}" if day.year >= 1000 else day.strftime("%Y%m%d")
 
 
 def yyyymmdd_to_ddmmyyyy(value: str) -> str:

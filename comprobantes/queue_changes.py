@@ -5,8 +5,9 @@ comprobantes/lifecycle.py and stages its webhook event with the change."""
 from __future__ import annotations
 
 from comprobantes.store import (
-    LANES_DUE, Record, Store, to_json, event_for, fecha_key, pending_key, pending_score, ref_key,
+    LANES_DUE, Record, Store, to_json, event_for, fecha_key, pending_key, pending_score,
 )
+from comprobantes import references
 from comprobantes.lifecycle import State, event, require
 from comprobantes.validation import Accepted
 from config import clock
@@ -63,7 +64,7 @@ def eliminate():
         require("eliminate", record.id, record.state)
         Store.stage_state(pipe, record, State.ELIMINADO, {}, {"motivo": "eliminado por el cliente"})
         pipe.zrem(pending_key(record.lane), record.id)
-        pipe.zrem(ref_key(record.pdv, record.external_reference), record.id)
+        references.stage_remove(pipe, record.pdv, record.external_reference, record.id)
         pipe.zrem(fecha_key(record.pdv, record.fecha.isoformat()), record.id)
         return event_for(record, event("eliminate", State.ELIMINADO), intento=record.attempts + 1, msg=[])
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from accounts.points_of_sale import list_points_of_sale
+from comprobantes import references
 from comprobantes.dates import ddmmyyyy
 from comprobantes.instant import outcome_key
 from comprobantes.lifecycle import FINISHED, State
 from comprobantes.store import (
-    FINISHED_KEY, Record, Store, all_key, audit_key, cbte_key, fecha_key, numero_key, pending_key, ref_key,
-    state_key,
+    FINISHED_KEY, Record, Store, cbte_key, fecha_key, numero_key, pending_key, state_key,
 )
 from config.keys import key
 from config.settings import get_settings
@@ -94,10 +94,11 @@ def _index_chunk(r, source: str, state: str, limit: int) -> int:
 
 
 def _stage_forget(pipe, record: Record) -> None:
-    pipe.delete(cbte_key(record.id), audit_key(record.id), outcome_key(record.id))
+    pipe.delete(cbte_key(record.id), outcome_key(record.id))
     pipe.zrem(state_key(record.pdv, record.state), record.id)
-    for index in (ref_key(record.pdv, record.external_reference), fecha_key(record.pdv, record.fecha.isoformat()),
-                  all_key(record.pdv), numero_key(record.pdv, record.cbte_tipo), pending_key(record.lane)):
+    references.stage_remove(pipe, record.pdv, record.external_reference, record.id)
+    for index in (fecha_key(record.pdv, record.fecha.isoformat()), numero_key(record.pdv, record.cbte_tipo),
+                  pending_key(record.lane)):
         pipe.zrem(index, record.id)
 
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import cached_property, lru_cache
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate, validates_schema
 
 from comprobantes import dates
 from comprobantes.codes import (
@@ -39,6 +40,8 @@ NOT_AN_OBJECT = "debe ser un objeto JSON."
 NULL = "no puede ser null."
 _BASE_MESSAGES = {"required": REQUIRED, "null": NULL, "validator_failed": "tiene un valor no valido."}
 CHARACTER = "tiene un caracter no admitido"  # how the message about a refused character starts
+_DIGITS = re.compile(r"\s*\d{1,18}\s*")  # an Integer's text
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")  # an Amount's text
 _REFUSED_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -51,7 +54,16 @@ def character_problem(text: str) -> str | None:
             f"U+FFFE, U+FFFF y sustitutos sueltos no pueden enviarse a AFIP.")
 
 
-class _Field(fields.Field):
+class _ValidatorsOnce:
+    """marshmallow's Field builds an And of its validators for every value it checks (`_validate_all` is a
+    property); a field of these schemas builds it once."""
+
+    @cached_property
+    def _validate_all(self):
+        return validate.And(*self.validators)
+
+
+class _Field(_ValidatorsOnce, fields.Field):
     default_error_messages = _BASE_MESSAGES
 
 
@@ -88,7 +100,7 @@ class Integer(_Field):
             raise self.make_error("invalid")
         if isinstance(value, int):
             return value
-        if isinstance(value, str) and re.fullmatch(r"\s*\d{1,18}\s*", value):
+        if isinstance(value, str) and _DIGITS.fullmatch(value):
             return int(value)
         if isinstance(value, (float, Decimal)) and _finite(value) and abs(value) < 10**18 and value == int(value):
             return int(value)
@@ -107,7 +119,7 @@ def to_decimal(value) -> Decimal | None:
         value = repr(value)  # the shortest repr: 114.88, not 114.8799999999999954525264911353588104248046875
     if isinstance(value, str):
         value = value.strip()
-        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", value):
+        if not _NUMBER.fullmatch(value):
             return None
     if not isinstance(value, (int, str, Decimal)):
         return None
@@ -168,15 +180,15 @@ class MesAnio(Fecha):
     FORMAT, PATTERN = dates.MONTH_FORMAT, r"\s*\d{1,2}/20\d\d\s*"
 
 
-class ListOf(fields.List):
+class ListOf(_ValidatorsOnce, fields.List):
     default_error_messages = {**_BASE_MESSAGES, "invalid": "debe ser una lista."}
 
 
-class Block(fields.Nested):
+class Block(_ValidatorsOnce, fields.Nested):
     default_error_messages = {**_BASE_MESSAGES, "type": NOT_AN_OBJECT}
 
 
-class Objeto(fields.Dict):
+class Objeto(_ValidatorsOnce, fields.Dict):
     """A free-form object, kept as sent; its texts (keys too) are held to the same characters as any."""
 
     default_error_messages = {**_BASE_MESSAGES, "invalid": NOT_AN_OBJECT}
@@ -380,6 +392,70 @@ class ComprobanteSchema(WireSchema):
     facturacion_lote_id_referencia = Text(validate=length(255))
     tags = ListOf(Text(validate=length(255)), validate=validate.Length(max=50, error="admite hasta 50 tags."))
     datos_informativos = Block(DatosInformativosSchema)
+
+
+class Shaped:
+    """One wire schema, loaded through an instance restricted (marshmallow's `only`) to the fields a load
+    of the given input visits: those it carries, the required ones and those with a load_default, in
+    nested blocks too. The fields left out are absent from the input and neither required nor defaulted,
+    so a full load would do nothing with them: the answer is the same, without walking them (an item
+    usually carries a small part of the comprobante's 43 fields, and marshmallow visits every field it
+    declares). One instance per shape of input (its keys and its blocks' keys), the last `size` shapes
+    kept: a client sends the same shape again and again."""
+
+    def __init__(self, schema_class: type[Schema], size: int = 64):
+        self.full = schema_class()
+        self._blocks = _blocks(self.full)
+        self._restricted = lru_cache(maxsize=size)(
+            lambda shape: schema_class(only=_visited(self.full, self._blocks, [shape])))
+
+    def load(self, raw) -> tuple[dict, dict]:
+        if not isinstance(raw, dict):
+            return load(self.full, raw)
+        return load(self._restricted(_shape(raw, self._blocks)), raw)
+
+
+def _blocks(schema: Schema) -> dict[str, dict]:
+    """The fields of `schema` that nest a schema (a Block, or a list of them), each with its own."""
+    found = {}
+    for name, field in schema.load_fields.items():
+        inner = field.inner if isinstance(field, ListOf) else field
+        if isinstance(inner, Block):
+            found[name] = _blocks(inner.schema)
+    return found
+
+
+def _shape(raw: dict, blocks: dict[str, dict]) -> tuple:
+    """What decides the fields a load of `raw` visits: its keys, and the shape of each block it nests
+    (a list's as the set of its items' shapes; None for a value that is not an object)."""
+    nested = []
+    for name, inner in blocks.items():
+        value = raw.get(name)
+        if isinstance(value, list):
+            nested.append(frozenset(_shape(item, inner) if isinstance(item, dict) else None for item in value))
+        else:
+            nested.append(_shape(value, inner) if isinstance(value, dict) else None)
+    return frozenset(raw), tuple(nested)
+
+
+def _visited(schema: Schema, blocks: dict[str, dict], shapes: list[tuple], prefix: str = "") -> list[str]:
+    """The fields a load of inputs of `shapes` visits, as `only` names them ("detalle.producto.codigo")."""
+    names = []
+    for name, field in schema.load_fields.items():
+        if not any(name in keys for keys, _ in shapes):
+            if field.required or field.load_default is not missing:
+                names.append(prefix + name)
+            continue
+        names.append(prefix + name)
+        if name not in blocks:
+            continue
+        nested = [shape[list(blocks).index(name)] for _, shape in shapes]
+        if isinstance(field, ListOf):  # its items' shapes; a value that is not a list loads nothing nested
+            nested = [item for items in nested if isinstance(items, frozenset) for item in items]
+        if nested and all(isinstance(inner, tuple) for inner in nested):
+            inner = field.inner if isinstance(field, ListOf) else field
+            names += _visited(inner.schema, blocks[name], nested, f"{prefix}{name}.")
+    return names
 
 
 def load(schema: Schema, raw) -> tuple[dict, dict]:

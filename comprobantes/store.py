@@ -1,15 +1,18 @@
 """The queue's system of record in Redis: each comprobante, its state, attempts and audit trail, with
 indices by external_reference, state (and state and tipo, while it is in the queue), fecha and lane.
 
-Each index is ordered the way its listings read it, so a listing reads one page of it by score
-(config.score_pages), never the whole index: a state index of the queue (encolado, procesando, error) by
-the queue's order (fecha, then arrival: the pending score), the emitted one by emission time, the others
-and the fecha and reference indices by arrival, the numbers' index by number; one index of every
-finished comprobante by when it finished, for retention.
+A comprobante is one value (`cbte:<id>`): its fields and its audit trail, compressed
+(comprobantes/record_codec.py). Each index is ordered the way its listings read it, so a listing reads
+one page of it by score (config.score_pages), never the whole index: a state index of the queue
+(encolado, procesando, error) by the queue's order (fecha, then arrival: the pending score), the emitted
+one by emission time, the others and the fecha index by arrival, the numbers' index by number; one index
+of every finished comprobante by when it finished, for retention. The index by reference is bucketed
+(comprobantes/references.py).
 
-States and the transitions between them: comprobantes/lifecycle.py. Every transition is one MULTI/EXEC that also stages its webhook event, so a state
-change and its notification are committed together or not at all. Every write of a record raises its
-`version`: a record read earlier is still the stored one while its version is, which lets the emitter
+States and the transitions between them: comprobantes/lifecycle.py. Every transition is one MULTI/EXEC
+that rewrites the record and also stages its webhook event, so a state change and its notification are
+committed together or not at all. Every write of a record raises its `version`, which its stored value
+starts with: a record read earlier is still the stored one while its version is, which lets the emitter
 carry a batch's records from claim to outcome and read each one whole once (Store.current).
 """
 
@@ -17,11 +20,14 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from redis.client import NEVER_DECODE
+
 from accounts.points_of_sale import PointOfSale
+from comprobantes import record_codec, references
 from comprobantes.dates import ddmmyyyy
 from comprobantes.instant import stage_outcome
 from comprobantes.lifecycle import FINISHED, IN_QUEUE, INITIAL, INITIAL_EVENT, Conflict, State, check_transition
@@ -67,16 +73,8 @@ def cbte_key(rid: str) -> str:
     return key("cbte", rid)
 
 
-def audit_key(rid: str) -> str:
-    return key("cbte", rid, "audit")
-
-
 def pending_key(lane: str) -> str:
     return key("lane", lane, "pending")
-
-
-def ref_key(pdv_id: str, external_reference: str) -> str:
-    return key("pdv", pdv_id, "ref", external_reference)
 
 
 def state_key(pdv_id: str, state: str) -> str:
@@ -84,7 +82,12 @@ def state_key(pdv_id: str, state: str) -> str:
 
 
 def queue_tipo_key(pdv_id: str, state: str, cbte_tipo: int) -> str:
-    """A state index of the queue (IN_QUEUE) for one tipo of comprobante."""
+    """A state index of the queue (IN_QUEUE) for one tipo of comprobante. The `encolado` one is the lane's
+    pending set, which holds exactly those comprobantes, by the same score (pending_score): one sorted set
+    serves both, and every write of either writes the same."""
+    if state == State.ENCOLADO:
+        cuit, pto_vta = pdv_id.split("-")
+        return pending_key(lane_key(int(cuit), int(pto_vta), cbte_tipo))
     return key("pdv", pdv_id, "state", state, "tipo", cbte_tipo)
 
 
@@ -99,10 +102,6 @@ def state_score(state: str, record: "Record", fields: dict) -> float:
 
 def fecha_key(pdv_id: str, fecha: str) -> str:
     return key("pdv", pdv_id, "fecha", fecha)
-
-
-def all_key(pdv_id: str) -> str:
-    return key("pdv", pdv_id, "all")
 
 
 def numero_key(pdv_id: str, cbte_tipo: int) -> str:
@@ -151,8 +150,12 @@ class Record:
     # new date can make it go through, so the page offers that and not a resend.
     fecha_minima: date | None = None
 
+    # The comprobante's history: one entry per change, as Store.audit returns it.
+    audit: list = field(default_factory=list)
+
     @classmethod
-    def from_redis(cls, raw: dict[str, str]) -> "Record":
+    def from_fields(cls, raw: dict) -> "Record":
+        """The record from its stored fields (to_fields' form, or a hash of the layout before issue 19)."""
         return cls(
             id=raw["id"],
             pdv=raw["pdv"],
@@ -187,7 +190,32 @@ class Record:
             instant=raw.get("instant") == "1",
             mail=raw.get("mail", ""),
             fecha_minima=date.fromisoformat(raw["fecha_minima"]) if raw.get("fecha_minima") else None,
+            audit=raw.get("audit") or [],
         )
+
+    def to_fields(self) -> dict:
+        """The record's stored fields, as text (from_fields reads them back); empty ones left out."""
+        optional = {
+            "vencimiento": self.vencimiento.isoformat() if self.vencimiento else "", "batch": self.batch,
+            "numero": str(self.numero or ""), "cae": self.cae, "cae_vto": self.cae_vto, "afip_qr": self.afip_qr,
+            "observaciones": to_json(self.observaciones) if self.observaciones else "",
+            "last_error": to_json(self.last_error) if self.last_error else "",
+            "emitted_at": repr(self.emitted_at) if self.emitted_at else "", "lote_ref": self.lote_ref,
+            "abono_base": self.abono_base, "notify": "" if self.notify else "0", "instant": "1" if self.instant else "",
+            "mail": self.mail, "fecha_minima": self.fecha_minima.isoformat() if self.fecha_minima else "",
+        }
+        return {
+            "id": self.id, "pdv": self.pdv, "lane": self.lane, "state": str(self.state), "version": str(self.version),
+            "external_reference": self.external_reference, "tipo": self.tipo, "cbte_tipo": str(self.cbte_tipo),
+            "pto_vta": str(self.pto_vta), "cuit": str(self.cuit), "fecha": self.fecha.isoformat(),
+            "seq": str(self.seq), "attempts": str(self.attempts), "created": repr(self.created),
+            "updated": repr(self.updated), "body": to_json(self.body), "detail": to_json(self.detail),
+            "total": self.total, **{name: value for name, value in optional.items() if value},
+        }
+
+    def stored(self) -> bytes:
+        """The record's value in Redis (comprobantes/record_codec.py)."""
+        return record_codec.encode({**self.to_fields(), "audit": self.audit})
 
     @property
     def mail_request(self) -> MailRequest:
@@ -197,10 +225,15 @@ class Record:
     def due_at(self) -> float:
         return clock.start_of_day_ar(self.fecha)
 
-    def after(self, new_state: State, **changes) -> "Record":
-        """This record as a transition to `new_state` writing `changes` (Store.stage_state) leaves it, for
-        a caller that carries it on instead of reading it back; `updated` stays as it was read."""
-        return replace(self, state=new_state, version=self.version + 1, **changes)
+    def changed(self, new_state: State, fields: dict, audit: dict, now: float) -> "Record":
+        """The record as a transition to `new_state` at `now` leaves it: `fields` written over its own (as
+        text, the way Store.stage_state takes them) and `audit` added to its history. Exactly what a later
+        read returns, so a caller may carry it on instead of reading it back (Store.current)."""
+        written = {name: repr(value) if isinstance(value, float) else str(value) for name, value in fields.items()}
+        entry = json.loads(to_json({"at": now, "estado": new_state, **audit}))
+        return Record.from_fields({**self.to_fields(), **written, "state": str(new_state),
+                                   "version": str(self.version + 1), "updated": repr(now),
+                                   "audit": [*self.audit, entry]})
 
 
 @dataclass
@@ -218,7 +251,8 @@ class NewRecord:
     def record(self) -> "Record":
         """The record as written, without reading it back (built once: its event and its answer read it)."""
         if self.written is None:
-            self.written = Record.from_redis({name: str(value) for name, value in self.raw.items()})
+            self.written = Record.from_fields({**{name: str(value) for name, value in self.raw.items()},
+                                               "audit": [json.loads(to_json(self.audit))]})
         return self.written
 
 
@@ -229,21 +263,22 @@ class Store:
     # Reading
 
     def get(self, rid: str) -> Record | None:
-        raw = self.r.hgetall(cbte_key(rid))
-        return Record.from_redis(raw) if raw else None
+        found = self.get_many([rid])
+        return found[0] if found else None
 
     def get_many(self, rids: list[str]) -> list[Record]:
         pipe = self.r.pipeline(transaction=False)
         for rid in rids:
-            pipe.hgetall(cbte_key(rid))
-        return [Record.from_redis(raw) for raw in pipe.execute() if raw]
+            pipe.execute_command("GET", cbte_key(rid), **{NEVER_DECODE: True})
+        return [Record.from_fields(record_codec.decode(value)) for value in pipe.execute() if value]
 
     def by_reference(self, pdv_id: str, external_reference: str) -> list[Record]:
         """Live (not eliminated) comprobantes with that reference, first arrived first."""
-        return self.get_many(self.r.zrange(ref_key(pdv_id, external_reference), 0, -1))
+        return self.get_many(references.of(self.r, pdv_id, external_reference))
 
     def audit(self, rid: str) -> list[dict]:
-        return [json.loads(entry) for entry in self.r.lrange(audit_key(rid), 0, -1)]
+        record = self.get(rid)
+        return record.audit if record else []
 
     # Acceptance
 
@@ -263,17 +298,18 @@ class Store:
         and nothing is notified.
         """
         news = self.prepare_many(pdv, items, notify=notify, instant=instant)
-        references = {new.raw["external_reference"]: ref_key(pdv.id, new.raw["external_reference"]) for new in news}
+        held_references = list(dict.fromkeys(new.raw["external_reference"] for new in news))
 
         def stage(pipe):
-            held = self._holders(references) if pdv.idempotent_submission else {}
+            held = self._holders(pdv.id, held_references) if pdv.idempotent_submission else {}
             writes = Writes()
             chosen = self._stage_news(writes, news, held, idempotent=pdv.idempotent_submission)
             pipe.multi()
             writes.send(pipe)
             return chosen
 
-        chosen = self.r.transaction(stage, *references.values(), value_from_callable=True)
+        watched = {references.bucket_key(pdv.id, reference) for reference in held_references}
+        chosen = self.r.transaction(stage, *watched, value_from_callable=True)
         created = {new.id: new for new in news}
         fresh = [created[rid] for rid, is_new in chosen if is_new]
         outbox.publish(self.r, [new.event.hook_id for new in fresh if new.event])
@@ -299,13 +335,14 @@ class Store:
         cls.stage_news(pipe, fresh)
         return chosen
 
-    def _holders(self, references: dict[str, str]) -> dict[str, str]:
-        """external_reference → the live comprobante holding it (`references`: reference → its index key).
-        Read through another connection in one round trip; the caller's WATCH still guards the keys."""
+    def _holders(self, pdv_id: str, held_references: list[str]) -> dict[str, str]:
+        """external_reference → the live comprobante holding it. Read through another connection in one
+        round trip; the caller's WATCH still guards the index."""
         pipe = self.r.pipeline(transaction=False)
-        for index in references.values():
-            pipe.zrange(index, 0, 0)
-        return {reference: ids[0] for reference, ids in zip(references, pipe.execute()) if ids}
+        for reference in held_references:
+            references.read(pipe, pdv_id, reference)
+        return {reference: ids[0] for reference, reply in zip(held_references, pipe.execute())
+                if (ids := references.holders(reply))}
 
     def prepare_many(self, pdv: PointOfSale, items: list[tuple[Accepted, str]], *, notify: bool = True,
                      instant: bool = False) -> list["NewRecord"]:
@@ -356,14 +393,12 @@ class Store:
         accepted: dict[str, int] = {}
         for new in news:
             pdv, rid, seq = new.pdv, new.id, new.seq
-            pipe.hset(cbte_key(rid), mapping=new.raw)
-            pipe.rpush(audit_key(rid), to_json(new.audit))
+            pipe.set(cbte_key(rid), new.record().stored())
+            references.stage_add(pipe, pdv.id, new.raw["external_reference"], rid)
             queued = pending_score(new.fecha, seq)
-            for index, score in ((ref_key(pdv.id, new.raw["external_reference"]), seq),
-                                 (state_key(pdv.id, INITIAL), queued),
+            for index, score in ((state_key(pdv.id, INITIAL), queued),
                                  (queue_tipo_key(pdv.id, INITIAL, new.raw["cbte_tipo"]), queued),
-                                 (fecha_key(pdv.id, new.raw["fecha"]), seq), (all_key(pdv.id), seq),
-                                 (pending_key(new.lane), queued)):
+                                 (fecha_key(pdv.id, new.raw["fecha"]), seq), (pending_key(new.lane), queued)):
                 indices.setdefault(index, {})[rid] = score
             if new.lane not in lanes or new.fecha < lanes[new.lane].fecha:
                 lanes[new.lane] = new
@@ -420,21 +455,22 @@ class Store:
         carried = [rid for rid in rids if rid in known]
         pipe = self.r.pipeline(transaction=False)
         for rid in carried:
-            pipe.hget(cbte_key(rid), "version")
-        stored = pipe.execute() if carried else []
+            pipe.execute_command("GETRANGE", cbte_key(rid), 0, record_codec.PREFIX_BYTES - 1, **{NEVER_DECODE: True})
+        stored = [record_codec.version_of(prefix) for prefix in pipe.execute()] if carried else []
         records = {rid: known[rid] for rid, version in zip(carried, stored) if version == str(known[rid].version)}
         records.update((record.id, record) for record in self.get_many([rid for rid in rids if rid not in records]))
         return [records[rid] for rid in rids if rid in records]
 
     @staticmethod
-    def stage_state(pipe, record: Record, new_state: State, fields: dict, audit: dict) -> None:
-        """Writes common to every transition: state, version, state indices and audit entry. The new
-        state's indices are written even when the state stays, as a new fecha moves it in the queue.
-        A transition the lifecycle's table does not hold is refused (Conflict) before this stages anything."""
+    def stage_state(pipe, record: Record, new_state: State, fields: dict, audit: dict, *,
+                    now: float | None = None) -> None:
+        """Writes common to every transition: the record as Record.changed leaves it (state, version,
+        `fields`, the audit entry), and its state indices. The new state's indices are written even when
+        the state stays, as a new fecha moves it in the queue. A transition the lifecycle's table does not
+        hold is refused (Conflict) before this stages anything."""
         check_transition(record.id, record.state, new_state)
-        now = clock.timestamp()
-        pipe.hset(cbte_key(record.id), mapping={**fields, "state": new_state, "version": record.version + 1,
-                                                "updated": repr(now)})
+        now = clock.timestamp() if now is None else now
+        pipe.set(cbte_key(record.id), record.changed(new_state, fields, audit, now).stored())
         if new_state != record.state:
             pipe.zrem(state_key(record.pdv, record.state), record.id)
             if record.state in IN_QUEUE:
@@ -446,7 +482,6 @@ class Store:
             pipe.zadd(queue_tipo_key(record.pdv, new_state, record.cbte_tipo), {record.id: score})
         if new_state in FINISHED:
             pipe.zadd(FINISHED_KEY, {record.id: now})
-        pipe.rpush(audit_key(record.id), to_json({"at": now, "estado": new_state, **audit}))
         stage_outcome(pipe, record, new_state)
 
 

@@ -18,7 +18,7 @@ from comprobantes import problems as P
 from comprobantes.answers import Problem
 from comprobantes.codes import TipoComprobante
 from comprobantes.rules import judge, reference_of
-from comprobantes.schemas import CHARACTER, REQUIRED, UNKNOWN, ClienteSchema, ComprobanteSchema, load
+from comprobantes.schemas import CHARACTER, REQUIRED, UNKNOWN, ClienteSchema, ComprobanteSchema, Shaped
 from comprobantes.wsfe_mapping import fe_detail
 from config.settings import get_settings
 
@@ -74,14 +74,15 @@ def field_problems(block: str, messages, path: str | None = None) -> list[Proble
     return [(P.REQUIRED if messages == REQUIRED else P.INVALID)(text)]
 
 
-# Built once: a marshmallow 4 schema keeps no state between loads, and building one costs more than a load.
-_CLIENTE, _COMPROBANTE = ClienteSchema(), ComprobanteSchema()
+# Built once per shape: a marshmallow 4 schema keeps no state between loads, and building one costs more
+# than a load.
+_CLIENTE, _COMPROBANTE = Shaped(ClienteSchema), Shaped(ComprobanteSchema)
 
 
-def _block(item: dict, name: str, schema) -> tuple[dict, dict, list[Problem]]:
+def _block(item: dict, name: str, schema: Shaped) -> tuple[dict, dict, list[Problem]]:
     if name not in item:
         return {}, {"_schema": [REQUIRED]}, field_problems(name, [REQUIRED])
-    data, errors = load(schema, item[name])
+    data, errors = schema.load(item[name])
     return data, errors, field_problems(name, errors)
 
 

@@ -39,7 +39,7 @@ _FIXED = dict(
     timezone="UTC",
     worker_send_task_events=True,
     worker_hijack_root_logger=False,
-    imports=("tasks.emision", "tasks.webhooks", "tasks.correo", "tasks.retention"),
+    imports=("tasks.emision", "tasks.webhooks", "tasks.correo", "tasks.retention", "tasks.startup"),
     beat_scheduler="config.beat:Scheduler",
     # A standby beat tries the lock, and the leader ticks, at least this often.
     beat_max_loop_interval=SWEEP_PERIOD_SECONDS,

@@ -4,4 +4,4 @@ PREFIX = "encola:"
 
 
 def key(*parts: object) -> str:
-    return PREFIX + ":".join(str(p) for p in parts)
+    return PREFIX + ":".join(map(str, parts))

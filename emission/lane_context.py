@@ -10,8 +10,8 @@ from datetime import date
 from accounts.points_of_sale import PointOfSale
 from comprobantes.document_links import DocumentLinks
 from comprobantes.emission_messages import EXHAUSTED
-from comprobantes.lifecycle import State
 from comprobantes.store import Record, Store
+from config import clock
 from config.settings import Settings
 from emission import outcomes
 from emission.abono_continuations import continuations
@@ -36,8 +36,9 @@ class LaneContext:
 
     def claim(self, rids: list[str], batch_id: str) -> list[Record]:
         """Claim the comprobantes into `batch_id`; returns those claimed, carried from here on."""
-        claimed = [record.after(State.PROCESANDO, batch=batch_id)
-                   for record in self.store.transitioned(rids, outcomes.claim(batch_id))]
+        now = clock.timestamp()
+        claimed = [outcomes.claimed(record, batch_id, now)
+                   for record in self.store.transitioned(rids, outcomes.claim(batch_id, now))]
         self.carried.update((record.id, record) for record in claimed)
         return claimed
 

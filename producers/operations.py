@@ -7,9 +7,9 @@ Each takes the body TusFacturas documents and returns the dict TusFacturas answe
 
 from __future__ import annotations
 
-from comprobantes import dates, instant, queue_changes, retention
+from comprobantes import dates, instant, queue_changes, references, retention
 from comprobantes.lifecycle import State, from_states
-from comprobantes.store import IN_QUEUE, Record, Store, fecha_key, lane_key, numero_key, ref_key, state_key
+from comprobantes.store import IN_QUEUE, Record, Store, fecha_key, lane_key, numero_key, state_key
 from comprobantes.validation import check_item
 from comprobantes.document_links import DocumentLinks
 from comprobantes.views import consulta_view, emitted_answer
@@ -103,10 +103,8 @@ def consulta_avanzada(r, pdv, body) -> dict:
     criteria = body["comprobante"]
     if criteria.get("punto_venta") not in (None, pdv.pto_vta):
         return bodies.refused("El punto de venta no corresponde a sus credenciales.")
-    index, low, high = _index(pdv, body["busqueda_tipo"], criteria)
-    limit = body["limite"]
-    total, ids = page_by_score(r, [index], low=low, high=high, offset=body["pagina"] * limit, count=limit,
-                               highest_first=True)
+    total, ids = _found(r, pdv, body["busqueda_tipo"], criteria, offset=body["pagina"] * body["limite"],
+                        count=body["limite"])
     # The reference and fecha indices drop a comprobante when it is eliminated; this catches one
     # eliminated between the two reads.
     records = [rec for rec in Store(r).get_many(ids) if rec.state != State.ELIMINADO]
@@ -118,13 +116,17 @@ def consulta_avanzada(r, pdv, body) -> dict:
             "comprobantes": [consulta_view(rec, links.for_record(rec)) for rec in records]}
 
 
-def _index(pdv, search: str, criteria: dict) -> tuple[str, int | str, int | str]:
-    """The index a search reads, and its score range."""
+def _found(r, pdv, search: str, criteria: dict, *, offset: int, count: int) -> tuple[int, list[str]]:
+    """(how many comprobantes a search finds, the ids of one page of them, the highest first)."""
     if search == "EXT_REF":
-        return ref_key(pdv.id, criteria["external_reference"]), "-inf", "+inf"
+        held = references.of(r, pdv.id, criteria["external_reference"])[::-1]
+        return len(held), held[offset:offset + count]
     if search == "F":
-        return fecha_key(pdv.id, criteria["fecha"].isoformat()), "-inf", "+inf"
-    return numero_key(pdv.id, criteria["tipo"].cbte_tipo), criteria["numero_desde"], criteria["numero_hasta"]
+        index, low, high = fecha_key(pdv.id, criteria["fecha"].isoformat()), "-inf", "+inf"
+    else:
+        index, low, high = (numero_key(pdv.id, criteria["tipo"].cbte_tipo), criteria["numero_desde"],
+                            criteria["numero_hasta"])
+    return page_by_score(r, [index], low=low, high=high, offset=offset, count=count, highest_first=True)
 
 
 def _maybe_forgotten(r, pdv, search: str, criteria: dict) -> bool:

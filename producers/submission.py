@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from accounts.points_of_sale import PointOfSale
-from comprobantes import answers
+from comprobantes import answers, references
 from comprobantes import problems as P
 from comprobantes.answers import Problem, Standing
 from comprobantes.document_links import DocumentLinks
 from comprobantes.rules import reference_of
-from comprobantes.store import NewRecord, Record, Store, log_accepted, ref_key
+from comprobantes.store import NewRecord, Record, Store, log_accepted
 from comprobantes.validation import Accepted, check_item
 from config import clock
 from config.redis_client import get_redis
@@ -162,7 +162,7 @@ class Submission:
         return list(dict.fromkeys(item.accepted.external_reference for item in self.items if item.accepted))
 
     def _watched(self) -> list[str]:
-        keys = [ref_key(self.pdv.id, reference) for reference in self._references()]
+        keys = list(dict.fromkeys(references.bucket_key(self.pdv.id, reference) for reference in self._references()))
         if self.pdv.monthly_quota > 0:
             keys.append(quota.month_key(self.pdv, self.today))
         return keys
@@ -170,21 +170,21 @@ class Submission:
     def _read(self, store: Store) -> _Decision:
         """The holders of the references, the room and the quota used, in one round trip (and one more
         for the holders' records, when there are any)."""
-        references = self._references()
+        wanted = self._references()
         pipe = self.r.pipeline(transaction=False)
-        for reference in references:
-            pipe.zrange(ref_key(self.pdv.id, reference), 0, -1)
+        for reference in wanted:
+            references.read(pipe, self.pdv.id, reference)
         read_waiting(pipe, self.pdv.id)
         pipe.get(quota.month_key(self.pdv, self.today))
         read = pipe.execute()
-        holders = read[:len(references)]
+        holders = [references.holders(reply) for reply in read[:len(wanted)]]
         records = {record.id: record for record in store.get_many([rid for ids in holders for rid in ids])}
         held = {}
-        for reference, ids in zip(references, holders):
+        for reference, ids in zip(wanted, holders):
             live = [records[rid] for rid in ids if rid in records]
             if live:
                 held[reference] = live[0]
-        return _Decision(held, Room.of(self.pdv, read[len(references):-1]), int(read[-1] or 0))
+        return _Decision(held, Room.of(self.pdv, read[len(wanted):-1]), int(read[-1] or 0))
 
     def _stage(self, pipe, store: Store) -> tuple[list[NewRecord], list[Event]]:
         decision = self._read(store)

@@ -154,3 +154,24 @@ def test_the_legacy_lote_is_refused_whole_for_its_own_fields(stack, pdv, r):
         assert any(text in error for error in answer["errores"]), (text, answer["errores"])
     assert Store(r).by_reference(pdv.id, "W-1") == [] and staged(r, pdv.id) == []
     assert enqueue_lotes(lote(pdv, good, usertoken="x"))["errores"] == ["Las credenciales de acceso enviadas no son validas."]
+
+
+def test_each_item_of_a_lote_goes_through_the_wire_schemas_once(stack, pdv, monkeypatch):
+    """Issue 19: marshmallow loads each block of each item once per request, however the request is
+    stored and answered (a retried transaction decides again from what was loaded)."""
+    from marshmallow import Schema
+
+    from comprobantes.schemas import ClienteSchema, ComprobanteSchema
+
+    loads = []
+    original = Schema.load
+
+    def counted(schema, data, **kwargs):
+        if isinstance(schema, (ClienteSchema, ComprobanteSchema)):
+            loads.append(type(schema).__name__)
+        return original(schema, data, **kwargs)
+
+    monkeypatch.setattr(Schema, "load", counted)
+    answer = enqueue_batch({**pdv.credentials, "requests": items(pdv, *(f"once-{n}" for n in range(5)))})
+    assert answer["error"] == "N"
+    assert sorted(loads) == ["ClienteSchema"] * 5 + ["ComprobanteSchema"] * 5

@@ -14,6 +14,7 @@ import pytest
 import redis
 
 from devtools.local_redis import LocalRedis
+from comprobantes import record_codec
 from comprobantes.codes import TIPOS
 from comprobantes.queue_changes import change_date, eliminate
 from comprobantes.store import Store
@@ -48,17 +49,25 @@ def r(private):
 
 
 def work(r, call):
-    """(what `call()` returned, the Redis commands it ran by name)."""
+    """(what `call()` returned, the Redis commands it ran by name, and under "records" how many
+    comprobante records it read whole: each is one GET, among others, so they are counted as decoded)."""
+    decoded = []
+    decode = record_codec.decode
+    record_codec.decode = lambda value: decoded.append(value) or decode(value)
     r.config_resetstat()
-    result = call()
+    try:
+        result = call()
+    finally:
+        record_codec.decode = decode
     stats = r.info("commandstats")
     commands = {name.removeprefix("cmdstat_"): entry["calls"] for name, entry in stats.items()}
     commands.pop("config", None)
-    return result, commands
+    return result, {**commands, "records": len(decoded)}
 
 
 def read_whole(commands: dict) -> int:
-    return sum(commands.get(name, 0) for name in ("hgetall", "hmget", "hget"))
+    """Whole reads: records, and hooks (hashes)."""
+    return sum(commands.get(name, 0) for name in ("records", "hgetall", "hmget", "hget"))
 
 
 def test_consulta_avanzada_by_fecha_or_number_reads_one_page_of_thousands(r):

@@ -59,3 +59,39 @@ def test_paging_fields_stay_strict_where_a_comprobantes_integer_reads_digits():
     assert Integer().deserialize("0002") == 2
     with pytest.raises(ValidationError, match="debe ser un numero entero."):
         whole().deserialize("2")
+
+
+def _strptime(value: str, form: str):
+    """What the parser answered when every date went through strptime."""
+    from datetime import datetime
+
+    try:
+        return datetime.strptime(value.strip(), form).date()
+    except ValueError:
+        return None
+
+
+def test_the_ascii_shortcut_reads_every_date_as_strptime_does():
+    numbers = ["0", "00", "1", "01", "9", "09", "10", "12", "13", "28", "29", "30", "31", "32", "99"]
+    years = ["0000", "0001", "1999", "2000", "2024", "2026", "2099", "9999"]
+    for day in numbers:
+        for month in numbers:
+            for year in years:
+                text = f" {day}/{month}/{year} "
+                assert dates.parse(text) == _strptime(text, dates.DAY_FORMAT), text
+        for year in years:
+            text = f"{day}/{year}"
+            month_pattern = r"\s*\d{1,2}/\d{4}\s*"
+            assert dates.parse(text, dates.MONTH_FORMAT, month_pattern) == _strptime(text, dates.MONTH_FORMAT), text
+
+
+def test_digits_of_other_scripts_are_left_to_strptime():
+    for text in ("1\u0663/03/2026", "\u0661\u0662/03/2026", "12/0\u0663/2026"):  # Arabic-Indic digits
+        assert dates.parse(text) == _strptime(text, dates.DAY_FORMAT), text
+
+
+def test_days_are_written_as_strftime_writes_them():
+    for day in (date(2026, 1, 2), date(1999, 12, 31), date(2099, 10, 9), date(1000, 1, 1), date(999, 3, 4),
+                date(1, 1, 1)):
+        assert dates.ddmmyyyy(day) == day.strftime("%d/%m/%Y")
+        assert dates.yyyymmdd(day) == day.strftime("%Y%m%d")

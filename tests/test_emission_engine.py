@@ -3,7 +3,6 @@ crashes, lost answers and outages, and the races between the client's changes an
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import timedelta
 
@@ -18,7 +17,7 @@ from emission.schedule import inflight_key, kick_if_due, lane_key_meta
 from producers import cambiar_fecha_encolado, eliminar_encolado, enqueue
 from tests.support.bodies import ddmmyyyy, item
 from tests.support.processes import wait_until
-from tests.support.records import one, wait_all, wait_state
+from tests.support.records import every_record, one, rewrite, wait_all, wait_state
 
 
 def submit_many(pdv, refs, fecha, **kwargs):
@@ -215,7 +214,7 @@ def test_the_last_attempt_ends_in_error_with_an_error_webhook(stack, r, faults):
     lane = lane_of(pdv)
     hold(r, lane)
     submit_many(pdv, ["last"], clock.today_ar())
-    r.hset(key("cbte", one(r, pdv, "last").id), "attempts", 99)
+    rewrite(r, one(r, pdv, "last"), attempts=99)
     faults(down="503")
     release(r, lane)
     failed = wait_state(r, pdv, "last", "error")
@@ -241,7 +240,7 @@ def test_a_date_change_or_a_deletion_wins_over_a_drain_already_queued(stack, r, 
     else:
         assert eliminar_encolado(creds)["error"] == "N"
     wait_until(lambda: clock.timestamp() > clock.start_of_day_ar(tomorrow) + 6, timeout=15, message="the ETA")
-    record = Store(r).get_many([rid for rid in r.zrange(f"encola:pdv:{pdv.id}:all", 0, -1)])[0]
+    record = every_record(r, pdv)[0]
     assert record.state == ("encolado" if change == "date" else "eliminado")
     assert not [row for row in stack.authorised() if row[:2] == (pdv.pdv.cuit, pdv.pdv.pto_vta)]
 
@@ -256,7 +255,7 @@ def test_far_future_comprobantes_stay_out_of_the_broker(stack, r):
     # workers leave theirs there until the visibility timeout: only this lane's count)
     assert not [m for m in r.hvals("unacked") if lane in m], "future work is held by a worker"
     assert r.zscore(key("lanes", "due"), lane_of(pdv)) >= clock.start_of_day_ar(clock.today_ar() + timedelta(days=3))
-    assert json.loads(r.hget(key("cbte", one(r, pdv, refs[0]).id), "detail"))["CbteFch"] > clock.today_ar().strftime("%Y%m%d")
+    assert one(r, pdv, refs[0]).detail["CbteFch"] > clock.today_ar().strftime("%Y%m%d")
 
 
 def test_comprobantes_claimed_by_an_emitter_that_died_before_sending_are_recovered(stack, r):

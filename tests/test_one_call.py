@@ -1,5 +1,6 @@
 """config/one_call.py on a real Redis: commands staged on `Writes` and sent as one EVAL leave exactly
-what the same commands leave when sent in a MULTI, texts, numbers and flags included."""
+what the same commands leave when sent in a MULTI, texts, numbers, flags and bytes that are not text
+included."""
 
 from __future__ import annotations
 
@@ -14,11 +15,15 @@ def _stage(pipe, prefix: str) -> None:
     pipe.rpush(f"{prefix}:l", "uno", "dos")
     pipe.hincrby(f"{prefix}:c", "n", 3)
     pipe.expire(f"{prefix}:l", 1000)
+    pipe.set(f"{prefix}:b", b"1:1:\xc5\xd7\x00\xff compressed")  # not UTF-8
+    pipe.set(f"{prefix}:b2", b"\x80")
 
 
 def _state(r, prefix: str) -> tuple:
     return (r.hgetall(f"{prefix}:h"), r.zrange(f"{prefix}:z", 0, -1, withscores=True), r.lrange(f"{prefix}:l", 0, -1),
-            r.hgetall(f"{prefix}:c"), r.ttl(f"{prefix}:l") > 0)
+            r.hgetall(f"{prefix}:c"), r.ttl(f"{prefix}:l") > 0,
+            r.execute_command("GET", f"{prefix}:b", NEVER_DECODE=True),
+            r.execute_command("GET", f"{prefix}:b2", NEVER_DECODE=True))
 
 
 def test_writes_sent_as_one_call_leave_what_a_multi_leaves(quiet_db):
@@ -33,3 +38,18 @@ def test_writes_sent_as_one_call_leave_what_a_multi_leaves(quiet_db):
     pipe.execute()
     assert _state(quiet_db, "eval") == _state(quiet_db, "multi")
     assert quiet_db.zscore("eval:z", "a") == 5 and quiet_db.hget("eval:h", "real") == "1733512345.123456"
+
+
+def test_arguments_are_the_texts_redis_py_sends_and_what_it_refuses_is_refused():
+    import pytest
+    from redis.connection import Encoder
+    from redis.exceptions import DataError
+
+    encoder = Encoder("utf-8", "strict", False)
+    values = ["ñ", 7, -3, 10**20, 0.1, 1e22, 1733512345.123456, b"LT"]
+    writes = Writes()
+    writes.rpush("l", *values)
+    assert writes.commands == [["RPUSH", "l", *(encoder.encode(v).decode() for v in values)]]
+    for refused in (True, None, 1.5j):
+        with pytest.raises(DataError):
+            Writes().rpush("l", refused)

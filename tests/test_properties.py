@@ -28,7 +28,7 @@ from comprobantes import problems as P
 from comprobantes.amounts import within_tolerance
 from comprobantes.codes import NOT_QUEUEABLE, TIPOS
 from comprobantes.schemas import (
-    AsociadoSchema, ClienteSchema, ComprobanteSchema, DetalleSchema, ProductoSchema, TributoSchema,
+    AsociadoSchema, ClienteSchema, ComprobanteSchema, DetalleSchema, ProductoSchema, Shaped, TributoSchema, load,
 )
 from comprobantes.validation import check_item
 from comprobantes.wsfe_mapping import numbered
@@ -365,3 +365,36 @@ def test_junk_through_the_entry_points_gets_the_error_shape(stack, pdv, junk):
     assert refused["error"] == "S" and refused["errores"] and refused["procesados"] == 0
     lote = enqueue_lotes({**pdv.credentials, "webhook_url": pdv.pdv.webhook_url, "requests": [junk]})
     assert lote["procesados"] == 0 and (lote["errores"] or lote["validaciones"])
+
+
+# A cache of two shapes, so that most examples build their restricted schema.
+RESTRICTED = {name: (Shaped(schema, size=2), schema()) for name, schema in (("cliente", ClienteSchema),
+                                                                           ("comprobante", ComprobanteSchema))}
+
+
+def _roughen(draw, value):
+    """`value` with some of its fields, at any depth, dropped or replaced by junk."""
+    if isinstance(value, dict):
+        rough = {}
+        for key, inner in value.items():
+            fate = draw(st.sampled_from(["keep", "keep", "keep", "drop", "junk"]))
+            if fate != "drop":
+                rough[key] = draw(json_values) if fate == "junk" else _roughen(draw, inner)
+        return rough
+    if isinstance(value, list):
+        return [_roughen(draw, inner) for inner in value] + draw(st.lists(json_values, max_size=1))
+    return value
+
+
+@JUNK
+@given(st.data())
+def test_a_load_restricted_to_the_inputs_shape_answers_as_the_whole_schema(data):
+    """Shaped (comprobantes/schemas.py) leaves out the fields an input does not carry: its data and its
+    messages, in their order, are those of the whole schema's load, for valid, broken and rough inputs."""
+    generated = data.draw(valid_items(pto_vta=1, concepto=data.draw(st.sampled_from([1, 2, 3])), today=VALID_TODAY,
+                                      asociable=OFFLINE_ASOCIABLE))
+    if data.draw(st.booleans()):
+        _mutations(data.draw, generated)
+    item = _roughen(data.draw, generated) if data.draw(st.booleans()) else generated
+    for name, (shaped, whole) in RESTRICTED.items():
+        assert repr(shaped.load(item.get(name))) == repr(load(whole, item.get(name)))

@@ -10,7 +10,7 @@ import pytest
 
 from comprobantes.abonos import add_months
 from comprobantes.instant import outcome_key
-from comprobantes.store import Store, lane_key
+from comprobantes.store import lane_key
 from config import clock
 from config.settings import get_settings
 from emission.lane_lock import LaneLock
@@ -20,7 +20,7 @@ from producers import (cambiar_fecha_encolado, consulta, consulta_avanzada, elim
 from producers.operations import INSTANT_WAIT_SECONDS
 from tests.support.bodies import ddmmyyyy, item
 from tests.support.processes import wait_until
-from tests.support.records import one, wait_state
+from tests.support.records import every_record, one, wait_state
 
 
 def submit(pdv, ref, fecha, **kwargs):
@@ -89,7 +89,7 @@ def test_a_queued_comprobante_is_deleted_and_an_emitted_one_never(stack, r):
     assert answer["error"] == "PARCIAL" and answer["procesados_cant"] == 1
     assert answer["procesados"] == [f"El comprobante FACTURA B {pdv.pdv.pto_vta:05d}-00000000 se ha eliminado correctamente. "]
     assert "ya fue emitido" in answer["errores"][0]
-    states = sorted(rec.state for rec in Store(r).get_many(r.zrange(f"encola:pdv:{pdv.id}:all", 0, -1)))
+    states = sorted(rec.state for rec in every_record(r, pdv))
     assert states == ["eliminado", "emitido"]
     wait_until(lambda: events(stack, pdv, "dup").count("eliminado") == 1, message="the eliminado hook")
     # a deleted reference can be submitted again

@@ -20,7 +20,7 @@ from comprobantes import retention
 from comprobantes.export import emitted_since, export_line
 from comprobantes.lifecycle import State
 from comprobantes.queue_changes import eliminate
-from comprobantes.store import FINISHED_KEY, Store, audit_key, cbte_key, state_key
+from comprobantes.store import FINISHED_KEY, Store, cbte_key, state_key
 from config import clock
 from config.settings import ConfigurationError, get_settings
 from emission import outcomes
@@ -81,7 +81,7 @@ def test_finished_comprobantes_past_retention_leave_with_every_trace_and_the_que
     assert forget(clock.timestamp() + 91 * DAY) == 3
     gone = [*finished, delivered]
     assert indexed(r, gone) == []
-    assert not r.exists(*[key for rid in finished for key in (cbte_key(rid), audit_key(rid), mail_outbox.mail_key(rid),
+    assert not r.exists(*[key for rid in finished for key in (cbte_key(rid), mail_outbox.mail_key(rid),
                                                                 mail_outbox.mail_key(rid, "attempts"))])
     assert not r.exists(outbox.hook_key(delivered), outbox.attempts_key(delivered))
     # the hook still to be delivered stays, listed as before

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hmac
 
+import redis
 from flask import Flask, Response, request
 
+from comprobantes import layout
 from config.redis_client import get_redis
 from config.settings import get_settings
 from monitoring.exposition import exposition
@@ -26,6 +28,10 @@ def create_app() -> Flask:
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, get_settings().trusted_proxies)
     # The links to invoice documents in every answer and hook start with the public address.
     get_settings().require_public_url()
+    try:
+        layout.require_current(get_redis())
+    except redis.RedisError:
+        pass  # Redis is down: every request answers 503 until it is back, and the workers check it at start
     routes.register(app)
     documents.register(app)
     page.register(app)

@@ -16,6 +16,9 @@ from producers.http.errors import Refusal, too_large
 # 6 levels. Far more is allowed, far less than what would exhaust the stack of code walking it.
 MAX_DEPTH = 32
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# UTF-8 text cannot hold a surrogate: a body has one only if its JSON writes one as an escape. Without
+# such an escape in the text (or something like one, `\\ud800` say) the body is not walked for them.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _unreadable(text: str, kind=P.NOT_JSON) -> Refusal:
@@ -27,16 +30,17 @@ def _refuse_constant(name: str):
 
 
 def _depth(value) -> int:
-    deepest, pending = 0, [(value, 1)]
+    """How deep `value` nests, a value inside an object or list one level below it; only the containers
+    are walked (a scalar's level is its container's plus one)."""
+    deepest, pending = 1, [(value, 1)]
     while pending:
         current, level = pending.pop()
-        deepest = max(deepest, level)
+        inner = current.values() if isinstance(current, dict) else current
+        if inner:
+            deepest = max(deepest, level + 1)
         if deepest > MAX_DEPTH:
             break
-        if isinstance(current, dict):
-            pending.extend((inner, level + 1) for inner in current.values())
-        elif isinstance(current, list):
-            pending.extend((inner, level + 1) for inner in current)
+        pending.extend((child, level + 1) for child in inner if isinstance(child, (dict, list)))
     return deepest
 
 
@@ -96,7 +100,7 @@ def read_body(raw: bytes, limit: int) -> dict:
                           P.NOT_AN_OBJECT)
     if _depth(body) > MAX_DEPTH:
         raise _unreadable(f"El JSON enviado tiene mas de {MAX_DEPTH} niveles de anidamiento.")
-    if where := _lone_surrogate(body):
+    if _SURROGATE_ESCAPE.search(text) and (where := _lone_surrogate(body)):
         raise _unreadable(f"El cuerpo del request no es texto Unicode valido: {where} tiene un sustituto UTF-16 "
                           f"suelto (un escape \\ud800-\\udfff sin su par).")
     return body

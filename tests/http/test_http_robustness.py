@@ -118,3 +118,22 @@ def test_unknown_fields_are_refused_by_name_rather_than_ignored(web, pdv):
     assert typo == {"error": "S", "errores": ["El campo external_referense no existe en el formato de TusFacturas."]}
     assert nested["errores"] == ["El campo limit no existe en el formato de TusFacturas.",
                                  "El campo comprobante.external_ref no existe en el formato de TusFacturas."]
+
+
+@pytest.mark.parametrize("raw,refused", [
+    (b'{"a": ' + b"[" * 31 + b"]" * 31 + b"}", False),  # 32 levels: the object and 31 lists
+    (b'{"a": ' + b"[" * 32 + b"]" * 32 + b"}", True),
+    (b'{"a": ' + b"[" * 30 + b"1" + b"]" * 30 + b"}", False),  # a number one level below its list
+    (b'{"a": ' + b"[" * 31 + b"1" + b"]" * 31 + b"}", True),
+    (b'{"a": "\\uD83D\\uDE00 \\\\ud800"}', False),  # a pair, and a backslash followed by "ud800"
+    (b'{"a": ["x", {"b": "\\uDBFF"}]}', True),
+])
+def test_the_body_reader_counts_levels_and_finds_lone_surrogates_however_written(raw, refused):
+    from producers.http.body import read_body
+    from producers.http.errors import Refusal
+
+    if refused:
+        with pytest.raises(Refusal):
+            read_body(raw, 10_000)
+    else:
+        assert isinstance(read_body(raw, 10_000), dict)

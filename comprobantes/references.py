@@ -1,0 +1,54 @@
+"""The index of live comprobantes by external_reference: which comprobantes of a point of sale hold a
+reference (idempotent submission, consulta_avanzada by EXT_REF, the page, the documents).
+
+One small sorted set per reference would cost a Redis key each (about 250 bytes with its overhead).
+Instead the references of a point of sale are spread over BUCKETS sorted sets by a hash of the
+reference, each member `<reference> <comprobante id>` with score 0, so that Redis keeps each set in its
+small encoding (a listpack, while it holds up to `zset-max-listpack-entries` short members) and a
+reference's comprobantes are one lexicographic range (ZRANGEBYLEX,
+https://redis.io/docs/latest/commands/zrangebylex/). A reference has only letters, digits, `-` and `_`
+(comprobantes/rules.py), so the space never occurs inside one and the range holds only its own members.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from config.keys import key
+
+# 100,000 live references of one point of sale average under 100 members per set, below the 128 of Redis'
+# default `zset-max-listpack-entries`; beyond that a set moves to Redis' larger encoding and still works.
+BUCKETS = 1024
+
+
+def bucket_key(pdv_id: str, reference: str) -> str:
+    return key("pdv", pdv_id, "refs", zlib.crc32(reference.encode()) % BUCKETS)
+
+
+def member(reference: str, rid: str) -> str:
+    return f"{reference} {rid}"
+
+
+def stage_add(pipe, pdv_id: str, reference: str, rid: str) -> None:
+    pipe.zadd(bucket_key(pdv_id, reference), {member(reference, rid): 0})
+
+
+def stage_remove(pipe, pdv_id: str, reference: str, rid: str) -> None:
+    pipe.zrem(bucket_key(pdv_id, reference), member(reference, rid))
+
+
+def read(pipe, pdv_id: str, reference: str) -> None:
+    """Queue on `pipe` the read of a reference's members; `holders` turns the reply into ids."""
+    pipe.zrangebylex(bucket_key(pdv_id, reference), f"[{reference} ", f"({reference}!")
+
+
+def holders(reply: list[str]) -> list[str]:
+    """The comprobante ids of a `read` reply, first arrived first."""
+    return sorted((entry.rsplit(" ", 1)[1] for entry in reply), key=int)
+
+
+def of(r, pdv_id: str, reference: str) -> list[str]:
+    """The ids of the live comprobantes holding `reference`, first arrived first."""
+    pipe = r.pipeline(transaction=False)
+    read(pipe, pdv_id, reference)
+    return holders(pipe.execute()[0])

@@ -1,0 +1,125 @@
+"""`encola migrate` on a store written by main before issue 19 (tests/data/store-7479e41.json: every key
+of a store that main at 7479e41 wrote through the stack, with the answers main gave about it), on a real
+Redis: the processes refuse the store until it is migrated, the command converts it in place, every
+record, history and answer reads as main gave it, and a second run finds nothing left to convert."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from accounts.points_of_sale import get_point_of_sale
+from comprobantes import layout
+from comprobantes.store import Store
+from config import clock
+from config.redis_target import with_db
+from config.settings import ConfigurationError
+from producers import consulta_avanzada
+from producers.hooks import hooks_consulta
+from producers.queue_listing import ventas_en_cola
+from tests.support.processes import REPO, encola
+
+FIXTURE = json.loads((Path(__file__).parent / "data" / "store-7479e41.json").read_text())
+ANSWERS = FIXTURE["answers"]
+SIGNED_LINKS = ("comprobante_pdf_url", "comprobante_ticket_url")  # signed anew by each process
+
+
+def restore(r, keys: list[dict]) -> None:
+    pipe = r.pipeline()
+    for entry in keys:
+        name, value = entry["key"], entry["value"]
+        {"string": lambda: pipe.set(name, value), "hash": lambda: pipe.hset(name, mapping=value),
+         "list": lambda: pipe.rpush(name, *value), "set": lambda: pipe.sadd(name, *value),
+         "zset": lambda: pipe.zadd(name, dict(value))}[entry["type"]]()
+        if entry["pttl"] > 0:
+            pipe.pexpire(name, entry["pttl"])
+    pipe.execute()
+
+
+def migrate(quiet_db) -> dict:
+    url = with_db(os.environ["ENCOLA_REDIS_URL"], quiet_db.connection_pool.connection_kwargs["db"])
+    done = subprocess.run(encola("migrate", "--json"), cwd=REPO, env={**os.environ, "ENCOLA_REDIS_URL": url},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def unsigned(answer):
+    """The answer without its signed document links."""
+    if isinstance(answer, dict):
+        return {name: unsigned(value) for name, value in answer.items() if name not in SIGNED_LINKS}
+    if isinstance(answer, list):
+        return [unsigned(value) for value in answer]
+    return answer
+
+
+@pytest.fixture
+def old_store(quiet_db):
+    restore(quiet_db, FIXTURE["keys"])
+    return quiet_db
+
+
+def test_the_processes_refuse_a_store_that_needs_migrating(old_store):
+    with pytest.raises(ConfigurationError, match="encola migrate"):
+        layout.require_current(old_store)
+
+
+def test_a_store_that_never_held_a_comprobante_is_current(quiet_db):
+    layout.require_current(quiet_db)
+    assert quiet_db.get(layout.LAYOUT) == layout.CURRENT
+
+
+def test_migrate_converts_every_record_and_index_in_place(old_store):
+    r = old_store
+    records = [entry for entry in FIXTURE["keys"] if entry["key"].count(":") == 2 and ":cbte:" in entry["key"]]
+    references = [entry for entry in FIXTURE["keys"] if ":ref:" in entry["key"]]
+    unread = [entry for entry in FIXTURE["keys"] if entry["key"].endswith(":all") or ":state:encolado:tipo:" in entry["key"]]
+
+    assert migrate(r) == {"comprobantes": len(records), "references": sum(len(entry["value"]) for entry in references),
+                          "removed_indices": len(unread)}
+
+    layout.require_current(r)
+    assert {r.type(entry["key"]) for entry in records} == {"string"}
+    assert not [name for name in r.scan_iter(match="*") if name.endswith(":audit") or ":ref:" in name
+                or name in {entry["key"] for entry in unread}]
+    assert migrate(r) == {"comprobantes": 0, "references": 0, "removed_indices": 0}
+
+
+def test_a_migrated_store_reads_as_main_read_it(old_store, move_clock):
+    r = old_store
+    # What a search that finds nothing says depends on the day (the retention window): the fixture's day.
+    move_clock(clock.start_of_day_ar(date.fromisoformat(FIXTURE["today"])) + 12 * 3600)
+    migrate(r)
+    store = Store(r)
+    for rid, expected in ANSWERS["records"].items():
+        record = store.get(rid)
+        assert json.loads(json.dumps({**asdict(record), "audit": None}, default=str)) == {**expected, "audit": None}
+        assert record.audit == ANSWERS["audits"][rid]
+    pdvs = {pdv_id: get_point_of_sale(r, pdv_id) for pdv_id in FIXTURE["credentials"]}
+    for reference, expected in ANSWERS["ext_ref"].items():
+        pdv = pdvs[_owner(reference)]
+        body = {"busqueda_tipo": "EXT_REF", "comprobante": {"external_reference": reference}}
+        assert unsigned(consulta_avanzada.as_operator(r, pdv, body)) == unsigned(expected), reference
+    for pdv_id, by_day in ANSWERS["fecha"].items():
+        for day, expected in by_day.items():
+            body = {"busqueda_tipo": "F", "comprobante": {"fecha": "/".join(reversed(day.split("-")))}}
+            assert unsigned(consulta_avanzada.as_operator(r, pdvs[pdv_id], body)) == unsigned(expected)
+    for pdv_id, expected in ANSWERS["en_cola"].items():
+        assert unsigned(ventas_en_cola.as_operator(r, pdvs[pdv_id], {})) == unsigned(expected)
+    for pdv_id, expected in ANSWERS["hooks"].items():
+        assert hooks_consulta.as_operator(r, pdvs[pdv_id], {}) == expected
+    for reference, expected in ANSWERS["hooks_ref"].items():
+        assert hooks_consulta.as_operator(r, pdvs[_owner(reference)], {"external_reference": reference}) == expected
+
+
+def _owner(reference: str) -> str:
+    """The point of sale the fixture's writer submitted a reference with (a-… first, b-… and lotes second,
+    c-… third)."""
+    pdv_ids = list(FIXTURE["credentials"])
+    return pdv_ids[{"a": 0, "c": 2}.get(reference[0], 1)]
