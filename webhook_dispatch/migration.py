@@ -9,8 +9,8 @@
 - each point of sale's `hooks:waiting` set is dropped, after every hook in it still `pendiente` is put
   back in the `pendiente` index (an earlier version trimmed that index by age);
 - each per-reference `ref_hooks:<reference>` sorted set moves into the reference index
-  (webhook_dispatch/reference_index.py); hooks created longer ago than the retention are left out, as
-  the index would drop them.
+  (webhook_dispatch/reference_index.py), all of it: the hook log drops what is past the retention when it
+  reads, so what is moved does not depend on the day the migration runs.
 
 Running it again changes nothing.
 """
@@ -21,7 +21,6 @@ import json
 
 from redis.exceptions import WatchError
 
-from config import clock
 from config.keys import key
 from webhook_dispatch import reference_index
 from webhook_dispatch.events import DEFAULT_RECURSO, Event, is_hook_id
@@ -120,13 +119,11 @@ def _event(hook_id: str, hook: dict[str, str]) -> Event | None:
 def _move_reference_set(r, name: str) -> int:
     """Move one `ref_hooks:<reference>` set into the reference index; how many entries it moved."""
     pdv_id, reference = name[len(key("pdv", "")):].split(":ref_hooks:", 1)
-    forgotten = clock.timestamp() - retention_seconds()
     with r.pipeline() as pipe:
         while True:
             try:
                 pipe.watch(name)
-                entries = [hook_id for hook_id, created in pipe.zrange(name, 0, -1, withscores=True)
-                           if created >= forgotten and is_hook_id(hook_id)]
+                entries = [hook_id for hook_id in pipe.zrange(name, 0, -1) if is_hook_id(hook_id)]
                 pipe.multi()
                 for hook_id in entries:
                     reference_index.stage_add(pipe, pdv_id, reference, hook_id, retention=retention_seconds())
