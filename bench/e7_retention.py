@@ -24,7 +24,7 @@ def _month(r, pdvs, month: int, monthly: int) -> None:
     from comprobantes.store import state_key
     from config import clock
     from tests.support.bodies import item
-    from webhook_dispatch.outbox import waiting_hooks_key
+    from webhook_dispatch.outbox import pdv_state_hooks_key
 
     today = clock.today_ar()
     jobs = [(pdv.credentials, [item(f"m{month}-{n}", today, pto_vta=pdv.pdv.pto_vta)
@@ -32,7 +32,7 @@ def _month(r, pdvs, month: int, monthly: int) -> None:
     accepted = submit_in_parallel(jobs)
     wait_for(lambda: not any(r.zcard(state_key(pdv.id, state)) for pdv in pdvs for state in ("encolado", "procesando")),
              timeout=600)
-    wait_for(lambda: not any(r.zcard(waiting_hooks_key(pdv.id)) for pdv in pdvs), timeout=600)
+    wait_for(lambda: not any(r.zcard(pdv_state_hooks_key(pdv.id, "pendiente")) for pdv in pdvs), timeout=600)
     assert accepted == monthly // len(pdvs) * len(pdvs), accepted
 
 

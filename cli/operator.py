@@ -35,7 +35,7 @@ from monitoring.system_status import SystemStatus
 from producers import documents
 from producers.queue_listing import IN_QUEUE, queue_page
 from producers.submission import Submission, pdv_refusal
-from webhook_dispatch import operations
+from webhook_dispatch import migration as hook_migration, operations
 from webhook_dispatch.hook_log import hooks_for_reference
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -391,7 +391,7 @@ def _liveness_lines(seen, wall_clock) -> list[str]:
 
 def migrate(args) -> int:
     r = get_redis()
-    counts = store_migration.migrate(r)
+    counts = {**store_migration.migrate(r), **hook_migration.migrate(r)}
     layout.mark_current(r)
     _print(args, counts, "migrated: " + ", ".join(f"{count:,} {name.replace('_', ' ')}" for name, count in counts.items()))
     return EXIT_OK

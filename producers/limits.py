@@ -25,7 +25,7 @@ from comprobantes.answers import Problem
 from comprobantes.lifecycle import State
 from comprobantes.store import state_key
 from config.settings import get_settings
-from webhook_dispatch.outbox import waiting_hooks_key
+from webhook_dispatch.outbox import pdv_state_hooks_key
 
 WAITING_STATES = (State.ENCOLADO, State.PROCESANDO)
 
@@ -42,7 +42,7 @@ def read_waiting(pipe, pdv_id: str) -> None:
     """Queue on `pipe` the reads of what a point of sale holds waiting: three results, for Room.of."""
     for state in WAITING_STATES:
         pipe.zcard(state_key(pdv_id, state))
-    pipe.zcard(waiting_hooks_key(pdv_id))
+    pipe.zcard(pdv_state_hooks_key(pdv_id, "pendiente"))
 
 
 def waiting(r, pdv_id: str) -> tuple[int, int]:

@@ -153,7 +153,8 @@ def test_the_hook_log_filtered_by_state_reads_only_hooks_in_that_state(r):
     outbox.stage(pipe, failing)
     pipe.execute()
     endpoints.disable(r, pdv.id, "prueba")
-    assert delivery.attempt(r, r.hgetall(outbox.hook_key(failing.hook_id)), oid=origin_id(pdv.webhook_url)) == "fallido"
+    hook = {"id": failing.hook_id, **r.hgetall(outbox.hook_key(failing.hook_id))}
+    assert delivery.attempt(r, hook, oid=origin_id(pdv.webhook_url)) == "fallido"
     for start in range(0, MANY, 500):
         pipe = r.pipeline()
         for n in range(start, start + 500):

@@ -33,6 +33,7 @@ from tests.support.records import wait_state
 from tests.support.stored import accept, emit, new_pdv
 from webhook_dispatch import outbox
 from webhook_dispatch.events import build_event
+from webhook_dispatch.hook_log import hooks_for_reference
 
 DAY = 86400
 
@@ -85,7 +86,7 @@ def test_finished_comprobantes_past_retention_leave_with_every_trace_and_the_que
     assert not r.exists(outbox.hook_key(delivered), outbox.attempts_key(delivered))
     # the hook still to be delivered stays, listed as before
     assert r.exists(outbox.hook_key(waiting), outbox.attempts_key(waiting)) == 2
-    assert r.zrange(outbox.reference_hooks_key(pdv.id, "e-0"), 0, -1) == [waiting]
+    assert [e.hook_id for e in hooks_for_reference(r, pdv.id, "e-0")] == [waiting]
     assert [(rec.state, len(store.audit(rec.id))) for rec in store.get_many([q.id for q in queued])] == [
         (State.ENCOLADO, 1), (State.ERROR, 2), (State.PROCESANDO, 2)]
     assert forget(clock.timestamp() + 400 * DAY) == 0

@@ -263,7 +263,8 @@ def test_unlisted_private_addresses_and_plain_http_in_production_are_refused(sta
     outbox.stage(pipe, event)  # stored but not published: only this process attempts it
     pipe.execute()
     environment(**variables)
-    state = delivery.attempt(r, r.hgetall(outbox.hook_key(event.hook_id)), oid=origin_id(pdv.pdv.webhook_url))
+    hook = {"id": event.hook_id, **r.hgetall(outbox.hook_key(event.hook_id))}
+    state = delivery.attempt(r, hook, oid=origin_id(pdv.pdv.webhook_url))
 
     entry = get_hook(r, pdv.id, event.hook_id)
     assert state == "pendiente" and entry.attempts[0]["status"] is None

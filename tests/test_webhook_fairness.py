@@ -12,7 +12,7 @@ from tests.support.processes import wait_until
 from webhook_dispatch import endpoints, outbox
 from webhook_dispatch.events import build_event
 from webhook_dispatch.operations import send_test_event
-from webhook_dispatch.outbox import waiting_hooks_key
+from webhook_dispatch.outbox import pdv_state_hooks_key
 from webhook_dispatch.points_of_sale import update_point_of_sale
 
 BACKLOG = 5000
@@ -53,9 +53,9 @@ def test_a_backlog_at_a_shared_origin_delays_neither_its_neighbours_nor_a_test_e
         wait_until(lambda: any(b"\"test\"" in d.body for d in stack.receiver.received(busy.hook_path)),
                    message="the test event")
         # All of them arrived while most of the backlog was still waiting.
-        assert r.zcard(waiting_hooks_key(busy.id)) > BACKLOG - 1000
+        assert r.zcard(pdv_state_hooks_key(busy.id, "pendiente")) > BACKLOG - 1000
     finally:
         # The rest of the backlog fails at once (nothing is sent to a disabled endpoint), so that it does
         # not hold the shared receiver for the tests that follow.
         endpoints.disable(r, busy.id, "fin de la prueba")
-        wait_until(lambda: r.zcard(waiting_hooks_key(busy.id)) == 0, timeout=120, message="the backlog to end")
+        wait_until(lambda: r.zcard(pdv_state_hooks_key(busy.id, "pendiente")) == 0, timeout=120, message="the backlog to end")

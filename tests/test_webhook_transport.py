@@ -5,6 +5,7 @@ the operator's log, as are the texts of failures that could quote it."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -111,3 +112,38 @@ def test_a_receiver_that_dribbles_its_answer_is_cut_at_the_deadline():
     # Without the deadline this would last until http.client's 100-header limit, about 50 s.
     assert answer.status is None and "no complete answer within 2 s" in answer.error
     assert elapsed < 15
+
+
+def test_a_connection_whose_answer_was_read_only_in_part_is_not_used_again():
+    server = socket.create_server(("127.0.0.1", 0))
+    answered = []
+
+    def serve(conn, peer):
+        with conn, contextlib.suppress(OSError):  # the client closes the long answer's connection
+            while conn.recv(65536):
+                answered.append(peer)
+                if len(answered) == 1:
+                    # A long answer whose end comes only after the client has read what it reads of it.
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10000\r\n\r\n" + b"x" * 3000)
+                    time.sleep(0.5)
+                    conn.sendall(b"x" * 7000)
+                else:
+                    conn.sendall(b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok")
+
+    def accept():
+        while True:
+            try:
+                conn, peer = server.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn, peer), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    sender, url = client(allow_private=True), f"http://127.0.0.1:{server.getsockname()[1]}/"
+
+    answers = [sender.post(url, b"{}", {}) for _ in range(3)]
+    server.close()
+
+    # The rest of the long answer is never read as the next one's; short answers keep their connection.
+    assert [(a.status, a.length, a.error) for a in answers] == [(200, 10000, ""), (201, 2, ""), (201, 2, "")]
+    assert answered[0] != answered[1] == answered[2]

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from accounts.points_of_sale import PointOfSale, UnknownPointOfSale, pdv_key
 from accounts.webhook_url import BadWebhookUrl, check_webhook_url
@@ -23,9 +25,8 @@ from config.settings import Settings, get_settings
 from config.metrics import count
 from webhook_dispatch import endpoints, origin_lines, outbox
 from webhook_dispatch.endpoints import Endpoint
-from webhook_dispatch.outbox import (
-    DUE, attempts_key, hook_key, pdv_state_hooks_key, retention_seconds, waiting_hooks_key,
-)
+from webhook_dispatch.events import created_of, stored_body
+from webhook_dispatch.outbox import DUE, attempts_key, hook_key, pdv_state_hooks_key, retention_seconds
 from webhook_dispatch.signing import signature_headers
 from webhook_dispatch.transport import Answer, WebhookClient
 
@@ -41,26 +42,30 @@ ATTEMPTS_KEPT = 100
 # After this long a drain hands its slot to a new task if other webhook tasks wait for a thread, so that
 # the worker's threads take turns between origins and beat's sweep is never stuck behind a busy origin.
 DRAIN_TURN_SECONDS = 5.0
+# How many points of sale (with their endpoints) a drain keeps parsed, so that a take need not send them.
+HELD_ENDPOINTS = 32
 
-# Applies an attempt's outcome in one step and ends the attempt's mark on the hook. A manual request
-# served by this attempt is cleared; one that arrived meanwhile makes the hook due at once. A finished
-# hook starts its retention period and leaves its point of sale's waiting set. A new state moves the hook
-# between its point of sale's state indices, unless retention already dropped it.
+# Applies an attempt's outcome in one step (an empty field is removed rather than kept) and ends the
+# attempt's mark on the hook. A manual request served by this attempt is cleared; one that arrived
+# meanwhile makes the hook due at once. A finished hook starts its retention period. A new state moves the hook between its point of sale's state indices,
+# unless retention already dropped it.
 _FINISH = """
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('ZREM', KEYS[3], ARGV[6])
   return 0
 end
 local fields = cjson.decode(ARGV[1])
-for name, value in pairs(fields) do redis.call('HSET', KEYS[1], name, value) end
-redis.call('HSET', KEYS[1], 'attempt_until', '')
+for name, value in pairs(fields) do
+  if value == '' then redis.call('HDEL', KEYS[1], name) else redis.call('HSET', KEYS[1], name, value) end
+end
+redis.call('HDEL', KEYS[1], 'attempt_until')
 if ARGV[2] ~= '' then
   redis.call('RPUSH', KEYS[2], ARGV[2])
   redis.call('LTRIM', KEYS[2], -tonumber(ARGV[8]), -1)
 end
 local manual = redis.call('HGET', KEYS[1], 'manual') or ''
 if ARGV[4] ~= '' and manual == ARGV[4] then
-  redis.call('HSET', KEYS[1], 'manual', '')
+  redis.call('HDEL', KEYS[1], 'manual')
   manual = ''
 end
 if manual ~= '' then
@@ -73,10 +78,9 @@ end
 if manual == '' and redis.call('HGET', KEYS[1], 'state') ~= 'pendiente' then
   redis.call('EXPIRE', KEYS[1], ARGV[7])
   redis.call('EXPIRE', KEYS[2], ARGV[7])
-  redis.call('ZREM', KEYS[4], ARGV[6])
 end
-if KEYS[5] ~= KEYS[6] and redis.call('ZREM', KEYS[5], ARGV[6]) == 1 then
-  redis.call('ZADD', KEYS[6], ARGV[9], ARGV[6])
+if KEYS[4] ~= KEYS[5] and redis.call('ZREM', KEYS[4], ARGV[6]) == 1 then
+  redis.call('ZADD', KEYS[5], ARGV[9], ARGV[6])
 end
 return 1
 """
@@ -92,32 +96,70 @@ def attempt_lease(settings: Settings) -> float:
     return settings.webhook_connect_timeout + settings.webhook_read_timeout + LEASE_MARGIN_SECONDS
 
 
+@dataclass
+class NextTake:
+    """A drain's next take (`queue` adds it to a pipeline), sent in the round trip that records a
+    delivered attempt, the common case, rather than in one of its own; `sent` says whether it was."""
+
+    queue: Callable
+    reply: list | None = None
+    sent: bool = False
+
+
 def drain(r, oid: str, token: str) -> int:
     """Send the hooks waiting at an origin, one at a time in the slot `token` holds, until none waits or
     the drain's turn is over (then a new drain takes the slot over); returns how many it took."""
     settings = get_settings()
+    queue_take = partial(origin_lines.queue_take, due=DUE, oid=oid, token=token,
+                         cap=settings.webhook_max_per_endpoint, lease=attempt_lease(settings),
+                         hook_prefix=hook_key(""), pdv_prefix=pdv_key(""), endpoint_suffix=endpoints.STATE_SUFFIX)
+    held: dict[str, tuple[PointOfSale, Endpoint] | None] = {}
+
+    def queue_next(pipe) -> None:
+        queue_take(pipe, known=tuple(held))
+
     turn_ends = time.monotonic() + DRAIN_TURN_SECONDS
     taken = 0
-    while True:
-        hook = origin_lines.take(r, DUE, oid, token, cap=settings.webhook_max_per_endpoint,
-                                 lease=attempt_lease(settings), hook_prefix=hook_key(""), pdv_prefix=pdv_key(""),
-                                 endpoint_suffix=endpoints.STATE_SUFFIX)
-        if hook is None:
-            return taken
+    hook = _take(r, queue_next)
+    while hook is not None:
         taken += 1
         if hook.sibling:
             outbox.publish_drains([(oid, hook.sibling)])
+        following = NextTake(queue_next) if time.monotonic() <= turn_ends else None
         if not hook.hook:
             r.zrem(DUE, hook.hook_id)
         else:
-            attempt(r, hook.hook, oid=oid, seen=endpoints.from_replies(hook.pdv, hook.endpoint))
+            attempt(r, {**hook.hook, "id": hook.hook_id}, oid=oid, seen=_seen(held, hook), following=following)
+        if following is not None and following.sent:
+            hook = origin_lines.taken(following.reply)
+            continue
         if time.monotonic() > turn_ends:
-            if not _others_waiting():
-                turn_ends = time.monotonic() + DRAIN_TURN_SECONDS
-                continue
-            origin_lines.hand_over(r, oid, token)
-            outbox.publish_drains([(oid, token)])
-            return taken
+            if _others_waiting():
+                origin_lines.hand_over(r, oid, token)
+                outbox.publish_drains([(oid, token)])
+                return taken
+            turn_ends = time.monotonic() + DRAIN_TURN_SECONDS
+        hook = _take(r, queue_next)
+    return taken
+
+
+def _take(r, queue_take: Callable) -> origin_lines.Taken | None:
+    pipe = r.pipeline(transaction=False)
+    queue_take(pipe)
+    return origin_lines.taken(pipe.execute()[0])
+
+
+def _seen(held: dict, hook: origin_lines.Taken) -> tuple[PointOfSale, Endpoint] | None:
+    """The point of sale and endpoint taken with the hook: those the drain holds under the digest the
+    take answered when it left them out, else parsed from the reply (and held for the next takes)."""
+    if hook.digest in held and not hook.pdv:
+        return held[hook.digest]
+    seen = endpoints.from_replies(hook.pdv, hook.endpoint)
+    if hook.digest:
+        if len(held) >= HELD_ENDPOINTS:
+            held.clear()
+        held[hook.digest] = seen
+    return seen
 
 
 def _others_waiting() -> bool:
@@ -127,15 +169,17 @@ def _others_waiting() -> bool:
 
 
 def _automatic_due(hook: dict, now: float) -> bool:
-    return (hook["state"] == "pendiente" and hook.get("automatic", "1") == "1" and hook["next_at"] != ""
+    return (hook["state"] == "pendiente" and hook.get("automatic", "1") == "1" and hook.get("next_at")
             and float(hook["next_at"]) <= now + DUE_SLACK_SECONDS)
 
 
-def attempt(r, hook: dict, *, oid: str, seen: tuple[PointOfSale, Endpoint] | None = None) -> str:
+def attempt(r, hook: dict, *, oid: str, seen: tuple[PointOfSale, Endpoint] | None = None,
+            following: NextTake | None = None) -> str:
     """Make the attempt a hook taken from origin `oid`'s line is due for, if any, with its point of sale
-    and endpoint as `seen` when they were taken with it (else read now). Returns its state afterwards, or
-    why nothing was sent: `not-due` (it is due later) or `moved` (its URL changed to another origin while
-    it waited: it waits in that origin's line now)."""
+    and endpoint as `seen` when they were taken with it (else read now); a delivered attempt sends
+    `following` with its record. Returns its state afterwards, or why nothing was sent: `not-due` (it is
+    due later) or `moved` (its URL changed to another origin while it waited: it waits in that origin's
+    line now)."""
     settings = get_settings()
     manual = hook.get("manual", "")
     if not manual and not _automatic_due(hook, clock.timestamp()):
@@ -146,7 +190,7 @@ def attempt(r, hook: dict, *, oid: str, seen: tuple[PointOfSale, Endpoint] | Non
     except UnknownPointOfSale:
         pdv = endpoint = None
     if pdv is not None and origin_lines.origin_id(pdv.webhook_url) != oid:
-        r.hset(hook_key(hook["id"]), "attempt_until", "")
+        r.hdel(hook_key(hook["id"]), "attempt_until")
         outbox.offer(r, [hook["id"]])
         return "moved"
     if endpoint is not None and trigger == "automatic" and endpoints.is_disabled(endpoint):
@@ -155,13 +199,13 @@ def attempt(r, hook: dict, *, oid: str, seen: tuple[PointOfSale, Endpoint] | Non
         return "fallido"
     started = clock.timestamp()
     answer = _attempt(pdv, endpoint, hook, settings)
-    return _record(r, hook, pdv, endpoint, trigger, manual, started, answer)
+    return _record(r, hook, pdv, endpoint, trigger, manual, started, answer, following)
 
 
 def _not_due(r, hook: dict) -> str:
     """A hook offered early (a producer whose clock runs ahead of ours) goes back to the due set; one
     already finished leaves it."""
-    due = float(hook["next_at"]) if hook["state"] == "pendiente" and hook["next_at"] else None
+    due = float(hook["next_at"]) if hook["state"] == "pendiente" and hook.get("next_at") else None
     _finish(r, hook, {"state": hook["state"]}, record=None, due=due, manual="")
     return "not-due" if due is not None else hook["state"]
 
@@ -182,30 +226,31 @@ def _no_attempt(error: str) -> Answer:
 
 
 def _send(pdv: PointOfSale, endpoint: Endpoint, hook: dict, settings: Settings) -> Answer:
+    body = stored_body(hook["id"], hook)
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": USER_AGENT,
         "TF-WebhookToken": pdv.webhook_token,
         # The real time, not the development clock: receivers check it against their own clocks.
-        **signature_headers(hook["id"], hook["body"], endpoints.signing_secrets(endpoint, clock.timestamp()),
+        **signature_headers(hook["id"], body, endpoints.signing_secrets(endpoint, clock.timestamp()),
                             datetime.now(timezone.utc)),
     }
     client = _client(settings.webhook_private_networks, settings.webhook_connect_timeout,
                      settings.webhook_read_timeout)
-    return client.post(pdv.webhook_url, hook["body"].encode("utf-8"), headers)
+    return client.post(pdv.webhook_url, body.encode("utf-8"), headers)
 
 
 def _record(r, hook: dict, pdv: PointOfSale | None, endpoint: Endpoint | None, trigger: str, manual: str,
-            started: float, answer: Answer) -> str:
+            started: float, answer: Answer, following: NextTake | None) -> str:
     now = clock.timestamp()
     outcome = webhook_outcome(answer.status)
-    state, attempts, next_at = hook["state"], int(hook["attempts"]), hook["next_at"]
+    state, attempts, next_at = hook["state"], int(hook.get("attempts") or 0), hook.get("next_at", "")
     fields = {"failure": hook.get("failure", "")}
     due = None
     if trigger == "automatic":
         attempts += 1
     if outcome == "entregado":
-        state, fields["failure"], fields["delivered_at"] = "entregado", "", repr(now)
+        state, fields["failure"] = "entregado", ""
     elif outcome == "abandonar":
         if state == "pendiente":
             state, next_at, fields["failure"] = "fallido", "", "the receiver answered 410 Gone"
@@ -221,8 +266,7 @@ def _record(r, hook: dict, pdv: PointOfSale | None, endpoint: Endpoint | None, t
     elif state == "pendiente":
         state, fields["failure"] = "fallido", "the manual attempt failed"
     tries = int(hook.get("tries") or 0) + 1
-    fields.update(state=state, attempts=attempts, next_at=next_at, tries=tries,
-                  last_status="" if answer.status is None else answer.status)
+    fields.update(state=state, attempts=attempts, next_at=next_at, tries=tries)
     record = {
         "attempt": tries,
         "trigger": trigger,
@@ -233,13 +277,18 @@ def _record(r, hook: dict, pdv: PointOfSale | None, endpoint: Endpoint | None, t
         "response_bytes": answer.length,
         "error": answer.error,
     }
-    # One round trip for the outcome, its count and, on a success that ends a failing streak, the end.
+    # One round trip for the outcome, its count and, on a success, the end of a failing streak and the
+    # drain's next take (after a failure the endpoint's health is updated before anything is taken).
     pipe = r.pipeline(transaction=False)
     _finish(pipe, hook, fields, record=record, due=due, manual=manual)
     count(pipe, "encola_webhook_deliveries", outcome="delivered" if outcome == "entregado" else "failed")
     if outcome == "entregado" and endpoint is not None and endpoint.last_failure:
         endpoints.record_success(pipe, pdv.id)
-    pipe.execute()
+    if outcome == "entregado" and following is not None:
+        following.queue(pipe)
+        following.reply, following.sent = pipe.execute()[-1], True
+    else:
+        pipe.execute()
     # The answer's excerpt goes to the operator's log only (the Redactor masks secret-looking text in it),
     # never into the attempt the client reads.
     log.info("webhook %s attempt %s: %s; answer %r", hook["id"], tries, answer.status or answer.error, answer.excerpt,
@@ -261,10 +310,10 @@ def _update_health(r, pdv: PointOfSale, endpoint: Endpoint, outcome: str, trigge
 
 def _finish(r, hook: dict, fields: dict, *, record: dict | None, due: float | None, manual: str) -> None:
     r.eval(
-        _FINISH, 6, hook_key(hook["id"]), attempts_key(hook["id"]), DUE, waiting_hooks_key(hook["pdv"]),
+        _FINISH, 5, hook_key(hook["id"]), attempts_key(hook["id"]), DUE,
         pdv_state_hooks_key(hook["pdv"], hook["state"]), pdv_state_hooks_key(hook["pdv"], fields["state"]),
         json.dumps({name: str(value) for name, value in fields.items()}),
         json.dumps(record, ensure_ascii=False) if record is not None else "",
         "" if due is None else repr(due), manual, repr(clock.timestamp()), hook["id"],
-        int(retention_seconds()), ATTEMPTS_KEPT, hook["created"],
+        int(retention_seconds()), ATTEMPTS_KEPT, repr(created_of(hook["id"], hook)),
     )

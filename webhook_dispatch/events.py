@@ -1,16 +1,29 @@
-"""Webhook events: the payloads of TusFacturas' nuevo_encola page, serialized once so every attempt sends
-the same bytes."""
+"""Webhook events: the payloads of TusFacturas' nuevo_encola page, stored as the parameters they are
+built from and built, byte for byte the same, on every attempt and every time the hook log shows them.
+
+A stored hook keeps what its payload is made of (`intento` when it is not 1, `msg`, `extra`, `recurso`
+when it is not `facturacion`; `creado` comes from the creation time its id carries), never the payload
+itself: each value stays small enough for Redis
+to keep the hook's hash in its compact listpack encoding (`hash-max-listpack-value`, 64 bytes by default,
+https://redis.io/docs/latest/develop/data-types/hashes/), where a stored body would not. A hook stored
+before that (its `body` field) is sent as it was stored (webhook_dispatch/migration.py).
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import secrets
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from config import clock
 
 EVENTS = ("encolado", "emitido", "error", "eliminado", "cambio_fecha", "test")
+DEFAULT_RECURSO = "facturacion"
+# Redis' default hash-max-listpack-value: a longer value is stored in pieces of at most this many bytes.
+PIECE_BYTES = 64
 
 
 @dataclass(frozen=True)
@@ -20,13 +33,117 @@ class Event:
     evento: str
     external_reference: str
     comprobante_id: str
-    body: str
     created: float
+    intento: int
+    msg: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict)
+    recurso: str = DEFAULT_RECURSO
+
+    @property
+    def body(self) -> str:
+        return payload_text(self.hook_id, self.evento, self.external_reference, self.created,
+                            intento=self.intento, msg=list(self.msg), extra=self.extra, recurso=self.recurso)
+
+    def fields(self) -> dict[str, str]:
+        """What the hook's hash keeps of the event: its parameters, the empty and default ones left out."""
+        stored = {"pdv": self.pdv_id, "evento": self.evento, "external_reference": self.external_reference}
+        if self.created != created_from_id(self.hook_id):
+            stored["created"] = repr(self.created)
+        if self.intento != 1:
+            stored["intento"] = str(self.intento)
+        if self.comprobante_id:
+            stored["comprobante"] = self.comprobante_id
+        if self.recurso != DEFAULT_RECURSO:
+            stored["recurso"] = self.recurso
+        if self.msg:
+            stored.update(pieces("msg", _dumps(list(self.msg))))
+        if self.extra:
+            stored.update(pieces("extra", _dumps(self.extra)))
+        return stored
 
 
-def new_hook_id() -> str:
-    """Time-ordered and unique; no '.' so it can head a Standard Webhooks signed content."""
-    return f"hk_{int(clock.timestamp() * 1000):012x}{secrets.token_hex(8)}"
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def payload_text(hook_id: str, evento: str, external_reference: str, created: float, *, intento: int,
+                 msg: list[str], extra: dict, recurso: str) -> str:
+    """The body every attempt sends: `creado` is the hook's `created` on Argentina's wall clock."""
+    payload = {
+        "creado": clock.wall_clock_ar(created),
+        "evento": evento,
+        "recurso": recurso,
+        "external_reference": external_reference,
+        "intento": intento,
+        "msg": msg,
+        "hook_id": hook_id,
+    }
+    payload.update(extra)
+    return _dumps(payload)
+
+
+def stored_body(hook_id: str, hook: dict[str, str]) -> str:
+    """The body of a stored hook (its hash's fields): the one it was stored with, if it was stored with
+    one, else the one its parameters build."""
+    if "body" in hook:
+        return hook["body"]
+    msg, extra = joined(hook, "msg"), joined(hook, "extra")
+    return payload_text(hook_id, hook["evento"], hook["external_reference"], created_of(hook_id, hook),
+                        intento=int(hook.get("intento", 1)), msg=json.loads(msg) if msg else [],
+                        extra=json.loads(extra) if extra else {}, recurso=hook.get("recurso", DEFAULT_RECURSO))
+
+
+def pieces(name: str, text: str) -> dict[str, str]:
+    """`text` as hash fields `name`, `name.1`, `name.2`… of at most PIECE_BYTES bytes each, cut between
+    characters so that each piece is UTF-8 of its own."""
+    data, found, start = text.encode("utf-8"), {}, 0
+    while start < len(data):
+        end = min(start + PIECE_BYTES, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # a continuation byte: back to the character's start
+            end -= 1
+        found[name if not found else f"{name}.{len(found)}"] = data[start:end].decode("utf-8")
+        start = end
+    return found
+
+
+def joined(hook: dict[str, str], name: str) -> str:
+    """The text `pieces` stored as `name`'s fields; "" when there is none."""
+    parts, n = [], 0
+    while (part := hook.get(name if n == 0 else f"{name}.{n}")) is not None:
+        parts.append(part)
+        n += 1
+    return "".join(parts)
+
+
+def new_hook_id(now: float) -> str:
+    """Time-ordered and unique, made at `now`, rounded up to the millisecond (so that a hook made after a
+    moment is never dated before it); no '.' so it can head a Standard Webhooks signed content. The
+    indices order hooks by their id's millisecond, then by id: within one millisecond, the ids one process
+    makes rise in the order it makes them (random steps from a random start), so that the hooks of one
+    request keep their order."""
+    ms = math.ceil(now * 1000)
+    with _LAST_LOCK:
+        if ms == _LAST["ms"] and _LAST["tail"] < 2**63:
+            tail = _LAST["tail"] + 1 + secrets.randbelow(2**16)
+        else:
+            tail = secrets.randbits(63)
+        _LAST.update(ms=ms, tail=tail)
+    return f"hk_{ms:012x}{tail:016x}"
+
+
+_LAST = {"ms": -1, "tail": 0}
+_LAST_LOCK = threading.Lock()
+
+
+def created_from_id(hook_id: str) -> float:
+    """When a hook was created, to the millisecond, read from its id."""
+    return int(hook_id[3:-16], 16) / 1000
+
+
+def created_of(hook_id: str, hook: dict[str, str]) -> float:
+    """A stored hook's creation time: its id's, unless it keeps one of its own (hooks stored before
+    the id was the creation time)."""
+    return float(hook["created"]) if "created" in hook else created_from_id(hook_id)
 
 
 # The form of every hook id new_hook_id makes (milliseconds in at least 12 hex digits, then 16 random
@@ -49,22 +166,11 @@ def build_event(
     msg: list[str],
     comprobante_id: str = "",
     extra: dict | None = None,
-    recurso: str = "facturacion",
+    recurso: str = DEFAULT_RECURSO,
 ) -> Event:
     """`intento` is the emission attempt the event reports on (docs/webhooks.md)."""
     if evento not in EVENTS:
         raise ValueError(f"unknown event {evento!r}")
-    hook_id = new_hook_id()
-    created = clock.timestamp()
-    payload = {
-        "creado": clock.now_ar().strftime("%d/%m/%Y %H:%M:%S"),
-        "evento": evento,
-        "recurso": recurso,
-        "external_reference": external_reference,
-        "intento": intento,
-        "msg": list(msg),
-        "hook_id": hook_id,
-    }
-    payload.update(extra or {})
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return Event(hook_id, pdv_id, evento, external_reference, comprobante_id, body, created)
+    hook_id = new_hook_id(clock.timestamp())
+    return Event(hook_id, pdv_id, evento, external_reference, comprobante_id, created_from_id(hook_id), intento,
+                 tuple(msg), dict(extra or {}), recurso)

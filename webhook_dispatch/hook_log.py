@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
+from config import clock
 from config.score_pages import page_by_score
-from webhook_dispatch.events import is_hook_id
+from webhook_dispatch import reference_index
+from webhook_dispatch.events import created_of, is_hook_id, stored_body
 from webhook_dispatch.outbox import (
-    attempts_key, hook_key, pdv_hooks_key, pdv_state_hooks_key, reference_hooks_key,
+    attempts_key, hook_key, pdv_hooks_key, pdv_state_hooks_key, retention_seconds,
 )
 
 PAGE = 500
@@ -40,23 +42,24 @@ class HookEntry:
         return asdict(self)
 
 
-def _entries(r, hook_ids: list[str], pdv_id: str) -> list[HookEntry]:
+def _entries(r, hook_ids: list[str], pdv_id: str, external_reference: str | None = None) -> list[HookEntry]:
+    """The hooks of `hook_ids` that are the point of sale's (and about `external_reference`, if given)."""
     pipe = r.pipeline(transaction=False)
     for hook_id in hook_ids:
         pipe.hgetall(hook_key(hook_id))
         pipe.lrange(attempts_key(hook_id), 0, -1)
     replies = pipe.execute()
     entries = []
-    for raw, attempts in zip(replies[::2], replies[1::2]):
+    for hook_id, raw, attempts in zip(hook_ids, replies[::2], replies[1::2]):
         # Hooks past their retention may linger in an index until it is next trimmed.
-        if not raw or raw["pdv"] != pdv_id:
+        if not raw or raw["pdv"] != pdv_id or external_reference not in (None, raw["external_reference"]):
             continue
         entries.append(HookEntry(
-            hook_id=raw["id"], pdv_id=raw["pdv"], evento=raw["evento"],
+            hook_id=hook_id, pdv_id=raw["pdv"], evento=raw["evento"],
             external_reference=raw["external_reference"], comprobante_id=raw.get("comprobante", ""),
-            state=raw["state"], created=float(raw["created"]),
+            state=raw["state"], created=created_of(hook_id, raw),
             next_at=float(raw["next_at"]) if raw["state"] == "pendiente" and raw.get("next_at") else None,
-            failure=raw.get("failure", ""), payload=json.loads(raw["body"]),
+            failure=raw.get("failure", ""), payload=json.loads(stored_body(hook_id, raw)),
             attempts=[_shown(json.loads(a)) for a in attempts],
         ))
     return entries
@@ -75,7 +78,10 @@ def get_hook(r, pdv_id: str, hook_id: str) -> HookEntry | None:
 
 def hooks_for_reference(r, pdv_id: str, external_reference: str) -> list[HookEntry]:
     """Every kept hook about one external_reference, oldest first (TusFacturas' "Log de hooks")."""
-    return _entries(r, r.zrange(reference_hooks_key(pdv_id, external_reference), 0, -1), pdv_id)
+    [hook_ids] = reference_index.lookup(r, [(pdv_id, external_reference)],
+                                        since=clock.timestamp() - retention_seconds())
+    # The index orders by id; hooks stored before the id was their creation time keep a finer one.
+    return sorted(_entries(r, hook_ids, pdv_id, external_reference), key=lambda e: (e.created, e.hook_id))
 
 
 def hooks_for_pdv(r, pdv_id: str, *, since: float | None = None, state: str | None = None,

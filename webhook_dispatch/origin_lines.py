@@ -118,11 +118,13 @@ return started
 
 # KEYS: due set, origins, token counter. ARGV: origin prefix, token, now (real), cap, start lease, slot
 # lease end (real), due-set lease (development clock), hook key prefix, point of sale key prefix, endpoint
-# key suffix.
+# key suffix, then the digests of the points of sale and endpoints the drain already holds.
 # Answers {} when the drain is to stop (nothing waits, its slot is lost and none is free, or more drains
 # hold slots than the cap allows, as when processes disagree on it), else {hook id, sibling token or '',
-# then the hook's, its point of sale's and its endpoint's fields (HGETALL), each list after its length}:
-# what the attempt needs, in the same round trip.
+# the digest of its point of sale's and endpoint's fields, then the hook's, its point of sale's and its
+# endpoint's fields (HGETALL), each list after its length}: what the attempt needs, in the same round
+# trip. The point of sale's and endpoint's are left out (length 0) when the drain holds their digest:
+# they are as it read them last, and parsing them again was a good part of a delivery's CPU.
 _TAKE = _START_IF_NEEDED + """
 local op, token, now, cap = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local slots = op .. 'slots'
@@ -155,17 +157,24 @@ redis.call('ZADD', slots, ARGV[6], token)
 local hk = ARGV[8] .. hook
 local fields = redis.call('HGETALL', hk)
 if #fields > 0 then
-  redis.call('HSET', hk, 'line', '', 'attempt_until', ARGV[6])
+  redis.call('HDEL', hk, 'line')
+  redis.call('HSET', hk, 'attempt_until', ARGV[6])
   redis.call('ZADD', KEYS[1], ARGV[7], hook)
 end
 local sibling = start_if_needed(op, now, cap, tonumber(ARGV[5])) or ''
-local answer = {hook, sibling}
-local pdv, seller, endpoint = nil, {}, {}
+local pdv, seller, endpoint, digest = nil, {}, {}, ''
 for i = 1, #fields, 2 do if fields[i] == 'pdv' then pdv = fields[i + 1] end end
 if pdv then
   seller = redis.call('HGETALL', ARGV[9] .. pdv)
   endpoint = redis.call('HGETALL', ARGV[9] .. pdv .. ARGV[10])
+  if #seller > 0 and #endpoint > 0 then
+    digest = redis.sha1hex(cjson.encode({seller, endpoint}))
+    for i = 11, #ARGV do
+      if ARGV[i] == digest then seller, endpoint = {}, {} end
+    end
+  end
 end
+local answer = {hook, sibling, digest}
 for _, part in ipairs({fields, seller, endpoint}) do
   answer[#answer + 1] = #part
   for _, value in ipairs(part) do answer[#answer + 1] = value end
@@ -230,11 +239,13 @@ class Waiting:
 @dataclass(frozen=True)
 class Taken:
     """What a drain took: the hook (its fields, empty if it is gone), a sibling drain to publish, and its
-    point of sale's fields and its endpoint's (HGETALL's list), as they were when it was taken."""
+    point of sale's fields and its endpoint's (HGETALL's list), as they were when it was taken, with their
+    digest; both empty when the drain said it held that digest."""
 
     hook_id: str
     hook: dict[str, str]
     sibling: str
+    digest: str
     pdv: dict[str, str]
     endpoint: list[str]
 
@@ -257,22 +268,37 @@ def offer(r, due: str, waiting: list[Waiting], *, cap: int) -> list[tuple[str, s
 
 
 def take(r, due: str, oid: str, token: str, *, cap: int, lease: float, hook_prefix: str, pdv_prefix: str,
-         endpoint_suffix: str) -> Taken | None:
+         endpoint_suffix: str, known: tuple[str, ...] = ()) -> Taken | None:
     """The next hook for the drain holding `token`, its slot leased for one attempt (`lease` seconds);
-    None when the drain is to stop."""
+    None when the drain is to stop. `known`: the digests of the points of sale and endpoints it holds."""
+    pipe = r.pipeline(transaction=False)
+    queue_take(pipe, due, oid, token, cap=cap, lease=lease, hook_prefix=hook_prefix, pdv_prefix=pdv_prefix,
+               endpoint_suffix=endpoint_suffix, known=known)
+    return taken(pipe.execute()[0])
+
+
+def queue_take(pipe, due: str, oid: str, token: str, *, cap: int, lease: float, hook_prefix: str,
+               pdv_prefix: str, endpoint_suffix: str, known: tuple[str, ...] = ()) -> None:
+    """Add `take` to a pipeline, so that it shares a round trip with what comes before it; `taken` reads
+    its reply."""
     now = time.time()
-    answer = r.eval(_TAKE, 3, due, ORIGINS, TOKENS, prefix(oid), token, repr(now), cap, START_LEASE_SECONDS,
-                    repr(now + lease), repr(clock.timestamp() + lease), hook_prefix, pdv_prefix, endpoint_suffix)
+    pipe.eval(_TAKE, 3, due, ORIGINS, TOKENS, prefix(oid), token, repr(now), cap, START_LEASE_SECONDS,
+              repr(now + lease), repr(clock.timestamp() + lease), hook_prefix, pdv_prefix, endpoint_suffix, *known)
+
+
+def taken(answer: list) -> Taken | None:
+    """What the reply of _TAKE names."""
     if not answer:
         return None
-    hook_id, sibling, *rest = answer
+    hook_id, sibling, digest, *rest = answer
     parts = []
     for _ in range(3):
         length, rest = rest[0], rest[1:]
         parts.append(rest[:length])
         rest = rest[length:]
     hook, pdv, endpoint = parts
-    return Taken(hook_id=hook_id, hook=dict(_pairs(hook)), sibling=sibling, pdv=dict(_pairs(pdv)), endpoint=endpoint)
+    return Taken(hook_id=hook_id, hook=dict(_pairs(hook)), sibling=sibling, digest=digest, pdv=dict(_pairs(pdv)),
+                 endpoint=endpoint)
 
 
 def hand_over(r, oid: str, token: str) -> None:

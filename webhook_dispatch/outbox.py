@@ -1,16 +1,16 @@
 """The stored events and their due set: an event is written in the same Redis transaction as the
 state change it reports, so a change is never without its webhook and a webhook never without it.
 
-A stored hook is a hash (`hook:{id}`: the body's bytes, state `pendiente` | `entregado` | `fallido`,
-automatic attempts made, when the next one is due, a pending manual request) and a list of its attempts.
-Its id sits in the due set until its attempt is due and while it is being sent, in its origin's line
-from when it is due until a drain takes it (webhook_dispatch/origin_lines.py), in its point of sale's
-waiting set until it is delivered or has failed (what producers/limits.py counts), and in the indices
-per point of sale, per
-point of sale and state, and per external_reference for the log (each by creation time). A finished
-hook is kept ENCOLA_WEBHOOK_RETENTION_DAYS after its last attempt; the indices drop hooks created
-longer ago than that. The finished hooks of a comprobante that retention removes go with it
-(finished_hooks, stage_forget; docs/retention.md).
+A stored hook is a hash (`hook:{id}`: the event's parameters, from which its body is built when it is
+sent (webhook_dispatch/events.py), state `pendiente` | `entregado` | `fallido`, automatic attempts made,
+when the next one is due, a pending manual request) and a list of its attempts. Its id sits in the due
+set until its attempt is due and while it is being sent, in its origin's line from when it is due until
+a drain takes it (webhook_dispatch/origin_lines.py), in the indices per point of sale and per point of
+sale and state (by creation time; the `pendiente` one is what producers/limits.py counts), and in the
+index by external_reference (webhook_dispatch/reference_index.py). A finished hook is kept
+ENCOLA_WEBHOOK_RETENTION_DAYS after its last attempt; the indices drop finished hooks created longer ago
+than that, the `pendiente` index none. The finished hooks of a comprobante that retention removes go
+with it (finished_hooks, stage_forget; docs/retention.md).
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ from config.after_commit import left_to_promoter
 from config.due_sets import claim_due
 from config.keys import key
 from config.settings import get_settings
-from webhook_dispatch import origin_lines
-from webhook_dispatch.events import Event
+from webhook_dispatch import origin_lines, reference_index
+from webhook_dispatch.events import Event, created_from_id
 from webhook_dispatch.origin_lines import Waiting
 
 DUE = key("hooks", "due")
 STATES = ("pendiente", "entregado", "fallido")
+FINISHED_STATES = ("entregado", "fallido")
 DRAIN_TASK = "encola.webhooks.drain_origin"
 # How long a committed hook may wait for its offer to its origin's line before the sweep offers it (the
 # process that committed it died, or Redis failed it): the offer takes it out of the due set.
@@ -45,17 +46,9 @@ def pdv_hooks_key(pdv_id: str) -> str:
     return key("pdv", pdv_id, "hooks")
 
 
-def waiting_hooks_key(pdv_id: str) -> str:
-    return key("pdv", pdv_id, "hooks", "waiting")
-
-
 def pdv_state_hooks_key(pdv_id: str, state: str) -> str:
     """The point of sale's hooks in one state; webhook_dispatch.delivery moves a hook when its state changes."""
     return key("pdv", pdv_id, "hooks", state)
-
-
-def reference_hooks_key(pdv_id: str, external_reference: str) -> str:
-    return key("pdv", pdv_id, "ref_hooks", external_reference)
 
 
 def retention_seconds() -> float:
@@ -67,36 +60,20 @@ def stage(pipe, event: Event, *, manual: bool = False) -> None:
 
     A `manual` event (the test event) gets one attempt, made now, and no automatic retries.
     """
-    pipe.hset(
-        hook_key(event.hook_id),
-        mapping={
-            "id": event.hook_id,
-            "pdv": event.pdv_id,
-            "evento": event.evento,
-            "external_reference": event.external_reference,
-            "comprobante": event.comprobante_id,
-            "body": event.body,
-            "created": repr(event.created),
-            "state": "pendiente",
-            "automatic": "0" if manual else "1",
-            "attempts": 0,
-            "next_at": "" if manual else repr(event.created),
-            "manual": repr(event.created) if manual else "",
-        },
-    )
+    schedule = {"manual": repr(event.created), "automatic": "0", "next_at": ""} if manual else {
+        "next_at": repr(event.created)}
+    pipe.hset(hook_key(event.hook_id), mapping={**event.fields(), "state": "pendiente", **schedule})
     pipe.zadd(DUE, {event.hook_id: event.created + DELIVERY_LEASE_SECONDS})
     forgotten = event.created - retention_seconds()
     pipe.zadd(pdv_hooks_key(event.pdv_id), {event.hook_id: event.created})
     pipe.zremrangebyscore(pdv_hooks_key(event.pdv_id), "-inf", forgotten)
-    pipe.zadd(waiting_hooks_key(event.pdv_id), {event.hook_id: event.created})
     pipe.zadd(pdv_state_hooks_key(event.pdv_id, "pendiente"), {event.hook_id: event.created})
-    for state in STATES:
+    # A pending hook stays in its index however old it is: producers/limits.py counts it.
+    for state in FINISHED_STATES:
         pipe.zremrangebyscore(pdv_state_hooks_key(event.pdv_id, state), "-inf", forgotten)
     if event.external_reference:
-        reference = reference_hooks_key(event.pdv_id, event.external_reference)
-        pipe.zadd(reference, {event.hook_id: event.created})
-        pipe.zremrangebyscore(reference, "-inf", forgotten)
-        pipe.expire(reference, int(retention_seconds() * 2))
+        reference_index.stage_add(pipe, event.pdv_id, event.external_reference, event.hook_id,
+                                  retention=retention_seconds())
 
 
 def send(r, event: Event, *, manual: bool = False) -> None:
@@ -144,7 +121,7 @@ def offer(r, hook_ids: list[str]) -> int:
     """Offer stored hooks to their origins' lines now; returns how many drains it published."""
     pipe = r.pipeline(transaction=False)
     for hook_id in hook_ids:
-        pipe.hmget(hook_key(hook_id), "pdv", "created", "next_at", "manual")
+        pipe.hmget(hook_key(hook_id), "pdv", "next_at", "manual")
     hooks = [(hook_id, *fields) for hook_id, fields in zip(hook_ids, pipe.execute())]
     pdvs = sorted({pdv for _, pdv, *_ in hooks if pdv})
     for pdv_id in pdvs:
@@ -152,8 +129,8 @@ def offer(r, hook_ids: list[str]) -> int:
     urls = dict(zip(pdvs, pipe.execute()))
     waiting = [
         Waiting(hook_id=hook_id, hook_key=hook_key(hook_id), url=urls.get(pdv or ""), pdv_id=pdv or "",
-                score=float(manual or next_at or created or 0), urgent=bool(manual))
-        for hook_id, pdv, created, next_at, manual in hooks
+                score=float(manual or next_at or created_from_id(hook_id)), urgent=bool(manual))
+        for hook_id, pdv, next_at, manual in hooks
     ]
     started = origin_lines.offer(r, DUE, waiting, cap=get_settings().webhook_max_per_endpoint)
     publish_drains(started)
@@ -185,17 +162,16 @@ def pending_count(r) -> int:
 
 def finished_hooks(r, comprobantes: list[tuple[str, str, str]]) -> dict[str, list[str]]:
     """The finished hooks (delivered or failed, no manual attempt asked for) of each comprobante
-    (point of sale, external_reference, id), by its id: found through the reference index, in two round
+    (point of sale, external_reference, id), by its id: found through the reference index, in three round
     trips for them all. A hook the index already dropped expires by itself (module docstring)."""
+    listed = [(rid, hook_id) for (_, _, rid), ids in zip(comprobantes, reference_index.lookup(
+        r, [(pdv_id, reference) for pdv_id, reference, _ in comprobantes])) for hook_id in ids]
     pipe = r.pipeline(transaction=False)
-    for pdv_id, reference, _ in comprobantes:
-        pipe.zrange(reference_hooks_key(pdv_id, reference), 0, -1)
-    listed = [(rid, hook_id) for (_, _, rid), ids in zip(comprobantes, pipe.execute()) for hook_id in ids]
     for _, hook_id in listed:
         pipe.hmget(hook_key(hook_id), "comprobante", "state", "manual")
     found: dict[str, list[str]] = {rid: [] for _, _, rid in comprobantes}
     for (rid, hook_id), (comprobante, state, manual) in zip(listed, pipe.execute()):
-        if comprobante == rid and state in ("entregado", "fallido") and not manual:
+        if comprobante == rid and state in FINISHED_STATES and not manual:
             found[rid].append(hook_id)
     return found
 
@@ -205,6 +181,6 @@ def stage_forget(pipe, pdv_id: str, external_reference: str, hook_ids: list[str]
     if not hook_ids:
         return
     pipe.delete(*[hook_key(hook_id) for hook_id in hook_ids], *[attempts_key(hook_id) for hook_id in hook_ids])
-    for index in (DUE, pdv_hooks_key(pdv_id), waiting_hooks_key(pdv_id), reference_hooks_key(pdv_id, external_reference),
-                  *[pdv_state_hooks_key(pdv_id, state) for state in STATES]):
+    for index in (DUE, pdv_hooks_key(pdv_id), *[pdv_state_hooks_key(pdv_id, state) for state in STATES]):
         pipe.zrem(index, *hook_ids)
+    reference_index.stage_remove(pipe, pdv_id, external_reference, hook_ids)

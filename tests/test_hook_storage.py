@@ -1,0 +1,79 @@
+"""How a hook is stored: as the parameters its body is built from (webhook_dispatch/events.py), in
+values small enough for Redis to keep its hash a listpack, and sent byte for byte the same on every
+attempt, however late the attempt is."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from standardwebhooks.webhooks import Webhook
+
+from config import clock
+from devtools.webhook_receiver import Behaviour
+from producers import enqueue
+from tests.support import spec_verifier
+from tests.support.bodies import item
+from tests.support.processes import wait_until
+from webhook_dispatch import outbox
+from webhook_dispatch.events import PIECE_BYTES, build_event, joined, pieces
+from webhook_dispatch.hook_log import get_hook, hooks_for_reference
+
+LONG_MSG = ["10063 - Observación de AFIP: el receptor informó un domicilio con ñ y acentos (áéíóú). " * 3]
+QR = "https://www.afip.gob.ar/fe/qr/?p=" + "eyJ2ZXIiOjEsImZlY2hhIjoiMjAyNi0xMi0wNiIsImN1aXQiOjIwMTExMTExMTEy" * 3
+
+
+def encodings(r, hook_id: str) -> tuple[str, int]:
+    """The hook hash's encoding and its longest value in bytes."""
+    fields = r.hgetall(outbox.hook_key(hook_id))
+    return r.object("encoding", outbox.hook_key(hook_id)), max(len(v.encode()) for v in fields.values())
+
+
+def test_an_encolado_hook_is_a_listpack_of_short_values_from_acceptance_to_delivery(stack, pdv, r):
+    stack.receiver.behaviours[pdv.hook_path] = Behaviour(200)
+    answer = enqueue(pdv.body(item("lista-compacta", clock.today_ar() + timedelta(days=3), pto_vta=pdv.pdv.pto_vta)))
+    assert answer["error"] == "N"
+    [entry] = hooks_for_reference(r, pdv.id, "lista-compacta")
+    assert "body" not in r.hgetall(outbox.hook_key(entry.hook_id))
+
+    waiting = encodings(r, entry.hook_id)
+    delivered = wait_until(lambda: get_hook(r, pdv.id, entry.hook_id).state == "entregado"
+                           and encodings(r, entry.hook_id), message="the encolado hook delivered")
+
+    assert waiting[0] == delivered[0] == "listpack"
+    assert waiting[1] <= PIECE_BYTES and delivered[1] <= PIECE_BYTES
+    [sent] = stack.receiver.received(pdv.hook_path)
+    assert sent.json() == entry.payload and sent.json()["evento"] == "encolado"
+
+
+def test_every_attempt_sends_the_bytes_the_event_was_built_with_even_a_day_later(stack, pdv, r, move_clock):
+    event = build_event(pdv_id=pdv.id, evento="emitido", external_reference="mismos-bytes", intento=2,
+                        msg=LONG_MSG, comprobante_id="77", extra={"cae": "76012345678901", "afip_qr": QR})
+    built = event.body
+    stack.receiver.behaviours[pdv.hook_path] = Behaviour(500)
+    outbox.send(r, event)
+    first = wait_until(lambda: (e := get_hook(r, pdv.id, event.hook_id)) and e.attempts and e,
+                       message="the first attempt")
+    assert encodings(r, event.hook_id)[0] == "listpack"
+    stack.receiver.behaviours[pdv.hook_path] = Behaviour(201)
+    move_clock(first.next_at + 86400)  # a late retry must not date `creado` by its own clock
+
+    wait_until(lambda: get_hook(r, pdv.id, event.hook_id).state == "entregado", message="the second attempt")
+
+    deliveries = stack.receiver.received(pdv.hook_path)
+    assert [d.body for d in deliveries] == [built.encode("utf-8")] * 2
+    assert {d.headers["webhook-id"] for d in deliveries} == {event.hook_id}
+    for d in deliveries:
+        assert spec_verifier.verify(pdv.webhook_secret, d.headers, d.body)
+        assert Webhook(pdv.webhook_secret).verify(d.body, d.headers) == json.loads(built)
+    assert get_hook(r, pdv.id, event.hook_id).payload == json.loads(built)
+    assert json.loads(built)["msg"] == LONG_MSG and json.loads(built)["afip_qr"] == QR
+
+
+def test_long_values_are_kept_in_pieces_cut_between_characters():
+    text = "ñ" * 40 + "a" + "€" * 30
+    kept = pieces("msg", text)
+    assert list(kept) == ["msg", "msg.1", "msg.2"]
+    assert all(len(value.encode("utf-8")) <= PIECE_BYTES for value in kept.values())
+    assert joined({**kept, "other": "x"}, "msg") == text
+    assert pieces("msg", "") == {} and joined({}, "msg") == ""
