@@ -58,6 +58,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m bench.compare e4_webhooks
 	$(BIN)/python -m bench.compare e2_acceptance
 	$(BIN)/python -m bench.compare e1_emission --args=--only-lotes
+	$(BIN)/python -m bench.compare e3_schedule "--args=--comprobantes 100000 --accept-only"
 	$(BIN)/python -m bench.e1_emission
 	$(BIN)/python -m bench.e3_schedule
 	$(BIN)/python -m bench.e5_neighbours
