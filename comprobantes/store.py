@@ -27,6 +27,7 @@ from decimal import Decimal
 from redis.client import NEVER_DECODE
 
 from accounts.points_of_sale import PointOfSale
+from accounts.points_of_sale import pdv_id as point_of_sale_id
 from comprobantes import record_codec, references
 from comprobantes.dates import ddmmyyyy
 from comprobantes.instant import stage_outcome
@@ -156,20 +157,22 @@ class Record:
     @classmethod
     def from_fields(cls, raw: dict) -> "Record":
         """The record from its stored fields (to_fields' form, or a hash of the layout before issue 19)."""
+        cuit, pto_vta, cbte_tipo = int(raw["cuit"]), int(raw["pto_vta"]), int(raw["cbte_tipo"])
         return cls(
             id=raw["id"],
-            pdv=raw["pdv"],
-            lane=raw["lane"],
+            # Derived from other fields, so not stored since issue 19 (to_fields); a hash of before has them.
+            pdv=raw.get("pdv") or point_of_sale_id(cuit, pto_vta),
+            lane=raw.get("lane") or lane_key(cuit, pto_vta, cbte_tipo),
             state=State(raw["state"]),
             version=int(raw["version"]),
             external_reference=raw["external_reference"],
             tipo=raw["tipo"],
-            cbte_tipo=int(raw["cbte_tipo"]),
-            pto_vta=int(raw["pto_vta"]),
-            cuit=int(raw["cuit"]),
+            cbte_tipo=cbte_tipo,
+            pto_vta=pto_vta,
+            cuit=cuit,
             fecha=date.fromisoformat(raw["fecha"]),
             vencimiento=date.fromisoformat(raw["vencimiento"]) if raw.get("vencimiento") else None,
-            seq=int(raw["seq"]),
+            seq=int(raw.get("seq") or raw["id"]),
             attempts=int(raw["attempts"]),
             created=float(raw["created"]),
             updated=float(raw["updated"]),
@@ -205,10 +208,10 @@ class Record:
             "mail": self.mail, "fecha_minima": self.fecha_minima.isoformat() if self.fecha_minima else "",
         }
         return {
-            "id": self.id, "pdv": self.pdv, "lane": self.lane, "state": str(self.state), "version": str(self.version),
+            "id": self.id, "state": str(self.state), "version": str(self.version),
             "external_reference": self.external_reference, "tipo": self.tipo, "cbte_tipo": str(self.cbte_tipo),
             "pto_vta": str(self.pto_vta), "cuit": str(self.cuit), "fecha": self.fecha.isoformat(),
-            "seq": str(self.seq), "attempts": str(self.attempts), "created": repr(self.created),
+            "attempts": str(self.attempts), "created": repr(self.created),
             "updated": repr(self.updated), "body": to_json(self.body), "detail": to_json(self.detail),
             "total": self.total, **{name: value for name, value in optional.items() if value},
         }
