@@ -465,15 +465,15 @@ class Store:
         return [records[rid] for rid in rids if rid in records]
 
     @staticmethod
-    def stage_state(pipe, record: Record, new_state: State, fields: dict, audit: dict, *,
-                    now: float | None = None) -> None:
+    def stage_state(pipe, record: Record, new_state: State, fields: dict, audit: dict) -> Record:
         """Writes common to every transition: the record as Record.changed leaves it (state, version,
-        `fields`, the audit entry), and its state indices. The new state's indices are written even when
-        the state stays, as a new fecha moves it in the queue. A transition the lifecycle's table does not
-        hold is refused (Conflict) before this stages anything."""
+        `fields`, the audit entry), and its state indices; returns that record. The new state's indices
+        are written even when the state stays, as a new fecha moves it in the queue. A transition the
+        lifecycle's table does not hold is refused (Conflict) before this stages anything."""
         check_transition(record.id, record.state, new_state)
-        now = clock.timestamp() if now is None else now
-        pipe.set(cbte_key(record.id), record.changed(new_state, fields, audit, now).stored())
+        now = clock.timestamp()
+        written = record.changed(new_state, fields, audit, now)
+        pipe.set(cbte_key(record.id), written.stored())
         if new_state != record.state:
             pipe.zrem(state_key(record.pdv, record.state), record.id)
             if record.state in IN_QUEUE:
@@ -486,6 +486,7 @@ class Store:
         if new_state in FINISHED:
             pipe.zadd(FINISHED_KEY, {record.id: now})
         stage_outcome(pipe, record, new_state)
+        return written
 
 
 def log_accepted(news: list[NewRecord]) -> None:

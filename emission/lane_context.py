@@ -11,7 +11,6 @@ from accounts.points_of_sale import PointOfSale
 from comprobantes.document_links import DocumentLinks
 from comprobantes.emission_messages import EXHAUSTED
 from comprobantes.store import Record, Store
-from config import clock
 from config.settings import Settings
 from emission import outcomes
 from emission.abono_continuations import continuations
@@ -36,9 +35,8 @@ class LaneContext:
 
     def claim(self, rids: list[str], batch_id: str) -> list[Record]:
         """Claim the comprobantes into `batch_id`; returns those claimed, carried from here on."""
-        now = clock.timestamp()
-        claimed = [outcomes.claimed(record, batch_id, now)
-                   for record in self.store.transitioned(rids, outcomes.claim(batch_id, now))]
+        written: dict[str, Record] = {}
+        claimed = [written[record.id] for record in self.store.transitioned(rids, outcomes.claim(batch_id, written))]
         self.carried.update((record.id, record) for record in claimed)
         return claimed
 

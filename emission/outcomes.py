@@ -27,25 +27,19 @@ def _owned(change: str, record: Record, batch_id: str) -> None:
         raise Conflict(record.id)
 
 
-def claim(batch_id: str, now: float | None = None):
-    """Take comprobantes into a batch; at `now` when given, so that `claimed` can tell what it wrote."""
+def claim(batch_id: str, written: dict[str, Record] | None = None):
+    """Take comprobantes into a batch; `written`, when given, gets each record as the claim wrote it (by
+    id), for a caller that carries them on."""
 
     def change(pipe, record: Record):
         pipe.zrem(pending_key(record.lane), record.id)
         require("claim", record.id, record.state)
-        Store.stage_state(pipe, record, State.PROCESANDO, *_claim_writes(batch_id), now=now)
+        claimed = Store.stage_state(pipe, record, State.PROCESANDO, {"batch": batch_id}, {"lote": batch_id})
+        if written is not None:
+            written[record.id] = claimed
         return None
 
     return change
-
-
-def claimed(record: Record, batch_id: str, now: float) -> Record:
-    """The record as `claim(batch_id, now)` wrote it."""
-    return record.changed(State.PROCESANDO, *_claim_writes(batch_id), now)
-
-
-def _claim_writes(batch_id: str) -> tuple[dict, dict]:
-    return {"batch": batch_id}, {"lote": batch_id}
 
 
 def emitted(batch_id: str, results: dict[str, dict], continuations: dict[str, NewRecord | Event] | None = None, *,

@@ -81,9 +81,9 @@ def test_a_comprobante_removed_meanwhile_is_left_out(quiet_db, queued):
 def test_claimed_is_the_record_the_claim_stored(quiet_db, queued):
     record, = queued(1)
     store = Store(quiet_db)
-    now = clock.timestamp()
-    read, = store.transitioned([record.id], outcomes.claim("b1", now))
-    assert outcomes.claimed(read, "b1", now) == store.get(record.id)
+    written = {}
+    read, = store.transitioned([record.id], outcomes.claim("b1", written))
+    assert written[read.id] == store.get(record.id)
 
 
 def test_a_batch_reads_each_comprobante_whole_once(quiet_db, queued, monkeypatch):
