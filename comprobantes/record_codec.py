@@ -22,6 +22,13 @@ import zlib
 PREFIX_BYTES = 16
 _LEVEL = 6
 _WBITS = -15  # raw deflate: no zlib header nor checksum, which a Redis value does not need
+# What the compressor allocates: its window (2**13 bytes holds a dictionary and a record of a few detail
+# lines) and its hash tables (memLevel 4). zlib's defaults (2**15 and 8) allocate about 256 KB per record,
+# which cost more than the compression itself (BENCHMARKS.md, E1). Every record of
+# tests/data/store-7479e41.json compresses to the same bytes either way; decode's window of 2**15 reads
+# values written with any smaller one.
+_COMPRESS_WBITS = -13
+_MEM_LEVEL = 4
 
 # Dictionary 1: a record as Store writes one, emitted, with the fields and values most comprobantes share
 # (tests/support/bodies.py's item, TusFacturas' examples) and none of a particular taxpayer or customer
@@ -68,7 +75,8 @@ class UnreadableRecord(ValueError):
 def encode(doc: dict) -> bytes:
     """The stored value of a record's fields (`doc`, with its `version`)."""
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, _WBITS, zdict=DICTIONARIES[CURRENT_DICTIONARY])
+    compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, _COMPRESS_WBITS, _MEM_LEVEL,
+                                  zdict=DICTIONARIES[CURRENT_DICTIONARY])
     return f"{doc['version']}:{CURRENT_DICTIONARY}:".encode() + compressor.compress(text) + compressor.flush()
 
 
