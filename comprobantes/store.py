@@ -113,6 +113,17 @@ def to_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, default=lambda v: str(v) if isinstance(v, Decimal) else repr(v))
 
 
+# The record's fields kept as the JSON text they were read from (Record.text_of).
+_KEPT_TEXTS = ("body", "detail")
+
+
+def _parsed(raw: dict, name: str, before: "Record | None"):
+    """`raw[name]` parsed, or `before`'s object when `raw[name]` is the very text `before` was read from."""
+    text = raw[name]
+    read = getattr(before, "read_texts", {}).get(name) if before is not None else None
+    return read[0] if read is not None and read[1] is text else json.loads(text)
+
+
 @dataclass
 class Record:
     id: str
@@ -155,10 +166,12 @@ class Record:
     audit: list = field(default_factory=list)
 
     @classmethod
-    def from_fields(cls, raw: dict) -> "Record":
-        """The record from its stored fields (to_fields' form, or a hash of the layout before issue 19)."""
+    def from_fields(cls, raw: dict, *, before: "Record | None" = None) -> "Record":
+        """The record from its stored fields (to_fields' form, or a hash of the layout before issue 19).
+        `before`, the record these fields were made from (Record.changed), lends its body and detail where
+        their text is the one it was read from, instead of parsing them again."""
         cuit, pto_vta, cbte_tipo = int(raw["cuit"]), int(raw["pto_vta"]), int(raw["cbte_tipo"])
-        return cls(
+        record = cls(
             id=raw["id"],
             # Derived from other fields, so not stored since issue 19 (to_fields); a hash of before has them.
             pdv=raw.get("pdv") or point_of_sale_id(cuit, pto_vta),
@@ -176,8 +189,8 @@ class Record:
             attempts=int(raw["attempts"]),
             created=float(raw["created"]),
             updated=float(raw["updated"]),
-            body=json.loads(raw["body"]),
-            detail=json.loads(raw["detail"]),
+            body=_parsed(raw, "body", before),
+            detail=_parsed(raw, "detail", before),
             total=raw["total"],
             batch=raw.get("batch", ""),
             numero=int(raw.get("numero") or 0),
@@ -195,6 +208,16 @@ class Record:
             fecha_minima=date.fromisoformat(raw["fecha_minima"]) if raw.get("fecha_minima") else None,
             audit=raw.get("audit") or [],
         )
+        record.read_texts = {name: (getattr(record, name), raw[name]) for name in _KEPT_TEXTS}
+        return record
+
+    def text_of(self, name: str) -> str:
+        """The JSON text of `body` or `detail`: the text it was read from while it is still the object read
+        (a record's body and detail are replaced, never changed in place), else dumped anew. Each
+        transition writes the whole record, and dumping and parsing them took a third of it."""
+        value = getattr(self, name)
+        read = getattr(self, "read_texts", {}).get(name)
+        return read[1] if read is not None and read[0] is value else to_json(value)
 
     def to_fields(self) -> dict:
         """The record's stored fields, as text (from_fields reads them back); empty ones left out."""
@@ -212,7 +235,7 @@ class Record:
             "external_reference": self.external_reference, "tipo": self.tipo, "cbte_tipo": str(self.cbte_tipo),
             "pto_vta": str(self.pto_vta), "cuit": str(self.cuit), "fecha": self.fecha.isoformat(),
             "attempts": str(self.attempts), "created": repr(self.created),
-            "updated": repr(self.updated), "body": to_json(self.body), "detail": to_json(self.detail),
+            "updated": repr(self.updated), "body": self.text_of("body"), "detail": self.text_of("detail"),
             "total": self.total, **{name: value for name, value in optional.items() if value},
         }
 
@@ -236,7 +259,7 @@ class Record:
         entry = json.loads(to_json({"at": now, "estado": new_state, **audit}))
         return Record.from_fields({**self.to_fields(), **written, "state": str(new_state),
                                    "version": str(self.version + 1), "updated": repr(now),
-                                   "audit": [*self.audit, entry]})
+                                   "audit": [*self.audit, entry]}, before=self)
 
 
 @dataclass

@@ -10,7 +10,7 @@ import pytest
 
 from comprobantes import record_codec, references
 from comprobantes.lifecycle import State
-from comprobantes.store import Record, Store
+from comprobantes.store import Record, Store, to_json
 from comprobantes.validation import check_item
 from tests.support.bodies import item, offline_pdv
 
@@ -30,6 +30,19 @@ def test_a_record_reads_back_as_it_was_stored():
     for one in (record, emitted):
         assert Record.from_fields(record_codec.decode(one.stored())) == one
     assert [entry["estado"] for entry in emitted.audit] == ["encolado", "procesando", "emitido"]
+
+
+def test_a_new_body_is_stored_not_the_text_the_record_was_read_from():
+    # Records keep the text their body and detail were read from, to write them again unchanged.
+    record = Record.from_fields(record_codec.decode(scheduled().stored()))
+    moved = {**record.body, "comprobante": {**record.body["comprobante"], "fecha": "16/12/2026"}}
+    by_transition = record.changed(State.ENCOLADO, {"body": to_json(moved)}, {"motivo": "cambio de fecha"}, 1.5)
+    by_assignment = Record.from_fields(record_codec.decode(scheduled().stored()))
+    by_assignment.detail = {**by_assignment.detail, "CbteFch": "20261216"}
+    assert by_transition.body == moved
+    assert record_codec.decode(by_transition.stored())["body"] == to_json(moved)
+    assert Record.from_fields(record_codec.decode(by_assignment.stored())).detail["CbteFch"] == "20261216"
+    assert record.changed(State.PROCESANDO, {}, {}, 1.5).body is record.body
 
 
 def test_a_scheduled_comprobante_is_stored_in_a_few_hundred_bytes():
