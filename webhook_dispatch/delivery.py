@@ -20,6 +20,7 @@ from accounts.points_of_sale import PointOfSale, UnknownPointOfSale, pdv_key
 from accounts.webhook_url import BadWebhookUrl, check_webhook_url
 from config import clock
 from config.celery_app import WEBHOOKS_QUEUE, app
+from config.lua import Lua, execute
 from config.retry_policy import webhook_delay, webhook_outcome
 from config.settings import Settings, get_settings
 from config.metrics import count
@@ -49,7 +50,7 @@ HELD_ENDPOINTS = 32
 # attempt's mark on the hook. A manual request served by this attempt is cleared; one that arrived
 # meanwhile makes the hook due at once. A finished hook starts its retention period. A new state moves the hook between its point of sale's state indices,
 # unless retention already dropped it.
-_FINISH = """
+_FINISH = Lua("""
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('ZREM', KEYS[3], ARGV[6])
   return 0
@@ -83,7 +84,7 @@ if KEYS[4] ~= KEYS[5] and redis.call('ZREM', KEYS[4], ARGV[6]) == 1 then
   redis.call('ZADD', KEYS[5], ARGV[9], ARGV[6])
 end
 return 1
-"""
+""")
 
 
 @lru_cache(maxsize=4)
@@ -146,7 +147,7 @@ def drain(r, oid: str, token: str) -> int:
 def _take(r, queue_take: Callable) -> origin_lines.Taken | None:
     pipe = r.pipeline(transaction=False)
     queue_take(pipe)
-    return origin_lines.taken(pipe.execute()[0])
+    return origin_lines.taken(execute(pipe)[0])
 
 
 def _seen(held: dict, hook: origin_lines.Taken) -> tuple[PointOfSale, Endpoint] | None:
@@ -286,9 +287,9 @@ def _record(r, hook: dict, pdv: PointOfSale | None, endpoint: Endpoint | None, t
         endpoints.record_success(pipe, pdv.id)
     if outcome == "entregado" and following is not None:
         following.queue(pipe)
-        following.reply, following.sent = pipe.execute()[-1], True
+        following.reply, following.sent = execute(pipe)[-1], True
     else:
-        pipe.execute()
+        execute(pipe)
     # The answer's excerpt goes to the operator's log only (the Redactor masks secret-looking text in it),
     # never into the attempt the client reads.
     log.info("webhook %s attempt %s: %s; answer %r", hook["id"], tries, answer.status or answer.error, answer.excerpt,
@@ -309,11 +310,9 @@ def _update_health(r, pdv: PointOfSale, endpoint: Endpoint, outcome: str, trigge
 
 
 def _finish(r, hook: dict, fields: dict, *, record: dict | None, due: float | None, manual: str) -> None:
-    r.eval(
-        _FINISH, 5, hook_key(hook["id"]), attempts_key(hook["id"]), DUE,
-        pdv_state_hooks_key(hook["pdv"], hook["state"]), pdv_state_hooks_key(hook["pdv"], fields["state"]),
-        json.dumps({name: str(value) for name, value in fields.items()}),
-        json.dumps(record, ensure_ascii=False) if record is not None else "",
-        "" if due is None else repr(due), manual, repr(clock.timestamp()), hook["id"],
-        int(retention_seconds()), ATTEMPTS_KEPT, repr(created_of(hook["id"], hook)),
-    )
+    _FINISH(r, [hook_key(hook["id"]), attempts_key(hook["id"]), DUE,
+                pdv_state_hooks_key(hook["pdv"], hook["state"]), pdv_state_hooks_key(hook["pdv"], fields["state"])],
+            [json.dumps({name: str(value) for name, value in fields.items()}),
+             json.dumps(record, ensure_ascii=False) if record is not None else "",
+             "" if due is None else repr(due), manual, repr(clock.timestamp()), hook["id"],
+             int(retention_seconds()), ATTEMPTS_KEPT, repr(created_of(hook["id"], hook))])

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from config import clock
 from config.keys import key
+from config.lua import Lua, execute
 
 # The origins that may have hooks waiting, for the sweep (which forgets the ones it finds empty).
 ORIGINS = key("endpoints", "origins")
@@ -125,7 +126,7 @@ return started
 # endpoint's fields (HGETALL), each list after its length}: what the attempt needs, in the same round
 # trip. The point of sale's and endpoint's are left out (length 0) when the drain holds their digest:
 # they are as it read them last, and parsing them again was a good part of a delivery's CPU.
-_TAKE = _START_IF_NEEDED + """
+_TAKE = Lua(_START_IF_NEEDED + """
 local op, token, now, cap = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local slots = op .. 'slots'
 clean(op, now)
@@ -180,7 +181,7 @@ for _, part in ipairs({fields, seller, endpoint}) do
   for _, value in ipairs(part) do answer[#answer + 1] = value end
 end
 return answer
-"""
+""")
 
 # A drain that used its time hands its slot to the drain it publishes next (KEYS[1]: the origin's prefix).
 _HAND_OVER = """
@@ -274,7 +275,7 @@ def take(r, due: str, oid: str, token: str, *, cap: int, lease: float, hook_pref
     pipe = r.pipeline(transaction=False)
     queue_take(pipe, due, oid, token, cap=cap, lease=lease, hook_prefix=hook_prefix, pdv_prefix=pdv_prefix,
                endpoint_suffix=endpoint_suffix, known=known)
-    return taken(pipe.execute()[0])
+    return taken(execute(pipe)[0])
 
 
 def queue_take(pipe, due: str, oid: str, token: str, *, cap: int, lease: float, hook_prefix: str,
@@ -282,8 +283,8 @@ def queue_take(pipe, due: str, oid: str, token: str, *, cap: int, lease: float, 
     """Add `take` to a pipeline, so that it shares a round trip with what comes before it; `taken` reads
     its reply."""
     now = time.time()
-    pipe.eval(_TAKE, 3, due, ORIGINS, TOKENS, prefix(oid), token, repr(now), cap, START_LEASE_SECONDS,
-              repr(now + lease), repr(clock.timestamp() + lease), hook_prefix, pdv_prefix, endpoint_suffix, *known)
+    _TAKE(pipe, [due, ORIGINS, TOKENS], [prefix(oid), token, repr(now), cap, START_LEASE_SECONDS, repr(now + lease),
+                                       repr(clock.timestamp() + lease), hook_prefix, pdv_prefix, endpoint_suffix, *known])
 
 
 def taken(answer: list) -> Taken | None:
