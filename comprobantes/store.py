@@ -463,8 +463,12 @@ class Store:
 
         def stage(pipe):
             records = self.current(rids, known or {})
+            # Sent as one Lua call (config/one_call.py): a batch of 250 stages thousands of commands.
+            writes = Writes()
+            staged = _stage_changes(writes, records, change)
             pipe.multi()
-            return _stage_changes(pipe, records, change)
+            writes.send(pipe)
+            return staged
 
         changed, events = self.r.transaction(stage, *(cbte_key(rid) for rid in rids), value_from_callable=True)
         outbox.publish(self.r, [event.hook_id for event in events])
