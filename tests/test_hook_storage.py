@@ -15,6 +15,7 @@ from producers import enqueue
 from tests.support import spec_verifier
 from tests.support.bodies import item
 from tests.support.processes import wait_until
+from config.one_call import Writes
 from webhook_dispatch import outbox
 from webhook_dispatch.events import PIECE_BYTES, build_event, joined, pieces
 from webhook_dispatch.hook_log import get_hook, hooks_for_reference
@@ -77,3 +78,21 @@ def test_long_values_are_kept_in_pieces_cut_between_characters():
     assert all(len(value.encode("utf-8")) <= PIECE_BYTES for value in kept.values())
     assert joined({**kept, "other": "x"}, "msg") == text
     assert pieces("msg", "") == {} and joined({}, "msg") == ""
+
+
+def test_a_batch_of_hooks_trims_the_finished_indices_of_each_point_of_sale_once():
+    """Acceptance stages a hook per comprobante: the indices of finished hooks are trimmed to the retention
+    once per point of sale and batch, not once per hook, and the only index of hooks by state written is the
+    `pendiente` one (the point of sale's log is the union of the three, hook_log.hooks_for_pdv)."""
+    events = [build_event(pdv_id=pdv_id, evento="encolado", external_reference=f"lote-{n}", intento=1, msg=[])
+              for pdv_id in ("20111111112-00001", "20111111112-00002") for n in range(50)]
+    writes = Writes()
+    outbox.stage_many(writes, events)
+
+    hook_indices = [command for command in writes.commands if command[1].endswith(outbox.STATES)]
+    trimmed = [command[1] for command in hook_indices if command[0] == "ZREMRANGEBYSCORE"]
+    assert sorted(trimmed) == sorted(outbox.pdv_state_hooks_key(event.pdv_id, state)
+                                     for event in events[::50] for state in outbox.FINISHED_STATES)
+    indexed = {command[1] for command in hook_indices if command[0] == "ZADD"}
+    assert not [command for command in writes.commands if command[1].endswith(":hooks")]
+    assert indexed == {outbox.pdv_state_hooks_key(event.pdv_id, "pendiente") for event in events[::50]}
