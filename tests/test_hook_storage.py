@@ -37,9 +37,13 @@ def test_an_encolado_hook_is_a_listpack_of_short_values_from_acceptance_to_deliv
     [entry] = hooks_for_reference(r, pdv.id, "lista-compacta")
     assert "body" not in r.hgetall(outbox.hook_key(entry.hook_id))
 
+    # Due when it was made, which its id says: its next attempt is not stored (outbox.next_attempt).
+    assert entry.next_at == entry.created and "next_at" not in r.hgetall(outbox.hook_key(entry.hook_id))
+
     waiting = encodings(r, entry.hook_id)
     delivered = wait_until(lambda: get_hook(r, pdv.id, entry.hook_id).state == "entregado"
                            and encodings(r, entry.hook_id), message="the encolado hook delivered")
+    assert "next_at" not in r.hgetall(outbox.hook_key(entry.hook_id))
 
     assert waiting[0] == delivered[0] == "listpack"
     assert waiting[1] <= PIECE_BYTES and delivered[1] <= PIECE_BYTES

@@ -15,7 +15,7 @@ from config.score_pages import page_by_score
 from webhook_dispatch import reference_index
 from webhook_dispatch.events import created_of, is_hook_id, stored_body
 from webhook_dispatch.outbox import (
-    STATES, attempts_key, hook_key, pdv_state_hooks_key, retention_seconds,
+    STATES, attempts_key, hook_key, next_attempt, pdv_state_hooks_key, retention_seconds,
 )
 
 PAGE = 500
@@ -58,7 +58,7 @@ def _entries(r, hook_ids: list[str], pdv_id: str, external_reference: str | None
             hook_id=hook_id, pdv_id=raw["pdv"], evento=raw["evento"],
             external_reference=raw["external_reference"], comprobante_id=raw.get("comprobante", ""),
             state=raw["state"], created=created_of(hook_id, raw),
-            next_at=float(raw["next_at"]) if raw["state"] == "pendiente" and raw.get("next_at") else None,
+            next_at=next_attempt(hook_id, raw),
             failure=raw.get("failure", ""), payload=json.loads(stored_body(hook_id, raw)),
             attempts=[_shown(json.loads(a)) for a in attempts],
         ))
