@@ -5,6 +5,9 @@ attempt, however late the attempt is."""
 from __future__ import annotations
 
 import json
+import math
+import random
+import time
 from datetime import timedelta
 
 from standardwebhooks.webhooks import Webhook
@@ -17,7 +20,9 @@ from tests.support.bodies import item
 from tests.support.processes import wait_until
 from config.one_call import Writes
 from webhook_dispatch import outbox
-from webhook_dispatch.events import PIECE_BYTES, build_event, joined, pieces
+from webhook_dispatch.events import (
+    PIECE_BYTES, build_event, created_from_id, is_hook_id, joined, new_hook_id, pieces,
+)
 from webhook_dispatch.hook_log import get_hook, hooks_for_reference
 
 LONG_MSG = ["10063 - Observación de AFIP: el receptor informó un domicilio con ñ y acentos (áéíóú). " * 3]
@@ -100,3 +105,20 @@ def test_a_batch_of_hooks_trims_the_finished_indices_of_each_point_of_sale_once(
     indexed = {command[1] for command in hook_indices if command[0] == "ZADD"}
     assert not [command for command in writes.commands if command[1].endswith(":hooks")]
     assert indexed == {outbox.pdv_state_hooks_key(event.pdv_id, "pendiente") for event in events[::50]}
+
+
+def test_hook_ids_are_25_characters_that_sort_by_creation_and_ids_of_the_earlier_form_still_read():
+    """Short enough for Redis to keep each copy in a 32-byte allocation (events.MS_DIGITS), unique, in the
+    order they were made as text (whatever the millisecond, several made in one), and still readable in
+    the form stores hold from before, which sorts before the new one."""
+    moments = sorted(random.Random(25).uniform(1.7e9, 3.3e10) for _ in range(2000))  # up to the year 3000
+    made = [(moment, new_hook_id(moment)) for moment in moments for _ in range(3)]
+    ids = [hook_id for _, hook_id in made]
+    assert {len(hook_id) for hook_id in ids} == {25} and all(is_hook_id(hook_id) and "." not in hook_id for hook_id in ids)
+    assert sorted(ids) == ids and len(set(ids)) == len(ids)
+    assert all(created_from_id(hook_id) == math.ceil(moment * 1000) / 1000 for moment, hook_id in made)
+
+    earlier = "hk_01a24e48f63960c3a2611d7065b0"  # 12 hex digits of milliseconds, 16 of tail
+    assert is_hook_id(earlier) and created_from_id(earlier) == 1796609734.201
+    assert earlier < new_hook_id(time.time())
+    assert not any(is_hook_id(text) for text in ("hk_" + "w" * 22, "hk_" + "0" * 21, "hk_" + "0" * 23, "hk_" + "g" * 28))
