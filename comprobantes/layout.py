@@ -2,7 +2,8 @@
 
 Issue 19 changed how a comprobante is stored (one compressed value instead of a hash and an audit list,
 its reference in a bucketed index: comprobantes/record_codec.py, comprobantes/references.py) and how a
-hook is stored. A store written before is converted by `encola migrate` (comprobantes/migration.py,
+hook is stored; layout 3 dropped each point of sale's log of hooks, now the union of its indices per
+state (webhook_dispatch/hook_log.py). A store written before is converted by `encola migrate` (comprobantes/migration.py,
 docs/operating.md, "Upgrading"), which then records the current layout. A Redis that has never held a
 comprobante is of the current layout from the start. Every process checks at start (the web process when
 it loads, the workers and beat when Celery starts them) and refuses a store that needs migrating, with a
@@ -15,7 +16,7 @@ from config.keys import key
 from config.settings import ConfigurationError
 
 LAYOUT = key("layout")
-CURRENT = "2"  # 1: before issue 19 (no LAYOUT key)
+CURRENT = "3"  # 1: before issue 19 (no LAYOUT key); 2: with the point of sale's log of hooks
 # Created with the first comprobante a store ever accepts: a store with it and no LAYOUT is of layout 1.
 _FIRST_WRITE = key("seq", "cbte")
 

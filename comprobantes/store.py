@@ -438,9 +438,7 @@ class Store:
             pipe.zadd(LANES_DUE, {lane: clock.start_of_day_ar(new.fecha)}, lt=True)
         for pdv_id, amount in accepted.items():
             count(pipe, "encola_comprobantes_accepted", amount, pdv=pdv_id)
-        for new in news:
-            if new.event is not None:
-                outbox.stage(pipe, new.event)
+        outbox.stage_many(pipe, [new.event for new in news if new.event is not None])
 
     # Transitions used by the emitter
 
@@ -533,9 +531,8 @@ def _stage_changes(pipe, records: list[Record], change) -> tuple[list[Record], l
         except Conflict:
             continue
         changed.append(record)
-        for event in _events(staged):
-            outbox.stage(pipe, event)
-            events.append(event)
+        events.extend(_events(staged))
+    outbox.stage_many(pipe, events)
     return changed, events
 
 

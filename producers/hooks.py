@@ -22,8 +22,8 @@ MAX_LISTED = 500
 
 
 def _hook_id(description: str):
-    return text(validate=validate.Regexp(HOOK_ID_PATTERN, error="no es un hook_id (hk_ y digitos hexadecimales)."),
-                metadata={"description": description, "example": "hk_0194f0a1b2c3d4e5f6a7b8c9d0e1"})
+    return text(validate=validate.Regexp(HOOK_ID_PATTERN, error="no es un hook_id."),
+                metadata={"description": description, "example": "hk_1k9759fcd2j27m2c26j0l4"})
 
 
 class Moment(fields.Field):

@@ -207,8 +207,7 @@ class Submission:
         Store.stage_news(writes, news)
         if news:
             quota.stage_take(writes, self.pdv, self.today, len(news))
-        for event in errors:
-            outbox.stage(writes, event)
+        outbox.stage_many(writes, errors)
         if decision.dropped:
             count(writes, "encola_error_hooks_dropped", decision.dropped, pdv=self.pdv.id)
         pipe.multi()

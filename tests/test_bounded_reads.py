@@ -1,6 +1,6 @@
 """Every listing reads one page, not the whole index: the work of `consulta_avanzada`, "ventas en cola"
-(the HTTP method and the page's two tables) and the hook log filtered by state is bounded by the page's
-size, whatever the point of sale holds. Measured as Redis commands (INFO commandstats, scripts' own
+(the HTTP method and the page's two tables) and the hook log, filtered by state or not, is bounded by the
+page's size, whatever the point of sale holds. Measured as Redis commands (INFO commandstats, scripts' own
 commands included) on a private redis-server that nothing else uses, never as time; and the pages are
 checked against the whole index sorted in Python.
 """
@@ -26,7 +26,7 @@ from producers.queue_listing import emitted_since, queue_page
 from tests.support.bodies import ddmmyyyy
 from tests.support.stored import accept, body, emit, new_pdv
 from webhook_dispatch import delivery, endpoints, hook_log, outbox
-from webhook_dispatch.events import build_event
+from webhook_dispatch.events import Event, build_event, created_from_id, new_hook_id
 from webhook_dispatch.origin_lines import origin_id
 
 MANY = 3000
@@ -169,4 +169,39 @@ def test_the_hook_log_filtered_by_state_reads_only_hooks_in_that_state(r):
 
     latest, commands = work(r, lambda: hook_log.hooks_for_pdv(r, pdv.id, state="pendiente", limit=3))
     assert len(latest) == 3 and {entry.state for entry in latest} == {"pendiente"}
+    assert read_whole(commands) == 3 and sum(commands.values()) < 20, commands
+
+
+def test_the_hook_log_of_every_state_merges_their_indices_as_one_index_of_them_all_would_list(r):
+    """Without a state the log is the union of the states' indices (each hook is in one): newest first by
+    creation, then by id (several hooks per millisecond here), the same `since` and `limit` as one index of
+    every hook gave, reading `limit` of each state's index."""
+    pdv = new_pdv(r)
+    states = random.Random(19)
+    start = clock.timestamp() - 3600
+    events = []
+    for n in range(MANY):
+        hook_id = new_hook_id(start + (n // 3) / 1000)
+        events.append(Event(hook_id, pdv.id, "encolado", f"m-{n}", "", created_from_id(hook_id), 1))
+    state_of = {event.hook_id: states.choice(outbox.STATES) for event in events}
+    for first in range(0, MANY, 500):
+        pipe = r.pipeline()
+        outbox.stage_many(pipe, events[first:first + 500])
+        for event in events[first:first + 500]:
+            if (state := state_of[event.hook_id]) != "pendiente":  # as delivery moves a finished hook
+                pipe.zrem(outbox.pdv_state_hooks_key(pdv.id, "pendiente"), event.hook_id)
+                pipe.zadd(outbox.pdv_state_hooks_key(pdv.id, state), {event.hook_id: event.created})
+                pipe.hset(outbox.hook_key(event.hook_id), "state", state)
+        pipe.execute()
+    newest = sorted(events, key=lambda event: (event.created, event.hook_id), reverse=True)
+
+    for limit, since in ((1, None), (7, None), (600, None), (MANY + 10, None), (50, newest[100].created),
+                         (1000, newest[40].created), (10, newest[0].created + 1)):
+        listed = hook_log.hooks_for_pdv(r, pdv.id, since=since, limit=limit)
+        expected = [e.hook_id for e in newest if since is None or e.created >= since][:limit]
+        assert [entry.hook_id for entry in listed] == expected, (limit, since)
+        assert all(entry.state == state_of[entry.hook_id] for entry in listed)
+
+    latest, commands = work(r, lambda: hook_log.hooks_for_pdv(r, pdv.id, limit=3))
+    assert [entry.hook_id for entry in latest] == [e.hook_id for e in newest[:3]]
     assert read_whole(commands) == 3 and sum(commands.values()) < 20, commands

@@ -12,7 +12,7 @@ from tests.support.stored import new_pdv
 from webhook_dispatch import migration
 from webhook_dispatch.events import new_hook_id, stored_body
 from webhook_dispatch.hook_log import get_hook, hooks_for_reference
-from webhook_dispatch.outbox import hook_key, pdv_hooks_key, pdv_state_hooks_key
+from webhook_dispatch.outbox import hook_key, pdv_state_hooks_key
 
 DAY = 86400
 
@@ -32,7 +32,7 @@ def old_hook(r, pdv_id: str, ref: str, *, state: str = "pendiente", creado_off_b
         "next_at": repr(created) if state == "pendiente" else "", "manual": "", "line": "", "attempt_until": "",
         **({"delivered_at": repr(created + 1), "last_status": "200", "tries": "1"} if state == "entregado" else {}),
     })
-    r.zadd(pdv_hooks_key(pdv_id), {hook_id: created})
+    r.zadd(key("pdv", pdv_id, "hooks"), {hook_id: created})
     if state == "pendiente":
         r.zadd(key("pdv", pdv_id, "hooks", "waiting"), {hook_id: created})
     r.zadd(key("pdv", pdv_id, "ref_hooks", ref), {hook_id: created})
@@ -59,8 +59,10 @@ def test_old_hooks_are_rebuilt_when_their_bytes_match_and_the_old_indices_move(q
 
     counts = migration.migrate(r)
 
+    # The delivered hooks were only in the point of sale's log, which goes: they move to their state's index.
     assert counts == {"hooks_rebuilt": 4, "hooks_kept_with_body": 1, "waiting_sets_dropped": 1,
-                      "pending_restored": 2, "reference_sets_moved": 3, "reference_entries_moved": 5}
+                      "pending_restored": 2, "reference_sets_moved": 3, "reference_entries_moved": 5,
+                      "hook_logs_dropped": 1, "hooks_reindexed": 3}
     assert {hook_id: get_hook(r, pdv.id, hook_id) for hook_id in before} == before
     assert [stored_body(h, r.hgetall(hook_key(h))) for h in (rebuilt, kept, delivered)] == [
         rebuilt_body, kept_body, delivered_body]

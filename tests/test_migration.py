@@ -1,12 +1,16 @@
-"""`encola migrate` on a store written by main before issue 19 (tests/data/store-7479e41.json: every key
-of a store that main at 7479e41 wrote through the stack, with the answers main gave about it), on a real
-Redis: the processes refuse the store until it is migrated, the command converts it in place, every
-record, history and answer reads as main gave it, and a second run finds nothing left to convert."""
+"""`encola migrate` on a store written by main before issue 19 (layout 1, tests/data/store-7479e41.json:
+every key of a store that main at 7479e41 wrote through the stack, with the answers main gave about it)
+and on one written by main at 1ed43ef (layout 2, tests/data/store-1ed43ef-hooks.json: the hooks, points of
+sale and their indices of a store that version wrote through the stack, the comprobantes' compressed
+records left out, with its answers to hooks/consulta), on a real Redis: the processes refuse the store
+until it is migrated, the command converts it in place, every record, history and answer reads as main
+gave it, and a second run finds nothing left to convert."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from dataclasses import asdict
 from datetime import date
@@ -26,6 +30,7 @@ from producers.queue_listing import ventas_en_cola
 from tests.support.processes import REPO, encola
 
 FIXTURE = json.loads((Path(__file__).parent / "data" / "store-7479e41.json").read_text())
+LAYOUT_2 = json.loads((Path(__file__).parent / "data" / "store-1ed43ef-hooks.json").read_text())
 ANSWERS = FIXTURE["answers"]
 SIGNED_LINKS = ("comprobante_pdf_url", "comprobante_ticket_url")  # signed anew by each process
 
@@ -83,19 +88,22 @@ def test_migrate_converts_every_record_and_index_in_place(old_store):
     hooks = [entry for entry in FIXTURE["keys"] if ":hook:" in entry["key"] and not entry["key"].endswith(":attempts")]
     waiting = [entry for entry in FIXTURE["keys"] if entry["key"].endswith(":hooks:waiting")]
     hook_references = [entry for entry in FIXTURE["keys"] if ":ref_hooks:" in entry["key"]]
+    hook_logs = [entry for entry in FIXTURE["keys"] if re.fullmatch(r"encola:pdv:[^:]+:hooks", entry["key"])]
 
     # Every hook main stored is rebuilt byte for byte from its parameters (webhook_dispatch/migration.py).
     assert migrate(r) == {"comprobantes": len(records), "references": sum(len(entry["value"]) for entry in references),
                           "removed_indices": len(unread), "hooks_rebuilt": len(hooks), "hooks_kept_with_body": 0,
                           "waiting_sets_dropped": len(waiting), "pending_restored": 0,
                           "reference_sets_moved": len(hook_references),
-                          "reference_entries_moved": sum(len(entry["value"]) for entry in hook_references)}
+                          "reference_entries_moved": sum(len(entry["value"]) for entry in hook_references),
+                          "hook_logs_dropped": len(hook_logs), "hooks_reindexed": 0}
 
     layout.require_current(r)
     assert {r.type(entry["key"]) for entry in records} == {"string"}
     assert not [name for name in r.scan_iter(match="*") if name.endswith(":audit") or ":ref:" in name
                 or name in {entry["key"] for entry in unread}]
-    assert not [name for name in r.scan_iter(match="*") if ":ref_hooks:" in name or name.endswith(":hooks:waiting")]
+    assert not [name for name in r.scan_iter(match="*") if ":ref_hooks:" in name or name.endswith(":hooks:waiting")
+                or name in {entry["key"] for entry in hook_logs}]
     assert not [name for name in r.scan_iter(match="*:hook:hk_*") if r.type(name) == "hash" and r.hexists(name, "body")]
     assert set(migrate(r).values()) == {0}
 
@@ -132,3 +140,24 @@ def _owner(reference: str) -> str:
     c-… third)."""
     pdv_ids = list(FIXTURE["credentials"])
     return pdv_ids[{"a": 0, "c": 2}.get(reference[0], 1)]
+
+
+def test_a_layout_2_store_answers_as_main_did_once_its_hook_logs_are_dropped(quiet_db, move_clock):
+    r = quiet_db
+    restore(r, LAYOUT_2["keys"])
+    with pytest.raises(ConfigurationError, match="encola migrate"):
+        layout.require_current(r)
+    move_clock(clock.start_of_day_ar(date.fromisoformat(LAYOUT_2["today"])) + 12 * 3600)
+    logs = [entry["key"] for entry in LAYOUT_2["keys"] if re.fullmatch(r"encola:pdv:[^:]+:hooks", entry["key"])]
+
+    # Every hook of a point of sale's log was in the index of its state already: none is put back, and
+    # nothing else needs converting.
+    counts = migrate(r)
+    assert len(logs) == 3 and counts == {**dict.fromkeys(counts, 0), "hook_logs_dropped": len(logs)}
+
+    layout.require_current(r)
+    assert not [name for name in logs if r.exists(name)]
+    for query in LAYOUT_2["queries"]:
+        pdv = get_point_of_sale(r, query["pdv"])
+        assert hooks_consulta.as_operator(r, pdv, query["body"]) == query["answer"], query["body"]
+    assert set(migrate(r).values()) == {0}

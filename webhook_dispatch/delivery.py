@@ -27,7 +27,9 @@ from config.metrics import count
 from webhook_dispatch import endpoints, origin_lines, outbox
 from webhook_dispatch.endpoints import Endpoint
 from webhook_dispatch.events import created_of, stored_body
-from webhook_dispatch.outbox import DUE, attempts_key, hook_key, pdv_state_hooks_key, retention_seconds
+from webhook_dispatch.outbox import (
+    DUE, attempts_key, hook_key, next_attempt, pdv_state_hooks_key, retention_seconds,
+)
 from webhook_dispatch.signing import signature_headers
 from webhook_dispatch.transport import Answer, WebhookClient
 
@@ -170,8 +172,8 @@ def _others_waiting() -> bool:
 
 
 def _automatic_due(hook: dict, now: float) -> bool:
-    return (hook["state"] == "pendiente" and hook.get("automatic", "1") == "1" and hook.get("next_at")
-            and float(hook["next_at"]) <= now + DUE_SLACK_SECONDS)
+    due = next_attempt(hook["id"], hook)
+    return due is not None and due <= now + DUE_SLACK_SECONDS
 
 
 def attempt(r, hook: dict, *, oid: str, seen: tuple[PointOfSale, Endpoint] | None = None,
@@ -206,7 +208,7 @@ def attempt(r, hook: dict, *, oid: str, seen: tuple[PointOfSale, Endpoint] | Non
 def _not_due(r, hook: dict) -> str:
     """A hook offered early (a producer whose clock runs ahead of ours) goes back to the due set; one
     already finished leaves it."""
-    due = float(hook["next_at"]) if hook["state"] == "pendiente" and hook.get("next_at") else None
+    due = next_attempt(hook["id"], hook)
     _finish(r, hook, {"state": hook["state"]}, record=None, due=due, manual="")
     return "not-due" if due is not None else hook["state"]
 
@@ -251,7 +253,7 @@ def _record(r, hook: dict, pdv: PointOfSale | None, endpoint: Endpoint | None, t
     if trigger == "automatic":
         attempts += 1
     if outcome == "entregado":
-        state, fields["failure"] = "entregado", ""
+        state, next_at, fields["failure"] = "entregado", "", ""
     elif outcome == "abandonar":
         if state == "pendiente":
             state, next_at, fields["failure"] = "fallido", "", "the receiver answered 410 Gone"
@@ -263,7 +265,7 @@ def _record(r, hook: dict, pdv: PointOfSale | None, endpoint: Endpoint | None, t
             next_at = repr(now + delay)
             due = now + delay
     elif state == "pendiente" and hook.get("automatic", "1") == "1":
-        due = float(next_at)  # a failed manual attempt leaves the schedule where it was
+        due = next_attempt(hook["id"], hook)  # a failed manual attempt leaves the schedule where it was
     elif state == "pendiente":
         state, fields["failure"] = "fallido", "the manual attempt failed"
     tries = int(hook.get("tries") or 0) + 1

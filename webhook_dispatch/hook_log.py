@@ -15,7 +15,7 @@ from config.score_pages import page_by_score
 from webhook_dispatch import reference_index
 from webhook_dispatch.events import created_of, is_hook_id, stored_body
 from webhook_dispatch.outbox import (
-    attempts_key, hook_key, pdv_hooks_key, pdv_state_hooks_key, retention_seconds,
+    STATES, attempts_key, hook_key, next_attempt, pdv_state_hooks_key, retention_seconds,
 )
 
 PAGE = 500
@@ -58,7 +58,7 @@ def _entries(r, hook_ids: list[str], pdv_id: str, external_reference: str | None
             hook_id=hook_id, pdv_id=raw["pdv"], evento=raw["evento"],
             external_reference=raw["external_reference"], comprobante_id=raw.get("comprobante", ""),
             state=raw["state"], created=created_of(hook_id, raw),
-            next_at=float(raw["next_at"]) if raw["state"] == "pendiente" and raw.get("next_at") else None,
+            next_at=next_attempt(hook_id, raw),
             failure=raw.get("failure", ""), payload=json.loads(stored_body(hook_id, raw)),
             attempts=[_shown(json.loads(a)) for a in attempts],
         ))
@@ -87,14 +87,34 @@ def hooks_for_reference(r, pdv_id: str, external_reference: str) -> list[HookEnt
 def hooks_for_pdv(r, pdv_id: str, *, since: float | None = None, state: str | None = None,
                   limit: int = 100) -> list[HookEntry]:
     """The point of sale's hooks created at or after `since`, newest first, optionally in one state: read
-    from the index of that state, `PAGE` at a time, so the work is bounded by `limit`."""
-    index = pdv_hooks_key(pdv_id) if state is None else pdv_state_hooks_key(pdv_id, state)
-    found: list[HookEntry] = []
+    from the index of that state, `PAGE` at a time, so the work is bounded by `limit`. Without a state,
+    the newest `limit` of each state's index, merged (newest_ids): every hook is in exactly one."""
+    if state is None:
+        found: list[HookEntry] = []
+        ids = newest_ids(r, pdv_id, since=since, limit=limit)
+        for start in range(0, len(ids), PAGE):
+            found.extend(_entries(r, ids[start:start + PAGE], pdv_id))
+        return found
+    index = pdv_state_hooks_key(pdv_id, state)
+    found = []
     for offset in range(0, limit, PAGE):
         _, ids = page_by_score(r, [index], low="-inf" if since is None else since, offset=offset,
                                count=min(PAGE, limit - offset), highest_first=True)
         # One may have changed state between the two reads.
-        found.extend(e for e in _entries(r, ids, pdv_id) if state is None or e.state == state)
+        found.extend(e for e in _entries(r, ids, pdv_id) if e.state == state)
         if len(ids) < PAGE:
             break
     return found
+
+
+def newest_ids(r, pdv_id: str, *, since: float | None, limit: int) -> list[str]:
+    """The ids of the point of sale's `limit` newest hooks created at or after `since`, newest first, in
+    the order one sorted set of them all would give (by creation, then by id, both descending): the newest
+    `limit` of each state's index, read in one MULTI so that a hook changing state meanwhile is seen in
+    exactly one of them, then merged."""
+    pipe = r.pipeline()
+    for state in STATES:
+        pipe.zrevrangebyscore(pdv_state_hooks_key(pdv_id, state), "+inf", "-inf" if since is None else since,
+                              start=0, num=limit, withscores=True)
+    merged = sorted(((score, hook_id) for listed in pipe.execute() for hook_id, score in listed), reverse=True)
+    return [hook_id for _, hook_id in merged[:limit]]

@@ -11,6 +11,10 @@
 - each per-reference `ref_hooks:<reference>` sorted set moves into the reference index
   (webhook_dispatch/reference_index.py), all of it: the hook log drops what is past the retention when it
   reads, so what is moved does not depend on the day the migration runs.
+- each point of sale's log of hooks (`pdv:<pdv>:hooks`, layouts 1 and 2) goes: the log is now the union
+  of the indices per state (webhook_dispatch/hook_log.py). Each hook it lists that still exists is put in
+  the index of its state first, where it should already be, so that no hook leaves the log. A log is read
+  CHUNK hooks at a time and deleted last, so a migration stopped half way redoes it whole.
 
 Running it again changes nothing.
 """
@@ -18,6 +22,7 @@ Running it again changes nothing.
 from __future__ import annotations
 
 import json
+import re
 
 from redis.exceptions import WatchError
 
@@ -31,6 +36,25 @@ _BASE_KEYS = ("creado", "evento", "recurso", "external_reference", "intento", "m
 # Fields whose absence means the same as their empty value, and the default `automatic`.
 _DROPPED = ("id", "delivered_at", "last_status")
 _EMPTY_MEANS_ABSENT = ("line", "attempt_until", "manual", "next_at", "failure", "comprobante")
+
+CHUNK = 1000
+# The point of sale's log of every hook, before it became the union of the indices per state.
+_PDV_LOG = re.compile(re.escape(key("pdv", "")) + r"([^:]+):hooks")
+
+# KEYS[1]: a point of sale's old log. ARGV: the hook key prefix, the state index prefix, from, to (ranks).
+# Puts each hook listed there that still exists in the index of its state, if it is not in it yet;
+# answers how many it put.
+_REINDEX = """
+local restored = 0
+local members = redis.call('ZRANGE', KEYS[1], ARGV[3], ARGV[4], 'WITHSCORES')
+for i = 1, #members, 2 do
+  local state = redis.call('HGET', ARGV[1] .. members[i], 'state')
+  if state then
+    restored = restored + redis.call('ZADD', ARGV[2] .. state, 'NX', members[i + 1], members[i])
+  end
+end
+return restored
+"""
 
 _DROP_WAITING = """
 local moved = 0
@@ -48,7 +72,8 @@ return moved
 def migrate(r) -> dict[str, int]:
     """Migrate every stored hook and index; returns how many of each thing it changed."""
     counts = {"hooks_rebuilt": 0, "hooks_kept_with_body": 0, "waiting_sets_dropped": 0,
-              "pending_restored": 0, "reference_sets_moved": 0, "reference_entries_moved": 0}
+              "pending_restored": 0, "reference_sets_moved": 0, "reference_entries_moved": 0,
+              "hook_logs_dropped": 0, "hooks_reindexed": 0}
     for name in r.scan_iter(match=hook_key("*"), count=1000):
         hook_id = name[len(hook_key("")):]
         if is_hook_id(hook_id):
@@ -63,7 +88,21 @@ def migrate(r) -> dict[str, int]:
     for name in r.scan_iter(match=key("pdv", "*", "ref_hooks", "*"), count=1000):
         counts["reference_entries_moved"] += _move_reference_set(r, name)
         counts["reference_sets_moved"] += 1
+    for name in list(r.scan_iter(match=key("pdv", "*", "hooks"), count=1000, _type="zset")):
+        if found := _PDV_LOG.fullmatch(name):
+            counts["hooks_reindexed"] += _drop_pdv_log(r, name, found.group(1))
+            counts["hook_logs_dropped"] += 1
     return counts
+
+
+def _drop_pdv_log(r, name: str, pdv_id: str) -> int:
+    """Put the hooks of a point of sale's old log in their state indices, then delete it; how many hooks
+    were missing from their state's index."""
+    restored = 0
+    for start in range(0, r.zcard(name), CHUNK):
+        restored += r.eval(_REINDEX, 1, name, hook_key(""), pdv_state_hooks_key(pdv_id, ""), start, start + CHUNK - 1)
+    r.delete(name)
+    return restored
 
 
 def _migrate_hook(r, hook_id: str) -> str | None:

@@ -3,14 +3,15 @@ state change it reports, so a change is never without its webhook and a webhook 
 
 A stored hook is a hash (`hook:{id}`: the event's parameters, from which its body is built when it is
 sent (webhook_dispatch/events.py), state `pendiente` | `entregado` | `fallido`, automatic attempts made,
-when the next one is due, a pending manual request) and a list of its attempts. Its id sits in the due
+when the next one is due (left out while that is its creation: next_attempt), a pending manual request) and a list of its attempts. Its id sits in the due
 set until its attempt is due and while it is being sent, in its origin's line from when it is due until
-a drain takes it (webhook_dispatch/origin_lines.py), in the indices per point of sale and per point of
-sale and state (by creation time; the `pendiente` one is what producers/limits.py counts), and in the
-index by external_reference (webhook_dispatch/reference_index.py). A finished hook is kept
-ENCOLA_WEBHOOK_RETENTION_DAYS after its last attempt; the indices drop finished hooks created longer ago
-than that, the `pendiente` index none. The finished hooks of a comprobante that retention removes go
-with it (finished_hooks, stage_forget; docs/retention.md).
+a drain takes it (webhook_dispatch/origin_lines.py), in its point of sale's index of its state (by
+creation time; the `pendiente` one is what producers/limits.py counts; the point of sale's log is the
+union of the three, webhook_dispatch/hook_log.py), and in the index by external_reference
+(webhook_dispatch/reference_index.py). A finished hook is kept ENCOLA_WEBHOOK_RETENTION_DAYS after its
+last attempt; the indices of finished hooks drop those created longer ago than that, trimmed once per
+point of sale whenever hooks are staged for it; the `pendiente` index drops none. The finished hooks of
+a comprobante that retention removes go with it (finished_hooks, stage_forget; docs/retention.md).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from config.due_sets import claim_due
 from config.keys import key
 from config.settings import get_settings
 from webhook_dispatch import origin_lines, reference_index
-from webhook_dispatch.events import Event, created_from_id
+from webhook_dispatch.events import Event, created_from_id, created_of
 from webhook_dispatch.origin_lines import Waiting
 
 DUE = key("hooks", "due")
@@ -42,10 +43,6 @@ def attempts_key(hook_id: str) -> str:
     return key("hook", hook_id, "attempts")
 
 
-def pdv_hooks_key(pdv_id: str) -> str:
-    return key("pdv", pdv_id, "hooks")
-
-
 def pdv_state_hooks_key(pdv_id: str, state: str) -> str:
     """The point of sale's hooks in one state; webhook_dispatch.delivery moves a hook when its state changes."""
     return key("pdv", pdv_id, "hooks", state)
@@ -60,20 +57,41 @@ def stage(pipe, event: Event, *, manual: bool = False) -> None:
 
     A `manual` event (the test event) gets one attempt, made now, and no automatic retries.
     """
-    schedule = {"manual": repr(event.created), "automatic": "0", "next_at": ""} if manual else {
-        "next_at": repr(event.created)}
+    stage_many(pipe, [event], manual=manual)
+
+
+def stage_many(pipe, events: list[Event], *, manual: bool = False) -> None:
+    """Add the writes of several events to an open MULTI (see stage). The indices of finished hooks are
+    trimmed once per point of sale, not once per event: a request staging a hundred hooks trims twice."""
+    newest: dict[str, float] = {}
+    for event in events:
+        _stage_one(pipe, event, manual)
+        newest[event.pdv_id] = max(event.created, newest.get(event.pdv_id, event.created))
+    for pdv_id, created in newest.items():
+        # A pending hook stays in its index however old it is: producers/limits.py counts it.
+        for state in FINISHED_STATES:
+            pipe.zremrangebyscore(pdv_state_hooks_key(pdv_id, state), "-inf", created - retention_seconds())
+
+
+def _stage_one(pipe, event: Event, manual: bool) -> None:
+    # `next_at` is left out while it is the hook's creation (next_attempt): a new hook is due at once.
+    schedule = {"manual": repr(event.created), "automatic": "0"} if manual else {}
     pipe.hset(hook_key(event.hook_id), mapping={**event.fields(), "state": "pendiente", **schedule})
     pipe.zadd(DUE, {event.hook_id: event.created + DELIVERY_LEASE_SECONDS})
-    forgotten = event.created - retention_seconds()
-    pipe.zadd(pdv_hooks_key(event.pdv_id), {event.hook_id: event.created})
-    pipe.zremrangebyscore(pdv_hooks_key(event.pdv_id), "-inf", forgotten)
     pipe.zadd(pdv_state_hooks_key(event.pdv_id, "pendiente"), {event.hook_id: event.created})
-    # A pending hook stays in its index however old it is: producers/limits.py counts it.
-    for state in FINISHED_STATES:
-        pipe.zremrangebyscore(pdv_state_hooks_key(event.pdv_id, state), "-inf", forgotten)
     if event.external_reference:
         reference_index.stage_add(pipe, event.pdv_id, event.external_reference, event.hook_id,
                                   retention=retention_seconds())
+
+
+def next_attempt(hook_id: str, hook: dict[str, str]) -> float | None:
+    """When a stored hook's next automatic attempt is due; None when none is to come (it is finished, or
+    it only gets manual attempts). Its `next_at`, stored once an attempt has set it, and else its
+    creation: a hook is due when it is made, and leaving that default out keeps its hash a size class
+    smaller."""
+    if hook.get("state") != "pendiente" or hook.get("automatic", "1") != "1":
+        return None
+    return float(hook["next_at"]) if hook.get("next_at") else created_of(hook_id, hook)
 
 
 def send(r, event: Event, *, manual: bool = False) -> None:
@@ -181,6 +199,6 @@ def stage_forget(pipe, pdv_id: str, external_reference: str, hook_ids: list[str]
     if not hook_ids:
         return
     pipe.delete(*[hook_key(hook_id) for hook_id in hook_ids], *[attempts_key(hook_id) for hook_id in hook_ids])
-    for index in (DUE, pdv_hooks_key(pdv_id), *[pdv_state_hooks_key(pdv_id, state) for state in STATES]):
+    for index in (DUE, *[pdv_state_hooks_key(pdv_id, state) for state in STATES]):
         pipe.zrem(index, *hook_ids)
     reference_index.stage_remove(pipe, pdv_id, external_reference, hook_ids)
