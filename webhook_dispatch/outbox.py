@@ -3,15 +3,16 @@ state change it reports, so a change is never without its webhook and a webhook 
 
 A stored hook is a hash (`hook:{id}`: the event's parameters, from which its body is built when it is
 sent (webhook_dispatch/events.py), state `pendiente` | `entregado` | `fallido`, automatic attempts made,
-when the next one is due (left out while that is its creation: next_attempt), a pending manual request) and a list of its attempts. Its id sits in the due
-set until its attempt is due and while it is being sent, in its origin's line from when it is due until
-a drain takes it (webhook_dispatch/origin_lines.py), in its point of sale's index of its state (by
-creation time; the `pendiente` one is what producers/limits.py counts; the point of sale's log is the
-union of the three, webhook_dispatch/hook_log.py), and in the index by external_reference
+when the next one is due (left out while that is its creation: next_attempt), a pending manual request)
+and a list of its attempts. Its id sits in the due set until its attempt is due and while it is being
+sent, in its origin's line from when it is due until a drain takes it (webhook_dispatch/origin_lines.py),
+in its point of sale's index of its state (by creation time; the `pendiente` one is what
+producers/limits.py counts; the point of sale's log is the union of the three,
+webhook_dispatch/hook_log.py), and in the index by external_reference
 (webhook_dispatch/reference_index.py). A finished hook is kept ENCOLA_WEBHOOK_RETENTION_DAYS after its
 last attempt; the indices of finished hooks drop those created longer ago than that, trimmed once per
-point of sale whenever hooks are staged for it; the `pendiente` index drops none. The finished hooks of
-a comprobante that retention removes go with it (finished_hooks, stage_forget; docs/retention.md).
+point of sale whenever hooks are staged for it; the `pendiente` index drops none. The finished hooks of a
+comprobante that retention removes go with it (finished_hooks, stage_forget; docs/retention.md).
 """
 
 from __future__ import annotations
