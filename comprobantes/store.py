@@ -338,7 +338,7 @@ class Store:
         chosen = self.r.transaction(stage, *watched, value_from_callable=True)
         created = {new.id: new for new in news}
         fresh = [created[rid] for rid, is_new in chosen if is_new]
-        outbox.publish(self.r, [new.event.hook_id for new in fresh if new.event])
+        outbox.publish_new(self.r, [new.event for new in fresh if new.event])
         log_accepted(fresh)
         existing = {rec.id: rec for rec in self.get_many([rid for rid, is_new in chosen if not is_new])}
         return [(created[rid].record() if is_new else existing[rid], is_new) for rid, is_new in chosen]
@@ -469,7 +469,7 @@ class Store:
             return staged
 
         changed, events = self.r.transaction(stage, *(cbte_key(rid) for rid in rids), value_from_callable=True)
-        outbox.publish(self.r, [event.hook_id for event in events])
+        outbox.publish_new(self.r, events)
         return changed
 
     def current(self, rids: list[str], known: dict[str, Record]) -> list[Record]:

@@ -142,7 +142,7 @@ class Submission:
         store = Store(self.r)
         news, events = self.r.transaction(lambda pipe: self._stage(pipe, store), *self._watched(),
                                           value_from_callable=True)
-        outbox.publish(self.r, [event.hook_id for event in events])
+        outbox.publish_new(self.r, events)
         log_accepted(news)
         due_lanes = {}  # lane → when its earliest new comprobante falls due
         for new in news:

@@ -205,3 +205,17 @@ def test_the_hook_log_of_every_state_merges_their_indices_as_one_index_of_them_a
     latest, commands = work(r, lambda: hook_log.hooks_for_pdv(r, pdv.id, limit=3))
     assert [entry.hook_id for entry in latest] == [e.hook_id for e in newest[:3]]
     assert read_whole(commands) == 3 and sum(commands.values()) < 20, commands
+
+
+def test_accepting_a_batch_reads_back_none_of_the_hooks_it_wrote(r):
+    pdv = new_pdv(r)
+    today = clock.today_ar()
+    items = [(check_item(body(f"h-{n}", today + timedelta(days=3), "FACTURA B", pdv), pdv, today=today).accepted, "")
+             for n in range(100)]
+
+    news, commands = work(r, lambda: Store(r).accept_many(pdv, items))
+
+    assert len(news) == 100 and r.zcard(outbox.pdv_state_hooks_key(pdv.id, "pendiente")) == 100
+    # Offered to their origin's line from their events: the line's script checks each hook once (HMGET),
+    # nothing reads them back before it, and the point of sale's webhook URL is read once.
+    assert (commands.get("hmget"), commands.get("hget"), commands.get("hgetall")) == (100, 1, None)

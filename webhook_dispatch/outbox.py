@@ -136,12 +136,26 @@ def publish(r, hook_ids: list[str]) -> None:
         offer(r, hook_ids)
 
 
+def publish_new(r, events: list[Event]) -> None:
+    """publish() for the hooks of `events` just committed (stage_many, not manual): what the offer needs
+    of each is in its event, so it is not read back."""
+    if not events:
+        return
+    with left_to_promoter(f"{len(events)} deliveries"):
+        _offer(r, [(event.hook_id, event.pdv_id, "", "") for event in events])
+
+
 def offer(r, hook_ids: list[str]) -> int:
     """Offer stored hooks to their origins' lines now; returns how many drains it published."""
     pipe = r.pipeline(transaction=False)
     for hook_id in hook_ids:
         pipe.hmget(hook_key(hook_id), "pdv", "next_at", "manual")
-    hooks = [(hook_id, *fields) for hook_id, fields in zip(hook_ids, pipe.execute())]
+    return _offer(r, [(hook_id, *fields) for hook_id, fields in zip(hook_ids, pipe.execute())])
+
+
+def _offer(r, hooks: list[tuple]) -> int:
+    """Offer (hook id, point of sale, next_at, manual) to their origins' lines."""
+    pipe = r.pipeline(transaction=False)
     pdvs = sorted({pdv for _, pdv, *_ in hooks if pdv})
     for pdv_id in pdvs:
         pipe.hget(pdv_key(pdv_id), "webhook_url")
