@@ -3,11 +3,11 @@
 Issue 19 changed how a comprobante is stored (one compressed value instead of a hash and an audit list,
 its reference in a bucketed index: comprobantes/record_codec.py, comprobantes/references.py) and how a
 hook is stored; layout 3 dropped each point of sale's log of hooks, now the union of its indices per
-state (webhook_dispatch/hook_log.py). A store written before is converted by `encola migrate` (comprobantes/migration.py,
-docs/operating.md, "Upgrading"), which then records the current layout. A Redis that has never held a
-comprobante is of the current layout from the start. Every process checks at start (the web process when
-it loads, the workers and beat when Celery starts them) and refuses a store that needs migrating, with a
-message saying so, instead of failing on its first old record.
+state (webhook_dispatch/hook_log.py). A store written before is converted by `encola migrate`
+(comprobantes/migration.py, docs/operating.md, "Upgrading"), which then records the current layout. A
+Redis that has never held a comprobante is of the current layout from the start. Every process checks at
+start (the web process when it loads, the workers and beat when Celery starts them) and refuses a store
+that needs migrating, with a message saying so, instead of failing on its first old record.
 """
 
 from __future__ import annotations

@@ -48,10 +48,10 @@ DRAIN_TURN_SECONDS = 5.0
 # How many points of sale (with their endpoints) a drain keeps parsed, so that a take need not send them.
 HELD_ENDPOINTS = 32
 
-# Applies an attempt's outcome in one step (an empty field is removed rather than kept) and ends the
-# attempt's mark on the hook. A manual request served by this attempt is cleared; one that arrived
-# meanwhile makes the hook due at once. A finished hook starts its retention period. A new state moves the hook between its point of sale's state indices,
-# unless retention already dropped it.
+# Applies an attempt's outcome in one step (an empty field is removed rather than kept) and ends the attempt's
+# mark on the hook. A manual request served by this attempt is cleared; one that arrived meanwhile makes the
+# hook due at once. A finished hook starts its retention period. A new state moves the hook between its point
+# of sale's state indices, unless retention already dropped it.
 _FINISH = Lua("""
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('ZREM', KEYS[3], ARGV[6])

@@ -5,9 +5,10 @@ A point of sale's hooks are indexed per period of PERIOD_SECONDS (the hook's cre
 and per bucket (the reference's CRC-32 modulo BUCKETS) in a sorted set whose member is the hook id and
 whose score is the reference's CRC-32: ZRANGEBYSCORE finds one reference's hooks, in the order of their
 ids (which is their creation order), in O(log N + M). Members of 25 bytes (31 for ids of the earlier
-form, webhook_dispatch/events.py) and integer scores keep a bucket in Redis' listpack encoding up to `zset-max-listpack-entries` (128) hooks
-(https://redis.io/docs/latest/develop/data-types/sorted-sets/), 16,384 per point of sale and period.
-References that share a CRC-32 share their entries: the hook log checks each hook's reference.
+form, webhook_dispatch/events.py) and integer scores keep a bucket in Redis' listpack encoding up to
+`zset-max-listpack-entries` (128) hooks (https://redis.io/docs/latest/develop/data-types/sorted-sets/),
+16,384 per point of sale and period. References that share a CRC-32 share their entries: the hook log
+checks each hook's reference.
 
 A bucket expires when no hook was added to it for longer than the hooks' retention and two periods, and
 the point of sale's list of periods (`hook_refs`) forgets the periods older than the retention, so an
