@@ -28,7 +28,7 @@ from emission.lane_context import LaneContext
 from emission.lane_lock import LaneLock
 from emission.lane_state import LaneState, save_lane
 from emission.reconciliation import after_sequence_error, reconcile, recover_orphans
-from emission.schedule import LOST, MORE_WORK, YIELDED, finish, publish_drain
+from emission.schedule import LOST, MORE_WORK, YIELDED, finish, kicked_key, publish_drain
 
 log = logging.getLogger("encola.emission")
 
@@ -50,6 +50,9 @@ class LaneEmitter:
     def drain(self) -> str:
         """Work the lane while work is due and the budget lasts: "busy" (another emitter holds it),
         "done", "yielded" (a new drain is published) or "lost" (the lock lapsed)."""
+        # Started: the next kick publishes a drain of its own, as this one may have read the lane before
+        # the kick's work was written (emission.schedule._KICK).
+        self.r.delete(kicked_key(self.lane))
         lock = LaneLock(self.r, self.lane, self.settings.lane_lease_seconds)
         if not lock.acquire():
             return "busy"

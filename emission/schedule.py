@@ -9,6 +9,7 @@ from config.after_commit import left_to_promoter
 from config.celery_app import app
 from config.due_sets import claim_due
 from config.keys import key
+from config.lua import Lua
 from emission.lane_lock import lock_key
 
 DRAIN_TASK = "encola.emision.drain_lane"
@@ -41,16 +42,37 @@ def promote_due(r, *, horizon: float, lease: float) -> int:
     return len(claimed)
 
 
+def kicked_key(lane: str) -> str:
+    return key("lane", lane, "kicked")
+
+
+# A drain is published for new work only when no emitter would find the work without it: not while an
+# emitter holds the lane (its `_FINISH`, atomic with this, sees the work and keeps going), nor while a
+# drain published by an earlier kick has not started (it deletes the mark as it starts, before it reads
+# the lane). Clients that send one comprobante per request would otherwise publish one drain each, which
+# wait in the broker behind the lanes' emitters. Either way the lane falls due for beat within the lease
+# (sooner if it was later: a backoff just lifted), so that beat publishes it if the holder dies or the
+# message is lost; a drain published here leases it that long, so that beat does not publish it as well.
+_KICK = Lua("""
+if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('SET', KEYS[2], '1', 'PX', ARGV[1], 'NX') then
+  redis.call('ZADD', KEYS[3], 'XX', ARGV[2], ARGV[3])
+  return 1
+end
+redis.call('ZADD', KEYS[3], 'XX', 'LT', ARGV[2], ARGV[3])
+return 0
+""")
+
+
 def kick_if_due(r, lane: str, due_at: float, *, lease: float) -> None:
-    """Publish a drain right away for work that is already due, leasing the lane so that beat does not
-    publish it a second time; later work is left to beat's promotion."""
+    """Publish a drain right away for work that is already due, unless an emitter will find it without
+    one (`_KICK`); later work is left to beat's promotion."""
     now = clock.timestamp()
     if due_at <= now:
-        # The lane is already due in LANES_DUE (the transaction put it there): failing to lease it
-        # only means beat publishes it on its next tick.
+        # The lane is already due in LANES_DUE (the transaction put it there): failing to kick it only
+        # means beat publishes it on its next tick.
         with left_to_promoter(f"drain of lane {lane}"):
-            r.zadd(LANES_DUE, {lane: now + lease}, lt=True)
-            publish_drain([lane])
+            if _KICK(r, [lock_key(lane), kicked_key(lane), LANES_DUE], [int(lease * 1000), repr(now + lease), lane]):
+                publish_drain([lane])
 
 
 # Decide, atomically with every other write to the lane, whether work is due now; if not (or if the

@@ -3,6 +3,7 @@ crashes, lost answers and outages, and the races between the client's changes an
 
 from __future__ import annotations
 
+import os
 import random
 from datetime import timedelta
 
@@ -13,7 +14,7 @@ from comprobantes.validation import check_item
 from config import clock
 from config.keys import key
 from emission.lane_lock import lock_key
-from emission.schedule import inflight_key, kick_if_due, lane_key_meta
+from emission.schedule import DRAIN_TASK, inflight_key, kick_if_due, lane_key_meta
 from producers import cambiar_fecha_encolado, eliminar_encolado, enqueue
 from tests.support.bodies import ddmmyyyy, item
 from tests.support.processes import wait_until
@@ -256,6 +257,50 @@ def test_far_future_comprobantes_stay_out_of_the_broker(stack, r):
     assert not [m for m in r.hvals("unacked") if lane in m], "future work is held by a worker"
     assert r.zscore(key("lanes", "due"), lane_of(pdv)) >= clock.start_of_day_ar(clock.today_ar() + timedelta(days=3))
     assert one(r, pdv, refs[0]).detail["CbteFch"] > clock.today_ar().strftime("%Y%m%d")
+
+
+def test_requests_publish_no_drain_while_the_lane_is_held_and_one_while_a_drain_waits(stack, r, faults):
+    pdv = stack.new_pdv()
+    lane, worker = f"'{lane_of(pdv)}'", stack.worker("emision1")
+
+    def published_here() -> int:
+        """Drains of the lane this process published (kicks) waiting in the broker; beat's are not."""
+        origin = f'"origin": "gen{os.getpid()}@'
+        return len([m for m in r.lrange("emision", 0, -1) if lane in m and DRAIN_TASK in m and origin in m])
+
+    faults(latency_ms=3000)
+    submit_many(pdv, ["first"], clock.today_ar())
+    wait_until(lambda: r.hlen(inflight_key(lane_of(pdv))), message="an emitter with a call in flight")
+    stack.set_consuming(worker, "emision", False)
+    try:
+        # the emitter holding the lane finds what arrives meanwhile (its finish checks the lane atomically)
+        submit_many(pdv, [f"held-{i}" for i in range(20)], clock.today_ar())
+        assert published_here() == 0
+        faults(latency_ms=0)
+        wait_all(r, pdv, ["first"] + [f"held-{i}" for i in range(20)])
+        wait_until(lambda: not r.exists(lock_key(lane_of(pdv))), message="the lane released")
+        # nobody holds the lane: the first request publishes a drain, the next ones find it waiting
+        submit_many(pdv, [f"queued-{i}" for i in range(20)], clock.today_ar())
+        assert published_here() == 1
+    finally:
+        stack.set_consuming(worker, "emision", True)
+    refs = ["first"] + [f"{kind}-{i}" for kind in ("held", "queued") for i in range(20)]
+    wait_all(r, pdv, refs)
+    assert len(assert_exactly_once(stack, r, pdv, refs)) == 41
+
+
+def test_a_kick_skipped_for_a_held_lane_still_brings_the_lane_due_for_beat_within_the_lease(r):
+    # a holder that then dies leaves its lock and, once a backoff is lifted, a due time an hour away:
+    # beat must find the lane within the lease, as no drain was published
+    lane = "20000000001:9999:6"
+    r.zadd(key("lanes", "due"), {lane: clock.timestamp() + 3600})
+    r.set(lock_key(lane), "gone:1:token", px=60_000)
+    try:
+        kick_if_due(r, lane, 0, lease=5)
+        assert r.zscore(key("lanes", "due"), lane) <= clock.timestamp() + 5
+    finally:
+        r.delete(lock_key(lane))
+        r.zrem(key("lanes", "due"), lane)
 
 
 def test_comprobantes_claimed_by_an_emitter_that_died_before_sending_are_recovered(stack, r):
