@@ -60,7 +60,8 @@ def test_factura_3_fails_with_a_clear_date_message_and_a_date_change_sends_it_ag
     assert answer == {"error": "N", "errores": []}
     emitted = wait_state(r, pdv, "f3", "emitido")
     assert emitted.numero == 2 and emitted.vencimiento == today + timedelta(days=10)
-    assert events(stack, pdv, "f3")[-2:] == ["cambio_fecha", "emitido"]
+    # (the emitido hook is delivered after the comprobante is emitted, not with it)
+    wait_until(lambda: events(stack, pdv, "f3")[-2:] == ["cambio_fecha", "emitido"], message="the emitido hook")
 
 
 def test_operations_on_unknown_references_answer_not_found(pdv):
