@@ -18,6 +18,7 @@ import time
 from bench.harness import BenchStack, save, submit_in_parallel, table, wait_for
 
 REG_X_REQ = 250
+HOOK_PATIENCE = 600  # seconds from the last emission to the last emitido hook
 TUSFACTURAS_PER_HOUR_PER_PDV = 900  # the top of the 600-900 TusFacturas publishes for its batches
 
 
@@ -32,6 +33,18 @@ def _items(pdv, label: str, count: int) -> list[dict]:
 def _emitido_hooks(stack, pdvs) -> list[float]:
     return [d.received_at for pdv in pdvs for d in stack.receiver.received(pdv.hook_path)
             if b'"evento":"emitido"' in d.body]
+
+
+def _last_emitido_hook(stack, pdvs, accepted: int) -> tuple[float, int]:
+    """When the last emitido hook arrived, and how many had. A stack whose hooks do not all arrive within
+    HOOK_PATIENCE (the baseline's, at the default cap per origin) is measured by those that did: its
+    rate is then comprobantes finished per second until the benchmark gave up, and the table says so."""
+    try:
+        wait_for(lambda: len(_emitido_hooks(stack, pdvs)) >= accepted, timeout=HOOK_PATIENCE)
+    except TimeoutError:
+        pass
+    arrived = _emitido_hooks(stack, pdvs)
+    return max(arrived, default=time.time()), min(len(arrived), accepted)
 
 
 def emission_run(bench: BenchStack, *, label: str, comprobantes: int, lanes: int, batch_size: int,
@@ -54,15 +67,14 @@ def emission_run(bench: BenchStack, *, label: str, comprobantes: int, lanes: int
         "mode": label, "comprobantes": accepted, "lanes": lanes, "batch_size": batch_size or REG_X_REQ,
         "latency_ms": latency_ms, "accepted_s": accepted_at - started, "emitted_s": emitted_at - started,
     }
-    finished_at = emitted_at
+    finished_at, finished = emitted_at, accepted
     if wait_for_webhooks:
-        wait_for(lambda: len(_emitido_hooks(stack, pdvs)) >= accepted, timeout=600)
-        finished_at = max(_emitido_hooks(stack, pdvs))
-        figures["last_webhook_s"] = finished_at - started
+        finished_at, finished = _last_emitido_hook(stack, pdvs, accepted)
+        figures.update(last_webhook_s=finished_at - started, emitido_hooks=finished)
     per_lane = accepted / lanes / (emitted_at - started)
     bound = (batch_size or REG_X_REQ) / (latency_ms / 1000.0)
     figures.update(
-        per_second=accepted / (finished_at - started),
+        per_second=finished / (finished_at - started),
         per_lane_per_second=per_lane,
         per_lane_bound=bound,
         of_bound=per_lane / bound,
@@ -109,9 +121,9 @@ def main() -> None:
     print("E1 emission throughput (first acceptance to last emitido webhook)")
     print(table(
         ["mode", "comprobantes", "lanes", "per call", "AFIP ms", "accepted s", "emitted s", "last hook s",
-         "comp/s", "per lane/s", "lane bound/s", "of bound", "per lane/h", "x TusFacturas"],
+         "emitido hooks", "comp/s", "per lane/s", "lane bound/s", "of bound", "per lane/h", "x TusFacturas"],
         [[f["mode"], f["comprobantes"], f["lanes"], f["batch_size"], f["latency_ms"], f["accepted_s"],
-          f["emitted_s"], f["last_webhook_s"], f["per_second"], f["per_lane_per_second"], f["per_lane_bound"],
+          f["emitted_s"], f["last_webhook_s"], f["emitido_hooks"], f["per_second"], f["per_lane_per_second"], f["per_lane_bound"],
           f"{f['of_bound']:.0%}", f["per_lane_per_hour"], f["times_tusfacturas"]] for f in runs]))
     if scaling:
         print("\nScaling: one comprobante per call, 16 lanes, emission worker processes of 4 threads")
