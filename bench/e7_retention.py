@@ -69,6 +69,25 @@ def _age_expiries(r, seconds: int) -> None:
         pipe.execute()
 
 
+def _family(name: str) -> str:
+    """A key's family: its name with every segment holding a digit (ids, dates, numbers) replaced by *."""
+    return ":".join("*" if any(c.isdigit() for c in part) else part for part in name.split(":"))
+
+
+def _census(r) -> dict[str, list[int]]:
+    """Keys and bytes (MEMORY USAGE) by family: what to read when a month's memory grows."""
+    names = list(r.scan_iter(count=1000))
+    pipe = r.pipeline(transaction=False)
+    for name in names:
+        pipe.memory_usage(name, samples=0)
+    families: dict[str, list[int]] = {}
+    for name, used in zip(names, pipe.execute()):
+        family = families.setdefault(_family(name), [0, 0])
+        family[0] += 1
+        family[1] += used or 0
+    return families
+
+
 def run(bench: BenchStack, *, monthly: int, months: int, retention_days: int) -> list[dict]:
     from comprobantes.store import FINISHED_KEY
     from config.redis_client import get_redis
@@ -89,10 +108,22 @@ def run(bench: BenchStack, *, monthly: int, months: int, retention_days: int) ->
         after = r.info("memory")["used_memory"]
         rows.append({"month": month + 1, "held": r.zcard(FINISHED_KEY), "removed": removed,
                      "used_before_sweep": before, "used_after_sweep": after,
-                     "used_without_retention": before + freed, "seconds": time.monotonic() - started})
+                     "used_without_retention": before + freed, "seconds": time.monotonic() - started,
+                     "families": _census(r)})
         freed += before - after
     stack.set_clock(0)
     return rows
+
+
+def _growth(rows: list[dict], since: int) -> str:
+    """The ten key families that grew most after the sweeps from month `since` (the first with anything
+    past retention) to the last: flat memory shows none growing."""
+    first, last = rows[since - 1]["families"], rows[-1]["families"]
+    grown = sorted(set(first) | set(last), key=lambda f: last.get(f, [0, 0])[1] - first.get(f, [0, 0])[1])
+    return (f"\nKey families after the sweeps, month {since} and month {len(rows)} (the ten that grew most)\n"
+            + table(["family", f"keys {since}", f"KiB {since}", f"keys {len(rows)}", f"KiB {len(rows)}"],
+                    [[f, first.get(f, [0, 0])[0], first.get(f, [0, 0])[1] / 1024, last.get(f, [0, 0])[0],
+                      last.get(f, [0, 0])[1] / 1024] for f in grown[::-1][:10]]))
 
 
 def main() -> None:
@@ -100,8 +131,10 @@ def main() -> None:
     os.environ["ENCOLA_RETENTION_DAYS"] = "3650"  # the stack's own sweep removes nothing: this process does
     bench = BenchStack()
     try:
+        # The Procfile's workers: beat's mail sweeps wait in `correo` for a worker even with no mail to send.
         workers = [*bench.workers("emision", processes=1, concurrency=4),
-                   *bench.workers("webhooks", processes=1, concurrency=16)]
+                   *bench.workers("webhooks", processes=1, concurrency=16),
+                   *bench.workers("correo", processes=1, concurrency=4)]
         rows = run(bench, monthly=args.monthly, months=args.months, retention_days=args.retention_days)
         bench.stop(workers)
     finally:
@@ -114,6 +147,7 @@ def main() -> None:
                 [[row["month"], row["held"], row["removed"], row["used_before_sweep"] / mib,
                   row["used_after_sweep"] / mib, row["used_without_retention"] / mib, row["seconds"]]
                  for row in rows]))
+    print(_growth(rows, since=min(len(rows), args.retention_days // MONTH_DAYS + 1)))
     print(f"\nwritten to {save('e7_retention', {'monthly': args.monthly, 'retention_days': args.retention_days, 'months': rows})}")
 
 
