@@ -52,9 +52,13 @@ def run(bench: BenchStack, *, comprobantes: int, lanes: int, latency_ms: int, ac
 
     r, stack = get_redis(), bench.stack
     stack.faults(latency_ms=latency_ms)
+    per_lane = comprobantes // lanes
+    # What a point of sale may hold waiting (producers/limits.py) is 10,000 by default: an operator
+    # scheduling this many raises it, or all but 10,000 of each lane's would be refused.
+    for cap in ("ENCOLA_MAX_WAITING_COMPROBANTES", "ENCOLA_MAX_WAITING_HOOKS"):
+        bench.setting(cap, str(max(per_lane, 10_000)))
     workers = bench.workers("emision", processes=2, concurrency=8)
     pdvs = [stack.new_pdv() for _ in range(lanes)]
-    per_lane = comprobantes // lanes
     day = clock.today_ar().replace(day=1) + timedelta(days=32)
     day = day.replace(day=15)
     memory_before = r.info("memory")["used_memory"]
@@ -65,6 +69,7 @@ def run(bench: BenchStack, *, comprobantes: int, lanes: int, latency_ms: int, ac
     with multiprocessing.get_context("spawn").Pool(SUBMITTERS) as pool:
         accepted = sum(pool.map(_submit_lanes, [(job, per_lane, day.isoformat()) for job in jobs]))
     accept_seconds = time.time() - started
+    assert accepted == per_lane * lanes, f"only {accepted:,} of {per_lane * lanes:,} accepted"
     time.sleep(2)  # let the workers settle, then look at them
     rss_after = [rss_mib(w.pid) for w in workers]
     memory = r.info("memory")["used_memory"]
