@@ -52,13 +52,11 @@ def kicked_key(lane: str) -> str:
 # the lane). Clients that send one comprobante per request would otherwise publish one drain each, which
 # wait in the broker behind the lanes' emitters. Either way the lane falls due for beat within the lease
 # (sooner if it was later: a backoff just lifted), so that beat publishes it if the holder dies or the
-# message is lost; a drain published here leases it that long, so that beat does not publish it as well.
+# message is lost. The lane is never pushed later: leasing it for the drain published here measured slower
+# (E1 in lotes, BENCHMARKS.md; why was not profiled).
 _KICK = Lua("""
-if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('SET', KEYS[2], '1', 'PX', ARGV[1], 'NX') then
-  redis.call('ZADD', KEYS[3], 'XX', ARGV[2], ARGV[3])
-  return 1
-end
 redis.call('ZADD', KEYS[3], 'XX', 'LT', ARGV[2], ARGV[3])
+if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('SET', KEYS[2], '1', 'PX', ARGV[1], 'NX') then return 1 end
 return 0
 """)
 
