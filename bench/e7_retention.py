@@ -119,11 +119,11 @@ def _growth(rows: list[dict], since: int) -> str:
     """The ten key families that grew most after the sweeps from month `since` (the first with anything
     past retention) to the last: flat memory shows none growing."""
     first, last = rows[since - 1]["families"], rows[-1]["families"]
-    grown = sorted(set(first) | set(last), key=lambda f: last.get(f, [0, 0])[1] - first.get(f, [0, 0])[1])
+    both = {f: (*first.get(f, [0, 0]), *last.get(f, [0, 0])) for f in first.keys() | last.keys()}
+    grown = sorted(both, key=lambda f: both[f][3] - both[f][1], reverse=True)[:10]
     return (f"\nKey families after the sweeps, month {since} and month {len(rows)} (the ten that grew most)\n"
             + table(["family", f"keys {since}", f"KiB {since}", f"keys {len(rows)}", f"KiB {len(rows)}"],
-                    [[f, first.get(f, [0, 0])[0], first.get(f, [0, 0])[1] / 1024, last.get(f, [0, 0])[0],
-                      last.get(f, [0, 0])[1] / 1024] for f in grown[::-1][:10]]))
+                    [[f, both[f][0], both[f][1] / 1024, both[f][2], both[f][3] / 1024] for f in grown]))
 
 
 def main() -> None:

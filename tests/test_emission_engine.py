@@ -261,12 +261,12 @@ def test_far_future_comprobantes_stay_out_of_the_broker(stack, r):
 
 def test_requests_publish_no_drain_while_the_lane_is_held_and_one_while_a_drain_waits(stack, r, faults):
     pdv = stack.new_pdv()
-    lane, worker = f"'{lane_of(pdv)}'", stack.worker("emision1")
+    argsrepr, worker = f"'{lane_of(pdv)}'", stack.worker("emision1")  # the lane as a task's headers name it
 
     def published_here() -> int:
         """Drains of the lane this process published (kicks) waiting in the broker; beat's are not."""
         origin = f'"origin": "gen{os.getpid()}@'
-        return len([m for m in r.lrange("emision", 0, -1) if lane in m and DRAIN_TASK in m and origin in m])
+        return len([m for m in r.lrange("emision", 0, -1) if argsrepr in m and DRAIN_TASK in m and origin in m])
 
     faults(latency_ms=3000)
     submit_many(pdv, ["first"], clock.today_ar())
