@@ -28,7 +28,7 @@ from redis.client import NEVER_DECODE
 
 from accounts.points_of_sale import PointOfSale
 from accounts.points_of_sale import pdv_id as point_of_sale_id
-from comprobantes import record_codec, references
+from comprobantes import layout, record_codec, references
 from comprobantes.dates import ddmmyyyy
 from comprobantes.instant import stage_outcome
 from comprobantes.lifecycle import FINISHED, IN_QUEUE, INITIAL, INITIAL_EVENT, Conflict, State, check_transition
@@ -375,7 +375,7 @@ class Store:
         """prepare() for each (accepted, lote reference), their ids taken in one round trip."""
         if not items:
             return []
-        first_seq = self.r.incrby(key("seq", "cbte"), len(items)) - len(items) + 1
+        first_seq = layout.take_ids(self.r, len(items))
         return [self.prepare(pdv, accepted, lote_ref=lote_ref, notify=notify, instant=instant, seq=first_seq + n)
                 for n, (accepted, lote_ref) in enumerate(items)]
 
@@ -383,7 +383,7 @@ class Store:
                 abono_base: str = "", notify: bool = True, instant: bool = False,
                 seq: int | None = None) -> "NewRecord":
         """Everything a new comprobante writes, ready to be staged in a transaction."""
-        seq = seq or self.r.incr(key("seq", "cbte"))
+        seq = seq or layout.take_ids(self.r, 1)
         rid = str(seq)
         now = clock.timestamp()
         lane = lane_key(pdv.cuit, pdv.pto_vta, accepted.tipo.cbte_tipo)

@@ -21,12 +21,14 @@ import pytest
 from accounts.points_of_sale import get_point_of_sale
 from comprobantes import layout
 from comprobantes.store import Store
+from comprobantes.validation import check_item
 from config import clock
 from config.redis_target import with_db
 from config.settings import ConfigurationError
 from producers import consulta_avanzada
 from producers.hooks import hooks_consulta
 from producers.queue_listing import ventas_en_cola
+from tests.support.bodies import item
 from tests.support.processes import REPO, encola
 
 FIXTURE = json.loads((Path(__file__).parent / "data" / "store-7479e41.json").read_text())
@@ -78,6 +80,26 @@ def test_the_processes_refuse_a_store_that_needs_migrating(old_store):
 def test_a_store_that_never_held_a_comprobante_is_current(quiet_db):
     layout.require_current(quiet_db)
     assert quiet_db.get(layout.LAYOUT) == layout.CURRENT
+
+
+def _first_write(store_db, pdv) -> None:
+    """What acceptance writes first, as a service enqueueing through the Python API would, in a process
+    that nothing checked at start: the new comprobante's id."""
+    checked = check_item(item("first", clock.today_ar(), pto_vta=pdv.pdv.pto_vta), pdv.pdv, today=clock.today_ar())
+    Store(store_db).prepare_many(pdv.pdv, [(checked.accepted, "")])
+
+
+def test_a_producer_that_writes_before_any_process_started_leaves_a_store_they_accept(quiet_db, pdv):
+    _first_write(quiet_db, pdv)
+    layout.require_current(quiet_db)
+    assert quiet_db.get(layout.LAYOUT) == layout.CURRENT
+
+
+def test_a_producer_writes_nothing_to_a_store_that_needs_migrating(old_store, pdv):
+    before = old_store.get("encola:seq:cbte")
+    with pytest.raises(ConfigurationError, match="encola migrate"):
+        _first_write(old_store, pdv)
+    assert old_store.get("encola:seq:cbte") == before and old_store.get(layout.LAYOUT) is None
 
 
 def test_migrate_converts_every_record_and_index_in_place(old_store):
