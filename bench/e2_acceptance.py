@@ -78,8 +78,7 @@ def main() -> None:
     bench = BenchStack()
     try:
         # One point of sale takes every request: more than the default caps on what it may hold waiting.
-        for cap in ("ENCOLA_MAX_WAITING_COMPROBANTES", "ENCOLA_MAX_WAITING_HOOKS"):
-            bench.setting(cap, "1000000")
+        bench.hold_waiting(1_000_000)
         bench.workers("webhooks", processes=1, concurrency=16)
         figures = run(bench, single=args.single, batches=args.batches, lotes=args.lotes)
     finally:

@@ -53,10 +53,7 @@ def run(bench: BenchStack, *, comprobantes: int, lanes: int, latency_ms: int, ac
     r, stack = get_redis(), bench.stack
     stack.faults(latency_ms=latency_ms)
     per_lane = comprobantes // lanes
-    # What a point of sale may hold waiting (producers/limits.py) is 10,000 by default: an operator
-    # scheduling this many raises it, or all but 10,000 of each lane's would be refused.
-    for cap in ("ENCOLA_MAX_WAITING_COMPROBANTES", "ENCOLA_MAX_WAITING_HOOKS"):
-        bench.setting(cap, str(max(per_lane, 10_000)))
+    bench.hold_waiting(per_lane)
     workers = bench.workers("emision", processes=2, concurrency=8)
     pdvs = [stack.new_pdv() for _ in range(lanes)]
     day = clock.today_ar().replace(day=1) + timedelta(days=32)

@@ -77,10 +77,7 @@ def main() -> None:
     args = parser.parse_args()
     bench = BenchStack(beat=False)
     try:
-        # The busy point of sale holds more than the default caps on what one may hold waiting, as an
-        # operator who lets it would set them (producers/limits.py).
-        for cap in ("ENCOLA_MAX_WAITING_COMPROBANTES", "ENCOLA_MAX_WAITING_HOOKS"):
-            bench.setting(cap, str(max(args.comprobantes, 10_000)))
+        bench.hold_waiting(args.comprobantes)  # all of them the busy point of sale's
         figures = run(bench, comprobantes=args.comprobantes, searchers=args.searchers, listings=args.listings)
     finally:
         bench.close()

@@ -68,6 +68,13 @@ class BenchStack:
         self.stack.env[name] = os.environ[name] = value
         get_settings.cache_clear()
 
+    def hold_waiting(self, per_point_of_sale: int) -> None:
+        """Let each point of sale hold `per_point_of_sale` comprobantes and hooks waiting, never fewer than
+        the default caps (producers/limits.py, 10,000 each), as an operator scheduling that many would: a
+        benchmark holding more would otherwise measure refusals."""
+        for cap in ("ENCOLA_MAX_WAITING_COMPROBANTES", "ENCOLA_MAX_WAITING_HOOKS"):
+            self.setting(cap, str(max(per_point_of_sale, 10_000)))
+
     def workers(self, queue: str, processes: int, concurrency: int) -> list:
         return [self.stack.start_worker(queue, concurrency=concurrency) for _ in range(processes)]
 
