@@ -74,7 +74,6 @@ def _move_reference(pipe, name: str, pdv_id: str, reference: str) -> int:
     """Stage the move of one reference's comprobantes into the bucketed index; returns how many."""
     rids = pipe.zrange(name, 0, -1)
     pipe.multi()
-    for rid in rids:
-        references.stage_add(pipe, pdv_id, reference, rid)
+    references.stage_add(pipe, pdv_id, [(reference, rid) for rid in rids])
     pipe.delete(name)
     return len(rids)

@@ -66,6 +66,10 @@ _DICTIONARY_1 = (
 
 DICTIONARIES = {1: _DICTIONARY_1}
 CURRENT_DICTIONARY = 1
+# A compressor that has taken in the dictionary and nothing else: each record is compressed by a copy of
+# it, which skips hashing the dictionary again (a quarter of a record's compression) and gives the same
+# bytes as a new compressor.
+_PRIMED = zlib.compressobj(_LEVEL, zlib.DEFLATED, _COMPRESS_WBITS, _MEM_LEVEL, zdict=DICTIONARIES[CURRENT_DICTIONARY])
 
 
 class UnreadableRecord(ValueError):
@@ -75,8 +79,7 @@ class UnreadableRecord(ValueError):
 def encode(doc: dict) -> bytes:
     """The stored value of a record's fields (`doc`, with its `version`)."""
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, _COMPRESS_WBITS, _MEM_LEVEL,
-                                  zdict=DICTIONARIES[CURRENT_DICTIONARY])
+    compressor = _PRIMED.copy()
     return f"{doc['version']}:{CURRENT_DICTIONARY}:".encode() + compressor.compress(text) + compressor.flush()
 
 

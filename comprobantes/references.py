@@ -29,8 +29,14 @@ def member(reference: str, rid: str) -> str:
     return f"{reference} {rid}"
 
 
-def stage_add(pipe, pdv_id: str, reference: str, rid: str) -> None:
-    pipe.zadd(bucket_key(pdv_id, reference), {member(reference, rid): 0})
+def stage_add(pipe, pdv_id: str, entries: list[tuple[str, str]]) -> None:
+    """Add to an open MULTI the (reference, comprobante id) entries of one point of sale: one command per
+    bucket they fall in."""
+    buckets: dict[str, dict[str, int]] = {}
+    for reference, rid in entries:
+        buckets.setdefault(bucket_key(pdv_id, reference), {})[member(reference, rid)] = 0
+    for bucket, members in buckets.items():
+        pipe.zadd(bucket, members)
 
 
 def stage_remove(pipe, pdv_id: str, reference: str, rid: str) -> None:

@@ -264,22 +264,24 @@ class Record:
 
 @dataclass
 class NewRecord:
-    id: str
-    seq: int
-    lane: str
-    fecha: date
-    pdv: PointOfSale
-    raw: dict
-    audit: dict
-    event: Event | None
-    written: Record | None = None
+    """A comprobante about to be accepted: its record as it will be stored, its point of sale and its
+    `encolado` event (None when it notifies no one)."""
 
-    def record(self) -> "Record":
-        """The record as written, without reading it back (built once: its event and its answer read it)."""
-        if self.written is None:
-            self.written = Record.from_fields({**{name: str(value) for name, value in self.raw.items()},
-                                               "audit": [json.loads(to_json(self.audit))]})
-        return self.written
+    record: Record
+    pdv: PointOfSale
+    event: Event | None = None
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def lane(self) -> str:
+        return self.record.lane
+
+    @property
+    def fecha(self) -> date:
+        return self.record.fecha
 
 
 class Store:
@@ -324,7 +326,7 @@ class Store:
         and nothing is notified.
         """
         news = self.prepare_many(pdv, items, notify=notify, instant=instant)
-        held_references = list(dict.fromkeys(new.raw["external_reference"] for new in news))
+        held_references = list(dict.fromkeys(new.record.external_reference for new in news))
 
         def stage(pipe):
             held = self._holders(pdv.id, held_references) if pdv.idempotent_submission else {}
@@ -341,7 +343,7 @@ class Store:
         outbox.publish_new(self.r, [new.event for new in fresh if new.event])
         log_accepted(fresh)
         existing = {rec.id: rec for rec in self.get_many([rid for rid, is_new in chosen if not is_new])}
-        return [(created[rid].record() if is_new else existing[rid], is_new) for rid, is_new in chosen]
+        return [(created[rid].record if is_new else existing[rid], is_new) for rid, is_new in chosen]
 
     @classmethod
     def _stage_news(cls, pipe, news: list["NewRecord"], held: dict[str, str], *,
@@ -349,7 +351,7 @@ class Store:
         """Stage each new comprobante whose reference no live one holds; (its id or the holder's, is new)."""
         chosen, stored, fresh = [], {}, []
         for new in news:
-            reference = new.raw["external_reference"]
+            reference = new.record.external_reference
             holder = held.get(reference) or stored.get(reference)
             if holder:
                 chosen.append((holder, False))
@@ -384,27 +386,24 @@ class Store:
                 seq: int | None = None) -> "NewRecord":
         """Everything a new comprobante writes, ready to be staged in a transaction."""
         seq = seq or layout.take_ids(self.r, 1)
-        rid = str(seq)
         now = clock.timestamp()
-        lane = lane_key(pdv.cuit, pdv.pto_vta, accepted.tipo.cbte_tipo)
-        mail = decide(accepted.body, mail_server=get_settings().smtp is not None)
-        raw = {
-            "id": rid, "pdv": pdv.id, "lane": lane, "state": INITIAL, "version": 1,
-            "external_reference": accepted.external_reference, "tipo": accepted.tipo.nombre,
-            "cbte_tipo": accepted.tipo.cbte_tipo, "pto_vta": pdv.pto_vta, "cuit": pdv.cuit,
-            "fecha": accepted.fecha.isoformat(),
-            "vencimiento": accepted.vencimiento.isoformat() if accepted.vencimiento else "",
-            "seq": seq, "attempts": 0, "created": repr(now), "updated": repr(now),
-            "body": to_json(accepted.body), "detail": to_json(accepted.detail), "total": str(accepted.total),
-            "lote_ref": lote_ref, "abono_base": abono_base, "notify": "1" if notify else "0",
-            **({"instant": "1"} if instant else {}),
-            **({"mail": mail} if mail else {}),
-        }
-        audit = {"at": now, "evento": "aceptado", "estado": INITIAL, **({"origen": origin} if origin else {})}
-        new = NewRecord(rid, seq, lane, accepted.fecha, pdv, raw, audit, None)
+        texts = {"body": to_json(accepted.body), "detail": to_json(accepted.detail)}
+        # Built as Record.from_fields would read it back, without writing its fields out and parsing them:
+        # its body and detail parsed from the texts stored, so a caller's later change to what it submitted
+        # (or a Decimal in it) is not in the record.
+        record = Record(
+            id=str(seq), pdv=pdv.id, lane=lane_key(pdv.cuit, pdv.pto_vta, accepted.tipo.cbte_tipo), state=INITIAL,
+            version=1, external_reference=accepted.external_reference, tipo=accepted.tipo.nombre,
+            cbte_tipo=accepted.tipo.cbte_tipo, pto_vta=pdv.pto_vta, cuit=pdv.cuit, fecha=accepted.fecha,
+            vencimiento=accepted.vencimiento, seq=seq, attempts=0, created=now, updated=now,
+            body=json.loads(texts["body"]), detail=json.loads(texts["detail"]), total=str(accepted.total),
+            lote_ref=lote_ref, abono_base=abono_base, notify=notify, instant=instant,
+            mail=decide(accepted.body, mail_server=get_settings().smtp is not None),
+            audit=[{"at": now, "evento": "aceptado", "estado": str(INITIAL), **({"origen": origin} if origin else {})}],
+        )
+        record.read_texts = {name: (getattr(record, name), text) for name, text in texts.items()}
         # Built from the new record itself, so its first event is built like all its later ones.
-        new.event = event_for(new.record(), INITIAL_EVENT, intento=1, msg=[])
-        return new
+        return NewRecord(record, pdv, event_for(record, INITIAL_EVENT, intento=1, msg=[]))
 
     @classmethod
     def stage_new(cls, pipe, new: "NewRecord") -> None:
@@ -412,32 +411,33 @@ class Store:
 
     @staticmethod
     def stage_news(pipe, news: list["NewRecord"]) -> None:
-        """Stage new comprobantes: each one's record and audit entry, and one command per index they go
-        into (most are shared by a batch: its point of sale's, its lane's), then their `encolado` hooks."""
+        """Stage new comprobantes: each one's record, and one command per index they go into (most are
+        shared by a batch: its point of sale's, its lane's, its reference buckets'), then their `encolado`
+        hooks."""
         indices: dict[str, dict[str, int]] = {}
-        lanes: dict[str, NewRecord] = {}
-        accepted: dict[str, int] = {}
+        lanes: dict[str, Record] = {}
+        accepted: dict[str, list[Record]] = {}
         for new in news:
-            pdv, rid, seq = new.pdv, new.id, new.seq
-            pipe.set(cbte_key(rid), new.record().stored())
-            references.stage_add(pipe, pdv.id, new.raw["external_reference"], rid)
-            queued = pending_score(new.fecha, seq)
-            for index, score in ((state_key(pdv.id, INITIAL), queued),
-                                 (queue_tipo_key(pdv.id, INITIAL, new.raw["cbte_tipo"]), queued),
-                                 (fecha_key(pdv.id, new.raw["fecha"]), seq), (pending_key(new.lane), queued)):
-                indices.setdefault(index, {})[rid] = score
-            if new.lane not in lanes or new.fecha < lanes[new.lane].fecha:
-                lanes[new.lane] = new
-            accepted[pdv.id] = accepted.get(pdv.id, 0) + 1
+            record = new.record
+            pipe.set(cbte_key(record.id), record.stored())
+            queued = pending_score(record.fecha, record.seq)
+            for index, score in ((state_key(record.pdv, INITIAL), queued),
+                                 (queue_tipo_key(record.pdv, INITIAL, record.cbte_tipo), queued),
+                                 (fecha_key(record.pdv, record.fecha.isoformat()), record.seq),
+                                 (pending_key(record.lane), queued)):
+                indices.setdefault(index, {})[record.id] = score
+            if record.lane not in lanes or record.fecha < lanes[record.lane].fecha:
+                lanes[record.lane] = record
+            accepted.setdefault(record.pdv, []).append(record)
         for index, members in indices.items():
             pipe.zadd(index, members)
-        for lane, new in lanes.items():
-            pdv = new.pdv
-            pipe.hset(key("lane", lane), mapping={"pdv": pdv.id, "cuit": pdv.cuit, "pto_vta": pdv.pto_vta,
-                                                  "cbte_tipo": new.raw["cbte_tipo"]})
-            pipe.zadd(LANES_DUE, {lane: clock.start_of_day_ar(new.fecha)}, lt=True)
-        for pdv_id, amount in accepted.items():
-            count(pipe, "encola_comprobantes_accepted", amount, pdv=pdv_id)
+        for lane, record in lanes.items():
+            pipe.hset(key("lane", lane), mapping={"pdv": record.pdv, "cuit": record.cuit, "pto_vta": record.pto_vta,
+                                                  "cbte_tipo": record.cbte_tipo})
+            pipe.zadd(LANES_DUE, {lane: clock.start_of_day_ar(record.fecha)}, lt=True)
+        for pdv_id, records in accepted.items():
+            references.stage_add(pipe, pdv_id, [(record.external_reference, record.id) for record in records])
+            count(pipe, "encola_comprobantes_accepted", len(records), pdv=pdv_id)
         outbox.stage_many(pipe, [new.event for new in news if new.event is not None])
 
     # Transitions used by the emitter
@@ -517,9 +517,10 @@ class Store:
 def log_accepted(news: list[NewRecord]) -> None:
     """Log each comprobante a committed transaction accepted."""
     for new in news:
-        log.info("comprobante %s accepted (%s) in lane %s, due %s", new.id, new.raw["external_reference"],
-                 new.lane, new.raw["fecha"], extra={"comprobante": new.id, "pdv": new.pdv.id, "lane": new.lane,
-                                                    "external_reference": new.raw["external_reference"]})
+        record = new.record
+        log.info("comprobante %s accepted (%s) in lane %s, due %s", record.id, record.external_reference,
+                 record.lane, record.fecha, extra={"comprobante": record.id, "pdv": record.pdv, "lane": record.lane,
+                                                   "external_reference": record.external_reference})
 
 
 def _stage_changes(pipe, records: list[Record], change) -> tuple[list[Record], list[Event]]:

@@ -198,9 +198,9 @@ class Submission:
                     decision.dropped += 1
         news = store.prepare_many(self.pdv, [(accepted, lote_ref) for _, accepted, lote_ref in decision.news])
         for (outcome, _, _), new in zip(decision.news, news):
-            outcome.record = new.record()
+            outcome.record = new.record
         for outcome, accepted, index in decision.repeats:
-            _retried(outcome, news[index].record(), accepted)
+            _retried(outcome, news[index].record, accepted)
         errors = [build_event(pdv_id=self.pdv.id, evento="error", external_reference=reference, intento=1,
                               msg=messages) for reference, messages in decision.rejections]
         writes = Writes()

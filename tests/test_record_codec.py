@@ -18,7 +18,7 @@ from tests.support.bodies import item, offline_pdv
 def scheduled() -> Record:
     pdv = offline_pdv()
     accepted = check_item(item("r-1", date(2026, 12, 15)), pdv, today=date(2026, 12, 6)).accepted
-    return Store(None).prepare(pdv, accepted, seq=41).record()
+    return Store(None).prepare(pdv, accepted, seq=41).record
 
 
 def test_a_record_reads_back_as_it_was_stored():
@@ -63,8 +63,7 @@ def test_a_value_of_an_unknown_dictionary_is_refused():
 
 def test_a_reference_holds_only_its_own_comprobantes(quiet_db):
     pipe = quiet_db.pipeline()
-    for reference, rid in (("a-1", "5"), ("a-10", "6"), ("a-1", "12"), ("a-1-b", "7"), ("A-1", "8")):
-        references.stage_add(pipe, "p", reference, rid)
+    references.stage_add(pipe, "p", [("a-1", "5"), ("a-10", "6"), ("a-1", "12"), ("a-1-b", "7"), ("A-1", "8")])
     pipe.execute()
     assert references.of(quiet_db, "p", "a-1") == ["5", "12"]
     pipe = quiet_db.pipeline()

@@ -164,8 +164,8 @@ def _move_reference_set(r, name: str) -> int:
                 pipe.watch(name)
                 entries = [hook_id for hook_id in pipe.zrange(name, 0, -1) if is_hook_id(hook_id)]
                 pipe.multi()
-                for hook_id in entries:
-                    reference_index.stage_add(pipe, pdv_id, reference, hook_id, retention=retention_seconds())
+                reference_index.stage_add(pipe, [(pdv_id, reference, hook_id) for hook_id in entries],
+                                          retention=retention_seconds())
                 pipe.delete(name)
                 pipe.execute()
                 return len(entries)

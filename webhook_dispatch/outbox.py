@@ -62,27 +62,26 @@ def stage(pipe, event: Event, *, manual: bool = False) -> None:
 
 
 def stage_many(pipe, events: list[Event], *, manual: bool = False) -> None:
-    """Add the writes of several events to an open MULTI (see stage). The indices of finished hooks are
-    trimmed once per point of sale, not once per event: a request staging a hundred hooks trims twice."""
-    newest: dict[str, float] = {}
+    """Add the writes of several events to an open MULTI (see stage): a hash each, and one command per
+    index they go into. The indices of finished hooks are trimmed once per point of sale, not once per
+    event: a request staging a hundred hooks trims twice."""
+    due, pending = {}, {}
     for event in events:
-        _stage_one(pipe, event, manual)
-        newest[event.pdv_id] = max(event.created, newest.get(event.pdv_id, event.created))
-    for pdv_id, created in newest.items():
+        # `next_at` is left out while it is the hook's creation (next_attempt): a new hook is due at once.
+        schedule = {"manual": repr(event.created), "automatic": "0"} if manual else {}
+        pipe.hset(hook_key(event.hook_id), mapping={**event.fields(), "state": "pendiente", **schedule})
+        due[event.hook_id] = event.created + DELIVERY_LEASE_SECONDS
+        pending.setdefault(event.pdv_id, {})[event.hook_id] = event.created
+    if due:
+        pipe.zadd(DUE, due)
+    for pdv_id, members in pending.items():
+        pipe.zadd(pdv_state_hooks_key(pdv_id, "pendiente"), members)
         # A pending hook stays in its index however old it is: producers/limits.py counts it.
+        newest = max(members.values())
         for state in FINISHED_STATES:
-            pipe.zremrangebyscore(pdv_state_hooks_key(pdv_id, state), "-inf", created - retention_seconds())
-
-
-def _stage_one(pipe, event: Event, manual: bool) -> None:
-    # `next_at` is left out while it is the hook's creation (next_attempt): a new hook is due at once.
-    schedule = {"manual": repr(event.created), "automatic": "0"} if manual else {}
-    pipe.hset(hook_key(event.hook_id), mapping={**event.fields(), "state": "pendiente", **schedule})
-    pipe.zadd(DUE, {event.hook_id: event.created + DELIVERY_LEASE_SECONDS})
-    pipe.zadd(pdv_state_hooks_key(event.pdv_id, "pendiente"), {event.hook_id: event.created})
-    if event.external_reference:
-        reference_index.stage_add(pipe, event.pdv_id, event.external_reference, event.hook_id,
-                                  retention=retention_seconds())
+            pipe.zremrangebyscore(pdv_state_hooks_key(pdv_id, state), "-inf", newest - retention_seconds())
+    reference_index.stage_add(pipe, [(event.pdv_id, event.external_reference, event.hook_id) for event in events
+                                     if event.external_reference], retention=retention_seconds())
 
 
 def next_attempt(hook_id: str, hook: dict[str, str]) -> float | None:

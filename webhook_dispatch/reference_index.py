@@ -42,14 +42,22 @@ def period_of(hook_id: str) -> int:
     return int(created_from_id(hook_id) // PERIOD_SECONDS)
 
 
-def stage_add(pipe, pdv_id: str, external_reference: str, hook_id: str, *, retention: float) -> None:
-    """Add to an open MULTI the hook's entry, its period's place in the list and the list's trim."""
-    period = period_of(hook_id)
-    bucket = bucket_key(pdv_id, period, external_reference)
-    pipe.zadd(bucket, {hook_id: fingerprint(external_reference)})
-    pipe.expire(bucket, int(retention + 2 * PERIOD_SECONDS))
-    pipe.zadd(periods_key(pdv_id), {str(period): period})
-    pipe.zremrangebyscore(periods_key(pdv_id), "-inf", f"({int(period - retention // PERIOD_SECONDS - 1)}")
+def stage_add(pipe, entries: list[tuple[str, str, str]], *, retention: float) -> None:
+    """Add to an open MULTI the (point of sale, reference, hook id) entries, each bucket's expiry, the
+    periods' places in their point of sale's list and the list's trim: one command per bucket and per
+    list, not per hook."""
+    buckets: dict[str, dict[str, int]] = {}
+    periods: dict[str, set[int]] = {}
+    for pdv_id, external_reference, hook_id in entries:
+        period = period_of(hook_id)
+        buckets.setdefault(bucket_key(pdv_id, period, external_reference), {})[hook_id] = fingerprint(external_reference)
+        periods.setdefault(pdv_id, set()).add(period)
+    for bucket, members in buckets.items():
+        pipe.zadd(bucket, members)
+        pipe.expire(bucket, int(retention + 2 * PERIOD_SECONDS))
+    for pdv_id, added in periods.items():
+        pipe.zadd(periods_key(pdv_id), {str(period): period for period in added})
+        pipe.zremrangebyscore(periods_key(pdv_id), "-inf", f"({int(max(added) - retention // PERIOD_SECONDS - 1)}")
 
 
 def stage_remove(pipe, pdv_id: str, external_reference: str, hook_ids: list[str]) -> None:
