@@ -19,7 +19,7 @@ from comprobantes.amounts import (
 from comprobantes.answers import Problem
 from comprobantes.dates import ddmmyyyy
 from comprobantes.codes import (
-    ALICUOTAS, CONDICIONES_IVA, CONDICIONES_POR_CLASE, DOCUMENTO_TIPOS, EXENTO, IMPUESTOS_INTERNOS, NO_GRAVADO,
+    ALICUOTAS, CONDICION_PAGO_OTRA, CONDICIONES_IVA, CONDICIONES_POR_CLASE, DOCUMENTO_TIPOS, EXENTO, IMPUESTOS_INTERNOS, NO_GRAVADO,
     NOT_QUEUEABLE, PERCEPCION_IIBB, PERCEPCION_IVA, PESOS, PRODUCTOS, REGIMENES, REMITOS_Y_PEDIDOS, TIPOS,
     TRIBUTOS, WITH_CHECK_DIGIT, TipoComprobante, normalize_name,
 )
@@ -320,6 +320,14 @@ class _Judge:
 
     # The receiver
 
+    def condicion_pago_rule(self) -> None:
+        """condicion_pago 214 (Otra) names the condition in condicion_pago_otra."""
+        if (self.has_cliente("condicion_pago") and self.cliente["condicion_pago"] == CONDICION_PAGO_OTRA
+                and "condicion_pago_otra" not in self.cliente_errors
+                and not (self.cliente.get("condicion_pago_otra") or "").strip()):
+            self.add(P.CLIENTE_INVALID("El campo cliente.condicion_pago_otra es obligatorio cuando condicion_pago es "
+                                       "214 (Otra)."))
+
     def receptor_rules(self) -> Receptor | None:
         if not (self.has_cliente("documento_tipo") and self.has_cliente("documento_nro")):
             return None
@@ -429,6 +437,7 @@ class _Judge:
     # Putting it together
 
     def run(self) -> Judgement:
+        self.condicion_pago_rule()
         self.queue_rules()
         receptor = self.receptor_rules()
         self.date_rules()

@@ -157,21 +157,18 @@ def test_the_legacy_lote_is_refused_whole_for_its_own_fields(stack, pdv, r):
 
 
 def test_each_item_of_a_lote_goes_through_the_wire_schemas_once(stack, pdv, monkeypatch):
-    """Issue 19: marshmallow loads each block of each item once per request, however the request is
-    stored and answered (a retried transaction decides again from what was loaded)."""
-    from marshmallow import Schema
-
-    from comprobantes.schemas import ClienteSchema, ComprobanteSchema
+    """Issue 19: each block of each item is loaded by its wire schema once per request, however the request
+    is stored and answered (a retried transaction decides again from what was loaded)."""
+    from comprobantes.schemas import Shaped
 
     loads = []
-    original = Schema.load
+    original = Shaped.load
 
-    def counted(schema, data, **kwargs):
-        if isinstance(schema, (ClienteSchema, ComprobanteSchema)):
-            loads.append(type(schema).__name__)
-        return original(schema, data, **kwargs)
+    def counted(shaped, raw):
+        loads.append(type(shaped.full).__name__)
+        return original(shaped, raw)
 
-    monkeypatch.setattr(Schema, "load", counted)
+    monkeypatch.setattr(Shaped, "load", counted)
     answer = enqueue_batch({**pdv.credentials, "requests": items(pdv, *(f"once-{n}" for n in range(5)))})
     assert answer["error"] == "N"
     assert sorted(loads) == ["ClienteSchema"] * 5 + ["ComprobanteSchema"] * 5
