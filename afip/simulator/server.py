@@ -214,6 +214,11 @@ def _send(handler: BaseHTTPRequestHandler, status: int, content_type: str, paylo
     handler.send_response(status)
     handler.send_header("Content-Type", content_type)
     handler.send_header("Content-Length", str(len(payload)))
+    if handler.close_connection:
+        # The request asked to close (Connection: close, or HTTP/1.0): say so, as RFC 9112 section 9.6 asks
+        # and IIS does. Without it a client that keeps connections alive (node's agent) may send its next
+        # request on this one as it closes, and gets "socket hang up".
+        handler.send_header("Connection", "close")
     handler.end_headers()
     handler.wfile.write(payload)
 

@@ -116,6 +116,18 @@ def test_malformed_input_gets_asmxs_answers_and_the_server_keeps_serving(sim):
     assert soap_post(sim.wsfe_url, f'<FEDummy xmlns="{FEV1}"/>').status_code == 200
 
 
+def test_a_request_that_asks_to_close_gets_an_answer_that_says_it_closes(sim):
+    # Found by afip.js: its agent keeps connections alive, and without the header it sometimes sent its next
+    # request on a connection the simulator was closing ("socket hang up").
+    closing = requests.post(sim.wsfe_url, data=f'<FEDummy xmlns="{FEV1}"/>', timeout=5,
+                            headers={"Content-Type": "text/xml", "Connection": "close"})
+    kept = requests.post(sim.wsfe_url, data=f'<FEDummy xmlns="{FEV1}"/>', headers={"Content-Type": "text/xml"},
+                         timeout=5)
+
+    assert closing.headers.get("Connection") == "close"
+    assert "Connection" not in kept.headers
+
+
 # WSAA
 
 
