@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import threading
 import time
 from datetime import timedelta
 
@@ -36,7 +37,14 @@ def encodings(r, hook_id: str) -> tuple[str, int]:
 
 
 def test_an_encolado_hook_is_a_listpack_of_short_values_from_acceptance_to_delivery(stack, pdv, r):
-    stack.receiver.behaviours[pdv.hook_path] = Behaviour(200)
+    # The receiver holds its answer until the waiting hook has been read: a fast delivery finished it first.
+    release = threading.Event()
+
+    def held(delivery):
+        release.wait(30)
+        return Behaviour(200)
+
+    stack.receiver.behaviours[pdv.hook_path] = held
     answer = enqueue(pdv.body(item("lista-compacta", clock.today_ar() + timedelta(days=3), pto_vta=pdv.pdv.pto_vta)))
     assert answer["error"] == "N"
     [entry] = hooks_for_reference(r, pdv.id, "lista-compacta")
@@ -46,6 +54,7 @@ def test_an_encolado_hook_is_a_listpack_of_short_values_from_acceptance_to_deliv
     assert entry.next_at == entry.created and "next_at" not in r.hgetall(outbox.hook_key(entry.hook_id))
 
     waiting = encodings(r, entry.hook_id)
+    release.set()
     delivered = wait_until(lambda: get_hook(r, pdv.id, entry.hook_id).state == "entregado"
                            and encodings(r, entry.hook_id), message="the encolado hook delivered")
     assert "next_at" not in r.hgetall(outbox.hook_key(entry.hook_id))
