@@ -15,6 +15,7 @@ from __future__ import annotations
 import zlib
 
 from config.keys import key
+from config.lua import Lua, execute
 
 # 100,000 live references of one point of sale average under 100 members per set, below the 128 of Redis'
 # default `zset-max-listpack-entries`; beyond that a set moves to Redis' larger encoding and still works.
@@ -43,18 +44,39 @@ def stage_remove(pipe, pdv_id: str, reference: str, rid: str) -> None:
     pipe.zrem(bucket_key(pdv_id, reference), member(reference, rid))
 
 
-def read(pipe, pdv_id: str, reference: str) -> None:
-    """Queue on `pipe` the read of a reference's members; `holders` turns the reply into ids."""
-    pipe.zrangebylex(bucket_key(pdv_id, reference), f"[{reference} ", f"({reference}!")
+# KEYS: the bucket of each reference in ARGV, in the same order. Answers, for each reference that has
+# members, its position (from 1) and its members: a request of a hundred new references reads back one
+# empty reply instead of a hundred.
+_READ = Lua("""
+local found = {}
+for i, bucket in ipairs(KEYS) do
+  local reference = ARGV[i]
+  local members = redis.call('ZRANGEBYLEX', bucket, '[' .. reference .. ' ', '(' .. reference .. '!')
+  if #members > 0 then
+    found[#found + 1] = i
+    found[#found + 1] = members
+  end
+end
+return found
+""")
 
 
-def holders(reply: list[str]) -> list[str]:
-    """The comprobante ids of a `read` reply, first arrived first."""
-    return sorted((entry.rsplit(" ", 1)[1] for entry in reply), key=int)
+def read(pipe, pdv_id: str, wanted: list[str]) -> None:
+    """Queue on `pipe` (sent by config.lua.execute) the read of the references' members; `holders`
+    turns the reply into each one's ids."""
+    _READ(pipe, [bucket_key(pdv_id, reference) for reference in wanted], wanted)
+
+
+def holders(reply: list, count: int) -> list[list[str]]:
+    """The comprobante ids holding each of the `count` references of a `read` reply, first arrived first."""
+    found = [[] for _ in range(count)]
+    for position, members in zip(reply[::2], reply[1::2]):
+        found[int(position) - 1] = sorted((entry.rsplit(" ", 1)[1] for entry in members), key=int)
+    return found
 
 
 def of(r, pdv_id: str, reference: str) -> list[str]:
     """The ids of the live comprobantes holding `reference`, first arrived first."""
     pipe = r.pipeline(transaction=False)
-    read(pipe, pdv_id, reference)
-    return holders(pipe.execute()[0])
+    read(pipe, pdv_id, [reference])
+    return holders(execute(pipe)[0], 1)[0]

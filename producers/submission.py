@@ -30,6 +30,7 @@ from config.redis_client import get_redis
 from config.settings import get_settings
 from emission.schedule import kick_if_due
 from config.metrics import count
+from config.lua import execute
 from config.one_call import Writes
 from producers import quota
 from producers.access import BAD_CREDENTIALS, point_of_sale
@@ -142,7 +143,7 @@ class Submission:
         store = Store(self.r)
         news, events = self.r.transaction(lambda pipe: self._stage(pipe, store), *self._watched(),
                                           value_from_callable=True)
-        outbox.publish_new(self.r, events)
+        outbox.publish_new(self.r, events, urls={self.pdv.id: self.pdv.webhook_url})
         log_accepted(news)
         due_lanes = {}  # lane → when its earliest new comprobante falls due
         for new in news:
@@ -172,19 +173,18 @@ class Submission:
         for the holders' records, when there are any)."""
         wanted = self._references()
         pipe = self.r.pipeline(transaction=False)
-        for reference in wanted:
-            references.read(pipe, self.pdv.id, reference)
         read_waiting(pipe, self.pdv.id)
         pipe.get(quota.month_key(self.pdv, self.today))
-        read = pipe.execute()
-        holders = [references.holders(reply) for reply in read[:len(wanted)]]
+        references.read(pipe, self.pdv.id, wanted)
+        *read, found = execute(pipe)
+        holders = references.holders(found, len(wanted))
         records = {record.id: record for record in store.get_many([rid for ids in holders for rid in ids])}
         held = {}
         for reference, ids in zip(wanted, holders):
             live = [records[rid] for rid in ids if rid in records]
             if live:
                 held[reference] = live[0]
-        return _Decision(held, Room.of(self.pdv, read[len(wanted):-1]), int(read[-1] or 0))
+        return _Decision(held, Room.of(self.pdv, read[:-1]), int(read[-1] or 0))
 
     def _stage(self, pipe, store: Store) -> tuple[list[NewRecord], list[Event]]:
         decision = self._read(store)
@@ -207,7 +207,7 @@ class Submission:
         Store.stage_news(writes, news)
         if news:
             quota.stage_take(writes, self.pdv, self.today, len(news))
-        outbox.stage_many(writes, errors)
+        outbox.stage_many(writes, errors, urls={self.pdv.id: self.pdv.webhook_url})
         if decision.dropped:
             count(writes, "encola_error_hooks_dropped", decision.dropped, pdv=self.pdv.id)
         pipe.multi()

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from config import clock
@@ -51,6 +52,7 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
 
 
+@lru_cache(maxsize=4096)
 def origin_id(url: str | None) -> str:
     """The origin's name in keys and task arguments."""
     if not url:
@@ -60,6 +62,11 @@ def origin_id(url: str | None) -> str:
 
 def prefix(oid: str) -> str:
     return key("endpoint", oid, "")
+
+
+def line_key(oid: str, pdv_id: str) -> str:
+    """The sub-line of a point of sale's hooks at an origin."""
+    return prefix(oid) + "line:" + pdv_id
 
 
 # Shared by the scripts: drop dead slots and a start that never came; start a drain if the origin has
@@ -110,6 +117,20 @@ for i = 4, #ARGV, 7 do
 end
 local started = {}
 for oid, op in pairs(touched) do
+  clean(op, now)
+  local token = start_if_needed(op, now, cap, start_lease)
+  if token then started[#started + 1] = oid; started[#started + 1] = token end
+end
+return started
+"""
+
+# KEYS as _OFFER's. ARGV: now (real), cap, start lease, then the prefix of each origin given hooks by
+# stage_new. Answers origin id, token for each drain to publish.
+_START = _START_IF_NEEDED + """
+local now, cap, start_lease = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local started = {}
+for i = 4, #ARGV, 2 do
+  local oid, op = ARGV[i], ARGV[i + 1]
   clean(op, now)
   local token = start_if_needed(op, now, cap, start_lease)
   if token then started[#started + 1] = oid; started[#started + 1] = token end
@@ -266,6 +287,30 @@ def offer(r, due: str, waiting: list[Waiting], *, cap: int) -> list[tuple[str, s
         args += [hook.hook_id, hook.hook_key, oid, prefix(oid), hook.pdv_id, repr(hook.score),
                  "1" if hook.urgent else "0"]
     return _pairs(r.eval(_OFFER, 3, due, ORIGINS, TOKENS, *args))
+
+
+def stage_new(pipe, lined: dict[str, dict[str, dict[str, float]]]) -> None:
+    """Stage into an open MULTI hooks that the same transaction creates, straight into their lines:
+    {origin id: {point of sale: {hook id: when it fell due}}}. What an offer does for a hook that waits
+    nowhere yet and is due now, without reading it; the hook's own `line` is the caller's to write. Their
+    drains are started after the commit (start)."""
+    for oid, pdvs in lined.items():
+        for pdv_id, hooks in pdvs.items():
+            pipe.zadd(line_key(oid, pdv_id), hooks, nx=True)
+        pipe.zadd(prefix(oid) + "ring", dict.fromkeys(pdvs, 0), nx=True)
+    if lined:
+        pipe.sadd(ORIGINS, *lined)
+
+
+def start(r, due: str, oids: list[str], *, cap: int) -> list[tuple[str, str]]:
+    """(origin id, token) of a drain for each of `oids` that has hooks waiting, a free slot and no drain
+    starting."""
+    if not oids:
+        return []
+    args = [repr(time.time()), cap, START_LEASE_SECONDS]
+    for oid in oids:
+        args += [oid, prefix(oid)]
+    return _pairs(r.eval(_START, 3, due, ORIGINS, TOKENS, *args))
 
 
 def take(r, due: str, oid: str, token: str, *, cap: int, lease: float, hook_prefix: str, pdv_prefix: str,

@@ -5,7 +5,8 @@ A stored hook is a hash (`hook:{id}`: the event's parameters, from which its bod
 sent (webhook_dispatch/events.py), state `pendiente` | `entregado` | `fallido`, automatic attempts made,
 when the next one is due (left out while that is its creation: next_attempt), a pending manual request)
 and a list of its attempts. Its id sits in the due set until its attempt is due and while it is being
-sent, in its origin's line from when it is due until a drain takes it (webhook_dispatch/origin_lines.py),
+sent, in its origin's line from when it is due until a drain takes it (webhook_dispatch/origin_lines.py;
+a new hook whose point of sale's URL its transaction knows goes into its line in that transaction),
 in its point of sale's index of its state (by creation time; the `pendiente` one is what
 producers/limits.py counts; the point of sale's log is the union of the three,
 webhook_dispatch/hook_log.py), and in the index by external_reference
@@ -61,19 +62,32 @@ def stage(pipe, event: Event, *, manual: bool = False) -> None:
     stage_many(pipe, [event], manual=manual)
 
 
-def stage_many(pipe, events: list[Event], *, manual: bool = False) -> None:
+def stage_many(pipe, events: list[Event], *, manual: bool = False, urls: dict[str, str] | None = None) -> None:
     """Add the writes of several events to an open MULTI (see stage): a hash each, and one command per
     index they go into. The indices of finished hooks are trimmed once per point of sale, not once per
-    event: a request staging a hundred hooks trims twice."""
-    due, pending = {}, {}
+    event: a request staging a hundred hooks trims twice.
+
+    `urls`, point of sale → its webhook URL as the caller read it: the hooks of those points of sale go
+    straight into their origins' lines, not through the due set and an offer after the commit;
+    publish_new, given the same `urls`, starts their drains."""
+    due, pending, lined = {}, {}, {}
     for event in events:
         # `next_at` is left out while it is the hook's creation (next_attempt): a new hook is due at once.
-        schedule = {"manual": repr(event.created), "automatic": "0"} if manual else {}
-        pipe.hset(hook_key(event.hook_id), mapping={**event.fields(), "state": "pendiente", **schedule})
-        due[event.hook_id] = event.created + DELIVERY_LEASE_SECONDS
+        fields = {**event.fields(), "state": "pendiente"}
+        url = None if manual else (urls or {}).get(event.pdv_id)
+        if manual:
+            fields.update(manual=repr(event.created), automatic="0")
+        if url:
+            oid = origin_lines.origin_id(url)
+            fields["line"] = origin_lines.line_key(oid, event.pdv_id)
+            lined.setdefault(oid, {}).setdefault(event.pdv_id, {})[event.hook_id] = event.created
+        else:
+            due[event.hook_id] = event.created + DELIVERY_LEASE_SECONDS
+        pipe.hset(hook_key(event.hook_id), mapping=fields)
         pending.setdefault(event.pdv_id, {})[event.hook_id] = event.created
     if due:
         pipe.zadd(DUE, due)
+    origin_lines.stage_new(pipe, lined)
     for pdv_id, members in pending.items():
         pipe.zadd(pdv_state_hooks_key(pdv_id, "pendiente"), members)
         # A pending hook stays in its index however old it is: producers/limits.py counts it.
@@ -135,13 +149,20 @@ def publish(r, hook_ids: list[str]) -> None:
         offer(r, hook_ids)
 
 
-def publish_new(r, events: list[Event]) -> None:
-    """publish() for the hooks of `events` just committed (stage_many, not manual): what the offer needs
-    of each is in its event, so it is not read back."""
+def publish_new(r, events: list[Event], *, urls: dict[str, str] | None = None) -> None:
+    """publish() for the hooks of `events` just committed (stage_many, not manual, with these `urls`):
+    start the drains of the origins whose lines took them in the transaction (when that fails, the
+    sweep restarts the drains of lines that wait with none), and offer the others, from what their
+    events say rather than reading them back."""
     if not events:
         return
+    urls = urls or {}
     with left_to_promoter(f"{len(events)} deliveries"):
-        _offer(r, [(event.hook_id, event.pdv_id, "", "") for event in events])
+        lined = sorted({origin_lines.origin_id(urls[event.pdv_id]) for event in events if urls.get(event.pdv_id)})
+        publish_drains(origin_lines.start(r, DUE, lined, cap=get_settings().webhook_max_per_endpoint))
+        offered = [(event.hook_id, event.pdv_id, "", "") for event in events if not urls.get(event.pdv_id)]
+        if offered:
+            _offer(r, offered)
 
 
 def offer(r, hook_ids: list[str]) -> int:
