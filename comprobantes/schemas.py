@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 from functools import cached_property, lru_cache
+from weakref import WeakKeyDictionary
 
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
 
@@ -420,25 +421,43 @@ class Shaped:
 
 def _quick(schema: Schema, data: dict) -> dict:
     """What `schema.load(data)` returns for an input it accepts, each field deserialized and validated by
-    its own marshmallow Field, nested blocks the same way; ValidationError at the first problem. It leaves
-    out marshmallow's bookkeeping around each field (an error store, a closure, the unknown fields' set),
-    which took half of a valid item's load. These schemas have no load hooks nor schema validators, which
-    this would skip: tests/test_properties.py holds it to marshmallow's load."""
+    its own marshmallow Field (its `_deserialize`, the method a marshmallow field defines, then its
+    validators; Field.deserialize itself only for a value that is absent or null), nested blocks the same
+    way; ValidationError at the first problem. It leaves out marshmallow's bookkeeping around each field
+    (an error store, a closure, the unknown fields' set), which took half of a valid item's load. These
+    schemas have no load hooks nor schema validators, which this would skip: tests/test_properties.py
+    holds it to marshmallow's load."""
     loaded = {}
-    for name, field in schema.load_fields.items():
+    for name, field, kind in _plan(schema):
         value = data.get(name, missing)
-        inner = field.inner if isinstance(field, ListOf) else None
-        if isinstance(field, Block) and type(value) is dict:
+        if kind is Block and type(value) is dict:
             value = _validated(field, _quick(field.schema, value))
-        elif isinstance(inner, Block) and type(value) is list and all(type(each) is dict for each in value):
-            value = _validated(field, [_validated(inner, _quick(inner.schema, each)) for each in value])
-        else:
+        elif kind is ListOf and type(value) is list and all(type(each) is dict for each in value):
+            value = _validated(field, [_validated(field.inner, _quick(field.inner.schema, each)) for each in value])
+        elif value is missing or value is None:
             value = field.deserialize(value, name, data)
+        else:
+            value = _validated(field, field._deserialize(value, name, data))
         if value is not missing:
             loaded[name] = value
     if not schema.load_fields.keys() >= data.keys():
         raise ValidationError(UNKNOWN)
     return loaded
+
+
+_PLANS: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _plan(schema: Schema) -> list[tuple[str, fields.Field, type | None]]:
+    """Each field `_quick` loads with what kind it is: a Block, a list of Blocks (ListOf), or neither
+    (None). Worked out once per schema instance."""
+    plan = _PLANS.get(schema)
+    if plan is None:
+        plan = [(name, field, Block if isinstance(field, Block) else
+                 ListOf if isinstance(field, ListOf) and isinstance(field.inner, Block) else None)
+                for name, field in schema.load_fields.items()]
+        _PLANS[schema] = plan
+    return plan
 
 
 def _validated(field: fields.Field, value):
