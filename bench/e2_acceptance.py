@@ -1,8 +1,9 @@
 """E2 acceptance latency: how long a client waits for the answer of `nuevo_encola`, `lotes_encola` of 100
 and the legacy `lotes` of 500 over HTTP (the Procfile's gunicorn line), p50 and p99; and the Python
-API's batch rate (enqueue_batch of 100, in-process): by the clock, while the stack's webhook worker
-delivers the `encolado` hooks on the same cores, and by the CPU time of the thread that calls it (what
-one process does with a core to itself; the benchmark's webhook receiver runs in other threads).
+API's batch rate (enqueue_batch of 100, in-process), twice: first while the stack's webhook worker
+delivers the `encolado` hooks on the same cores, by the clock and by the CPU time of the thread that
+calls it (the benchmark's webhook receiver runs in other threads of the process); then alone, the
+webhook worker stopped: one process and its Redis, by the clock and by its thread's CPU time.
 
     python -m bench.e2_acceptance [--single N] [--batches N] [--lotes N]
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from datetime import date
 
 from bench.harness import BenchStack, percentiles, save, table, timed
 
@@ -18,7 +20,6 @@ from bench.harness import BenchStack, percentiles, save, table, timed
 def run(bench: BenchStack, *, single: int, batches: int, lotes: int) -> dict:
     from datetime import timedelta
 
-    import producers
     from config import clock
     from tests.support.bodies import item
     from tests.support.web import Web
@@ -55,18 +56,26 @@ def run(bench: BenchStack, *, single: int, batches: int, lotes: int) -> dict:
     finally:
         web.stop()
 
-    api_pdv = stack.new_pdv()
-    api_bodies = [{**api_pdv.credentials, "requests": [item(f"e2-api-{b}-{n}", fecha, pto_vta=api_pdv.pdv.pto_vta)
-                                                        for n in range(100)]} for b in range(batches * 2)]
-    started, cpu_started = time.perf_counter(), time.thread_time()
-    for body in api_bodies:
-        assert producers.enqueue_batch(body)["error"] == "N"
-    api_rate = len(api_bodies) * 100 / (time.perf_counter() - started)
-    api_cpu_rate = len(api_bodies) * 100 / (time.thread_time() - cpu_started)
+    api_rate, api_cpu_rate = python_api(stack, fecha, batches * 2, "beside")
     return {"nuevo_encola": percentiles(nuevo), "lotes_encola_100": percentiles(lotes_encola),
             "lotes_500": percentiles(lotes_500), "python_api_batch_per_second": api_rate,
             "python_api_batch_per_cpu_second": api_cpu_rate,
             "fecha": fecha.isoformat()}
+
+
+def python_api(stack, fecha, batches: int, label: str) -> tuple[float, float]:
+    """`batches` enqueue_batch of 100 for a new point of sale: comprobantes per second by the clock and
+    per second of the calling thread's CPU time."""
+    import producers
+    from tests.support.bodies import item
+
+    pdv = stack.new_pdv()
+    bodies = [{**pdv.credentials, "requests": [item(f"e2-api-{label}-{b}-{n}", fecha, pto_vta=pdv.pdv.pto_vta)
+                                               for n in range(100)]} for b in range(batches)]
+    started, cpu_started = time.perf_counter(), time.thread_time()
+    for body in bodies:
+        assert producers.enqueue_batch(body)["error"] == "N"
+    return batches * 100 / (time.perf_counter() - started), batches * 100 / (time.thread_time() - cpu_started)
 
 
 def main() -> None:
@@ -79,8 +88,11 @@ def main() -> None:
     try:
         # One point of sale takes every request: more than the default caps on what it may hold waiting.
         bench.hold_waiting(1_000_000)
-        bench.workers("webhooks", processes=1, concurrency=16)
+        webhooks = bench.workers("webhooks", processes=1, concurrency=16)
         figures = run(bench, single=args.single, batches=args.batches, lotes=args.lotes)
+        bench.stop(webhooks)
+        figures["python_api_batch_alone_per_second"], figures["python_api_batch_alone_per_cpu_second"] = python_api(
+            bench.stack, date.fromisoformat(figures["fecha"]), args.batches * 2, "alone")
     finally:
         bench.close()
     print("E2 acceptance latency over HTTP (one client, requests in sequence; gunicorn as in the Procfile)")
@@ -92,8 +104,11 @@ def main() -> None:
         ["lotes (legacy)", figures["lotes_500"]["requests"], 500, figures["lotes_500"]["p50_ms"],
          figures["lotes_500"]["p99_ms"], figures["lotes_500"]["max_ms"]],
     ]))
-    print(f"\nPython API, enqueue_batch of 100 in one process: {figures['python_api_batch_per_second']:,.0f} "
-          f"comprobantes/s; {figures['python_api_batch_per_cpu_second']:,.0f} per second of its thread's CPU time")
+    print(f"\nPython API, enqueue_batch of 100 in one process, beside the webhook worker: "
+          f"{figures['python_api_batch_per_second']:,.0f} comprobantes/s; "
+          f"{figures['python_api_batch_per_cpu_second']:,.0f} per second of its thread's CPU time")
+    print(f"Python API alone (webhook worker stopped): {figures['python_api_batch_alone_per_second']:,.0f} "
+          f"comprobantes/s; {figures['python_api_batch_alone_per_cpu_second']:,.0f} per second of its thread's CPU time")
     print(f"\nwritten to {save('e2_acceptance', figures)}")
 
 
