@@ -70,7 +70,8 @@ def line_key(oid: str, pdv_id: str) -> str:
 
 
 # Shared by the scripts: drop dead slots and a start that never came; start a drain if the origin has
-# hooks waiting, a free slot and no drain already starting. `op` is the origin's key prefix.
+# hooks waiting, a free slot and no drain already starting; do both for each of several origins (origin id
+# → prefix), answering origin id, token for each drain to publish. `op` is the origin's key prefix.
 _START_IF_NEEDED = """
 local function clean(op, now)
   redis.call('ZREMRANGEBYSCORE', op .. 'slots', '-inf', now)
@@ -85,6 +86,15 @@ local function start_if_needed(op, now, cap, start_lease)
   redis.call('ZADD', op .. 'slots', now + start_lease, token)
   redis.call('SADD', op .. 'starting', token)
   return token
+end
+local function start_each(origins, now, cap, start_lease)
+  local started = {}
+  for oid, op in pairs(origins) do
+    clean(op, now)
+    local token = start_if_needed(op, now, cap, start_lease)
+    if token then started[#started + 1] = oid; started[#started + 1] = token end
+  end
+  return started
 end
 """
 
@@ -115,27 +125,15 @@ for i = 4, #ARGV, 7 do
     end
   end
 end
-local started = {}
-for oid, op in pairs(touched) do
-  clean(op, now)
-  local token = start_if_needed(op, now, cap, start_lease)
-  if token then started[#started + 1] = oid; started[#started + 1] = token end
-end
-return started
+return start_each(touched, now, cap, start_lease)
 """
 
-# KEYS as _OFFER's. ARGV: now (real), cap, start lease, then the prefix of each origin given hooks by
-# stage_new. Answers origin id, token for each drain to publish.
+# KEYS as _OFFER's. ARGV: now (real), cap, start lease, then the id and prefix of each origin given hooks
+# by stage_new. Answers origin id, token for each drain to publish.
 _START = _START_IF_NEEDED + """
-local now, cap, start_lease = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local started = {}
-for i = 4, #ARGV, 2 do
-  local oid, op = ARGV[i], ARGV[i + 1]
-  clean(op, now)
-  local token = start_if_needed(op, now, cap, start_lease)
-  if token then started[#started + 1] = oid; started[#started + 1] = token end
-end
-return started
+local origins = {}
+for i = 4, #ARGV, 2 do origins[ARGV[i]] = ARGV[i + 1] end
+return start_each(origins, tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))
 """
 
 # KEYS: due set, origins, token counter. ARGV: origin prefix, token, now (real), cap, start lease, slot
