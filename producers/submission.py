@@ -143,7 +143,7 @@ class Submission:
         store = Store(self.r)
         news, events = self.r.transaction(lambda pipe: self._stage(pipe, store), *self._watched(),
                                           value_from_callable=True)
-        outbox.publish_new(self.r, events, urls={self.pdv.id: self.pdv.webhook_url})
+        outbox.publish_new(self.r, events, urls=self._urls)
         log_accepted(news)
         due_lanes = {}  # lane → when its earliest new comprobante falls due
         for new in news:
@@ -151,6 +151,12 @@ class Submission:
             due_lanes[new.lane] = min(due_at, due_lanes.get(new.lane, due_at))
         for lane, due_at in sorted(due_lanes.items()):
             kick_if_due(self.r, lane, due_at, lease=get_settings().lane_lease_seconds)
+
+    @property
+    def _urls(self) -> dict[str, str]:
+        """What the hooks of this request are staged and then published with (outbox.stage_many): its point
+        of sale's webhook URL, which puts them straight into their origin's line."""
+        return {self.pdv.id: self.pdv.webhook_url}
 
     @staticmethod
     def _notified(item: _Item) -> bool:
@@ -207,7 +213,7 @@ class Submission:
         Store.stage_news(writes, news)
         if news:
             quota.stage_take(writes, self.pdv, self.today, len(news))
-        outbox.stage_many(writes, errors, urls={self.pdv.id: self.pdv.webhook_url})
+        outbox.stage_many(writes, errors, urls=self._urls)
         if decision.dropped:
             count(writes, "encola_error_hooks_dropped", decision.dropped, pdv=self.pdv.id)
         pipe.multi()
