@@ -108,7 +108,8 @@ def main() -> None:
           f"{figures['python_api_batch_per_second']:,.0f} comprobantes/s; "
           f"{figures['python_api_batch_per_cpu_second']:,.0f} per second of its thread's CPU time")
     print(f"Python API alone (webhook worker stopped): {figures['python_api_batch_alone_per_second']:,.0f} "
-          f"comprobantes/s; {figures['python_api_batch_alone_per_cpu_second']:,.0f} per second of its thread's CPU time")
+          f"comprobantes/s; {figures['python_api_batch_alone_per_cpu_second']:,.0f} per second of its thread's "
+          f"CPU time")
     print(f"\nwritten to {save('e2_acceptance', figures)}")
 
 

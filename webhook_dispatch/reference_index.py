@@ -50,7 +50,8 @@ def stage_add(pipe, entries: list[tuple[str, str, str]], *, retention: float) ->
     periods: dict[str, set[int]] = {}
     for pdv_id, external_reference, hook_id in entries:
         period = period_of(hook_id)
-        buckets.setdefault(bucket_key(pdv_id, period, external_reference), {})[hook_id] = fingerprint(external_reference)
+        members = buckets.setdefault(bucket_key(pdv_id, period, external_reference), {})
+        members[hook_id] = fingerprint(external_reference)
         periods.setdefault(pdv_id, set()).add(period)
     for bucket, members in buckets.items():
         pipe.zadd(bucket, members)
