@@ -63,7 +63,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m bench.e3_schedule
 	$(BIN)/python -m bench.e5_neighbours
 	$(BIN)/python -m bench.e6_documents
-	$(BIN)/python -m bench.e7_retention
+	$(BIN)/python -m bench.e7_retention --monthly 100000
 
 clean:
 	rm -rf $(VENV) .encola .pytest_cache .hypothesis .import_linter_cache

@@ -22,7 +22,8 @@ MONTH_DAYS = 30
 
 
 def _month(r, pdvs, month: int, monthly: int) -> None:
-    """Emit `monthly` comprobantes dated the moved clock's today and wait for their emitido hooks."""
+    """Emit `monthly` comprobantes dated the moved clock's today, accepted in batches of 100 (the Python
+    API's enqueue_batch, what an ISP's monthly run would use), and wait for their emitido hooks."""
     from comprobantes.store import state_key
     from config import clock
     from tests.support.bodies import item
@@ -31,10 +32,11 @@ def _month(r, pdvs, month: int, monthly: int) -> None:
     today = clock.today_ar()
     jobs = [(pdv.credentials, [item(f"m{month}-{n}", today, pto_vta=pdv.pdv.pto_vta)
                                for n in range(monthly // len(pdvs))]) for pdv in pdvs]
-    accepted = submit_in_parallel(jobs)
+    accepted = submit_in_parallel(jobs, batch=100)
+    timeout = max(600, monthly / 20)  # a month's volume emitted and notified at 20 a second at the least
     wait_for(lambda: not any(r.zcard(state_key(pdv.id, state)) for pdv in pdvs for state in ("encolado", "procesando")),
-             timeout=600)
-    wait_for(lambda: not any(r.zcard(pdv_state_hooks_key(pdv.id, "pendiente")) for pdv in pdvs), timeout=600)
+             timeout=timeout)
+    wait_for(lambda: not any(r.zcard(pdv_state_hooks_key(pdv.id, "pendiente")) for pdv in pdvs), timeout=timeout)
     assert accepted == monthly // len(pdvs) * len(pdvs), accepted
 
 
