@@ -3,7 +3,8 @@ and the legacy `lotes` of 500 over HTTP (the Procfile's gunicorn line), p50 and 
 API's batch rate (enqueue_batch of 100, in-process), twice: first while the stack's webhook worker
 delivers the `encolado` hooks on the same cores, by the clock and by the CPU time of the thread that
 calls it (the benchmark's webhook receiver runs in other threads of the process); then alone, the
-webhook worker stopped: one process and its Redis, by the clock and by its thread's CPU time.
+webhook worker stopped: one process and its Redis, by the clock and by its thread's CPU time, the
+median of five rounds.
 
     python -m bench.e2_acceptance [--single N] [--batches N] [--lotes N]
 """
@@ -11,6 +12,7 @@ webhook worker stopped: one process and its Redis, by the clock and by its threa
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from datetime import date
 
@@ -78,6 +80,16 @@ def python_api(stack, fecha, batches: int, label: str) -> tuple[float, float]:
     return batches * 100 / (time.perf_counter() - started), batches * 100 / (time.thread_time() - cpu_started)
 
 
+def alone(stack, fecha, batches: int, rounds: int = 5) -> dict:
+    """The Python API alone, `batches` in `rounds` rounds: the median round's rates, by the clock and by CPU
+    time, and every round's. This machine's speed swings by a tenth within minutes (the same code, one run
+    after another); the median of rounds is not moved by one slow or fast spell as one long run is."""
+    measured = [python_api(stack, fecha, batches // rounds, f"alone-{n}") for n in range(rounds)]
+    return {"python_api_batch_alone_per_second": statistics.median(rate for rate, _ in measured),
+            "python_api_batch_alone_per_cpu_second": statistics.median(cpu for _, cpu in measured),
+            "python_api_batch_alone_rounds": [{"per_second": rate, "per_cpu_second": cpu} for rate, cpu in measured]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--single", type=int, default=1000)
@@ -91,8 +103,7 @@ def main() -> None:
         webhooks = bench.workers("webhooks", processes=1, concurrency=16)
         figures = run(bench, single=args.single, batches=args.batches, lotes=args.lotes)
         bench.stop(webhooks)
-        figures["python_api_batch_alone_per_second"], figures["python_api_batch_alone_per_cpu_second"] = python_api(
-            bench.stack, date.fromisoformat(figures["fecha"]), args.batches * 2, "alone")
+        figures.update(alone(bench.stack, date.fromisoformat(figures["fecha"]), args.batches * 2))
     finally:
         bench.close()
     print("E2 acceptance latency over HTTP (one client, requests in sequence; gunicorn as in the Procfile)")
@@ -107,9 +118,11 @@ def main() -> None:
     print(f"\nPython API, enqueue_batch of 100 in one process, beside the webhook worker: "
           f"{figures['python_api_batch_per_second']:,.0f} comprobantes/s; "
           f"{figures['python_api_batch_per_cpu_second']:,.0f} per second of its thread's CPU time")
-    print(f"Python API alone (webhook worker stopped): {figures['python_api_batch_alone_per_second']:,.0f} "
-          f"comprobantes/s; {figures['python_api_batch_alone_per_cpu_second']:,.0f} per second of its thread's "
-          f"CPU time")
+    rounds = ", ".join(f"{row['per_second']:,.0f}" for row in figures["python_api_batch_alone_rounds"])
+    print(f"Python API alone (webhook worker stopped), the median round: "
+          f"{figures['python_api_batch_alone_per_second']:,.0f} comprobantes/s; "
+          f"{figures['python_api_batch_alone_per_cpu_second']:,.0f} per second of its thread's CPU time "
+          f"(each round by the clock: {rounds})")
     print(f"\nwritten to {save('e2_acceptance', figures)}")
 
 
