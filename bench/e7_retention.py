@@ -133,6 +133,8 @@ def main() -> None:
     os.environ["ENCOLA_RETENTION_DAYS"] = "3650"  # the stack's own sweep removes nothing: this process does
     bench = BenchStack()
     try:
+        # A month accepted in batches outruns its emission: each point of sale holds up to a month waiting.
+        bench.hold_waiting(args.monthly)
         # The Procfile's workers: beat's mail sweeps wait in `correo` for a worker even with no mail to send.
         workers = [*bench.workers("emision", processes=1, concurrency=4),
                    *bench.workers("webhooks", processes=1, concurrency=16),
