@@ -11,6 +11,7 @@ before that (its `body` field) is sent as it was stored (webhook_dispatch/migrat
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import random
@@ -122,7 +123,6 @@ def joined(hook: dict[str, str], name: str) -> str:
 # case, so that ids sort by creation as text, until the year 3084. Ids of the earlier form (12 or more
 # hex digits of milliseconds, then 16 of tail) are in stores: they stay valid, and every one of them sorts
 # before every new one (`hk_0…` against `hk_1…`).
-_DIGITS = "0123456789abcdefghijklmnopqrstuv"
 MS_DIGITS = 9
 TAIL_DIGITS = 13  # 65 bits: room for a random 63-bit start and the steps after it
 _HEX_TAIL_DIGITS = 16
@@ -143,15 +143,18 @@ def new_hook_id(now: float) -> str:
         else:
             tail = random.getrandbits(63)
         _LAST.update(ms=ms, tail=tail)
-    return "hk_" + _base32(ms, MS_DIGITS) + _base32(tail, TAIL_DIGITS)
+    return "hk_" + _base32((ms << 5 * TAIL_DIGITS) | tail)
 
 
-def _base32(number: int, width: int) -> str:
-    digits = []
-    for _ in range(width):
-        number, digit = divmod(number, 32)
-        digits.append(_DIGITS[digit])
-    return "".join(reversed(digits))
+# The id's 22 digits are 110 bits, ten short of 15 bytes: base64's "extended hex" alphabet is these digits in
+# upper case (RFC 4648, section 7), and encoding the bits shifted up by ten gives 24 digits whose first 22 are
+# the id's, in one C call (a loop of divmods took 1 % of accepting a batch).
+_ID_DIGITS = MS_DIGITS + TAIL_DIGITS
+_ID_PADDING = 15 * 8 - 5 * _ID_DIGITS
+
+
+def _base32(number: int) -> str:
+    return base64.b32hexencode((number << _ID_PADDING).to_bytes(15, "big"))[:_ID_DIGITS].decode().lower()
 
 
 _LAST = {"ms": -1, "tail": 0}
