@@ -110,8 +110,12 @@ def numero_key(pdv_id: str, cbte_tipo: int) -> str:
     return key("pdv", pdv_id, "numero", cbte_tipo)
 
 
-def to_json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, default=lambda v: str(v) if isinstance(v, Decimal) else repr(v))
+def _plain(value) -> str:
+    return str(value) if isinstance(value, Decimal) else repr(value)
+
+
+# One encoder for every call: json.dumps builds a new one whenever it is given an option, such as `default`.
+to_json = json.JSONEncoder(ensure_ascii=False, default=_plain).encode
 
 
 # The record's fields kept as the JSON text they were read from (Record.text_of).
@@ -389,14 +393,15 @@ class Store:
         now = clock.timestamp()
         texts = {"body": to_json(accepted.body), "detail": to_json(accepted.detail)}
         # Built as Record.from_fields would read it back, without writing its fields out and parsing them:
-        # its body and detail parsed from the texts stored, so a caller's later change to what it submitted
-        # (or a Decimal in it) is not in the record.
+        # its body parsed from the text stored, so a caller's later change to what it submitted (or a Decimal
+        # in it) is not in the record. The detail is this code's own, of JSON's types only, which nothing
+        # changes in place: it is the object the text was written from.
         record = Record(
             id=str(seq), pdv=pdv.id, lane=lane_key(pdv.cuit, pdv.pto_vta, accepted.tipo.cbte_tipo), state=INITIAL,
             version=1, external_reference=accepted.external_reference, tipo=accepted.tipo.nombre,
             cbte_tipo=accepted.tipo.cbte_tipo, pto_vta=pdv.pto_vta, cuit=pdv.cuit, fecha=accepted.fecha,
             vencimiento=accepted.vencimiento, seq=seq, attempts=0, created=now, updated=now,
-            body=json.loads(texts["body"]), detail=json.loads(texts["detail"]), total=str(accepted.total),
+            body=json.loads(texts["body"]), detail=accepted.detail, total=str(accepted.total),
             lote_ref=lote_ref, abono_base=abono_base, notify=notify, instant=instant,
             mail=decide(accepted.body, mail_server=get_settings().smtp is not None),
             audit=[{"at": now, "evento": "aceptado", "estado": str(INITIAL), **({"origen": origin} if origin else {})}],
@@ -419,8 +424,9 @@ class Store:
         groups: dict[tuple, list[Record]] = {}
         for new in news:
             record = new.record
-            pipe.set(cbte_key(record.id), record.stored())
             groups.setdefault((record.pdv, record.cbte_tipo, record.fecha, record.lane), []).append(record)
+        if news:  # one command for every record: a SET each cost a batch a hundred calls in Redis and here
+            pipe.mset({cbte_key(new.record.id): new.record.stored() for new in news})
         indices: dict[str, dict[str, int]] = {}
         lanes: dict[str, Record] = {}
         accepted: dict[str, list[Record]] = {}
