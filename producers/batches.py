@@ -24,6 +24,7 @@ from comprobantes import problems as P
 from comprobantes.answers import Problem
 from comprobantes.document_links import DocumentLinks
 from comprobantes.schemas import Fecha
+from config.collector import collector_paused
 from config.redis_client import get_redis
 from producers.access import BAD_CREDENTIALS, point_of_sale
 from producers.submission import CREDENTIALS, Outcome, Submission, pdv_refusal, standing
@@ -52,6 +53,7 @@ def foreign_credentials(item, body: dict) -> list[str]:
     return [name for name in sorted(CREDENTIALS) if name in item and str(item[name]) != str(body.get(name))]
 
 
+@collector_paused
 def enqueue_batch(body) -> dict:
     """`lotes_encola`: up to 100 comprobantes; `response` has one answer per request, in order."""
     r = get_redis()
@@ -96,6 +98,7 @@ def _summary(sent: int, accepted: int) -> list[Problem]:
                             f"Se enviaron a procesar: {sent} requests y se aceptaron procesar: {accepted}. ")]
 
 
+@collector_paused
 def enqueue_lotes(body) -> dict:
     """The legacy `lotes` of TusFacturas' legacy lotes page: answers `procesados` and the `validaciones`
     of the rows not queued."""
