@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 from functools import cached_property, lru_cache
-from weakref import WeakKeyDictionary
 
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
 
@@ -428,36 +427,33 @@ def _quick(schema: Schema, data: dict) -> dict:
     schemas have no load hooks nor schema validators, which this would skip: tests/test_properties.py
     holds it to marshmallow's load."""
     loaded = {}
-    for name, field, kind in _plan(schema):
+    for name, field, kind, validators in _plan(schema):
         value = data.get(name, missing)
-        if kind is Block and type(value) is dict:
-            value = _validated(field, _quick(field.schema, value))
-        elif kind is ListOf and type(value) is list and all(type(each) is dict for each in value):
-            value = _validated(field, [_validated(field.inner, _quick(field.inner.schema, each)) for each in value])
-        elif value is missing or value is None:
+        if value is missing or value is None:  # marshmallow's own: its default, required, null and validators
             value = field.deserialize(value, name, data)
+            if value is not missing:
+                loaded[name] = value
+            continue
+        if kind is Block and type(value) is dict:
+            value = _quick(field.schema, value)
+        elif kind is ListOf and type(value) is list and all(type(each) is dict for each in value):
+            value = [_validated(field.inner, _quick(field.inner.schema, each)) for each in value]
         else:
-            value = _validated(field, field._deserialize(value, name, data))
-        if value is not missing:
-            loaded[name] = value
+            value = field._deserialize(value, name, data)
+        loaded[name] = _validated(field, value) if validators else value
     if not schema.load_fields.keys() >= data.keys():
         raise ValidationError(UNKNOWN)
     return loaded
 
 
-_PLANS: WeakKeyDictionary = WeakKeyDictionary()
-
-
-def _plan(schema: Schema) -> list[tuple[str, fields.Field, type | None]]:
-    """Each field `_quick` loads with what kind it is: a Block, a list of Blocks (ListOf), or neither
-    (None). Worked out once per schema instance."""
-    plan = _PLANS.get(schema)
-    if plan is None:
-        plan = [(name, field, Block if isinstance(field, Block) else
-                 ListOf if isinstance(field, ListOf) and isinstance(field.inner, Block) else None)
-                for name, field in schema.load_fields.items()]
-        _PLANS[schema] = plan
-    return plan
+@lru_cache(maxsize=1024)  # bounded: Shaped's restricted instances come and go with the shapes clients send
+def _plan(schema: Schema) -> tuple[tuple[str, fields.Field, type | None, bool], ...]:
+    """Each field `_quick` loads with what kind it is (a Block, a list of Blocks (ListOf), or neither:
+    None) and whether it has validators. Worked out once per schema instance."""
+    return tuple((name, field, Block if isinstance(field, Block) else
+                  ListOf if isinstance(field, ListOf) and isinstance(field.inner, Block) else None,
+                  bool(field.validators))
+                 for name, field in schema.load_fields.items())
 
 
 def _validated(field: fields.Field, value):
