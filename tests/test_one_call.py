@@ -17,13 +17,16 @@ def _stage(pipe, prefix: str) -> None:
     pipe.expire(f"{prefix}:l", 1000)
     pipe.set(f"{prefix}:b", b"1:1:\xc5\xd7\x00\xff compressed")  # not UTF-8
     pipe.set(f"{prefix}:b2", b"\x80")
+    pipe.mset({f"{prefix}:m1": b"\xff\x00", f"{prefix}:m2": "texto", f"{prefix}:m3": b"\xfe"})
+    pipe.hset(f"{prefix}:h", "otro", "valor")  # after the values that are not text
 
 
 def _state(r, prefix: str) -> tuple:
     return (r.hgetall(f"{prefix}:h"), r.zrange(f"{prefix}:z", 0, -1, withscores=True), r.lrange(f"{prefix}:l", 0, -1),
             r.hgetall(f"{prefix}:c"), r.ttl(f"{prefix}:l") > 0,
             r.execute_command("GET", f"{prefix}:b", NEVER_DECODE=True),
-            r.execute_command("GET", f"{prefix}:b2", NEVER_DECODE=True))
+            r.execute_command("GET", f"{prefix}:b2", NEVER_DECODE=True),
+            r.execute_command("MGET", f"{prefix}:m1", f"{prefix}:m2", f"{prefix}:m3", NEVER_DECODE=True))
 
 
 def test_writes_sent_as_one_call_leave_what_a_multi_leaves(quiet_db):
