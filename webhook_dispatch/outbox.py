@@ -71,7 +71,6 @@ def stage_many(pipe, events: list[Event], *, manual: bool = False, urls: dict[st
     straight into their origins' lines, not through the due set and an offer after the commit;
     publish_new, given the same `urls`, starts their drains."""
     due, pending, lined = {}, {}, {}
-    oids = {}  # url → its origin id: one parse and hash per point of sale, not per hook
     for event in events:
         # `next_at` is left out while it is the hook's creation (next_attempt): a new hook is due at once.
         fields = {**event.fields(), "state": "pendiente"}
@@ -79,7 +78,7 @@ def stage_many(pipe, events: list[Event], *, manual: bool = False, urls: dict[st
         if manual:
             fields.update(manual=repr(event.created), automatic="0")
         if url:
-            oid = oids.get(url) or oids.setdefault(url, origin_lines.origin_id(url))
+            oid = origin_lines.origin_id(url)
             fields["line"] = origin_lines.line_key(oid, event.pdv_id)
             lined.setdefault(oid, {}).setdefault(event.pdv_id, {})[event.hook_id] = event.created
         else:
