@@ -4,7 +4,7 @@ API's batch rate (enqueue_batch of 100, in-process), twice: first while the stac
 delivers the `encolado` hooks on the same cores, by the clock and by the CPU time of the thread that
 calls it (the benchmark's webhook receiver runs in other threads of the process); then alone, the
 webhook worker stopped: one process and its Redis, by the clock and by its thread's CPU time, the
-median of five rounds, each beside a sample of the machine's speed (bench.machine_speed).
+median of five rounds.
 
     python -m bench.e2_acceptance [--single N] [--batches N] [--lotes N]
 """
@@ -17,7 +17,6 @@ import time
 from datetime import date
 
 from bench.harness import BenchStack, percentiles, save, table, timed
-from bench.machine_speed import sample_ms
 
 
 def run(bench: BenchStack, *, single: int, batches: int, lotes: int) -> dict:
@@ -84,13 +83,11 @@ def python_api(stack, fecha, batches: int, label: str) -> tuple[float, float]:
 def alone(stack, fecha, batches: int, rounds: int = 5) -> dict:
     """The Python API alone, `batches` in `rounds` rounds: the median round's rates, by the clock and by CPU
     time, and every round's. This machine's speed swings by a tenth within minutes (the same code, one run
-    after another); the median of rounds is not moved by one slow or fast spell as one long run is. Each
-    round is read beside the machine's speed just before it (bench.machine_speed)."""
-    measured = [(sample_ms(), *python_api(stack, fecha, batches // rounds, f"alone-{n}")) for n in range(rounds)]
-    return {"python_api_batch_alone_per_second": statistics.median(rate for _, rate, _ in measured),
-            "python_api_batch_alone_per_cpu_second": statistics.median(cpu for _, _, cpu in measured),
-            "python_api_batch_alone_rounds": [{"per_second": rate, "per_cpu_second": cpu, "machine_speed_ms": speed}
-                                              for speed, rate, cpu in measured]}
+    after another); the median of rounds is not moved by one slow or fast spell as one long run is."""
+    measured = [python_api(stack, fecha, batches // rounds, f"alone-{n}") for n in range(rounds)]
+    return {"python_api_batch_alone_per_second": statistics.median(rate for rate, _ in measured),
+            "python_api_batch_alone_per_cpu_second": statistics.median(cpu for _, cpu in measured),
+            "python_api_batch_alone_rounds": [{"per_second": rate, "per_cpu_second": cpu} for rate, cpu in measured]}
 
 
 def main() -> None:
@@ -121,12 +118,11 @@ def main() -> None:
     print(f"\nPython API, enqueue_batch of 100 in one process, beside the webhook worker: "
           f"{figures['python_api_batch_per_second']:,.0f} comprobantes/s; "
           f"{figures['python_api_batch_per_cpu_second']:,.0f} per second of its thread's CPU time")
-    rounds = ", ".join(f"{row['per_second']:,.0f} ({row['machine_speed_ms']:.1f} ms)"
-                       for row in figures["python_api_batch_alone_rounds"])
+    rounds = ", ".join(f"{row['per_second']:,.0f}" for row in figures["python_api_batch_alone_rounds"])
     print(f"Python API alone (webhook worker stopped), the median round: "
           f"{figures['python_api_batch_alone_per_second']:,.0f} comprobantes/s; "
           f"{figures['python_api_batch_alone_per_cpu_second']:,.0f} per second of its thread's CPU time "
-          f"(each round by the clock, and bench.machine_speed before it: {rounds})")
+          f"(each round by the clock: {rounds})")
     print(f"\nwritten to {save('e2_acceptance', figures)}")
 
 

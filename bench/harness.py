@@ -15,7 +15,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.machine_speed import sample_ms
 from cli.demo import LOOPBACK_NETWORKS
 from devtools.local_redis import LocalRedis, free_port
 from tests.support.smtp_server import smtp_url
@@ -31,7 +30,7 @@ def machine() -> dict:
     redis_version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.split()[2]
     return {"cpus": os.cpu_count(), "cpu": cpu, "memory_gib": round(mem_kb / 2**20, 1),
             "python": platform.python_version(), "redis": redis_version.removeprefix("v="),
-            "date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "speed_ms": sample_ms()}
+            "date": time.strftime("%Y-%m-%d %H:%M:%S %z")}
 
 
 class BenchStack:

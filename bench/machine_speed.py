@@ -3,10 +3,11 @@ CPU time for one fixed pure-Python workload (dictionary writes, string formattin
 milliseconds. Lower is faster.
 
 On the 2-core virtual machines this project is benchmarked on, the same work's CPU time swings by up to
-a factor of two within minutes with nothing of ours running (BENCHMARKS.md, "The machine's speed"): a
-thread's CPU time includes what it loses to whatever shares its physical core. A figure measured in a slow
-spell is read beside a sample taken with it; `bench.harness.save` adds one to every result, and E2 takes
-one before each of its rounds of the Python API.
+a factor of two with nothing of ours running (BENCHMARKS.md, "The machine's speed"): a thread's CPU time
+includes what it loses to whatever shares its physical core. The speed changes from one sample to the
+next, within seconds, so one sample says little about a benchmark's minutes: a log of samples taken
+every few seconds through a run (this command, beside `make bench`; it costs a few hundredths of a
+second per sample) says how fast the machine was on the whole.
 
     python -m bench.machine_speed [--every 20] [--samples 30]
 """
