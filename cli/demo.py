@@ -91,6 +91,9 @@ class Demo:
         # runs `stop` like Ctrl-C's KeyboardInterrupt does.
         for signum in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, _raise_stopped)
+        # Python leaves SIGINT ignored when it starts with it ignored, as a background job of a script
+        # does (POSIX: without job control, `&` ignores SIGINT); Ctrl-C must stop the demo all the same.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             return self._run()
         except Stopped as stopped:

@@ -117,12 +117,19 @@ def test_the_demo_runs_through_redis_sentinel(tmp_path):
         master.stop()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
-def test_the_demo_left_running_stops_everything_it_started_on_a_signal(signum):
+# A background job of a script starts with SIGINT ignored (POSIX: `&` without job control), and Python
+# keeps it ignored unless told otherwise.
+SIGINT_IGNORED = ["sh", "-c", "trap '' INT; exec \"$@\"", "sh"]
+
+
+@pytest.mark.parametrize("signum, prefix", [(signal.SIGTERM, []), (signal.SIGHUP, []), (signal.SIGINT, SIGINT_IGNORED)],
+                         ids=["SIGTERM", "SIGHUP", "SIGINT-started-ignored"])
+def test_the_demo_left_running_stops_everything_it_started_on_a_signal(signum, prefix):
     """SIGTERM (a service manager, `kill`) and SIGHUP (the terminal closed) stop honcho and every process
-    it runs, the private redis-server and the receiver, as Ctrl-C does."""
+    it runs, the private redis-server and the receiver, as Ctrl-C does; and Ctrl-C does it even when the
+    demo was started with SIGINT ignored."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENCOLA_")}
-    demo = subprocess.Popen([sys.executable, "-m", "cli.main", "demo", "--keep-running"], cwd=REPO, env=env,
+    demo = subprocess.Popen([*prefix, sys.executable, "-m", "cli.main", "demo", "--keep-running"], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     started: list[psutil.Process] = []
     try:
