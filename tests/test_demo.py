@@ -89,8 +89,12 @@ def test_a_newcomers_first_tour_with_the_demo_left_running(tmp_path):
             document = requests.get(link, timeout=30)
             assert document.status_code == 200 and document.content.startswith(b"%PDF")
     finally:
+        started = psutil.Process(demo.pid).children(recursive=True)
         demo.send_signal(signal.SIGINT)
-        demo.wait(timeout=60)
+        try:
+            demo.wait(timeout=60)
+        finally:
+            _kill_left([*started, demo])  # what a failure left behind, so it does not run on beside later tests
     assert demo.returncode in (0, 130)
 
 
@@ -148,15 +152,19 @@ def test_the_demo_left_running_stops_everything_it_started_on_a_signal(signum, p
         _, survivors = psutil.wait_procs(started, timeout=30)
         assert survivors == [], survivors
     finally:
-        # Whatever a failure left behind: honcho and its processes live in sessions of their own.
-        for process in [*started, *(psutil.Process(demo.pid).children(recursive=True) if demo.poll() is None else [])]:
-            try:
-                process.kill()
-            except psutil.NoSuchProcess:
-                pass
-        demo.kill()
-        demo.wait()
+        _kill_left([*started, *(psutil.Process(demo.pid).children(recursive=True) if demo.poll() is None else []),
+                    demo])
         demo.stdout.close()
+
+
+def _kill_left(processes) -> None:
+    """Whatever a failure left behind: honcho and its processes live in sessions of their own."""
+    for process in processes:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    processes[-1].wait()
 
 
 def _program(process: psutil.Process) -> str:
