@@ -94,7 +94,7 @@ def test_a_newcomers_first_tour_with_the_demo_left_running(tmp_path):
         try:
             demo.wait(timeout=60)
         finally:
-            _kill_left([*started, demo])  # what a failure left behind, so it does not run on beside later tests
+            _kill_left(demo, started)  # what a failure left behind, so it does not run on beside later tests
     assert demo.returncode in (0, 130)
 
 
@@ -152,19 +152,20 @@ def test_the_demo_left_running_stops_everything_it_started_on_a_signal(signum, p
         _, survivors = psutil.wait_procs(started, timeout=30)
         assert survivors == [], survivors
     finally:
-        _kill_left([*started, *(psutil.Process(demo.pid).children(recursive=True) if demo.poll() is None else []),
-                    demo])
+        left = psutil.Process(demo.pid).children(recursive=True) if demo.poll() is None else []
+        _kill_left(demo, [*started, *left])
         demo.stdout.close()
 
 
-def _kill_left(processes) -> None:
+def _kill_left(demo: subprocess.Popen, started: list[psutil.Process]) -> None:
     """Whatever a failure left behind: honcho and its processes live in sessions of their own."""
-    for process in processes:
+    for process in started:
         try:
             process.kill()
         except psutil.NoSuchProcess:
             pass
-    processes[-1].wait()
+    demo.kill()
+    demo.wait()
 
 
 def _program(process: psutil.Process) -> str:
