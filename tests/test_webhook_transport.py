@@ -87,7 +87,8 @@ def test_an_answer_that_is_not_http_is_not_quoted_in_the_error():
     assert answer.status is None and answer.error and "secreto-interno-99" not in answer.error, answer
 
 
-def test_a_receiver_that_dribbles_its_answer_is_cut_at_the_deadline():
+def _dribbling_server() -> tuple[socket.socket, threading.Event]:
+    """A server that answers a status line and then one header every half second, until `stop`."""
     server = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
 
@@ -104,6 +105,11 @@ def test_a_receiver_that_dribbles_its_answer_is_cut_at_the_deadline():
                     return
 
     threading.Thread(target=dribble, daemon=True).start()
+    return server, stop
+
+
+def _cut_dribbling_attempt() -> None:
+    server, stop = _dribbling_server()
     started = time.monotonic()
     answer = client(allow_private=True).post(f"http://127.0.0.1:{server.getsockname()[1]}/", b"{}", {})
     elapsed = time.monotonic() - started
@@ -112,6 +118,19 @@ def test_a_receiver_that_dribbles_its_answer_is_cut_at_the_deadline():
     # Without the deadline this would last until http.client's 100-header limit, about 50 s.
     assert answer.status is None and "no complete answer within 2 s" in answer.error
     assert elapsed < 15
+
+
+def test_a_receiver_that_dribbles_its_answer_is_cut_at_the_deadline():
+    _cut_dribbling_attempt()
+
+
+def test_the_deadline_holds_behind_many_finished_attempts(receiver):
+    """The watchdog forgets finished attempts in bulk rather than waking at each one's deadline: the
+    running attempt behind them must still be cut at its own."""
+    quick = client(allow_private=True)
+    for _ in range(30):
+        assert quick.post(receiver.base_url + "/ok", b"{}", {}).status == 200
+    _cut_dribbling_attempt()
 
 
 def test_a_connection_whose_answer_was_read_only_in_part_is_not_used_again():

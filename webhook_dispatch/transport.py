@@ -80,10 +80,19 @@ class _Watchdog:
     def _run(self) -> None:
         while True:
             with self._changed:
+                self._drop_finished()
                 while not self._due or self._due[0][0] > time.monotonic():
                     self._changed.wait(self._due[0][0] - time.monotonic() if self._due else None)
+                    self._drop_finished()
                 _, _, deadline = heapq.heappop(self._due)
             deadline.cut()
+
+    def _drop_finished(self) -> None:
+        """Forget the attempts at the head that have ended: the thread then sleeps until the earliest one
+        still running, instead of waking at every finished attempt's deadline (one per delivery, a
+        timeout after it). An attempt that ends just after this look is cut harmlessly (`cut`)."""
+        while self._due and self._due[0][2].finished:
+            heapq.heappop(self._due)
 
 
 _WATCHDOG = _Watchdog()
@@ -110,6 +119,10 @@ class _Deadline:
         with self._lock:
             self._finished = True
         _Deadline._current.deadline = None
+
+    @property
+    def finished(self) -> bool:
+        return self._finished
 
     @classmethod
     def watch(cls, conn: HTTPConnection) -> None:
