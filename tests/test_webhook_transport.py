@@ -87,8 +87,9 @@ def test_an_answer_that_is_not_http_is_not_quoted_in_the_error():
     assert answer.status is None and answer.error and "secreto-interno-99" not in answer.error, answer
 
 
-def _dribbling_server() -> tuple[socket.socket, threading.Event]:
-    """A server that answers a status line and then one header every half second, until `stop`."""
+def _cut_dribbling_attempt() -> None:
+    """One POST to a server that answers a status line and then one header every half second: the attempt
+    is cut at its deadline."""
     server = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
 
@@ -105,11 +106,6 @@ def _dribbling_server() -> tuple[socket.socket, threading.Event]:
                     return
 
     threading.Thread(target=dribble, daemon=True).start()
-    return server, stop
-
-
-def _cut_dribbling_attempt() -> None:
-    server, stop = _dribbling_server()
     started = time.monotonic()
     answer = client(allow_private=True).post(f"http://127.0.0.1:{server.getsockname()[1]}/", b"{}", {})
     elapsed = time.monotonic() - started
